@@ -1,0 +1,34 @@
+# pbstat — the commands a newcomer needs.
+#   make demo   build, then run pbstat on the sample county in data-samples/
+#   make test   the whole test suite (unit + integration, real binary)
+CARGO ?= cargo
+PBSTAT := target/debug/pbstat
+PERIOD := 2026Q3
+
+.PHONY: all build demo test bench fmt lint samples clean
+
+all: build
+
+build:
+	$(CARGO) build
+
+demo: build
+	$(PBSTAT) validate data-samples --period $(PERIOD) --registry data-samples/registry.xlsx
+
+test:
+	$(CARGO) test
+
+fmt:
+	$(CARGO) fmt
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+# Regenerate data-samples/ from examples/make_samples.rs (deterministic).
+samples:
+	rm -rf data-samples
+	$(CARGO) run --example make_samples -- data-samples
+
+clean:
+	$(CARGO) clean

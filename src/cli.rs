@@ -1,0 +1,114 @@
+//! Command-line definitions (cli.md). Subcommands are listed in the order a
+//! user meets them.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::lang::Lang;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pbstat",
+    version,
+    about = "城市基层党建统计：校验、审核、汇总报表 (urban grassroots party-building statistics)",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Replace the embedded schemas and requirements with the .toml files of DIR
+    #[arg(long, global = true, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Language of messages
+    #[arg(long, global = true, value_enum, default_value_t = Lang::Zh)]
+    pub lang: Lang,
+    /// Print nothing but errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// No progress bar
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Worker threads (default: all cores)
+    #[arg(short = 'j', long = "jobs", global = true, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check each submission on its own (and against the registry when given)
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(ValidateArgs),
+    /// Show or export the schemas
+    Schema(SchemaArgs),
+}
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  pbstat validate 城关社区.xlsx --period 2026Q3
+  pbstat validate submissions/ --period 2026Q3 --registry registry.xlsx
+  pbstat validate submissions/ --format json > diagnostics.json";
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutFormat {
+    #[default]
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// Files or folders of submissions (folders are searched recursively)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The period being processed: 2026Q3, 2026-09 or 2026
+    #[arg(long, value_name = "P")]
+    pub period: Option<String>,
+    /// The registry of organisations (报送单位名录)
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// Which ledger CSV inputs hold (a schema name such as roster), when their file names do not say
+    #[arg(long, value_name = "NAME")]
+    pub form: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+    pub format: OutFormat,
+    /// Warnings also make the exit status 1
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    #[command(subcommand)]
+    pub action: SchemaAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SchemaAction {
+    /// List the schemas in use
+    List,
+    /// Print one schema as TOML
+    Show {
+        /// Schema name (see `pbstat schema list`)
+        name: String,
+    },
+    /// Write the schemas and requirements as files to edit and pass back with --schemas
+    Export {
+        /// Folder to write into (created if missing)
+        dir: PathBuf,
+    },
+}

@@ -1,0 +1,131 @@
+//! What the subcommands that read submissions share: schemas, period,
+//! registry, the input list, and the parallel validation of every file.
+
+use anyhow::{anyhow, bail, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::cli::{Common, InputArgs};
+use crate::period::Period;
+use crate::read::Limits;
+use crate::schema::SchemaSet;
+use crate::validate::{collect_inputs, registry, validate_file, Ctx, Registry, Submission};
+
+pub fn parse_period(p: &Option<String>) -> Result<Option<Period>> {
+    match p {
+        None => Ok(None),
+        Some(s) => Period::parse(s)
+            .map(Some)
+            .ok_or_else(|| anyhow!("--period {s}: not a period (write 2026Q3, 2026-09 or 2026)")),
+    }
+}
+
+pub fn thread_pool(common: &Common) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = common.jobs {
+        if n == 0 {
+            bail!("-j must be at least 1");
+        }
+        b = b.num_threads(n);
+    }
+    Ok(b.build()?)
+}
+
+/// The run's fixed inputs, loaded once.
+pub struct Setup {
+    pub schemas: SchemaSet,
+    pub period: Option<Period>,
+    pub registry: Option<Registry>,
+    pub inputs: Vec<(PathBuf, String)>,
+}
+
+impl Setup {
+    pub fn load(common: &Common, input: &InputArgs) -> Result<Setup> {
+        let schemas = SchemaSet::load(common.schemas.as_deref())?;
+        let period = parse_period(&input.period)?;
+        if let Some(f) = &input.form {
+            let known = schemas
+                .schemas
+                .iter()
+                .any(|s| &s.name == f || s.matches_sheet_name(f));
+            if !known {
+                bail!("--form {f}: no such form (see `pbstat schema list`)");
+            }
+        }
+        let registry = match &input.registry {
+            None => None,
+            Some(p) => {
+                if !p.is_file() {
+                    bail!("--registry {}: no such file", p.display());
+                }
+                let ctx = Ctx {
+                    schemas: &schemas,
+                    registry: None,
+                    period,
+                    lang: common.lang,
+                    limits: Limits::default(),
+                    form: None,
+                };
+                Some(registry::load(p, &ctx)?)
+            }
+        };
+        let skip: Vec<PathBuf> = input.registry.iter().cloned().collect();
+        let inputs = collect_inputs(&input.paths, &skip)?;
+        Ok(Setup {
+            schemas,
+            period,
+            registry,
+            inputs,
+        })
+    }
+
+    pub fn ctx<'a>(&'a self, common: &Common, input: &InputArgs) -> Ctx<'a> {
+        Ctx {
+            schemas: &self.schemas,
+            registry: self.registry.as_ref(),
+            period: self.period,
+            lang: common.lang,
+            limits: Limits::default(),
+            form: input.form.clone(),
+        }
+    }
+}
+
+pub fn progress(common: &Common, n: usize) -> ProgressBar {
+    if common.quiet || common.no_progress || n <= 3 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(n as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb
+}
+
+/// Validate every input in parallel; `keep` turns each result into what the
+/// command needs, so that memory holds only that, never every workbook.
+pub fn validate_all<T: Send>(
+    common: &Common,
+    setup: &Setup,
+    ctx: &Ctx,
+    keep: impl Fn(Submission) -> T + Sync,
+) -> Result<Vec<T>> {
+    let pool = thread_pool(common)?;
+    let pb = progress(common, setup.inputs.len());
+    let out = pool.install(|| {
+        setup
+            .inputs
+            .par_iter()
+            .map(|(p, d)| {
+                let s = validate_file(p, d, ctx);
+                pb.inc(1);
+                keep(s)
+            })
+            .collect()
+    });
+    pb.finish_and_clear();
+    Ok(out)
+}

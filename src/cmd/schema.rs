@@ -1,0 +1,73 @@
+//! `pbstat schema list | show NAME | export DIR`.
+
+use anyhow::{bail, Result};
+use std::path::Path;
+
+use crate::cli::{Common, SchemaAction, SchemaArgs};
+use crate::schema::{SchemaSet, EMBEDDED};
+use crate::write::{atomic_write, stdout};
+
+pub fn run(common: &Common, args: &SchemaArgs) -> Result<i32> {
+    let set = SchemaSet::load(common.schemas.as_deref())?;
+    match &args.action {
+        SchemaAction::List => {
+            let mut s = String::new();
+            for sc in &set.schemas {
+                let kind = format!("{:?}", sc.kind).to_lowercase();
+                let req: Vec<&str> = sc.required_for.iter().map(|l| l.as_str()).collect();
+                let lv = sc.level.map(|l| l.as_str()).unwrap_or("");
+                s.push_str(&format!(
+                    "{:<16} {:<12} {:<14} {} {}\n",
+                    sc.name,
+                    kind,
+                    sc.title,
+                    if req.is_empty() {
+                        lv.to_string()
+                    } else {
+                        format!("required for {}", req.join(", "))
+                    },
+                    format_args!("({} fields)", sc.fields.len())
+                ));
+            }
+            s.push_str("requirements     requirements 考核要求\n");
+            stdout(&s)?;
+        }
+        SchemaAction::Show { name } => stdout(&text_of(&set, name)?)?,
+        SchemaAction::Export { dir } => export(&set, dir)?,
+    }
+    Ok(0)
+}
+
+/// A schema as TOML: the embedded file itself (with its comments) when the
+/// defaults are in use, else the loaded schema re-serialised.
+fn text_of(set: &SchemaSet, name: &str) -> Result<String> {
+    if set.source == "embedded" {
+        if let Some((_, t)) = EMBEDDED.iter().find(|(n, _)| *n == name) {
+            return Ok(t.to_string());
+        }
+    }
+    if name == "requirements" {
+        return Ok(toml::to_string_pretty(&set.requirements)?);
+    }
+    match set.schemas.iter().find(|s| s.name == name) {
+        Some(s) => Ok(toml::to_string_pretty(s)?),
+        None => {
+            let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "no schema named {name}; the schemas are: {}, requirements",
+                names.join(", ")
+            )
+        }
+    }
+}
+
+fn export(set: &SchemaSet, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let mut names: Vec<String> = set.schemas.iter().map(|s| s.name.clone()).collect();
+    names.push("requirements".into());
+    for n in names {
+        atomic_write(&dir.join(format!("{n}.toml")), text_of(set, &n)?.as_bytes())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! Reading workbooks and CSV files into sheets of cells.
+//!
+//! The format is decided by the file's content, not only its extension:
+//! clerks rename files, and government systems export HTML tables as `.xls`.
+//! Every way a file can fail to open becomes a [`ReadError`] that the caller
+//! turns into one diagnostic for that file; nothing here may panic the run.
+
+use calamine::{Data, Dimensions, Ods, Range, Reader, SheetVisible, Xls, Xlsb, Xlsx};
+use std::io::Cursor;
+use std::path::Path;
+
+pub mod cell;
+pub mod csvfile;
+pub mod header;
+pub mod table;
+
+/// Limits that keep a hostile or broken file from exhausting the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest file on disk, in bytes.
+    pub file_bytes: u64,
+    /// Largest total uncompressed size of a zip-based workbook, in bytes.
+    pub uncompressed_bytes: u64,
+    /// Most cells (rows × columns of the used range) in one sheet.
+    pub cells: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: 100 << 20,
+            uncompressed_bytes: 200 << 20,
+            cells: 5_000_000,
+        }
+    }
+}
+
+/// A reason in both languages; the caller picks one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Msg {
+    pub zh: String,
+    pub en: String,
+}
+
+pub fn msg(zh: impl Into<String>, en: impl Into<String>) -> Msg {
+    Msg {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadError {
+    Unreadable(Msg),
+    /// The extension.
+    Unsupported(String),
+    Encoding(Msg),
+    TooLarge(Msg),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xls,
+    Xlsb,
+    Ods,
+    Csv,
+}
+
+pub struct Sheet {
+    pub name: String,
+    /// Position in the workbook, for ordering output.
+    pub index: usize,
+    pub hidden: bool,
+    pub range: Range<Data>,
+    pub merges: Vec<Dimensions>,
+}
+
+static EMPTY: Data = Data::Empty;
+
+impl Sheet {
+    pub fn new(name: String, index: usize, range: Range<Data>) -> Sheet {
+        Sheet {
+            name,
+            index,
+            hidden: false,
+            range,
+            merges: Vec::new(),
+        }
+    }
+
+    /// The cell at an absolute 0-based position (Empty outside the used range).
+    pub fn get(&self, row: u32, col: u32) -> &Data {
+        self.range.get_value((row, col)).unwrap_or(&EMPTY)
+    }
+
+    /// One past the last used row (absolute).
+    pub fn end_row(&self) -> u32 {
+        self.range.end().map(|(r, _)| r + 1).unwrap_or(0)
+    }
+
+    /// One past the last used column (absolute).
+    pub fn end_col(&self) -> u32 {
+        self.range.end().map(|(_, c)| c + 1).unwrap_or(0)
+    }
+
+    pub fn start_row(&self) -> u32 {
+        self.range.start().map(|(r, _)| r).unwrap_or(0)
+    }
+
+    /// The merged region a cell lies in, if any.
+    pub fn merge_at(&self, row: u32, col: u32) -> Option<&Dimensions> {
+        self.merges.iter().find(|d| d.contains(row, col))
+    }
+}
+
+pub struct Workbook {
+    pub format: Format,
+    pub sheets: Vec<Sheet>,
+}
+
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv"];
+
+pub fn extension_of(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Open any supported file. Panics inside the readers are caught by the caller.
+pub fn open(path: &Path, limits: &Limits) -> Result<Workbook, ReadError> {
+    let ext = extension_of(path);
+    if !EXTENSIONS.contains(&ext.as_str()) && ext != "xlsb" {
+        return Err(ReadError::Unsupported(ext));
+    }
+    let io = |e: std::io::Error| {
+        ReadError::Unreadable(msg(format!("读取文件出错（{e}）"), e.to_string()))
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.len() > limits.file_bytes {
+        let (a, b) = (meta.len() >> 20, limits.file_bytes >> 20);
+        return Err(ReadError::TooLarge(msg(
+            format!("文件大小 {a} MB，上限 {b} MB"),
+            format!("file is {a} MB, the limit is {b} MB"),
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    if ext == "csv" {
+        return csvfile::read_csv(&bytes, path);
+    }
+    open_bytes(bytes, limits)
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Unreadable(msg(
+            "空文件（0 字节）",
+            "empty file (0 bytes)",
+        )));
+    }
+    if bytes.starts_with(ZIP_MAGIC) {
+        check_zip(&bytes, limits)?;
+        if zip_has(&bytes, "content.xml") && !zip_has(&bytes, "xl/workbook.xml") {
+            let wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| unreadable("ods", e))?;
+            return collect(wb, Format::Ods, limits, |_, _| Vec::new());
+        }
+        if zip_has(&bytes, "xl/workbook.bin") {
+            let wb: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsb", e))?;
+            return collect(wb, Format::Xlsb, limits, |_, _| Vec::new());
+        }
+        let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsx", e))?;
+        return collect(wb, Format::Xlsx, limits, |wb, name| {
+            wb.merge_cells_by_sheet_name(name).unwrap_or_default()
+        });
+    }
+    if bytes.starts_with(CFB_MAGIC) {
+        if contains_utf16(&bytes, "EncryptedPackage") {
+            return Err(encrypted(""));
+        }
+        let wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| unreadable("xls", e))?;
+        return collect(wb, Format::Xls, limits, |wb, name| {
+            wb.merge_cells_by_sheet_name(name).unwrap_or_default()
+        });
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
+    if head.contains("<html") || head.contains("<table") || head.contains("<?xml") {
+        return Err(ReadError::Unreadable(msg(
+            "这是以表格扩展名保存的网页（HTML/XML）文件；请用 Excel 打开后另存为 .xlsx",
+            "the file is a web page (HTML/XML) saved with a spreadsheet extension; open it in Excel and save as .xlsx",
+        )));
+    }
+    Err(ReadError::Unreadable(msg(
+        "文件内容不是工作簿（既不是 xlsx/ods 也不是 xls），可能是改了扩展名的其他文件",
+        "the content is not a workbook (neither xlsx/ods nor xls)",
+    )))
+}
+
+fn encrypted(detail: &str) -> ReadError {
+    ReadError::Unreadable(msg(
+        format!("工作簿设置了打开密码（已加密），请取消密码后另存{detail}"),
+        format!(
+            "the workbook is password-protected (encrypted); save it without a password{detail}"
+        ),
+    ))
+}
+
+fn unreadable(kind: &str, e: impl std::fmt::Display) -> ReadError {
+    let detail = e.to_string();
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        return encrypted(&format!(" ({detail})"));
+    }
+    ReadError::Unreadable(msg(
+        format!("不是可读的 {kind} 工作簿，文件可能已损坏或不完整（{detail}）"),
+        format!("not a readable {kind} workbook, it may be damaged or truncated ({detail})"),
+    ))
+}
+
+fn collect<R, F>(
+    mut wb: R,
+    format: Format,
+    limits: &Limits,
+    merges: F,
+) -> Result<Workbook, ReadError>
+where
+    R: Reader<Cursor<Vec<u8>>>,
+    R::Error: std::fmt::Display,
+    F: Fn(&mut R, &str) -> Vec<Dimensions>,
+{
+    let metas: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible != SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::with_capacity(metas.len());
+    for (index, (name, hidden)) in metas.into_iter().enumerate() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| unreadable(fmt_name(format), e))?;
+        if let (Some(s), Some(e)) = (range.start(), range.end()) {
+            let cells = (e.0 - s.0 + 1) as u64 * (e.1 - s.1 + 1) as u64;
+            if cells > limits.cells {
+                return Err(ReadError::TooLarge(msg(
+                    format!("工作表“{name}”共 {cells} 个单元格，上限 {}", limits.cells),
+                    format!(
+                        "sheet {name} spans {cells} cells, the limit is {}",
+                        limits.cells
+                    ),
+                )));
+            }
+        }
+        let m = merges(&mut wb, &name);
+        sheets.push(Sheet {
+            name,
+            index,
+            hidden,
+            range,
+            merges: m,
+        });
+    }
+    Ok(Workbook { format, sheets })
+}
+
+fn fmt_name(f: Format) -> &'static str {
+    match f {
+        Format::Xlsx => "xlsx",
+        Format::Xls => "xls",
+        Format::Xlsb => "xlsb",
+        Format::Ods => "ods",
+        Format::Csv => "csv",
+    }
+}
+
+/// Refuse zip bombs before anything is inflated: the central directory
+/// states each entry's uncompressed size.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let damaged = |e: zip::result::ZipError| {
+        ReadError::Unreadable(msg(
+            format!("文件已损坏或不完整（压缩包结构错误：{e}），请重新保存或重新发送"),
+            format!("the file is damaged or truncated (broken zip container: {e})"),
+        ))
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let f = zip.by_index_raw(i).map_err(damaged)?;
+        total = total.saturating_add(f.size());
+        // A ratio no real workbook reaches: XML compresses ~10-20×.
+        if f.compressed_size() > 0
+            && f.size() / f.compressed_size().max(1) > 1000
+            && f.size() > 10 << 20
+        {
+            let (name, ratio, mb) = (
+                f.name().unwrap_or_default().to_string(),
+                f.size() / f.compressed_size().max(1),
+                f.size() >> 20,
+            );
+            return Err(ReadError::TooLarge(msg(
+                format!("压缩包内 {name} 解压后膨胀 {ratio} 倍达 {mb} MB（疑似压缩炸弹）"),
+                format!("entry {name} expands {ratio}× to {mb} MB (a zip bomb)"),
+            )));
+        }
+    }
+    if total > limits.uncompressed_bytes {
+        let (a, b) = (total >> 20, limits.uncompressed_bytes >> 20);
+        return Err(ReadError::TooLarge(msg(
+            format!("工作簿解压后 {a} MB，上限 {b} MB"),
+            format!("the workbook expands to {a} MB, the limit is {b} MB"),
+        )));
+    }
+    Ok(())
+}
+
+fn zip_has(bytes: &[u8], name: &str) -> bool {
+    zip::ZipArchive::new(Cursor::new(bytes))
+        .map(|z| {
+            z.file_names()
+                .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))
+        })
+        .unwrap_or(false)
+}
+
+fn contains_utf16(hay: &[u8], needle: &str) -> bool {
+    let pat: Vec<u8> = needle
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    hay.windows(pat.len()).any(|w| w == pat.as_slice())
+}

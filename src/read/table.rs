@@ -1,0 +1,109 @@
+//! The rows below a header: data, 合计/小计 rows, and the footer that ends them.
+
+use super::cell::{normalize_text, text_of};
+use super::header::{ColumnKind, HeaderLayout};
+use super::Sheet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotalKind {
+    /// 合计, 总计: the sum of every data row above.
+    Grand,
+    /// 小计: the sum of the data rows since the previous 小计 or 合计.
+    Sub,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Data(u32),
+    Total(u32, TotalKind),
+}
+
+/// Where the data of a ledger sheet stand, in sheet order.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub entries: Vec<Entry>,
+    /// The footer row that ended the data, if any.
+    pub footer: Option<u32>,
+}
+
+const FOOTER_PREFIXES: &[&str] = &["填表人", "审核人", "负责人", "单位负责人", "制表人"];
+const FOOTER_WITH_COLON: &[&str] = &["说明", "注", "备注", "附注"];
+
+/// A footer line: 填表人…, or 说明:/注:/备注:/附注: (forms.md §6).
+pub fn is_footer(first: &str) -> bool {
+    let t: String = normalize_text(first)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if FOOTER_PREFIXES.iter().any(|p| t.starts_with(p)) {
+        return true;
+    }
+    FOOTER_WITH_COLON.iter().any(|p| {
+        t.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('：'))
+    })
+}
+
+pub fn total_kind(first: &str) -> Option<TotalKind> {
+    let t: String = normalize_text(first)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    match t.trim_end_matches([':', '：']) {
+        "合计" | "总计" => Some(TotalKind::Grand),
+        "小计" => Some(TotalKind::Sub),
+        _ => None,
+    }
+}
+
+pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
+    let data_cols: Vec<u32> = layout
+        .columns
+        .iter()
+        .filter(|c| matches!(c.kind, ColumnKind::Field(_) | ColumnKind::OrgCode))
+        .map(|c| c.col)
+        .collect();
+    let mut entries = Vec::new();
+    let mut footer = None;
+    for r in layout.data_start..sheet.end_row() {
+        let first = (0..sheet.end_col()).find_map(|c| text_of(sheet.get(r, c)));
+        let Some(first) = first else { continue };
+        if is_footer(&first) {
+            footer = Some(r);
+            break;
+        }
+        if let Some(k) = total_kind(&first) {
+            entries.push(Entry::Total(r, k));
+            continue;
+        }
+        // A row holding nothing but its 序号 or 备注 (pre-numbered template
+        // rows) is blank to a clerk. A formula error still counts as content.
+        let has_data = data_cols.iter().any(|&c| {
+            let d = sheet.get(r, c);
+            text_of(d).is_some() || matches!(d, calamine::Data::Error(_))
+        });
+        if has_data {
+            entries.push(Entry::Data(r));
+        }
+    }
+    Table { entries, footer }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footers_and_totals() {
+        assert!(is_footer("填表人：张三"));
+        assert!(is_footer("单位负责人"));
+        assert!(is_footer("注：本表按季度报送"));
+        assert!(is_footer("备注: 无"));
+        assert!(!is_footer("备注"));
+        assert!(!is_footer("注意事项"));
+        assert_eq!(total_kind("合 计"), Some(TotalKind::Grand));
+        assert_eq!(total_kind("总计"), Some(TotalKind::Grand));
+        assert_eq!(total_kind("小计"), Some(TotalKind::Sub));
+        assert_eq!(total_kind("合计人数"), None);
+    }
+}

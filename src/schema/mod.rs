@@ -1,0 +1,564 @@
+//! Schemas: every form of forms.md declared as data (schemas/*.toml), embedded
+//! in the binary and replaceable with `--schemas DIR`. Nothing about a form's
+//! columns lives in code; this module only gives the files a type and checks
+//! them so that a broken schema stops the run with its file and problem named.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::diag::Code;
+use crate::read::header::normalize_header;
+use crate::validate::codes::Level;
+
+pub mod requirements;
+pub use requirements::Requirements;
+
+/// The embedded defaults, in the order `schema list` shows them.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("registry", include_str!("../../schemas/registry.toml")),
+    (
+        "cover_county",
+        include_str!("../../schemas/cover_county.toml"),
+    ),
+    (
+        "cover_street",
+        include_str!("../../schemas/cover_street.toml"),
+    ),
+    (
+        "cover_community",
+        include_str!("../../schemas/cover_community.toml"),
+    ),
+    ("cover_unit", include_str!("../../schemas/cover_unit.toml")),
+    ("roster", include_str!("../../schemas/roster.toml")),
+    ("meetings", include_str!("../../schemas/meetings.toml")),
+    ("issues", include_str!("../../schemas/issues.toml")),
+    (
+        "unit_members",
+        include_str!("../../schemas/unit_members.toml"),
+    ),
+    (
+        "unit_activities",
+        include_str!("../../schemas/unit_activities.toml"),
+    ),
+    (
+        "unit_projects",
+        include_str!("../../schemas/unit_projects.toml"),
+    ),
+    (
+        "explanations",
+        include_str!("../../schemas/explanations.toml"),
+    ),
+    (
+        "requirements",
+        include_str!("../../schemas/requirements.toml"),
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormKind {
+    Registry,
+    Cover,
+    Ledger,
+    /// The 上报说明 sheet: read like a ledger, never required.
+    Explanations,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Integer,
+    Decimal,
+    Date,
+    Enum,
+    IdNumber,
+    Uscc,
+    /// A community's 12-digit code.
+    CommunityCode,
+    /// Any organisation's code: county, street, community or resident unit.
+    OrgCode,
+    Period,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Within {
+    /// Must lie inside the period (`date.out_of_period`).
+    Period,
+    /// Must not be later than the period end (`date.after_period`).
+    NotAfterPeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingSeverity {
+    #[default]
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub key: String,
+    pub header: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(rename = "type", default = "default_type")]
+    pub ty: FieldType,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// For cover fields: how loud a blank required field is.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub missing: MissingSeverity,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// The code a repeated value raises (default `row.duplicate_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// What a blank cell means (`blank = 0` in forms.md), written as cell text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// Other spellings of enum values: alias → value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub value_aliases: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Within>,
+    /// Input hint shown by templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+fn default_type() -> FieldType {
+    FieldType::Text
+}
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// A rule between two cells of a row; each names the diagnostic it raises.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RowRule {
+    /// `field` must not exceed `than`.
+    NotGreater {
+        field: String,
+        than: String,
+        code: String,
+    },
+    /// `field` must not exceed `ratio` × `per`.
+    MaxRatio {
+        field: String,
+        per: String,
+        ratio: f64,
+        code: String,
+    },
+    /// `field` must be filled when `when` is one of `equals`.
+    RequiredWhen {
+        field: String,
+        when: String,
+        equals: Vec<String>,
+        code: String,
+    },
+    /// `field` must be blank unless `when` is one of `equals`.
+    BlankUnless {
+        field: String,
+        when: String,
+        equals: Vec<String>,
+        code: String,
+    },
+    /// The date `field` must not be earlier than the date `than`.
+    NotBefore {
+        field: String,
+        than: String,
+        code: String,
+    },
+    /// Unless `when` is one of `equals`, `field` may only hold `allowed`.
+    OnlyWhen {
+        field: String,
+        allowed: Vec<String>,
+        when: String,
+        equals: Vec<String>,
+        code: String,
+    },
+    /// The gender in `field` must agree with the ID number in `id`.
+    GenderMatchesId {
+        field: String,
+        id: String,
+        code: String,
+    },
+}
+
+impl RowRule {
+    pub fn code(&self) -> &str {
+        match self {
+            RowRule::NotGreater { code, .. }
+            | RowRule::MaxRatio { code, .. }
+            | RowRule::RequiredWhen { code, .. }
+            | RowRule::BlankUnless { code, .. }
+            | RowRule::NotBefore { code, .. }
+            | RowRule::OnlyWhen { code, .. }
+            | RowRule::GenderMatchesId { code, .. } => code,
+        }
+    }
+    fn fields(&self) -> Vec<&str> {
+        match self {
+            RowRule::NotGreater { field, than, .. } | RowRule::NotBefore { field, than, .. } => {
+                vec![field, than]
+            }
+            RowRule::MaxRatio { field, per, .. } => vec![field, per],
+            RowRule::RequiredWhen { field, when, .. }
+            | RowRule::BlankUnless { field, when, .. }
+            | RowRule::OnlyWhen { field, when, .. } => vec![field, when],
+            RowRule::GenderMatchesId { field, id, .. } => vec![field, id],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    pub name: String,
+    /// The sheet's standard name (a ledger) or the form's title.
+    pub title: String,
+    pub kind: FormKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Levels whose submissions must carry this sheet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_for: Vec<Level>,
+    /// For covers: the level this cover belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// Headers every ledger knows and ignores (序号, 备注).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_columns: Vec<String>,
+    pub fields: Vec<Field>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RowRule>,
+    #[serde(skip)]
+    lookup: HashMap<String, usize>,
+    #[serde(skip)]
+    ignored: Vec<String>,
+}
+
+/// What a normalised header text means to a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderMatch {
+    Field(usize),
+    Ignored,
+}
+
+impl Schema {
+    pub fn field_index(&self, key: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.key == key)
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Match a header (or cover label) text after normalisation.
+    pub fn match_header(&self, text: &str) -> Option<HeaderMatch> {
+        let n = normalize_header(text);
+        if n.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.lookup.get(&n) {
+            return Some(HeaderMatch::Field(i));
+        }
+        self.ignored.contains(&n).then_some(HeaderMatch::Ignored)
+    }
+
+    /// Whether a sheet name is this form's, after normalisation.
+    pub fn matches_sheet_name(&self, sheet: &str) -> bool {
+        let n = normalize_header(sheet);
+        !n.is_empty()
+            && std::iter::once(&self.title)
+                .chain(&self.aliases)
+                .any(|a| normalize_header(a) == n)
+    }
+
+    pub fn required_fields(&self) -> impl Iterator<Item = (usize, &Field)> {
+        self.fields.iter().enumerate().filter(|(_, f)| f.required)
+    }
+
+    /// Resolve an enum cell text to its canonical value.
+    pub fn enum_value<'a>(&'a self, field: &'a Field, text: &str) -> Option<&'a str> {
+        let n = normalize_header(text);
+        if let Some(v) = field.values.iter().find(|v| normalize_header(v) == n) {
+            return Some(v);
+        }
+        field
+            .value_aliases
+            .iter()
+            .find(|(a, _)| normalize_header(a) == n)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn prepare(&mut self, file: &str) -> Result<()> {
+        let mut lookup: HashMap<String, usize> = HashMap::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            if self.fields[..i].iter().any(|g| g.key == f.key) {
+                bail!("{file}: field key `{}` is declared twice", f.key);
+            }
+            for h in std::iter::once(&f.header).chain(&f.aliases) {
+                let n = normalize_header(h);
+                if n.is_empty() {
+                    bail!("{file}: field `{}` has an empty header or alias", f.key);
+                }
+                if let Some(&j) = lookup.get(&n) {
+                    if j != i {
+                        bail!(
+                            "{file}: header `{h}` would match both `{}` and `{}`",
+                            self.fields[j].key,
+                            f.key
+                        );
+                    }
+                }
+                lookup.insert(n, i);
+            }
+            if f.ty == FieldType::Enum && f.values.is_empty() {
+                bail!("{file}: enum field `{}` lists no values", f.key);
+            }
+            if f.ty != FieldType::Enum && !f.values.is_empty() {
+                bail!(
+                    "{file}: field `{}` lists values but its type is not enum",
+                    f.key
+                );
+            }
+            for (a, v) in &f.value_aliases {
+                if !f.values.contains(v) {
+                    bail!("{file}: value alias `{a}` of `{}` points to `{v}`, which is not one of its values", f.key);
+                }
+            }
+            if let Some(c) = &f.unique_code {
+                if Code::parse(c).is_none() {
+                    bail!(
+                        "{file}: field `{}` uses unknown diagnostic code `{c}`",
+                        f.key
+                    );
+                }
+            }
+            if let (Some(lo), Some(hi)) = (f.min, f.max) {
+                if lo > hi {
+                    bail!("{file}: field `{}` has min {lo} above max {hi}", f.key);
+                }
+            }
+            if let Some(d) = &f.default {
+                if f.ty == FieldType::Enum && !f.values.contains(d) {
+                    bail!(
+                        "{file}: default `{d}` of `{}` is not one of its values",
+                        f.key
+                    );
+                }
+                if matches!(f.ty, FieldType::Integer | FieldType::Decimal)
+                    && d.parse::<f64>().is_err()
+                {
+                    bail!("{file}: default `{d}` of `{}` is not a number", f.key);
+                }
+            }
+        }
+        for r in &self.rules {
+            let code = r.code();
+            if Code::parse(code).is_none() {
+                bail!("{file}: rule uses unknown diagnostic code `{code}`");
+            }
+            for k in r.fields() {
+                if !self.fields.iter().any(|f| f.key == k) {
+                    bail!("{file}: rule `{code}` names field `{k}`, which the schema does not declare");
+                }
+            }
+        }
+        self.ignored = self
+            .ignored_columns
+            .iter()
+            .map(|c| normalize_header(c))
+            .collect();
+        self.lookup = lookup;
+        Ok(())
+    }
+}
+
+/// The schema names pbstat's own code relies on; a replacement set must
+/// declare each of them.
+const NEEDED: &[&str] = &[
+    "registry",
+    "cover_county",
+    "cover_street",
+    "cover_community",
+    "cover_unit",
+    "roster",
+    "meetings",
+    "issues",
+    "unit_members",
+    "unit_activities",
+    "unit_projects",
+    "explanations",
+];
+
+/// Keys the pipeline reads by name, per schema; a replacement schema may add
+/// columns freely but must keep these.
+const NEEDED_KEYS: &[(&str, &[&str])] = &[
+    (
+        "registry",
+        &["code", "name", "kind", "parent_code", "expected"],
+    ),
+    ("cover_county", &["org_name", "org_code", "period"]),
+    ("cover_street", &["org_name", "org_code", "period"]),
+    ("cover_community", &["org_name", "org_code", "period"]),
+    ("cover_unit", &["org_name", "org_code", "period"]),
+    ("explanations", &["code", "location", "text"]),
+];
+
+#[derive(Debug, Clone)]
+pub struct SchemaSet {
+    pub schemas: Vec<Schema>,
+    pub requirements: Requirements,
+    /// Where they came from, for messages: "embedded" or a folder.
+    pub source: String,
+}
+
+impl SchemaSet {
+    pub fn embedded() -> Result<SchemaSet> {
+        let files: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(n, t)| (format!("{n}.toml"), t.to_string()))
+            .collect();
+        Self::from_texts(files, "embedded".into())
+    }
+
+    pub fn load(dir: Option<&Path>) -> Result<SchemaSet> {
+        match dir {
+            None => Self::embedded(),
+            Some(d) => Self::from_dir(d),
+        }
+    }
+
+    /// Read every `*.toml` of a folder; files it lacks fall back to the
+    /// embedded defaults, so a user may replace only the forms they change.
+    pub fn from_dir(dir: &Path) -> Result<SchemaSet> {
+        let rd = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read schema folder {}", dir.display()))?;
+        let mut given: BTreeMap<String, String> = BTreeMap::new();
+        for e in rd {
+            let p = e?.path();
+            if p.extension().and_then(|e| e.to_str()) == Some("toml") {
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("cannot read schema file {}", p.display()))?;
+                given.insert(p.display().to_string(), text);
+            }
+        }
+        if given.is_empty() {
+            bail!("schema folder {} holds no .toml files", dir.display());
+        }
+        let mut files: Vec<(String, String)> = Vec::new();
+        for (name, text) in EMBEDDED {
+            let own = dir.join(format!("{name}.toml"));
+            let key = own.display().to_string();
+            match given.remove(&key) {
+                Some(t) => files.push((key, t)),
+                None => files.push((format!("{name}.toml (embedded)"), text.to_string())),
+            }
+        }
+        files.extend(given);
+        Self::from_texts(files, dir.display().to_string())
+    }
+
+    fn from_texts(files: Vec<(String, String)>, source: String) -> Result<SchemaSet> {
+        let mut schemas: Vec<Schema> = Vec::new();
+        let mut requirements = None;
+        for (file, text) in files {
+            let is_req = Path::new(&file)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.starts_with("requirements"));
+            if is_req {
+                let r: Requirements = toml::from_str(&text)
+                    .map_err(|e| anyhow!("invalid schema file {file}: {}", e.message()))?;
+                r.check(&file)?;
+                requirements = Some(r);
+                continue;
+            }
+            let mut s: Schema = toml::from_str(&text).map_err(|e| {
+                let at = e
+                    .span()
+                    .map(|sp| format!(" (line {})", text[..sp.start].lines().count().max(1)))
+                    .unwrap_or_default();
+                anyhow!("invalid schema file {file}{at}: {}", e.message())
+            })?;
+            s.prepare(&file)?;
+            if schemas.iter().any(|o| o.name == s.name) {
+                bail!(
+                    "invalid schema file {file}: a schema named `{}` is declared twice",
+                    s.name
+                );
+            }
+            schemas.push(s);
+        }
+        for n in NEEDED {
+            if !schemas.iter().any(|s| s.name == *n) {
+                bail!("schema `{n}` is missing from the schema set");
+            }
+        }
+        for (n, keys) in NEEDED_KEYS {
+            let s = schemas
+                .iter()
+                .find(|s| s.name == *n)
+                .expect("checked above");
+            for k in *keys {
+                if s.field(k).is_none() {
+                    bail!("schema `{n}` must declare the field `{k}`");
+                }
+            }
+        }
+        let requirements =
+            requirements.ok_or_else(|| anyhow!("the requirements file is missing"))?;
+        Ok(SchemaSet {
+            schemas,
+            requirements,
+            source,
+        })
+    }
+
+    pub fn get(&self, name: &str) -> &Schema {
+        self.schemas
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("schema {name} checked at load"))
+    }
+
+    pub fn cover_for(&self, level: Level) -> &Schema {
+        self.schemas
+            .iter()
+            .find(|s| s.kind == FormKind::Cover && s.level == Some(level))
+            .unwrap_or_else(|| self.get("cover_community"))
+    }
+
+    pub fn covers(&self) -> impl Iterator<Item = &Schema> {
+        self.schemas.iter().filter(|s| s.kind == FormKind::Cover)
+    }
+
+    pub fn ledgers(&self) -> impl Iterator<Item = &Schema> {
+        self.schemas.iter().filter(|s| s.kind == FormKind::Ledger)
+    }
+
+    /// Ledgers a submission of this level must carry.
+    pub fn required_ledgers(&self, level: Level) -> Vec<&Schema> {
+        self.ledgers()
+            .filter(|s| s.required_for.contains(&level))
+            .collect()
+    }
+}

@@ -1,0 +1,73 @@
+//! The requirements file (forms.md §5): minimums per period kind, which
+//! satisfaction levels count as satisfied, and the abnormal-change share.
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::period::{Period, PeriodKind};
+use crate::validate::codes::Level;
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerPeriod {
+    pub month: u32,
+    pub quarter: u32,
+    pub year: u32,
+}
+
+impl PerPeriod {
+    pub fn for_period(&self, p: &Period) -> u32 {
+        match p.kind {
+            PeriodKind::Month => self.month,
+            PeriodKind::Quarter => self.quarter,
+            PeriodKind::Year => self.year,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingRequirement {
+    pub level: Level,
+    /// The meeting type, as a value of the meetings schema's `type` enum.
+    #[serde(rename = "type")]
+    pub meeting_type: String,
+    #[serde(flatten)]
+    pub minimum: PerPeriod,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    /// Satisfaction levels that count as satisfied.
+    pub satisfied_levels: Vec<String>,
+    /// `check --previous` flags a count that moved by more than this share.
+    pub abnormal_change: f64,
+    /// Registered members a community must have.
+    pub registration_minimum: PerPeriod,
+    /// 共建活动 a resident unit must hold to count as active.
+    pub unit_activity_minimum: PerPeriod,
+    pub meetings: Vec<MeetingRequirement>,
+}
+
+impl Requirements {
+    pub fn check(&self, file: &str) -> Result<()> {
+        if !(self.abnormal_change > 0.0) {
+            bail!("invalid requirements file {file}: abnormal_change must be above 0");
+        }
+        if self.satisfied_levels.is_empty() {
+            bail!("invalid requirements file {file}: satisfied_levels is empty");
+        }
+        Ok(())
+    }
+
+    /// Meeting minimums above 0 for this level and period.
+    pub fn meeting_minimums(&self, level: Level, p: &Period) -> Vec<(&str, u32)> {
+        self.meetings
+            .iter()
+            .filter(|m| m.level == level)
+            .map(|m| (m.meeting_type.as_str(), m.minimum.for_period(p)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}

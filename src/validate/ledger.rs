@@ -1,0 +1,566 @@
+//! A ledger sheet: its header, every row's cells, the rules between cells,
+//! repeated keys and 合计 rows.
+
+use std::collections::HashMap;
+
+use super::cells::{check_cell, Pos};
+use super::codes::{id_is_male, normalize_org_code};
+use super::{Ctx, Ledger, Record, Sink, Value};
+use crate::diag::{col_letter, Code};
+use crate::period::Period;
+use crate::read::cell::{code_of, normalize_text, parse_number, text_of};
+use crate::read::header::{ColumnKind, HeaderLayout};
+use crate::read::table::{read_table, Entry, TotalKind};
+use crate::read::Sheet;
+use crate::schema::{FieldType, RowRule, Schema};
+
+/// Header diagnostics: unknown, duplicate and missing columns. Returns false
+/// when the sheet cannot be read at all.
+pub fn check_header(
+    ctx: &Ctx,
+    sink: &mut Sink,
+    schema: &Schema,
+    layout: &HeaderLayout,
+    csv_org: bool,
+) {
+    let lang = ctx.lang;
+    let mut seen: HashMap<ColumnKind, u32> = HashMap::new();
+    for c in &layout.columns {
+        match &c.kind {
+            ColumnKind::Unknown(text) => {
+                let m = lang.t(
+                    format!(
+                        "未知列“{}”，将被忽略（{}表认识的列：{}）",
+                        text,
+                        schema.title,
+                        headers_list(schema)
+                    ),
+                    format!(
+                        "unknown column \"{}\" is ignored (known columns of {}: {})",
+                        text,
+                        schema.title,
+                        headers_list(schema)
+                    ),
+                );
+                let d = sink
+                    .at(Code::HeaderUnknownColumn, c.header_row, c.col, m)
+                    .value(text.clone());
+                sink.push(d);
+            }
+            ColumnKind::Ignored => {}
+            k => {
+                if let Some(&first) = seen.get(k) {
+                    let name = match k {
+                        ColumnKind::Field(i) => schema.fields[*i].header.clone(),
+                        _ => "单位代码".to_string(),
+                    };
+                    let m = lang.t(
+                        format!("列“{name}”重复出现（第一次在 {} 列），只读第一列", col_letter(first)),
+                        format!("column \"{name}\" appears twice (first in column {}); only the first is read", col_letter(first)),
+                    );
+                    let mut d = sink.at(Code::HeaderDuplicateColumn, c.header_row, c.col, m);
+                    if let ColumnKind::Field(i) = k {
+                        d = d.field(&schema.fields[*i].key);
+                    }
+                    sink.push(d);
+                } else {
+                    seen.insert(k.clone(), c.col);
+                }
+            }
+        }
+    }
+    for (i, f) in schema.required_fields() {
+        if !seen.contains_key(&ColumnKind::Field(i)) {
+            let m = lang.t(
+                format!(
+                    "缺少必填列“{}”（也可写作：{}）",
+                    f.header,
+                    alias_list(&f.aliases)
+                ),
+                format!(
+                    "required column \"{}\" is missing (also accepted: {})",
+                    f.header,
+                    alias_list(&f.aliases)
+                ),
+            );
+            let d = sink
+                .make(Code::HeaderMissingColumn, m)
+                .at_row(layout.bottom)
+                .field(&f.key);
+            sink.push(d);
+        }
+    }
+    if csv_org && !seen.contains_key(&ColumnKind::OrgCode) {
+        let m = lang.t(
+            "CSV 台账缺少“单位代码”列：每行须注明填报单位",
+            "the CSV ledger has no 单位代码 column: each row must name its submitter",
+        );
+        let d = sink
+            .make(Code::HeaderMissingColumn, m)
+            .at_row(layout.bottom)
+            .field("org_code");
+        sink.push(d);
+    }
+}
+
+fn headers_list(schema: &Schema) -> String {
+    schema
+        .fields
+        .iter()
+        .map(|f| f.header.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn alias_list(aliases: &[String]) -> String {
+    if aliases.is_empty() {
+        "—".into()
+    } else {
+        aliases.join("、")
+    }
+}
+
+/// Running sums of numeric columns for checking 合计/小计 rows.
+#[derive(Default, Clone)]
+struct Sums {
+    all: f64,
+    /// Only cells Excel's SUM would count (numbers, not numbers stored as text).
+    excel: f64,
+}
+
+/// Read and check every row of a ledger sheet whose header was found.
+pub fn read_ledger(
+    ctx: &Ctx,
+    sink: &mut Sink,
+    schema: &Schema,
+    sheet: &Sheet,
+    layout: &HeaderLayout,
+    period: Option<&Period>,
+    csv_org: bool,
+) -> Ledger {
+    check_header(ctx, sink, schema, layout, csv_org);
+    let table = read_table(sheet, layout);
+    // First column for each field (later duplicates are ignored, already reported).
+    let mut field_col: Vec<Option<u32>> = vec![None; schema.fields.len()];
+    let mut org_col = None;
+    for c in &layout.columns {
+        match c.kind {
+            ColumnKind::Field(i) if field_col[i].is_none() => field_col[i] = Some(c.col),
+            ColumnKind::OrgCode if org_col.is_none() => org_col = Some(c.col),
+            _ => {}
+        }
+    }
+    let numeric: Vec<usize> = schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| {
+            matches!(f.ty, FieldType::Integer | FieldType::Decimal) && field_col[*i].is_some()
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut grand: HashMap<usize, Sums> = HashMap::new();
+    let mut sub: HashMap<usize, Sums> = HashMap::new();
+    let mut records = Vec::new();
+    let mut firsts: HashMap<(usize, String), u32> = HashMap::new();
+
+    for entry in &table.entries {
+        match *entry {
+            Entry::Data(r) => {
+                let mut values = Vec::with_capacity(schema.fields.len());
+                for (i, f) in schema.fields.iter().enumerate() {
+                    let v = match field_col[i] {
+                        Some(c) => check_cell(
+                            ctx,
+                            sink,
+                            schema,
+                            f,
+                            sheet.get(r, c),
+                            Pos { row: r, col: c },
+                            period,
+                        ),
+                        None => f.default.as_ref().map_or(Value::Blank, |d| match f.ty {
+                            FieldType::Integer => {
+                                Value::Int(d.parse::<f64>().unwrap_or(0.0) as i64)
+                            }
+                            FieldType::Decimal => Value::Dec(d.parse().unwrap_or(0.0)),
+                            _ => Value::Text(d.clone()),
+                        }),
+                    };
+                    values.push(v);
+                }
+                for &i in &numeric {
+                    let c = field_col[i].expect("numeric fields have columns");
+                    if let Ok(Some(n)) = parse_number(sheet.get(r, c)) {
+                        for s in [grand.entry(i).or_default(), sub.entry(i).or_default()] {
+                            s.all += n.value;
+                            if !n.from_text {
+                                s.excel += n.value;
+                            }
+                        }
+                    }
+                }
+                let org = org_col.map(|c| check_row_org(ctx, sink, sheet, r, c));
+                let rec = Record {
+                    row: r,
+                    values,
+                    org: org.flatten(),
+                };
+                check_rules(ctx, sink, schema, &field_col, &rec);
+                check_unique(ctx, sink, schema, &field_col, &rec, &mut firsts);
+                records.push(rec);
+            }
+            Entry::Total(r, kind) => {
+                let sums = if kind == TotalKind::Grand {
+                    &grand
+                } else {
+                    &sub
+                };
+                for &i in &numeric {
+                    let c = field_col[i].expect("numeric fields have columns");
+                    let Ok(Some(t)) = parse_number(sheet.get(r, c)) else {
+                        continue;
+                    };
+                    let s = sums.get(&i).cloned().unwrap_or_default();
+                    if (t.value - s.all).abs() > 1e-6 {
+                        let label = text_of(
+                            sheet.get(
+                                r,
+                                (0..sheet.end_col())
+                                    .find(|&cc| text_of(sheet.get(r, cc)).is_some())
+                                    .unwrap_or(0),
+                            ),
+                        )
+                        .unwrap_or_default();
+                        let f = &schema.fields[i];
+                        let mut m = ctx.lang.t(
+                            format!(
+                                "{label}行“{}”为 {}，上方各行之和为 {}",
+                                f.header,
+                                fmt_num(t.value),
+                                fmt_num(s.all)
+                            ),
+                            format!(
+                                "the {label} row's {} is {}, the rows above sum to {}",
+                                f.header,
+                                fmt_num(t.value),
+                                fmt_num(s.all)
+                            ),
+                        );
+                        if (t.value - s.excel).abs() <= 1e-6 {
+                            m.push_str(&ctx.lang.t(
+                                "；差额来自以文本形式存储的数字（Excel 的求和不计文本），请将这些单元格转为数字",
+                                "; the difference comes from numbers stored as text, which Excel's SUM skips: convert those cells to numbers",
+                            ));
+                        }
+                        let d = sink
+                            .at(Code::TotalMismatch, r, c, m)
+                            .field(&f.key)
+                            .value(fmt_num(t.value));
+                        sink.push(d);
+                    }
+                }
+                sub.clear();
+            }
+        }
+    }
+    let (name, index) = (sheet.name.clone(), sheet.index);
+    Ledger {
+        schema: schema.name.clone(),
+        sheet: name,
+        sheet_index: index,
+        records,
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    crate::read::cell::number_text((v * 1e6).round() / 1e6)
+}
+
+/// The submitter code on a CSV row: must be an organisation code, and in
+/// the registry when one is given.
+fn check_row_org(ctx: &Ctx, sink: &mut Sink, sheet: &Sheet, r: u32, c: u32) -> Option<String> {
+    let lang = ctx.lang;
+    let Some(code) = code_of(sheet.get(r, c)) else {
+        let d = sink
+            .at(
+                Code::CellRequired,
+                r,
+                c,
+                lang.t("“单位代码”为空", "单位代码 (submitter code) is blank"),
+            )
+            .field("org_code");
+        sink.push(d);
+        return None;
+    };
+    match super::cells::check_org_code(ctx, &code) {
+        Err((cd, m)) => {
+            let d = sink.at(cd, r, c, m).field("org_code").value(code);
+            sink.push(d);
+            None
+        }
+        Ok(_) => {
+            let code = normalize_org_code(&code);
+            if let Some(reg) = ctx.registry {
+                if reg.get(&code).is_none() {
+                    let m = lang.t(
+                        format!("单位代码“{code}”不在名录中"),
+                        format!("submitter code \"{code}\" is not in the registry"),
+                    );
+                    let d = sink
+                        .at(Code::CoverUnknownOrg, r, c, m)
+                        .field("org_code")
+                        .value(code.clone());
+                    sink.push(d);
+                }
+            }
+            Some(code)
+        }
+    }
+}
+
+fn check_unique(
+    ctx: &Ctx,
+    sink: &mut Sink,
+    schema: &Schema,
+    field_col: &[Option<u32>],
+    rec: &Record,
+    firsts: &mut HashMap<(usize, String), u32>,
+) {
+    for (i, f) in schema.fields.iter().enumerate() {
+        if !f.unique {
+            continue;
+        }
+        let key = match &rec.values[i] {
+            Value::Text(t) => normalize_text(t),
+            Value::Int(n) => n.to_string(),
+            _ => continue,
+        };
+        // A CSV ledger holds many submitters; keys repeat only within one.
+        let scope_key = format!("{}\u{1}{}", rec.org.as_deref().unwrap_or(""), key);
+        let col = field_col[i].expect("a value implies a column");
+        if let Some(&first) = firsts.get(&(i, scope_key.clone())) {
+            let shown = if f.ty == FieldType::IdNumber {
+                crate::diag::mask_id(&key)
+            } else {
+                key.clone()
+            };
+            let first_ref = if sink.csv {
+                format!("{}", first + 1)
+            } else {
+                format!("{}{}", col_letter(col), first + 1)
+            };
+            let code = f
+                .unique_code
+                .as_deref()
+                .and_then(Code::parse)
+                .unwrap_or(Code::RowDuplicateKey);
+            let m = ctx.lang.t(
+                format!("{}“{shown}”重复，首次出现在 {first_ref}", f.header),
+                format!(
+                    "{} \"{shown}\" repeats; it first appears at {first_ref}",
+                    f.header
+                ),
+            );
+            let d = sink.at(code, rec.row, col, m).field(&f.key).value(shown);
+            sink.push(d);
+        } else {
+            firsts.insert((i, scope_key), rec.row);
+        }
+    }
+}
+
+fn check_rules(
+    ctx: &Ctx,
+    sink: &mut Sink,
+    schema: &Schema,
+    field_col: &[Option<u32>],
+    rec: &Record,
+) {
+    let lang = ctx.lang;
+    let idx = |k: &str| schema.field_index(k).expect("rule fields checked at load");
+    let val = |k: &str| &rec.values[idx(k)];
+    let header = |k: &str| schema.fields[idx(k)].header.as_str();
+    let in_set = |v: &Value, set: &[String]| v.text().is_some_and(|t| set.iter().any(|s| s == t));
+    for rule in &schema.rules {
+        let code = Code::parse(rule.code()).expect("rule codes checked at load");
+        let (field, msg): (&str, Option<String>) = match rule {
+            RowRule::NotGreater { field, than, .. } => {
+                let msg = match (val(field).num(), val(than).num()) {
+                    (Some(a), Some(b)) if a > b => Some(lang.t(
+                        format!(
+                            "{}（{}）大于{}（{}）",
+                            header(field),
+                            fmt_num(a),
+                            header(than),
+                            fmt_num(b)
+                        ),
+                        format!(
+                            "{} ({}) exceeds {} ({})",
+                            header(field),
+                            fmt_num(a),
+                            header(than),
+                            fmt_num(b)
+                        ),
+                    )),
+                    _ => None,
+                };
+                (field, msg)
+            }
+            RowRule::MaxRatio {
+                field, per, ratio, ..
+            } => {
+                let msg = match (val(field).num(), val(per).num()) {
+                    (Some(a), Some(b)) if a > ratio * b => Some(lang.t(
+                        format!(
+                            "{}为 {}，超过{} {} 的 {} 倍，请核实",
+                            header(field),
+                            fmt_num(a),
+                            header(per),
+                            fmt_num(b),
+                            ratio
+                        ),
+                        format!(
+                            "{} is {}, more than {} × {} {}; please check",
+                            header(field),
+                            fmt_num(a),
+                            ratio,
+                            header(per),
+                            fmt_num(b)
+                        ),
+                    )),
+                    _ => None,
+                };
+                (field, msg)
+            }
+            RowRule::RequiredWhen {
+                field,
+                when,
+                equals,
+                ..
+            } => {
+                let msg = (in_set(val(when), equals) && val(field).is_blank()).then(|| {
+                    lang.t(
+                        format!(
+                            "{}为“{}”时必须填写{}",
+                            header(when),
+                            equals.join("/"),
+                            header(field)
+                        ),
+                        format!(
+                            "{} is required when {} is {}",
+                            header(field),
+                            header(when),
+                            equals.join("/")
+                        ),
+                    )
+                });
+                (field, msg)
+            }
+            RowRule::BlankUnless {
+                field,
+                when,
+                equals,
+                ..
+            } => {
+                let w = val(when);
+                let msg = (w.text().is_some() && !in_set(w, equals) && !val(field).is_blank())
+                    .then(|| {
+                        lang.t(
+                            format!(
+                                "{}为“{}”，{}应为空",
+                                header(when),
+                                w.text().unwrap_or(""),
+                                header(field)
+                            ),
+                            format!(
+                                "{} must be blank when {} is {}",
+                                header(field),
+                                header(when),
+                                w.text().unwrap_or("")
+                            ),
+                        )
+                    });
+                (field, msg)
+            }
+            RowRule::NotBefore { field, than, .. } => {
+                let msg = match (val(field).date(), val(than).date()) {
+                    (Some(a), Some(b)) if a < b => Some(lang.t(
+                        format!("{} {a} 早于{} {b}", header(field), header(than)),
+                        format!("{} {a} is before {} {b}", header(field), header(than)),
+                    )),
+                    _ => None,
+                };
+                (field, msg)
+            }
+            RowRule::OnlyWhen {
+                field,
+                allowed,
+                when,
+                equals,
+                ..
+            } => {
+                let w = val(when);
+                let v = val(field);
+                let msg = (w.text().is_some()
+                    && !in_set(w, equals)
+                    && v.text().is_some()
+                    && !in_set(v, allowed))
+                .then(|| {
+                    lang.t(
+                        format!(
+                            "事项{}为“{}”，{}只能为“{}”（实为“{}”）",
+                            header(when),
+                            w.text().unwrap_or(""),
+                            header(field),
+                            allowed.join("/"),
+                            v.text().unwrap_or("")
+                        ),
+                        format!(
+                            "{} must be {} while {} is {} (found {})",
+                            header(field),
+                            allowed.join("/"),
+                            header(when),
+                            w.text().unwrap_or(""),
+                            v.text().unwrap_or("")
+                        ),
+                    )
+                });
+                (field, msg)
+            }
+            RowRule::GenderMatchesId { field, id, .. } => {
+                let msg = match (val(field).text(), val(id).text().and_then(id_is_male)) {
+                    (Some(g), Some(male)) if (g == "男") != male => Some(lang.t(
+                        format!(
+                            "性别“{g}”与身份证号不符（身份证号第17位表示{}）",
+                            if male { "男" } else { "女" }
+                        ),
+                        format!(
+                            "gender {g} contradicts the ID number (its 17th digit says {})",
+                            if male { "male" } else { "female" }
+                        ),
+                    )),
+                    _ => None,
+                };
+                (field, msg)
+            }
+        };
+        if let Some(m) = msg {
+            let i = idx(field);
+            let col = field_col[i].unwrap_or(0);
+            let mut d = sink.at(code, rec.row, col, m).field(field);
+            if field_col[i].is_none() {
+                d.cell = None;
+                d.column = None;
+            }
+            if let Some(t) = rec.values[i].text() {
+                d = d.value(t.to_string());
+            } else if let Some(n) = rec.values[i].num() {
+                d = d.value(fmt_num(n));
+            } else if let Some(dt) = rec.values[i].date() {
+                d = d.value(dt.to_string());
+            }
+            sink.push(d);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Per-submission validation: every rule of rules.md that one workbook can
+//! break on its own (and against the registry, when one is given).
+
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::lang::Lang;
+use crate::period::Period;
+use crate::read::Limits;
+use crate::schema::SchemaSet;
+
+pub mod cells;
+pub mod codes;
+pub mod cover;
+pub mod ledger;
+pub mod registry;
+pub mod submission;
+
+pub use registry::Registry;
+pub use submission::{validate_file, Submission};
+
+/// What every check needs to know about the run.
+#[derive(Clone)]
+pub struct Ctx<'a> {
+    pub schemas: &'a SchemaSet,
+    pub registry: Option<&'a Registry>,
+    /// `--period`: the period being processed. Without it, each file is
+    /// judged against the period on its own cover.
+    pub period: Option<Period>,
+    pub lang: Lang,
+    pub limits: Limits,
+    /// `--form`: which ledger a CSV file holds.
+    pub form: Option<String>,
+}
+
+/// A cell's value after coercion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Blank,
+    /// Non-blank but unreadable for its type; already diagnosed.
+    Invalid,
+    Text(String),
+    Int(i64),
+    Dec(f64),
+    Date(NaiveDate),
+}
+
+impl Value {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn num(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Dec(f) => Some(*f),
+            _ => None,
+        }
+    }
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+    pub fn is_blank(&self) -> bool {
+        matches!(self, Value::Blank)
+    }
+}
+
+/// One data row of a ledger, values in the schema's field order.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// 0-based sheet row (CSV: line − 1).
+    pub row: u32,
+    pub values: Vec<Value>,
+    /// The submitter, for CSV ledgers that carry it per row.
+    pub org: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub schema: String,
+    pub sheet: String,
+    pub sheet_index: usize,
+    pub records: Vec<Record>,
+}
+
+impl Ledger {
+    pub fn get<'a>(&self, schemas: &'a SchemaSet, rec: &'a Record, key: &str) -> &'a Value {
+        static BLANK: Value = Value::Blank;
+        schemas
+            .get(&self.schema)
+            .field_index(key)
+            .and_then(|i| rec.values.get(i))
+            .unwrap_or(&BLANK)
+    }
+}
+
+/// Collects one file's diagnostics, stamping each with its file, sheet and org.
+pub struct Sink {
+    pub file: String,
+    pub org: Option<String>,
+    pub csv: bool,
+    pub sheet: Option<(String, usize)>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Sink {
+    pub fn new(file: &str, csv: bool) -> Sink {
+        Sink {
+            file: file.to_string(),
+            org: None,
+            csv,
+            sheet: None,
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn on_sheet(&mut self, name: &str, index: usize) {
+        self.sheet = Some((name.to_string(), index));
+    }
+
+    /// Start a diagnostic on the current sheet.
+    pub fn make(&self, code: Code, message: String) -> Diagnostic {
+        let mut d = Diagnostic::new(code, &self.file, message);
+        if let Some((s, i)) = &self.sheet {
+            if !self.csv {
+                d = d.sheet(s, *i);
+            } else {
+                d.sheet_index = *i;
+            }
+        }
+        d
+    }
+
+    /// A diagnostic at a cell; for CSV only the line is given.
+    pub fn at(&self, code: Code, row: u32, col: u32, message: String) -> Diagnostic {
+        let d = self.make(code, message);
+        if self.csv {
+            d.at_row(row)
+        } else {
+            d.at(row, col)
+        }
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        let org = d.org_code.clone().or_else(|| self.org.clone());
+        let mut d = d;
+        d.org_code = org;
+        self.diags.push(d);
+    }
+
+    pub fn file_level(&mut self, code: Code, message: String) {
+        let d = Diagnostic::new(code, &self.file, message);
+        self.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diags.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Everything found under the given paths, in a stable order, with the
+/// string each is shown by.
+pub fn collect_inputs(
+    paths: &[PathBuf],
+    skip: &[PathBuf],
+) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            for f in found {
+                out.push((f.clone(), f.display().to_string()));
+            }
+        } else {
+            out.push((p.clone(), p.display().to_string()));
+        }
+    }
+    out.retain(|(p, _)| !p.canonicalize().map(|c| skip.contains(&c)).unwrap_or(false));
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|(p, _)| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    Ok(out)
+}
+
+fn is_hidden_or_lock(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with("~$")
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let rd = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {}", dir.display(), e))?;
+    let ignored = ignore_list(dir);
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if is_hidden_or_lock(&name) || ignored.contains(&name) {
+            continue;
+        }
+        let path = e.path();
+        let ft = match e.file_type() {
+            Ok(t) => t,
+            Err(_) => continue,
+        };
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if crate::read::EXTENSIONS.contains(&crate::read::extension_of(&path).as_str()) {
+            out.push(path);
+        } else if ft.is_file() && looks_like_misnamed_workbook(&path) {
+            // Kept so that a submission saved without or with a wrong
+            // extension is reported, not silently skipped.
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Names listed in a folder's `.pbstatignore` (one per line, `#` comments):
+/// skipped when that folder is searched, still read when named as a PATH.
+fn ignore_list(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(".pbstatignore"))
+        .map(|t| {
+            t.lines()
+                .map(|l| l.trim().trim_end_matches('/').to_string())
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Files in a submission folder whose extension pbstat does not read but
+/// which a clerk would expect to be looked at (.xlsb, .et, .wps, .numbers).
+fn looks_like_misnamed_workbook(path: &Path) -> bool {
+    matches!(
+        crate::read::extension_of(path).as_str(),
+        "xlsb" | "et" | "numbers" | "xltx" | "xlt"
+    )
+}
+
+/// Sorted diagnostics of a whole run (stable across runs and thread counts).
+pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// Group helpers used by several checks.
+pub fn by_key<T, K: Ord>(items: impl IntoIterator<Item = (K, T)>) -> BTreeMap<K, Vec<T>> {
+    let mut m: BTreeMap<K, Vec<T>> = BTreeMap::new();
+    for (k, v) in items {
+        m.entry(k).or_default().push(v);
+    }
+    m
+}

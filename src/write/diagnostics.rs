@@ -1,0 +1,197 @@
+//! Diagnostics as text (grouped by file, with a summary), JSON and CSV.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::diag::{Counts, Diagnostic, Severity};
+use crate::lang::Lang;
+
+#[derive(Serialize)]
+pub struct FileCounts {
+    pub file: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub files: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub files_with_errors: usize,
+    pub by_file: Vec<FileCounts>,
+}
+
+impl Summary {
+    pub fn of(diags: &[Diagnostic], files: usize) -> Summary {
+        let mut by: BTreeMap<&str, Counts> = BTreeMap::new();
+        for d in diags {
+            by.entry(&d.file).or_default().add(d.severity);
+        }
+        Summary {
+            files,
+            counts: Counts::of(diags),
+            files_with_errors: by.values().filter(|c| c.errors > 0).count(),
+            by_file: by
+                .into_iter()
+                .map(|(f, c)| FileCounts {
+                    file: f.to_string(),
+                    counts: c,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Where a diagnostic stands, as the text line shows it.
+fn location(d: &Diagnostic, lang: Lang) -> String {
+    let mut s = d.file.clone();
+    match (&d.sheet, &d.cell, d.row) {
+        (Some(sh), Some(c), _) => s.push_str(&format!(":{sh}!{c}")),
+        (Some(sh), None, Some(r)) => s.push_str(&format!(
+            ":{sh}!{}",
+            lang.t(format!("第{r}行"), format!("row {r}"))
+        )),
+        (Some(sh), None, None) => s.push_str(&format!(":{sh}")),
+        (None, _, Some(r)) => s.push_str(&format!(
+            ":{}",
+            lang.t(format!("第{r}行"), format!("line {r}"))
+        )),
+        (None, _, None) => {}
+    }
+    s
+}
+
+pub fn line(d: &Diagnostic, lang: Lang) -> String {
+    let mut s = format!(
+        "{}: {} [{}] {}",
+        location(d, lang),
+        d.severity.label(lang),
+        d.code,
+        d.message
+    );
+    if let Some(e) = &d.explanation {
+        s.push_str(&lang.t(format!("（已说明：{e}）"), format!(" (explained: {e})")));
+    }
+    s
+}
+
+fn counts_text(c: &Counts, lang: Lang) -> String {
+    lang.t(
+        format!("错误 {}，警告 {}，提示 {}", c.errors, c.warnings, c.notes),
+        format!(
+            "{} errors, {} warnings, {} notes",
+            c.errors, c.warnings, c.notes
+        ),
+    )
+}
+
+/// Text: a heading per file with its counts, one line per diagnostic, then
+/// the summary line. With `quiet`, only error lines.
+pub fn text(diags: &[Diagnostic], files: usize, lang: Lang, quiet: bool) -> String {
+    let mut out = String::new();
+    if quiet {
+        for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+            out.push_str(&line(d, lang));
+            out.push('\n');
+        }
+        return out;
+    }
+    let mut current: Option<&str> = None;
+    for d in diags {
+        if current != Some(d.file.as_str()) {
+            if current.is_some() {
+                out.push('\n');
+            }
+            let c = Counts::of(diags.iter().filter(|x| x.file == d.file));
+            out.push_str(&format!("== {}（{}）\n", d.file, counts_text(&c, lang)));
+            current = Some(&d.file);
+        }
+        out.push_str(&line(d, lang));
+        out.push('\n');
+    }
+    if !diags.is_empty() {
+        out.push('\n');
+    }
+    let s = Summary::of(diags, files);
+    out.push_str(&lang.t(
+        format!(
+            "共检查 {} 个文件：{}；有错误的文件 {} 个\n",
+            s.files,
+            counts_text(&s.counts, lang),
+            s.files_with_errors
+        ),
+        format!(
+            "checked {} files: {}; {} files with errors\n",
+            s.files,
+            counts_text(&s.counts, lang),
+            s.files_with_errors
+        ),
+    ));
+    out
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    diagnostics: &'a [Diagnostic],
+    summary: Summary,
+}
+
+pub fn json(diags: &[Diagnostic], files: usize) -> String {
+    let doc = JsonDoc {
+        diagnostics: diags,
+        summary: Summary::of(diags, files),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("diagnostics serialise");
+    s.push('\n');
+    s
+}
+
+pub const CSV_COLUMNS: &[&str] = &[
+    "severity",
+    "code",
+    "file",
+    "sheet",
+    "cell",
+    "row",
+    "column",
+    "field",
+    "org_code",
+    "value",
+    "message",
+    "explanation",
+];
+
+pub fn csv(diags: &[Diagnostic]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS).expect("in-memory write");
+    for d in diags {
+        let row = d.row.map(|r| r.to_string()).unwrap_or_default();
+        let opt = |o: &Option<String>| safe_cell(o.as_deref().unwrap_or(""));
+        w.write_record([
+            d.severity.as_str().to_string(),
+            d.code.as_str().to_string(),
+            safe_cell(&d.file),
+            opt(&d.sheet),
+            opt(&d.cell),
+            row,
+            opt(&d.column),
+            opt(&d.field),
+            opt(&d.org_code),
+            opt(&d.value),
+            safe_cell(&d.message),
+            opt(&d.explanation),
+        ])
+        .expect("in-memory write");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")
+}
+
+/// Text that a spreadsheet would run as a formula is written as text.
+pub fn safe_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
