@@ -39,9 +39,7 @@ pub fn check_id(id: &str) -> (Option<NaiveDate>, Option<IdProblem>) {
     {
         return (None, Some(IdProblem::Format));
     }
-    let birth = NaiveDate::parse_from_str(&id[6..14], "%Y%m%d")
-        .ok()
-        .filter(|d| d.format("%Y").to_string().as_str() >= "1900");
+    let birth = NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").ok();
     let Some(birth) = birth else {
         return (None, Some(IdProblem::Birthdate));
     };

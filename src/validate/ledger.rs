@@ -167,6 +167,13 @@ pub fn read_ledger(
     for entry in &table.entries {
         match *entry {
             Entry::Data(r) => {
+                // On a CSV ledger each row names its submitter: its diagnostics carry that code.
+                let saved_org = sink.org.clone();
+                if let Some(c) = org_col {
+                    sink.org = code_of(sheet.get(r, c))
+                        .map(|c| normalize_org_code(&c))
+                        .or(saved_org.clone());
+                }
                 let mut values = Vec::with_capacity(schema.fields.len());
                 for (i, f) in schema.fields.iter().enumerate() {
                     let v = match field_col[i] {
@@ -208,6 +215,7 @@ pub fn read_ledger(
                 };
                 check_rules(ctx, sink, schema, &field_col, &rec);
                 check_unique(ctx, sink, schema, &field_col, &rec, &mut firsts);
+                sink.org = saved_org;
                 records.push(rec);
             }
             Entry::Total(r, kind) => {

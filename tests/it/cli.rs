@@ -1,0 +1,196 @@
+//! Exit codes, output formats and languages (cli.md, rules.md "Shape").
+
+use crate::support::book::{break_id, s};
+use crate::workdir::*;
+
+#[test]
+fn exit_codes() {
+    let w = Workdir::new();
+    let c = county();
+    w.book("ok.xlsx", &plain_community(&c));
+    let mut warn = plain_community(&c);
+    put(&mut warn, "封面", "B6", s("")); // 填表人 blank: a warning
+    w.book("warn.xlsx", &warn);
+    assert_eq!(
+        w.run(&["validate", "ok.xlsx", "--period", "2026Q3"]).code,
+        0
+    );
+    assert_eq!(
+        w.run(&["validate", "warn.xlsx", "--period", "2026Q3"]).code,
+        0
+    );
+    assert_eq!(
+        w.run(&["validate", "warn.xlsx", "--period", "2026Q3", "--strict"])
+            .code,
+        1
+    );
+    // The command could not run: 2, with a message on stderr.
+    for args in [
+        vec!["validate", "missing-folder"],
+        vec!["validate", "ok.xlsx", "--period", "2026Q5"],
+        vec!["validate", "ok.xlsx", "--registry", "nope.xlsx"],
+        vec!["validate", "ok.xlsx", "--schemas", "nope"],
+        vec!["validate", "ok.xlsx", "--form", "nope"],
+        vec!["validate"],
+        vec!["frobnicate"],
+    ] {
+        let r = w.run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.is_empty());
+        assert!(r.stdout.is_empty(), "{args:?}: stdout carries only results");
+    }
+    // An unreadable registry is the run's problem, not the data's.
+    w.write("bad-registry.xlsx", b"junk");
+    let r = w.run(&["validate", "ok.xlsx", "--registry", "bad-registry.xlsx"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad-registry.xlsx"));
+}
+
+#[test]
+fn text_output_shape() {
+    let w = Workdir::new();
+    let c = county();
+    let mut b = plain_community(&c);
+    let id = c.communities[0].members[1].id.clone();
+    put(&mut b, "在职党员报到", "C3", s(break_id(&id)));
+    w.book("城关社区.xlsx", &b);
+    let r = w.run(&["validate", "城关社区.xlsx", "--period", "2026Q3"]);
+    assert_eq!(r.code, 1);
+    let want = format!(
+        "城关社区.xlsx:在职党员报到!C3: 错误 [id.checksum] 身份证号校验位错误：应为 {}",
+        &id[17..]
+    );
+    assert!(r.stdout.lines().any(|l| l == want), "{}", r.stdout);
+    let last = r.stdout.lines().last().unwrap();
+    assert!(
+        last.contains("共检查 1 个文件") && last.contains("错误 1"),
+        "{last}"
+    );
+
+    let r = w.run(&[
+        "validate",
+        "城关社区.xlsx",
+        "--period",
+        "2026Q3",
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        r.stdout
+            .contains(": error [id.checksum] wrong ID number check character"),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("checked 1 files"));
+
+    let r = w.run(&["validate", "城关社区.xlsx", "--period", "2026Q3", "-q"]);
+    assert_eq!(
+        r.stdout.lines().count(),
+        1,
+        "quiet prints only the errors: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn json_and_csv_output_shape() {
+    let w = Workdir::new();
+    let c = county();
+    let mut b = plain_community(&c);
+    put(&mut b, "会议活动", "F2", s("=cmd|' /C calc'!A0"));
+    w.book("a.xlsx", &b);
+    let r = w.run(&[
+        "validate", "a.xlsx", "--period", "2026Q3", "--format", "json",
+    ]);
+    let v = r.json();
+    let d = &v["diagnostics"][0];
+    for k in [
+        "severity", "code", "file", "sheet", "cell", "row", "column", "field", "org_code", "value",
+        "message",
+    ] {
+        assert!(d.get(k).is_some(), "missing {k}: {d}");
+    }
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(v["summary"]["by_file"][0]["file"], "a.xlsx");
+
+    let r = w.run(&[
+        "validate", "a.xlsx", "--period", "2026Q3", "--format", "csv",
+    ]);
+    let mut rdr = csv::Reader::from_reader(r.stdout.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[0], "severity");
+    assert_eq!(&headers[4], "cell");
+    let rec = rdr.records().next().unwrap().unwrap();
+    assert_eq!(&rec[1], "cell.type");
+    assert_eq!(&rec[4], "F2");
+    // A value that a spreadsheet would run as a formula is written as text.
+    assert!(rec[9].starts_with("'="), "{:?}", &rec[9]);
+}
+
+#[test]
+fn same_inputs_same_output_across_thread_counts() {
+    let w = Workdir::new();
+    let c = county();
+    for k in 0..6 {
+        let mut b = plain_community(&c);
+        put(&mut b, "会议活动", &format!("F{}", k + 2), s("x"));
+        w.book(&format!("in/{k}.xlsx"), &b);
+    }
+    let a = w.run(&[
+        "validate", "in", "--period", "2026Q3", "--format", "json", "-j", "1",
+    ]);
+    let b = w.run(&[
+        "validate", "in", "--period", "2026Q3", "--format", "json", "-j", "4",
+    ]);
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.code, 1);
+}
+
+#[test]
+fn inputs_are_never_modified() {
+    let w = Workdir::new();
+    let c = county();
+    let p = w.book("a.xlsx", &plain_community(&c));
+    let before = std::fs::read(&p).unwrap();
+    let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+    w.run(&["validate", "a.xlsx", "--period", "2026Q3"]);
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+    assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), mtime);
+}
+
+#[test]
+fn broken_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let w = Workdir::new();
+    let c = county();
+    for k in 0..30 {
+        let mut b = plain_community(&c);
+        put(&mut b, "会议活动", "F2", s("x"));
+        w.book(&format!("in/{k}.xlsx"), &b);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pbstat"))
+        .args(["validate", "in", "--period", "2026Q3"])
+        .current_dir(w.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(status.code().is_some(), "ended by a signal");
+}

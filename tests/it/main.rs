@@ -1,0 +1,12 @@
+//! The one integration-test binary: every test runs the real `pbstat`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod workdir;
+
+mod cli;
+mod codes;
+mod corpus;
+mod reading;
+mod schema;

@@ -1,0 +1,188 @@
+//! A scratch folder per test and a way to run the real pbstat in it.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::book::{write_book, SheetSpec, V};
+use crate::support::county::{community_book, generate, registry_book, unit_book, County, Hand};
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn book(&self, rel: &str, sheets: &[SheetSpec]) -> PathBuf {
+        let p = self.path(rel);
+        write_book(&p, sheets);
+        p
+    }
+
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Run pbstat with these arguments, in this folder, with a neutral locale.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_pbstat"))
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .output()
+            .expect("run pbstat");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `pbstat validate ARGS --format json` and its parsed diagnostics.
+    pub fn validate_json(&self, args: &[&str]) -> (Run, Vec<Value>) {
+        let mut a = vec!["validate"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--format", "json"]);
+        let r = self.run(&a);
+        let diags = r.diags();
+        (r, diags)
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn diags(&self) -> Vec<Value> {
+        match serde_json::from_str::<Value>(&self.stdout) {
+            Ok(v) => v["diagnostics"].as_array().cloned().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// Diagnostics with this code.
+pub fn with_code<'a>(diags: &'a [Value], code: &str) -> Vec<&'a Value> {
+    diags.iter().filter(|d| d["code"] == code).collect()
+}
+
+/// Assert one diagnostic of `code` stands at `cell` (and return it).
+pub fn expect_at<'a>(diags: &'a [Value], code: &str, cell: &str) -> &'a Value {
+    diags
+        .iter()
+        .find(|d| d["code"] == code && d["cell"] == cell)
+        .unwrap_or_else(|| panic!("no {code} at {cell}; got:\n{}", pretty(diags)))
+}
+
+pub fn expect_code<'a>(diags: &'a [Value], code: &str) -> &'a Value {
+    diags
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code}; got:\n{}", pretty(diags)))
+}
+
+pub fn expect_none(diags: &[Value], code: &str) {
+    let hits = with_code(diags, code);
+    assert!(hits.is_empty(), "unexpected {code}:\n{}", pretty(diags));
+}
+
+pub fn pretty(diags: &[Value]) -> String {
+    diags
+        .iter()
+        .map(|d| {
+            format!(
+                "  {} {} {} {} {}",
+                d["code"], d["sheet"], d["cell"], d["row"], d["message"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Set a cell by its A1 reference in a sheet of a book under construction.
+pub fn put(book: &mut [SheetSpec], sheet: &str, cell: &str, v: V) {
+    let sh = book
+        .iter_mut()
+        .find(|s| s.name == sheet)
+        .unwrap_or_else(|| panic!("no sheet {sheet}"));
+    let letters: String = cell
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let row: usize = cell[letters.len()..].parse().expect("row number");
+    let col = letters
+        .bytes()
+        .fold(0usize, |n, b| n * 26 + (b - b'A' + 1) as usize)
+        - 1;
+    let r = row - 1 - sh.offset as usize;
+    while sh.rows.len() <= r {
+        sh.rows.push(Vec::new());
+    }
+    let line = &mut sh.rows[r];
+    while line.len() <= col {
+        line.push(V::E);
+    }
+    line[col] = v;
+}
+
+/// Remove a row (1-based, as Excel shows it) from a sheet.
+pub fn drop_row(book: &mut [SheetSpec], sheet: &str, row: usize) {
+    let sh = book.iter_mut().find(|s| s.name == sheet).expect("sheet");
+    sh.rows.remove(row - 1 - sh.offset as usize);
+}
+
+/// The small test county: one street, two communities, two units.
+pub fn county() -> County {
+    generate(11, 1, 2, 2, 24)
+}
+
+/// A community workbook as the template intends it. Layout (plain hand):
+/// 封面 labels in A3.., values in B; 在职党员报到 header row 1, data from
+/// row 2, columns A 序号 B 姓名 C 身份证号 D 性别 E 工作单位 F 工作单位代码
+/// G 报到日期 H 认领岗位 I 服务次数 J 服务时长; 会议活动 A 序号 B 日期
+/// C 会议类型 D 议题 E 应到人数 F 实到人数 G 解决问题数; 民生事项 A 序号
+/// B 事项编号 C 受理日期 D 来源 E 类别 F 办理状态 G 办结日期 H 满意度.
+pub fn plain_community(c: &County) -> Vec<SheetSpec> {
+    community_book(c, &c.communities[0], &Hand::plain())
+}
+
+pub fn plain_unit(c: &County) -> Vec<SheetSpec> {
+    unit_book(c, &c.units[0], &Hand::plain())
+}
+
+/// Write the county's registry and return its path as an argument.
+pub fn registry(w: &Workdir, c: &County) -> String {
+    w.book("registry.xlsx", &registry_book(c));
+    "registry.xlsx".to_string()
+}
