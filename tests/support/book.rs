@@ -4,7 +4,7 @@
 //! dates, formulas with cached values, error values, hidden sheets).
 #![allow(dead_code)]
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet};
 use std::path::Path;
 
 /// One cell's content.
@@ -123,6 +123,9 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, v: &V, date_fmt: &Format) {
 
 pub fn write_book(path: &Path, sheets: &[SheetSpec]) {
     let mut wb = Workbook::new();
+    // A fixed creation time: the same book is the same bytes.
+    let when = ExcelDateTime::from_ymd(2026, 1, 1).expect("valid date");
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&when));
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let plain = Format::new();
     for spec in sheets {
