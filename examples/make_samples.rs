@@ -58,7 +58,11 @@ fn main() {
     );
 
     broken(&out.join("broken"), &county);
-    std::fs::write(out.join("broken/README.md"), include_str!("broken-README.md")).expect("write README");
+    std::fs::write(
+        out.join("broken/README.md"),
+        include_str!("broken-README.md"),
+    )
+    .expect("write README");
     std::fs::write(
         out.join(".pbstatignore"),
         "# Folders and files pbstat skips when it searches this folder.\n# The broken examples are checked on their own: pbstat validate data-samples/broken\nbroken\n",

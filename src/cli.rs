@@ -45,8 +45,59 @@ pub enum Command {
     /// Check each submission on its own (and against the registry when given)
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Build the report tables T0–T4 and the report workbook
+    #[command(after_help = AGGREGATE_EXAMPLES)]
+    Aggregate(AggregateArgs),
+    /// Summarise an aggregate output for an e-mail or a chat message
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
     /// Show or export the schemas
     Schema(SchemaArgs),
+}
+
+const AGGREGATE_EXAMPLES: &str = "\
+Examples:
+  pbstat aggregate submissions/ --period 2026Q3 --registry registry.xlsx -o report-2026Q3
+  pbstat aggregate submissions/ --period 2026-10 --registry registry.xlsx --previous report-2026-09 -o report-2026-10
+  pbstat aggregate submissions/ --period 2026Q3 --registry registry.xlsx --exclude-invalid -o report-2026Q3
+  pbstat aggregate 县报表/*/report.xlsx --period 2026Q3 -o 市汇总-2026Q3";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  pbstat report report-2026Q3
+  pbstat report report-2026Q3 --format markdown > 周报.md";
+
+#[derive(Args, Debug)]
+pub struct AggregateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder (default: report-<period>)
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Leave out every submission with an error (listed in 未纳入汇总) and aggregate the rest
+    #[arg(long)]
+    pub exclude_invalid: bool,
+    /// An earlier aggregate output folder: adds _prev and _change columns
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// An aggregate output folder
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 const VALIDATE_EXAMPLES: &str = "\

@@ -5,6 +5,8 @@
 
 use clap::Parser;
 
+mod aggregate;
+mod audit;
 mod cli;
 mod cmd;
 mod diag;
@@ -28,6 +30,8 @@ fn main() {
     };
     let result = match &args.command {
         cli::Command::Validate(a) => cmd::validate::run(&args.common, a),
+        cli::Command::Aggregate(a) => cmd::aggregate::run(&args.common, a),
+        cli::Command::Report(a) => cmd::report::run(&args.common, a),
         cli::Command::Schema(a) => cmd::schema::run(&args.common, a),
     };
     let code = match result {

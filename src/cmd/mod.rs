@@ -1,5 +1,7 @@
 //! One file per subcommand; each parses its options and calls the core.
 
+pub mod aggregate;
 pub mod common;
+pub mod report;
 pub mod schema;
 pub mod validate;

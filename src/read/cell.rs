@@ -17,11 +17,19 @@ pub fn normalize_text(s: &str) -> String {
         .to_string()
 }
 
+/// Trim every kind of white space from both ends, keeping the text itself
+/// as typed (names keep their full-width brackets).
+pub fn trim_text(s: &str) -> &str {
+    s.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '\u{3000}' | '\u{00A0}' | '\u{FEFF}' | '\u{200B}')
+    })
+}
+
 /// The texts that mean "nothing here" on a hand-filled form.
 pub fn is_blank_marker(s: &str) -> bool {
     matches!(
         s,
-        "" | "—" | "——" | "-" | "--" | "－" | "/" | "／" | "无" | "N/A" | "n/a" | "NA" | "#N/A?"
+        "" | "—" | "——" | "-" | "--" | "/" | "无" | "N/A" | "n/a" | "NA"
     )
 }
 
@@ -30,7 +38,7 @@ pub fn is_blank_marker(s: &str) -> bool {
 pub fn text_of(d: &Data) -> Option<String> {
     let s = match d {
         Data::Empty | Data::Error(_) => return None,
-        Data::String(s) => normalize_text(s),
+        Data::String(s) => trim_text(s).to_string(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -43,7 +51,7 @@ pub fn text_of(d: &Data) -> Option<String> {
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
     };
-    (!is_blank_marker(&s)).then_some(s)
+    (!is_blank_marker(&normalize_text(&s))).then_some(s)
 }
 
 pub fn number_text(f: f64) -> String {
@@ -111,7 +119,10 @@ pub fn parse_number(d: &Data) -> Result<Option<Number>, ()> {
 }
 
 fn number_from_text(t: &str) -> Option<f64> {
-    let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let t: String = normalize_text(t)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let t = t.replace('，', ",");
     let plain = if t.contains(',') {
         // Thousands separators only in their places: 1,234 or 12,345.6
@@ -225,7 +236,7 @@ pub fn date_from_text(t: &str) -> Option<NaiveDate> {
 /// A code as text: whole numbers as their digits (never 4.29901001001E11),
 /// full-width folded, inner spaces and a leading apostrophe dropped, upper case.
 pub fn code_of(d: &Data) -> Option<String> {
-    let t = text_of(d)?;
+    let t = normalize_text(&text_of(d)?);
     let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
     let t = t.trim_start_matches('\'').to_ascii_uppercase();
     (!t.is_empty()).then_some(t)
@@ -256,6 +267,10 @@ mod tests {
             assert_eq!(text_of(&s(b)), None, "{b:?}");
         }
         assert_eq!(text_of(&s("\u{3000}张三 ")), Some("张三".into()));
+        assert_eq!(
+            text_of(&s(" 驻区单位（党政机关）")),
+            Some("驻区单位（党政机关）".into())
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::path::Path;
 pub mod cell;
 pub mod csvfile;
 pub mod header;
+pub mod report;
 pub mod table;
 
 /// Limits that keep a hostile or broken file from exhausting the machine.

@@ -421,6 +421,22 @@ const NEEDED_KEYS: &[(&str, &[&str])] = &[
     ("cover_community", &["org_name", "org_code", "period"]),
     ("cover_unit", &["org_name", "org_code", "period"]),
     ("explanations", &["code", "location", "text"]),
+    (
+        "roster",
+        &[
+            "id_number",
+            "registered_on",
+            "employer_code",
+            "post",
+            "service_count",
+            "service_hours",
+        ],
+    ),
+    ("meetings", &["type", "expected", "attended", "resolved"]),
+    ("issues", &["category", "status", "satisfaction"]),
+    ("unit_members", &["id_number", "community_code"]),
+    ("unit_activities", &["community_code"]),
+    ("unit_projects", &["community_code", "status"]),
 ];
 
 #[derive(Debug, Clone)]

@@ -106,6 +106,8 @@ pub struct CoverInfo {
     pub org_name: Option<String>,
     pub period: Option<Period>,
     pub values: BTreeMap<String, Value>,
+    /// Where each value stands: sheet, sheet index, row, column.
+    pub at: BTreeMap<String, (String, usize, u32, u32)>,
 }
 
 pub fn check_cover(

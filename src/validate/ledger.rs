@@ -278,6 +278,7 @@ pub fn read_ledger(
         sheet: name,
         sheet_index: index,
         records,
+        columns: field_col,
     }
 }
 

@@ -88,6 +88,8 @@ pub struct Ledger {
     pub sheet: String,
     pub sheet_index: usize,
     pub records: Vec<Record>,
+    /// The column each schema field was read from.
+    pub columns: Vec<Option<u32>>,
 }
 
 impl Ledger {

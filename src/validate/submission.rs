@@ -12,7 +12,7 @@ use super::{Ctx, Ledger, Sink};
 use crate::diag::{Code, Diagnostic};
 use crate::read::cell::code_of;
 use crate::read::header::{detect, normalize_header};
-use crate::read::{self, Format, ReadError, Sheet, Workbook};
+use crate::read::{self, report, Format, ReadError, Sheet, Workbook};
 use crate::schema::{FormKind, Schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub enum SubmissionKind {
     CsvLedger,
     /// A registry table passed as an input.
     Registry,
+    /// A report workbook written by `pbstat aggregate` (a county summary).
+    Report,
     /// A file that could not be read at all.
     Unreadable,
 }
@@ -35,6 +37,7 @@ pub struct Submission {
     pub cover: CoverInfo,
     pub ledgers: Vec<Ledger>,
     pub diagnostics: Vec<Diagnostic>,
+    pub report: Option<crate::read::report::ReportInput>,
 }
 
 impl Submission {
@@ -72,6 +75,7 @@ fn unreadable(path: &Path, display: &str, sink: Sink) -> Submission {
         cover: CoverInfo::default(),
         ledgers: Vec::new(),
         diagnostics: sink.diags,
+        report: None,
     }
 }
 
@@ -131,14 +135,60 @@ fn validate_inner(path: &Path, display: &str, ctx: &Ctx) -> Submission {
         cover: CoverInfo::default(),
         ledgers: Vec::new(),
         diagnostics: Vec::new(),
+        report: None,
     };
     if wb.format == Format::Csv {
         validate_csv(ctx, &mut sink, &wb, path, &mut sub);
+    } else if report::is_report(&wb) {
+        read_report(ctx, &mut sink, &wb, &mut sub);
     } else {
         validate_workbook(ctx, &mut sink, &wb, &mut sub);
     }
     sub.diagnostics = sink.diags;
     sub
+}
+
+/// A county's report workbook, input to a roll-up: its period must be the
+/// one being processed.
+fn read_report(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submission) {
+    sub.kind = SubmissionKind::Report;
+    match report::read(wb) {
+        Err(why) => {
+            let m = ctx.lang.t(
+                format!("汇总报表工作簿不完整：{why}；请用 pbstat aggregate 重新生成"),
+                format!("the report workbook is incomplete: {why}; generate it again with pbstat aggregate"),
+            );
+            sink.file_level(Code::FileUnreadable, m);
+        }
+        Ok(r) => {
+            sink.org = Some(r.code.clone());
+            sub.cover.org_code = Some(r.code.clone());
+            sub.cover.org_name = Some(r.name.clone());
+            sub.cover.period = r.period;
+            sub.level = Level::parse(&r.level);
+            if let (Some(want), Some(got)) = (ctx.period, r.period) {
+                if want != got {
+                    let idx = wb
+                        .sheets
+                        .iter()
+                        .position(|s| s.name == report::META_SHEET)
+                        .unwrap_or(0);
+                    sink.on_sheet(report::META_SHEET, idx);
+                    let m = ctx.lang.t(
+                        format!("汇总报表的报告期为 {got}，本次处理的是 {want}"),
+                        format!(
+                            "the report's period is {got}, the period being processed is {want}"
+                        ),
+                    );
+                    let d = sink
+                        .at(Code::CoverPeriodMismatch, r.period_at.0, r.period_at.1, m)
+                        .field("period");
+                    sink.push(d);
+                }
+            }
+            sub.report = Some(r);
+        }
+    }
 }
 
 /// Which ledger a CSV file holds: `--form`, else its file name, else its header.

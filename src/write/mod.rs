@@ -1,6 +1,8 @@
 //! Everything pbstat writes: diagnostics listings and, atomically, files.
 
 pub mod diagnostics;
+pub mod report;
+pub mod tables;
 
 use std::io::Write;
 use std::path::Path;
@@ -33,4 +35,52 @@ pub fn stdout(text: &str) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => Ok(r?),
     }
+}
+
+/// Write a whole output folder at once: everything goes into a temporary
+/// sibling folder, which then replaces `out` by renames. A failed run leaves
+/// `out` as it was; a reader never sees half a report.
+pub fn atomic_dir(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("out")
+        .to_string();
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!("{} exists and is not a folder", out.display());
+    }
+    std::fs::create_dir_all(parent)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)
+        .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", parent.display()))?;
+    if let Err(e) = fill(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let had_old = out.exists();
+    if had_old {
+        std::fs::rename(out, &old)
+            .map_err(|e| anyhow::anyhow!("cannot replace {}: {e}", out.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&tmp, out) {
+        if had_old {
+            let _ = std::fs::rename(&old, out);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        anyhow::bail!("cannot write {}: {e}", out.display());
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
 }

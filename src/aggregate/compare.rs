@@ -1,0 +1,132 @@
+//! `--previous DIR` (reports.md §3): `_prev` and `_change` beside every count
+//! of T1 and T3 and every rate of T4, joined on the organisation code. A
+//! rate's change is in percentage points, as a fraction.
+
+use anyhow::{anyhow, bail, Context, Result};
+use polars::prelude::*;
+use std::path::Path;
+
+use super::columns::{Kind, COMPARED};
+use super::Table;
+
+/// Earlier tables, from an aggregate output folder's summary.json.
+pub fn load_previous(dir: &Path) -> Result<serde_json::Value> {
+    let p = dir.join("summary.json");
+    let text = std::fs::read_to_string(&p)
+        .with_context(|| format!("--previous {}: cannot read {}", dir.display(), p.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("--previous: {} is not valid JSON", p.display()))?;
+    if !v.get("tables").is_some_and(|t| t.is_object()) {
+        bail!(
+            "--previous: {} is not a pbstat summary (no tables)",
+            p.display()
+        );
+    }
+    Ok(v)
+}
+
+pub fn compared(kind: Kind) -> bool {
+    matches!(kind, Kind::Count | Kind::Hours | Kind::Rate)
+}
+
+pub fn add_previous(tables: &mut [Table], prev: &serde_json::Value) -> Result<()> {
+    for t in tables.iter_mut().filter(|t| COMPARED.contains(&t.def.id)) {
+        let rows = prev["tables"][t.def.id]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let keys: Vec<String> = t
+            .def
+            .cols
+            .iter()
+            .filter(|c| compared(c.kind))
+            .map(|c| c.key.clone())
+            .collect();
+        let codes: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| r["code"].as_str().map(str::to_string))
+            .collect();
+        let mut cols = vec![Column::new("code".into(), codes)];
+        for k in &keys {
+            let v: Vec<Option<f64>> = rows.iter().map(|r| r[k.as_str()].as_f64()).collect();
+            cols.push(Column::new(format!("{k}_prev").into(), v));
+        }
+        let prev_df = DataFrame::new_infer_height(cols)?.unique_stable(
+            Some(&["code".to_string()]),
+            UniqueKeepStrategy::First,
+            None,
+        )?;
+        let mut changes: Vec<Expr> = Vec::new();
+        for k in &keys {
+            changes.push(
+                (col(k.as_str()).cast(DataType::Float64) - col(format!("{k}_prev")))
+                    .alias(format!("{k}_change")),
+            );
+        }
+        let mut order: Vec<Expr> = Vec::new();
+        let mut new_cols = Vec::new();
+        for c in &t.def.cols {
+            order.push(col(c.key.as_str()));
+            new_cols.push(c.clone());
+            if compared(c.kind) {
+                order.push(col(format!("{}_prev", c.key)));
+                order.push(col(format!("{}_change", c.key)));
+                let (pk, ck) = (format!("{}_prev", c.key), format!("{}_change", c.key));
+                let kind = if c.kind == Kind::Rate {
+                    Kind::Rate
+                } else {
+                    c.kind
+                };
+                let change_kind = if c.kind == Kind::Rate {
+                    Kind::Rate
+                } else {
+                    Kind::Hours
+                };
+                new_cols.push(super::columns::Col {
+                    key: pk,
+                    header: format!("{}（上期）", c.header),
+                    kind,
+                    def: format!("上期{}", c.header),
+                });
+                new_cols.push(super::columns::Col {
+                    key: ck,
+                    header: format!("{}增减", c.header),
+                    kind: if c.kind == Kind::Count {
+                        Kind::Count
+                    } else {
+                        change_kind
+                    },
+                    def: if c.kind == Kind::Rate {
+                        format!("{}本期减上期（百分点，以小数表示）", c.header)
+                    } else {
+                        format!("{}本期减上期", c.header)
+                    },
+                });
+            }
+        }
+        let df =
+            t.df.clone()
+                .lazy()
+                .join(
+                    prev_df.lazy(),
+                    [col("code")],
+                    [col("code")],
+                    JoinArgs::new(JoinType::Left).with_coalesce(JoinCoalesce::CoalesceColumns),
+                )
+                .with_columns(changes)
+                .select(order)
+                .collect()
+                .map_err(|e| anyhow!("--previous: {e}"))?;
+        // Counts stay whole numbers.
+        let mut df = df;
+        for c in &new_cols {
+            if c.kind == Kind::Count {
+                let s = df.column(&c.key)?.cast(&DataType::Int64)?;
+                df.with_column(s)?;
+            }
+        }
+        t.df = df;
+        t.def.cols = new_cols;
+    }
+    Ok(())
+}

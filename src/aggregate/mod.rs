@@ -1,0 +1,560 @@
+//! The report tables T0–T4 (reports.md): each organisation's own counts,
+//! summed over its subtree with polars (a join of ancestor/descendant pairs
+//! and a group-by), rates recomputed at every row from that row's summed
+//! numerator and denominator.
+
+use anyhow::Result;
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+pub mod columns;
+pub mod compare;
+pub mod facts;
+pub mod tree;
+
+use columns::{base_index, tables, Kind, TableDef, BASE, CATEGORY_BASE, RATES};
+use facts::{Counts, Extract};
+use tree::{Node, Tree};
+
+use crate::diag::Severity;
+use crate::period::Period;
+use crate::schema::SchemaSet;
+use crate::validate::codes::Level;
+use crate::validate::submission::SubmissionKind;
+use crate::validate::Registry;
+
+/// One computed table.
+pub struct Table {
+    pub def: TableDef,
+    pub df: DataFrame,
+}
+
+impl Table {
+    pub fn col_def(&self, key: &str) -> Option<&columns::Col> {
+        self.def.cols.iter().find(|c| c.key == key)
+    }
+}
+
+/// A submission left out of the tables, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Excluded {
+    pub file: String,
+    pub org_code: Option<String>,
+    pub name: Option<String>,
+    pub errors: usize,
+    pub reasons: Vec<String>,
+}
+
+/// An organisation below a requirement (for `report` and `check`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BelowTarget {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    /// registration | meeting | unit_activity
+    pub what: String,
+    /// The meeting type, for `meeting`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meeting_type: Option<String>,
+    pub figure: i64,
+    pub minimum: i64,
+}
+
+pub struct Aggregation {
+    pub period: Period,
+    pub scope: Node,
+    pub tables: Vec<Table>,
+    pub excluded: Vec<Excluded>,
+    pub below_target: Vec<BelowTarget>,
+    pub has_registry: bool,
+    pub rollup: bool,
+}
+
+fn own_counts(
+    tree: &Tree,
+    extracts: &[Extract],
+    accepted: &[bool],
+    schemas: &SchemaSet,
+    period: &Period,
+    has_registry: bool,
+    rollup: bool,
+) -> (
+    BTreeMap<String, Vec<f64>>,
+    BTreeMap<String, BTreeMap<String, [f64; 4]>>,
+    BTreeMap<String, String>,
+    Vec<BelowTarget>,
+) {
+    let reqs = &schemas.requirements;
+    let root = tree.root().code.clone();
+    let mut merged: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut has_sub: BTreeMap<String, bool> = BTreeMap::new();
+    let mut acc: BTreeMap<String, bool> = BTreeMap::new();
+    let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut errs: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let mut base: BTreeMap<String, Vec<f64>> = tree
+        .nodes
+        .iter()
+        .map(|n| (n.code.clone(), vec![0.0; BASE.len()]))
+        .collect();
+    let mut cats: BTreeMap<String, BTreeMap<String, [f64; 4]>> = BTreeMap::new();
+    for (e, ok) in extracts.iter().zip(accepted) {
+        let mut orgs: Vec<String> = e.org.iter().cloned().collect();
+        for (o, _) in &e.ledger_orgs {
+            if !orgs.contains(o) {
+                orgs.push(o.clone());
+            }
+        }
+        // A file nobody in the tree owns counts its problems at the root.
+        let owner = e
+            .org
+            .clone()
+            .filter(|o| tree.get(o).is_some())
+            .unwrap_or_else(|| root.clone());
+        let x = errs.entry(owner.clone()).or_default();
+        for d in &e.diagnostics {
+            match d.severity {
+                Severity::Error => x.0 += 1.0,
+                Severity::Warning if d.explanation.is_none() => x.1 += 1.0,
+                _ => {}
+            }
+        }
+        if e.kind != SubmissionKind::Unreadable {
+            files.entry(owner).or_default().push(e.file.clone());
+        }
+        for o in &orgs {
+            *has_sub.entry(o.clone()).or_default() = true;
+            if *ok {
+                *acc.entry(o.clone()).or_default() = true;
+            }
+        }
+        if !*ok {
+            continue;
+        }
+        if let Some(r) = &e.report {
+            if let Some(b) = base.get_mut(&r.code) {
+                for (a, v) in b.iter_mut().zip(&r.base) {
+                    *a += v;
+                }
+            }
+            let c = cats.entry(r.code.clone()).or_default();
+            for (k, v) in &r.categories {
+                let t = c.entry(k.clone()).or_default();
+                for i in 0..4 {
+                    t[i] += v[i];
+                }
+            }
+            continue;
+        }
+        for (code, c) in &e.counts {
+            merged.entry(code.clone()).or_default().merge(c);
+        }
+    }
+    let mut below = Vec::new();
+    for n in &tree.nodes {
+        let b = base.get_mut(&n.code).expect("every node has a row");
+        let sub = has_sub.get(&n.code).copied().unwrap_or(false);
+        let ok = acc.get(&n.code).copied().unwrap_or(false);
+        if n.level == "community" {
+            b[base_index("communities")] = 1.0;
+        }
+        if has_registry {
+            let exp = n.expected.unwrap_or(false);
+            b[base_index("expected")] += exp as u8 as f64;
+            b[base_index("submitted")] += (exp && sub) as u8 as f64;
+            b[base_index("accepted")] += (exp && ok) as u8 as f64;
+        } else if !rollup {
+            b[base_index("submitted")] += sub as u8 as f64;
+            b[base_index("accepted")] += ok as u8 as f64;
+        }
+        if let Some((e, w)) = errs.get(&n.code) {
+            b[base_index("errors")] += e;
+            b[base_index("warnings")] += w;
+        }
+        let Some(c) = merged.get(&n.code) else {
+            continue;
+        };
+        for (i, (k, _)) in BASE.iter().enumerate() {
+            if !matches!(
+                *k,
+                "expected"
+                    | "submitted"
+                    | "accepted"
+                    | "errors"
+                    | "warnings"
+                    | "registered_members"
+                    | "employer_units"
+            ) {
+                b[i] += c.base[i];
+            }
+        }
+        b[base_index("registered_members")] += c.ids.len() as f64;
+        b[base_index("employer_units")] += c.employers.len() as f64;
+        let cat = cats.entry(n.code.clone()).or_default();
+        for (k, v) in &c.categories {
+            let t = cat.entry(k.clone()).or_default();
+            for i in 0..4 {
+                t[i] += v[i];
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let level = Level::parse(&n.level);
+        if level == Some(Level::Community) {
+            b[base_index("communities_accepted")] += 1.0;
+            let min = reqs.registration_minimum.for_period(period) as f64;
+            let have = c.ids.len() as f64;
+            if have >= min {
+                b[base_index("communities_on_target")] += 1.0;
+            } else {
+                below.push(BelowTarget {
+                    code: n.code.clone(),
+                    name: n.name.clone(),
+                    level: n.level.clone(),
+                    what: "registration".into(),
+                    meeting_type: None,
+                    figure: have as i64,
+                    minimum: min as i64,
+                });
+            }
+        }
+        if let Some(l @ (Level::Community | Level::Street | Level::County)) = level {
+            for (t, min) in reqs.meeting_minimums(l, period) {
+                let have = c.meeting_types.get(t).copied().unwrap_or(0);
+                b[base_index("requirements")] += 1.0;
+                if have >= min as i64 {
+                    b[base_index("requirements_met")] += 1.0;
+                } else {
+                    below.push(BelowTarget {
+                        code: n.code.clone(),
+                        name: n.name.clone(),
+                        level: n.level.clone(),
+                        what: "meeting".into(),
+                        meeting_type: Some(t.to_string()),
+                        figure: have,
+                        minimum: min as i64,
+                    });
+                }
+            }
+        }
+        if level == Some(Level::Unit) {
+            b[base_index("units")] += 1.0;
+            let min = reqs.unit_activity_minimum.for_period(period) as i64;
+            if c.unit_activity_rows >= min {
+                b[base_index("units_active")] += 1.0;
+            } else {
+                below.push(BelowTarget {
+                    code: n.code.clone(),
+                    name: n.name.clone(),
+                    level: n.level.clone(),
+                    what: "unit_activity".into(),
+                    meeting_type: None,
+                    figure: c.unit_activity_rows,
+                    minimum: min,
+                });
+            }
+        }
+    }
+    let files = files.into_iter().map(|(k, v)| (k, v.join(";"))).collect();
+    (base, cats, files, below)
+}
+
+fn rate_expr(num: &str, den: &str) -> Expr {
+    when(col(den).eq(lit(0.0)).or(col(den).is_null()))
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(col(num) / col(den))
+}
+
+/// Sum each node's subtree: join (ancestor, descendant) pairs with the own
+/// counts and group by ancestor.
+fn roll_up(tree: &Tree, own: DataFrame, keys: &[&str], value_cols: &[String]) -> Result<DataFrame> {
+    let edges = tree.edges();
+    let anc: Vec<&str> = edges.iter().map(|(a, _)| a.as_str()).collect();
+    let desc: Vec<&str> = edges.iter().map(|(_, d)| d.as_str()).collect();
+    let edges = df!("anc" => anc, "desc" => desc)?;
+    let mut group: Vec<Expr> = vec![col("anc")];
+    group.extend(keys.iter().filter(|k| **k != "code").map(|k| col(*k)));
+    let sums: Vec<Expr> = value_cols.iter().map(|c| col(c.as_str()).sum()).collect();
+    let out = edges
+        .lazy()
+        .join(
+            own.lazy(),
+            [col("desc")],
+            [col("code")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by(group)
+        .agg(sums)
+        .rename(["anc"], ["code"], true)
+        .collect()?;
+    Ok(out)
+}
+
+pub fn aggregate(
+    extracts: &[Extract],
+    accepted: &[bool],
+    registry: Option<&Registry>,
+    schemas: &SchemaSet,
+    period: Period,
+) -> Result<Aggregation> {
+    let rollup = extracts.iter().any(|e| e.report.is_some());
+    let tree = if rollup {
+        Tree::from_reports(extracts)
+    } else {
+        match registry {
+            Some(r) => Tree::from_registry(r),
+            None => Tree::inferred(extracts),
+        }
+    };
+    let has_registry = registry.is_some() && !rollup;
+    let (base, cats, files, below) = own_counts(
+        &tree,
+        extracts,
+        accepted,
+        schemas,
+        &period,
+        has_registry,
+        rollup,
+    );
+
+    // Own counts as a frame, one row per node.
+    let codes: Vec<&str> = tree.nodes.iter().map(|n| n.code.as_str()).collect();
+    let mut cols: Vec<Column> = vec![Column::new("code".into(), codes.clone())];
+    for (i, (k, _)) in BASE.iter().enumerate() {
+        let v: Vec<f64> = tree.nodes.iter().map(|n| base[&n.code][i]).collect();
+        cols.push(Column::new((*k).into(), v));
+    }
+    let own = DataFrame::new_infer_height(cols)?;
+    let base_keys: Vec<String> = BASE.iter().map(|(k, _)| k.to_string()).collect();
+    let summed = roll_up(&tree, own, &["code"], &base_keys)?;
+
+    // The node frame in depth-first order, joined with the sums.
+    let order: Vec<u32> = (0..tree.nodes.len() as u32).collect();
+    let nodes = df!(
+        "order" => order,
+        "level" => tree.nodes.iter().map(|n| n.level.clone()).collect::<Vec<_>>(),
+        "code" => codes.clone(),
+        "name" => tree.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>(),
+        "parent_code" => tree.nodes.iter().map(|n| n.parent.clone()).collect::<Vec<_>>(),
+        "files" => tree.nodes.iter().map(|n| files.get(&n.code).cloned()).collect::<Vec<_>>(),
+    )?;
+    let mut full = nodes
+        .lazy()
+        .join(
+            summed.lazy(),
+            [col("code")],
+            [col("code")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .sort(["order"], SortMultipleOptions::default());
+    if !has_registry && !rollup {
+        // Without a registry nobody is "expected": the submission rate is blank.
+        full = full.with_column(lit(NULL).cast(DataType::Float64).alias("expected"));
+    }
+    for (k, num, den) in RATES.iter().map(|(k, _, n, d, _)| (k, n, d)) {
+        full = full.with_columns([
+            rate_expr(num, den).alias(*k),
+            col(*num).alias(format!("{k}_num")),
+            col(*den).alias(format!("{k}_den")),
+        ]);
+    }
+    let full = full.collect()?;
+
+    // T3b: node × category, every category in the schema's order.
+    let categories: Vec<String> = schemas
+        .get("issues")
+        .field("category")
+        .map(|f| f.values.clone())
+        .unwrap_or_default();
+    let mut cc: Vec<String> = Vec::new();
+    let mut cat: Vec<String> = Vec::new();
+    let mut corder: Vec<u32> = Vec::new();
+    let mut vals: Vec<Vec<f64>> = vec![Vec::new(); 4];
+    for n in &tree.nodes {
+        for (ci, c) in categories.iter().enumerate() {
+            cc.push(n.code.clone());
+            cat.push(c.clone());
+            corder.push(ci as u32);
+            let v = cats
+                .get(&n.code)
+                .and_then(|m| m.get(c))
+                .copied()
+                .unwrap_or([0.0; 4]);
+            for i in 0..4 {
+                vals[i].push(v[i]);
+            }
+        }
+    }
+    let mut ccols = vec![
+        Column::new("code".into(), cc),
+        Column::new("category".into(), cat),
+        Column::new("cat_order".into(), corder),
+    ];
+    for (i, k) in CATEGORY_BASE.iter().enumerate() {
+        ccols.push(Column::new((*k).into(), std::mem::take(&mut vals[i])));
+    }
+    let own_cat = DataFrame::new_infer_height(ccols)?;
+    let cat_keys: Vec<String> = CATEGORY_BASE.iter().map(|s| s.to_string()).collect();
+    let cat_sum = roll_up(
+        &tree,
+        own_cat,
+        &["code", "category", "cat_order"],
+        &cat_keys,
+    )?;
+    let t3b = full
+        .clone()
+        .lazy()
+        .select([
+            col("order"),
+            col("level"),
+            col("code"),
+            col("name"),
+            col("parent_code"),
+        ])
+        .join(
+            cat_sum.lazy(),
+            [col("code")],
+            [col("code")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_columns([
+            rate_expr("resolved", "received").alias("completion_rate"),
+            rate_expr("satisfied_total", "rated").alias("satisfaction_rate"),
+        ])
+        .sort(["order", "cat_order"], SortMultipleOptions::default())
+        .collect()?;
+
+    let mut out = Vec::new();
+    for def in tables() {
+        let src = if def.id == "t3b" { &t3b } else { &full };
+        let mut lf = src.clone().lazy();
+        if !def.with_units {
+            lf = lf.filter(col("level").neq(lit("unit")));
+        }
+        let sel: Vec<Expr> = def
+            .cols
+            .iter()
+            .map(|c| match c.kind {
+                Kind::Count => col(c.key.as_str()).cast(DataType::Int64),
+                _ => col(c.key.as_str()),
+            })
+            .collect();
+        let df = lf.select(sel).collect()?;
+        out.push(Table { def, df });
+    }
+    // Data only for the read-back: every node's base counts, and per category.
+    let mut sel: Vec<Expr> = vec![col("code"), col("parent_code"), col("level"), col("name")];
+    sel.extend(BASE.iter().map(|(k, _)| col(*k)));
+    let base_df = full.clone().lazy().select(sel).collect()?;
+    let cat_df = t3b
+        .clone()
+        .lazy()
+        .select([
+            col("code"),
+            col("category"),
+            col("received"),
+            col("resolved"),
+            col("rated"),
+            col("satisfied_total"),
+        ])
+        .collect()?;
+    out.push(Table {
+        def: data_def("base", &base_df),
+        df: base_df,
+    });
+    out.push(Table {
+        def: data_def("categories", &cat_df),
+        df: cat_df,
+    });
+
+    let excluded = extracts
+        .iter()
+        .zip(accepted)
+        .filter(|(_, ok)| !**ok)
+        .map(|(e, _)| {
+            let errs: Vec<&crate::diag::Diagnostic> = e
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect();
+            Excluded {
+                file: e.file.clone(),
+                org_code: e.org.clone(),
+                name: e
+                    .org
+                    .as_deref()
+                    .and_then(|o| tree.get(o))
+                    .map(|n| n.name.clone())
+                    .or(e.org_name.clone()),
+                errors: errs.len(),
+                reasons: errs
+                    .iter()
+                    .take(5)
+                    .map(|d| {
+                        format!(
+                            "[{}] {}{}",
+                            d.code,
+                            d.cell
+                                .as_deref()
+                                .map(|c| format!("{}!{c} ", d.sheet.as_deref().unwrap_or("")))
+                                .unwrap_or_default(),
+                            d.message
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(Aggregation {
+        period,
+        scope: tree.root().clone(),
+        tables: out,
+        excluded,
+        below_target: below,
+        has_registry,
+        rollup,
+    })
+}
+
+/// The hidden machine-readable tables (`_data_base`, `_data_categories`).
+fn data_def(id: &'static str, df: &DataFrame) -> TableDef {
+    let cols = df
+        .get_column_names()
+        .iter()
+        .map(|n| {
+            let kind = match n.as_str() {
+                "code" => Kind::Code,
+                "parent_code" => Kind::Parent,
+                "level" => Kind::Level,
+                "name" => Kind::Name,
+                "category" => Kind::Category,
+                "service_hours" => Kind::Hours,
+                _ => Kind::Count,
+            };
+            columns::Col {
+                key: n.to_string(),
+                header: n.to_string(),
+                kind,
+                def: String::new(),
+            }
+        })
+        .collect();
+    TableDef {
+        id,
+        file: id,
+        title: "",
+        sheet: if id == "base" {
+            "_data_base"
+        } else {
+            "_data_categories"
+        },
+        with_units: true,
+        cols,
+    }
+}
+
+/// Round half away from zero (f64::round) to `places` decimals.
+pub fn round_to(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}

@@ -1,0 +1,258 @@
+//! Audits across submissions (表间审核, rules.md "Across submissions").
+//! Each problem between files is reported once in every file involved,
+//! each naming the other.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::aggregate::facts::{Extract, IdRef};
+use crate::diag::{mask_id, Code, Diagnostic};
+use crate::lang::Lang;
+use crate::validate::codes::Level;
+use crate::validate::submission::SubmissionKind;
+use crate::validate::Registry;
+
+/// A name for a code: the registry's, else a cover's, else the code.
+fn namer<'a>(
+    extracts: &'a [Extract],
+    registry: Option<&'a Registry>,
+) -> impl Fn(&str) -> String + 'a {
+    move |code: &str| {
+        registry
+            .and_then(|r| r.get(code).map(|e| e.name.clone()))
+            .or_else(|| {
+                extracts
+                    .iter()
+                    .find(|e| e.org.as_deref() == Some(code))
+                    .and_then(|e| e.org_name.clone())
+            })
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn at(code: Code, file: &str, r: &IdRef, msg: String) -> Diagnostic {
+    let mut d = Diagnostic::new(code, file, msg).sheet(&r.sheet, r.sheet_index);
+    d = match r.col {
+        Some(c) => d.at(r.row, c),
+        None => d.at_row(r.row),
+    };
+    d.field("id_number").value(mask_id(&r.id))
+}
+
+/// Run every audit aggregation depends on. Diagnostics about a file go into
+/// that file's list; the 催报 notes (about nobody's file) are returned.
+pub fn run(extracts: &mut [Extract], registry: Option<&Registry>, lang: Lang) -> Vec<Diagnostic> {
+    let mut add: Vec<(usize, Diagnostic)> = Vec::new();
+    {
+        let name = namer(extracts, registry);
+        duplicate_submissions(extracts, lang, &mut add);
+        duplicate_registrations(extracts, lang, &name, &mut add);
+        members_not_on_roster(extracts, lang, &name, &mut add);
+        if let Some(reg) = registry {
+            paired_units(extracts, reg, lang, &mut add);
+        }
+    }
+    for (i, d) in add {
+        let org = extracts[i].org.clone();
+        extracts[i].diagnostics.push(d.org_or(org));
+    }
+    registry
+        .map(|r| missing_submissions(extracts, r, lang))
+        .unwrap_or_default()
+}
+
+impl Diagnostic {
+    fn org_or(mut self, org: Option<String>) -> Self {
+        if self.org_code.is_none() {
+            self.org_code = org;
+        }
+        self
+    }
+}
+
+fn duplicate_submissions(extracts: &[Extract], lang: Lang, add: &mut Vec<(usize, Diagnostic)>) {
+    let mut by: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, e) in extracts.iter().enumerate() {
+        if !matches!(e.kind, SubmissionKind::Workbook | SubmissionKind::Report) {
+            continue;
+        }
+        if let Some(o) = &e.org {
+            let p = e.period.map(|p| p.to_string()).unwrap_or_default();
+            by.entry((o.clone(), p)).or_default().push(i);
+        }
+    }
+    for ((org, period), files) in by {
+        if files.len() < 2 {
+            continue;
+        }
+        for &i in &files {
+            let others: Vec<&str> = files
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| extracts[j].file.as_str())
+                .collect();
+            let m = lang.t(
+                format!("单位 {org} 的 {period} 报表重复提交，另见：{}；请只保留一份", others.join("；")),
+                format!("organisation {org} submitted {period} more than once, see also: {}; keep only one", others.join("; ")),
+            );
+            add.push((
+                i,
+                Diagnostic::new(Code::FileDuplicateSubmission, &extracts[i].file, m),
+            ));
+        }
+    }
+}
+
+fn duplicate_registrations(
+    extracts: &[Extract],
+    lang: Lang,
+    name: &dyn Fn(&str) -> String,
+    add: &mut Vec<(usize, Diagnostic)>,
+) {
+    let mut by_id: BTreeMap<&str, Vec<(usize, &IdRef)>> = BTreeMap::new();
+    for (i, e) in extracts.iter().enumerate() {
+        for r in &e.roster {
+            by_id.entry(r.id.as_str()).or_default().push((i, r));
+        }
+    }
+    for refs in by_id.values() {
+        let communities: BTreeSet<&str> = refs.iter().map(|(_, r)| r.community.as_str()).collect();
+        if communities.len() < 2 {
+            continue;
+        }
+        for (i, r) in refs {
+            let others: Vec<String> = refs
+                .iter()
+                .filter(|(_, o)| o.community != r.community)
+                .map(|(j, o)| {
+                    format!(
+                        "{}（{}，{}）",
+                        name(&o.community),
+                        o.community,
+                        extracts[*j].file
+                    )
+                })
+                .collect();
+            let m = lang.t(
+                format!("此身份证号同时在其他社区的报到名单上：{}；一名党员只能在一个社区报到", others.join("；")),
+                format!("this ID number is also on another community's roster: {}; a member registers at one community only", others.join("; ")),
+            );
+            add.push((
+                *i,
+                at(Code::CrossDuplicateRegistration, &extracts[*i].file, r, m),
+            ));
+        }
+    }
+}
+
+fn members_not_on_roster(
+    extracts: &[Extract],
+    lang: Lang,
+    name: &dyn Fn(&str) -> String,
+    add: &mut Vec<(usize, Diagnostic)>,
+) {
+    let mut rosters: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in extracts {
+        for (org, ledger) in &e.ledger_orgs {
+            if ledger == "roster" {
+                rosters.entry(org.as_str()).or_default();
+            }
+        }
+        for r in &e.roster {
+            rosters
+                .entry(r.community.as_str())
+                .or_default()
+                .insert(r.id.as_str());
+        }
+    }
+    for (i, e) in extracts.iter().enumerate() {
+        for r in &e.unit_members {
+            // Only a roster that was submitted can lack someone.
+            let Some(ids) = rosters.get(r.community.as_str()) else {
+                continue;
+            };
+            if !ids.contains(r.id.as_str()) {
+                let m = lang.t(
+                    format!("该党员登记在{}（{}）报到，但该社区的报到名单中没有此身份证号", name(&r.community), r.community),
+                    format!("this member is listed as registered at {} ({}), whose roster lacks this ID number", name(&r.community), r.community),
+                );
+                add.push((i, at(Code::CrossUnitMemberNotOnRoster, &e.file, r, m)));
+            }
+        }
+    }
+}
+
+fn paired_units(
+    extracts: &[Extract],
+    reg: &Registry,
+    lang: Lang,
+    add: &mut Vec<(usize, Diagnostic)>,
+) {
+    for (i, e) in extracts.iter().enumerate() {
+        let (Some(org), Some(p)) = (&e.org, &e.paired_units) else {
+            continue;
+        };
+        if reg.get(org).map(|r| r.level) != Some(Level::Community) {
+            continue;
+        }
+        let n = reg.children(org).filter(|c| c.level == Level::Unit).count() as i64;
+        if n != p.value {
+            let m = lang.t(
+                format!("封面结对单位数为 {}，名录中与本社区结对的驻区单位有 {n} 个", p.value),
+                format!("the cover says {} paired units, the registry lists {n} units paired with this community", p.value),
+            );
+            let d = Diagnostic::new(Code::CrossPairedUnitsMismatch, &e.file, m)
+                .sheet(&p.sheet, p.sheet_index)
+                .at(p.row, p.col)
+                .field("paired_units")
+                .value(p.value.to_string());
+            add.push((i, d));
+        }
+    }
+}
+
+/// The 催报 list: expected organisations with no submission at all.
+pub fn missing_submissions(extracts: &[Extract], reg: &Registry, lang: Lang) -> Vec<Diagnostic> {
+    let submitted: BTreeSet<&str> = extracts
+        .iter()
+        .flat_map(|e| {
+            e.org
+                .iter()
+                .map(String::as_str)
+                .chain(e.ledger_orgs.iter().map(|(o, _)| o.as_str()))
+        })
+        .collect();
+    reg.entries
+        .iter()
+        .filter(|e| e.expected && !submitted.contains(e.code.as_str()))
+        .map(|e| {
+            let parent = e
+                .parent
+                .as_deref()
+                .and_then(|p| reg.get(p))
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let m = lang.t(
+                format!(
+                    "{}“{}”（{}）未报送{}",
+                    e.level.zh(),
+                    e.name,
+                    e.code,
+                    if parent.is_empty() {
+                        String::new()
+                    } else {
+                        format!("，所属：{parent}")
+                    }
+                ),
+                format!(
+                    "{} {} ({}) has not submitted",
+                    e.level.as_str(),
+                    e.name,
+                    e.code
+                ),
+            );
+            Diagnostic::new(Code::SubmissionMissing, &reg.path, m)
+                .org(Some(&e.code))
+                .value(e.name.clone())
+        })
+        .collect()
+}

@@ -1,0 +1,250 @@
+//! `pbstat aggregate`: validate, audit, then the report tables and files.
+
+use anyhow::{anyhow, bail, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+use crate::aggregate::facts::{extract, sha256_of, Extract};
+use crate::aggregate::{aggregate, compare, Aggregation};
+use crate::cli::{AggregateArgs, Common, OutFormat};
+use crate::cmd::common::{validate_all, Setup};
+use crate::cmd::validate::emit;
+use crate::diag::{Counts, Diagnostic, Severity};
+use crate::lang::Lang;
+use crate::validate::submission::SubmissionKind;
+use crate::validate::{sort_diagnostics, Registry};
+use crate::write::diagnostics::json as diagnostics_json;
+use crate::write::{atomic_dir, report, stdout, tables};
+
+pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
+    let setup = Setup::load(common, &args.input)?;
+    let period = setup
+        .period
+        .ok_or_else(|| anyhow!("--period is required for aggregate (e.g. --period 2026Q3)"))?;
+    let previous = args
+        .previous
+        .as_deref()
+        .map(compare::load_previous)
+        .transpose()?;
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("report-{period}")));
+    let ctx = setup.ctx(common, &args.input);
+    let schemas = &setup.schemas;
+    let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
+    let reports = extracts
+        .iter()
+        .filter(|e| e.kind == SubmissionKind::Report)
+        .count();
+    let subs = extracts
+        .iter()
+        .filter(|e| matches!(e.kind, SubmissionKind::Workbook | SubmissionKind::CsvLedger))
+        .count();
+    if reports > 0 && subs > 0 {
+        bail!("the inputs mix report workbooks (逐级汇总) with submissions; aggregate each level on its own");
+    }
+    let registry = if reports > 0 {
+        None
+    } else {
+        setup.registry.as_ref()
+    };
+    let missing = crate::audit::run(&mut extracts, registry, common.lang);
+
+    let mut all: Vec<Diagnostic> = setup
+        .registry
+        .iter()
+        .flat_map(|r| r.diagnostics.clone())
+        .collect();
+    all.extend(extracts.iter().flat_map(|e| e.diagnostics.iter().cloned()));
+    all.extend(missing.iter().cloned());
+    sort_diagnostics(&mut all);
+    let registry_errors = setup
+        .registry
+        .as_ref()
+        .is_some_and(|r| r.diagnostics.iter().any(|d| d.severity == Severity::Error));
+    let any_error = all.iter().any(|d| d.severity == Severity::Error);
+    let files = setup.inputs.len();
+
+    if any_error && (!args.exclude_invalid || registry_errors) {
+        atomic_dir(&out, |dir| {
+            std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
+            Ok(())
+        })?;
+        emit(common, OutFormat::Text, &all, files)?;
+        let why = if registry_errors && args.exclude_invalid {
+            common.lang.t(
+                "名录本身有错误，无法汇总",
+                "the registry itself has errors, nothing can be aggregated",
+            )
+        } else {
+            common.lang.t(
+                "数据有错误，未生成报表；请修正后重试，或加 --exclude-invalid 剔除有错误的报表后汇总",
+                "the data has errors, no report was written; fix them, or add --exclude-invalid to leave those submissions out",
+            )
+        };
+        eprintln!("pbstat: {why} ({})", out.join("diagnostics.json").display());
+        return Ok(1);
+    }
+
+    // Registry tables passed among the inputs are not submissions.
+    extracts.retain(|e| e.kind != SubmissionKind::Registry);
+    let accepted: Vec<bool> = extracts
+        .iter()
+        .map(|e| {
+            e.kind != SubmissionKind::Unreadable
+                && !e.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        })
+        .collect();
+    let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
+    if let Some(p) = &previous {
+        compare::add_previous(&mut agg.tables, p)?;
+    }
+    let explained: Vec<(String, String, String)> = all
+        .iter()
+        .filter_map(|d| {
+            d.explanation.as_ref().map(|e| {
+                (
+                    d.file.clone(),
+                    format!("{} {}", d.code, d.cell.as_deref().unwrap_or("")),
+                    e.clone(),
+                )
+            })
+        })
+        .collect();
+    let summary = summary_json(
+        &agg,
+        &extracts,
+        &accepted,
+        setup.registry.as_ref(),
+        &missing,
+    );
+    atomic_dir(&out, |dir| {
+        std::fs::create_dir_all(dir.join("tables"))?;
+        for t in agg.tables.iter().filter(|t| !t.def.title.is_empty()) {
+            std::fs::write(
+                dir.join("tables").join(format!("{}.csv", t.def.file)),
+                tables::csv_bytes(t)?,
+            )?;
+            tables::write_parquet(
+                t,
+                &dir.join("tables").join(format!("{}.parquet", t.def.file)),
+            )?;
+        }
+        std::fs::write(
+            dir.join("report.xlsx"),
+            report::workbook_bytes(&agg, &explained)?,
+        )?;
+        let mut s = serde_json::to_string_pretty(&summary)?;
+        s.push('\n');
+        std::fs::write(dir.join("summary.json"), s)?;
+        std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
+        Ok(())
+    })?;
+    if !common.quiet {
+        stdout(&done_text(
+            &agg,
+            &all,
+            &out,
+            common.lang,
+            extracts.len(),
+            missing.len(),
+        ))?;
+    }
+    Ok(if any_error { 1 } else { 0 })
+}
+
+fn done_text(
+    agg: &Aggregation,
+    all: &[Diagnostic],
+    out: &Path,
+    lang: Lang,
+    files: usize,
+    missing: usize,
+) -> String {
+    let c = Counts::of(all);
+    let accepted = files - agg.excluded.len();
+    lang.t(
+        format!(
+            "已生成报表：{}\n汇总范围：{}（{}），{}\n报表 {} 份：纳入汇总 {}，未纳入 {}；错误 {}，警告 {}；未报送单位 {} 个\n查看摘要：pbstat report {}\n",
+            out.join("report.xlsx").display(),
+            agg.scope.name,
+            agg.scope.code,
+            agg.period.display_zh(),
+            files,
+            accepted,
+            agg.excluded.len(),
+            c.errors,
+            c.warnings,
+            missing,
+            out.display()
+        ),
+        format!(
+            "wrote {}\nscope: {} ({}), {}\n{} files: {} aggregated, {} left out; {} errors, {} warnings; {} organisations have not submitted\nsummary: pbstat report {}\n",
+            out.join("report.xlsx").display(),
+            agg.scope.name,
+            agg.scope.code,
+            agg.period,
+            files,
+            accepted,
+            agg.excluded.len(),
+            c.errors,
+            c.warnings,
+            missing,
+            out.display()
+        ),
+    )
+}
+
+fn summary_json(
+    agg: &Aggregation,
+    extracts: &[Extract],
+    accepted: &[bool],
+    registry: Option<&Registry>,
+    missing: &[Diagnostic],
+) -> Value {
+    let inputs: Vec<Value> = extracts
+        .iter()
+        .zip(accepted)
+        .map(|(e, ok)| {
+            let status = if e.kind == SubmissionKind::Unreadable {
+                "unreadable"
+            } else if *ok {
+                "accepted"
+            } else {
+                "excluded"
+            };
+            json!({"file": e.file, "sha256": e.sha256, "org_code": e.org, "status": status})
+        })
+        .collect();
+    let mut t = serde_json::Map::new();
+    for table in agg.tables.iter().filter(|t| !t.def.title.is_empty()) {
+        t.insert(table.def.id.to_string(), tables::json_rows(table));
+    }
+    let missing: Vec<Value> = missing
+        .iter()
+        .map(|d| {
+            let code = d.org_code.clone().unwrap_or_default();
+            let e = registry.and_then(|r| r.get(&code));
+            json!({
+                "code": code,
+                "name": e.map(|e| e.name.clone()),
+                "level": e.map(|e| e.level.as_str()),
+                "parent_code": e.and_then(|e| e.parent.clone()),
+                "parent_name": e.and_then(|e| e.parent.as_deref()).and_then(|p| registry.and_then(|r| r.get(p))).map(|p| p.name.clone()),
+            })
+        })
+        .collect();
+    json!({
+        "period": agg.period.to_string(),
+        "period_name": agg.period.display_zh(),
+        "scope": {"code": agg.scope.code, "name": agg.scope.name, "level": agg.scope.level},
+        "generated_by": {"name": "pbstat", "version": env!("CARGO_PKG_VERSION")},
+        "registry": registry.map(|r| json!({"file": r.path, "sha256": sha256_of(Path::new(&r.path))})),
+        "inputs": inputs,
+        "excluded": agg.excluded,
+        "missing": missing,
+        "below_target": agg.below_target,
+        "tables": Value::Object(t),
+    })
+}
