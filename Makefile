@@ -12,8 +12,11 @@ all: build
 build:
 	$(CARGO) build
 
+# Validate, audit and aggregate the sample county with the embedded default
+# schemas; the report lands in demo-out/ (open demo-out/report.xlsx).
 demo: build
-	$(PBSTAT) validate data-samples --period $(PERIOD) --registry data-samples/registry.xlsx
+	$(PBSTAT) aggregate data-samples --period $(PERIOD) --registry data-samples/registry.xlsx -o demo-out
+	$(PBSTAT) report demo-out
 
 test:
 	$(CARGO) test

@@ -5,6 +5,7 @@ mod support;
 
 mod workdir;
 
+mod aggregate;
 mod cli;
 mod codes;
 mod corpus;

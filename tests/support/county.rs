@@ -236,15 +236,16 @@ impl County {
 
 /// Generate a county: `streets` × `per_street` communities, `units` resident
 /// units, each community with about `members` roster rows.
-pub fn generate(
-    seed: u64,
-    streets: usize,
-    per_street: usize,
-    units: usize,
-    members: usize,
-) -> County {
+pub fn generate(seed: u64, streets: usize, per_street: usize, units: usize, members: usize) -> County {
+    generate_in("429901", seed, streets, per_street, units, members)
+}
+
+/// The same, for a county with the given 6-digit code.
+pub fn generate_in(county_code: &str, seed: u64, streets: usize, per_street: usize, units: usize, members: usize) -> County {
     let mut rng = Rng::new(seed);
-    let county_code = "429901".to_string();
+    let county_code = county_code.to_string();
+    // ID numbers differ between counties (the sample county keeps its own region).
+    let region = if county_code == "429901" { "420923".to_string() } else { county_code.clone() };
     let street_names = [
         "城关街道",
         "东城街道",
@@ -316,7 +317,7 @@ pub fn generate(
                 let count = rng.below(6) as u32;
                 ms.push(Member {
                     name: name(&mut rng),
-                    id: make_id("420923", &birth, id_seq, male),
+                    id: make_id(&region, &birth, id_seq, male),
                     male,
                     employer: EMPLOYERS[emp].to_string(),
                     employer_code: uscc(&format!("12429901MB{:07}", 1000 + emp)),
@@ -419,7 +420,7 @@ pub fn generate(
         let ci = ui % county.communities.len();
         let comm = county.communities[ci].code.clone();
         let unit_type = UNIT_TYPES[ui % UNIT_TYPES.len()].to_string();
-        let code = uscc(&format!("11429901{:09}", 100 + ui));
+        let code = uscc(&format!("11{}{:09}", county_code, 100 + ui));
         let mut members = Vec::new();
         // Unit members registered at the paired community also appear on its roster.
         let roster = &county.communities[ci].members;
