@@ -45,14 +45,74 @@ pub enum Command {
     /// Check each submission on its own (and against the registry when given)
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Validate, then audit across submissions, completeness and requirements
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
     /// Build the report tables T0–T4 and the report workbook
     #[command(after_help = AGGREGATE_EXAMPLES)]
     Aggregate(AggregateArgs),
     /// Summarise an aggregate output for an e-mail or a chat message
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// Write blank fill-in workbooks generated from the schemas
+    #[command(after_help = TEMPLATE_EXAMPLES)]
+    Template(TemplateArgs),
     /// Show or export the schemas
     Schema(SchemaArgs),
+}
+
+const TEMPLATE_EXAMPLES: &str = "\
+Examples:
+  pbstat template --kind community -o 社区报表模板.xlsx
+  pbstat template --kind registry -o 名录模板.xlsx
+  pbstat template --registry registry.xlsx --period 2026Q3 -o 2026Q3模板/";
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TemplateKindArg {
+    Community,
+    Unit,
+    Meetings,
+    Registry,
+}
+
+#[derive(Args, Debug)]
+pub struct TemplateArgs {
+    /// Which form (with --registry: only organisations of this kind)
+    #[arg(long, value_enum)]
+    pub kind: Option<TemplateKindArg>,
+    /// Output file (or folder, with --registry)
+    #[arg(short = 'o', long = "output", value_name = "FILE|DIR")]
+    pub output: Option<PathBuf>,
+    /// Pre-fill one workbook per expected organisation of this registry
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// The period written into the covers
+    #[arg(long, value_name = "P")]
+    pub period: Option<String>,
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  pbstat check submissions/ --period 2026Q3 --registry registry.xlsx
+  pbstat check submissions/ --period 2026-10 --registry registry.xlsx --previous report-2026-09
+  pbstat check submissions/ --period 2026Q3 --registry registry.xlsx --annotate 退回/";
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// An earlier aggregate output folder: flags counts that changed abnormally
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+    pub format: OutFormat,
+    /// Write an annotated copy of each workbook with problems into DIR
+    #[arg(long, value_name = "DIR")]
+    pub annotate: Option<PathBuf>,
+    /// Warnings also make the exit status 1
+    #[arg(long)]
+    pub strict: bool,
 }
 
 const AGGREGATE_EXAMPLES: &str = "\
@@ -140,6 +200,9 @@ pub struct ValidateArgs {
     /// Warnings also make the exit status 1
     #[arg(long)]
     pub strict: bool,
+    /// Write an annotated copy of each workbook with problems into DIR
+    #[arg(long, value_name = "DIR")]
+    pub annotate: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -110,6 +110,7 @@ codes! {
     TargetMeetingShortfall = "target.meeting_shortfall", Warning;
     TargetUnitInactive = "target.unit_inactive", Warning;
     TrendAbnormalChange = "trend.abnormal_change", Warning;
+    ExplanationUnmatched = "explanation.unmatched", Warning;
 }
 
 impl fmt::Display for Code {

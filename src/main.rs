@@ -30,8 +30,10 @@ fn main() {
     };
     let result = match &args.command {
         cli::Command::Validate(a) => cmd::validate::run(&args.common, a),
+        cli::Command::Check(a) => cmd::check::run(&args.common, a),
         cli::Command::Aggregate(a) => cmd::aggregate::run(&args.common, a),
         cli::Command::Report(a) => cmd::report::run(&args.common, a),
+        cli::Command::Template(a) => cmd::template::run(&args.common, a),
         cli::Command::Schema(a) => cmd::schema::run(&args.common, a),
     };
     let code = match result {

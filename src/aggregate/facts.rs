@@ -13,6 +13,7 @@ use crate::period::Period;
 use crate::read::report::ReportInput;
 use crate::schema::SchemaSet;
 use crate::validate::codes::Level;
+use crate::validate::explain::Explanation;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::{Ledger, Record, Submission, Value};
 
@@ -113,6 +114,9 @@ pub struct Extract {
     pub report: Option<ReportInput>,
     /// Organisations whose ledger rows this file carries (a CSV ledger: many).
     pub ledger_orgs: BTreeSet<(String, String)>,
+    /// The sheet each ledger was read from: schema name → (sheet, index).
+    pub sheets: BTreeMap<String, (String, usize)>,
+    pub explanations: Vec<Explanation>,
 }
 
 pub fn sha256_of(path: &std::path::Path) -> String {
@@ -151,7 +155,7 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
     let reqs = &schemas.requirements;
     let period = period.or(sub.cover.period);
     let mut ex = Extract {
-        sha256: sha256_of(&sub.path),
+        sha256: String::new(),
         file: sub.file.clone(),
         path: sub.path.clone(),
         kind: sub.kind,
@@ -172,6 +176,12 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
         unit_members: Vec::new(),
         report: sub.report,
         ledger_orgs: BTreeSet::new(),
+        sheets: sub
+            .ledgers
+            .iter()
+            .map(|l| (l.schema.clone(), (l.sheet.clone(), l.sheet_index)))
+            .collect(),
+        explanations: Vec::new(),
     };
     if let (Some(v), Some(at)) = (
         sub.cover.values.get("paired_units").and_then(Value::num),
@@ -192,7 +202,9 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
             let Some(org) = r.org.clone().or_else(|| own.clone()) else {
                 continue;
             };
-            ex.ledger_orgs.insert((org.clone(), l.schema.clone()));
+            if l.schema != "explanations" {
+                ex.ledger_orgs.insert((org.clone(), l.schema.clone()));
+            }
             match l.schema.as_str() {
                 "roster" => {
                     let c = ex.counts.entry(org.clone()).or_default();
@@ -300,6 +312,22 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
                             .or_default()
                             .add("unit_activities", 1.0);
                     }
+                }
+                "explanations" => {
+                    let Some(code) = text(schemas, l, r, "code") else {
+                        continue;
+                    };
+                    ex.explanations.push(Explanation {
+                        code: code.trim().to_string(),
+                        location: text(schemas, l, r, "location").map(str::to_string),
+                        text: text(schemas, l, r, "text").unwrap_or("").to_string(),
+                        at: (
+                            l.sheet.clone(),
+                            l.sheet_index,
+                            r.row,
+                            col_of(l, schemas, "code").unwrap_or(0),
+                        ),
+                    });
                 }
                 "unit_projects" => {
                     if let Some(comm) = text(schemas, l, r, "community_code") {

@@ -16,6 +16,7 @@ use columns::{base_index, tables, Kind, TableDef, BASE, CATEGORY_BASE, RATES};
 use facts::{Counts, Extract};
 use tree::{Node, Tree};
 
+use crate::audit::targets::{judge, Shortfall, What};
 use crate::diag::Severity;
 use crate::period::Period;
 use crate::schema::SchemaSet;
@@ -45,27 +46,12 @@ pub struct Excluded {
     pub reasons: Vec<String>,
 }
 
-/// An organisation below a requirement (for `report` and `check`).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct BelowTarget {
-    pub code: String,
-    pub name: String,
-    pub level: String,
-    /// registration | meeting | unit_activity
-    pub what: String,
-    /// The meeting type, for `meeting`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meeting_type: Option<String>,
-    pub figure: i64,
-    pub minimum: i64,
-}
-
 pub struct Aggregation {
     pub period: Period,
     pub scope: Node,
     pub tables: Vec<Table>,
     pub excluded: Vec<Excluded>,
-    pub below_target: Vec<BelowTarget>,
+    pub below_target: Vec<Shortfall>,
     pub has_registry: bool,
     pub rollup: bool,
 }
@@ -82,7 +68,7 @@ fn own_counts(
     BTreeMap<String, Vec<f64>>,
     BTreeMap<String, BTreeMap<String, [f64; 4]>>,
     BTreeMap<String, String>,
-    Vec<BelowTarget>,
+    Vec<Shortfall>,
 ) {
     let reqs = &schemas.requirements;
     let root = tree.root().code.clone();
@@ -199,61 +185,25 @@ fn own_counts(
         if !ok {
             continue;
         }
-        let level = Level::parse(&n.level);
-        if level == Some(Level::Community) {
-            b[base_index("communities_accepted")] += 1.0;
-            let min = reqs.registration_minimum.for_period(period) as f64;
-            let have = c.ids.len() as f64;
-            if have >= min {
-                b[base_index("communities_on_target")] += 1.0;
-            } else {
-                below.push(BelowTarget {
-                    code: n.code.clone(),
-                    name: n.name.clone(),
-                    level: n.level.clone(),
-                    what: "registration".into(),
-                    meeting_type: None,
-                    figure: have as i64,
-                    minimum: min as i64,
-                });
+        let Some(level) = Level::parse(&n.level) else {
+            continue;
+        };
+        let j = judge(&n.code, &n.name, level, c, reqs, period);
+        let short = |w: What| j.shortfalls.iter().any(|s| s.what == w);
+        match level {
+            Level::Community => {
+                b[base_index("communities_accepted")] += 1.0;
+                b[base_index("communities_on_target")] += (!short(What::Registration)) as u8 as f64;
             }
-        }
-        if let Some(l @ (Level::Community | Level::Street | Level::County)) = level {
-            for (t, min) in reqs.meeting_minimums(l, period) {
-                let have = c.meeting_types.get(t).copied().unwrap_or(0);
-                b[base_index("requirements")] += 1.0;
-                if have >= min as i64 {
-                    b[base_index("requirements_met")] += 1.0;
-                } else {
-                    below.push(BelowTarget {
-                        code: n.code.clone(),
-                        name: n.name.clone(),
-                        level: n.level.clone(),
-                        what: "meeting".into(),
-                        meeting_type: Some(t.to_string()),
-                        figure: have,
-                        minimum: min as i64,
-                    });
-                }
+            Level::Unit => {
+                b[base_index("units")] += 1.0;
+                b[base_index("units_active")] += (!short(What::UnitActivity)) as u8 as f64;
             }
+            _ => {}
         }
-        if level == Some(Level::Unit) {
-            b[base_index("units")] += 1.0;
-            let min = reqs.unit_activity_minimum.for_period(period) as i64;
-            if c.unit_activity_rows >= min {
-                b[base_index("units_active")] += 1.0;
-            } else {
-                below.push(BelowTarget {
-                    code: n.code.clone(),
-                    name: n.name.clone(),
-                    level: n.level.clone(),
-                    what: "unit_activity".into(),
-                    meeting_type: None,
-                    figure: c.unit_activity_rows,
-                    minimum: min,
-                });
-            }
-        }
+        b[base_index("requirements")] += j.requirements as f64;
+        b[base_index("requirements_met")] += j.requirements_met as f64;
+        below.extend(j.shortfalls);
     }
     let files = files.into_iter().map(|(k, v)| (k, v.join(";"))).collect();
     (base, cats, files, below)

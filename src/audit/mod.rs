@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod targets;
+
 use crate::aggregate::facts::{Extract, IdRef};
 use crate::diag::{mask_id, Code, Diagnostic};
 use crate::lang::Lang;

@@ -32,7 +32,11 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from(format!("report-{period}")));
     let ctx = setup.ctx(common, &args.input);
     let schemas = &setup.schemas;
-    let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
+    let mut extracts = validate_all(common, &setup, &ctx, |s| {
+        let mut e = extract(s, schemas, Some(period));
+        e.sha256 = sha256_of(&e.path);
+        e
+    })?;
     let reports = extracts
         .iter()
         .filter(|e| e.kind == SubmissionKind::Report)
@@ -50,6 +54,16 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         setup.registry.as_ref()
     };
     let missing = crate::audit::run(&mut extracts, registry, common.lang);
+    for e in &mut extracts {
+        let (file, org) = (e.file.clone(), e.org.clone());
+        crate::validate::explain::apply(
+            &mut e.diagnostics,
+            &e.explanations,
+            &file,
+            org.as_deref(),
+            common.lang,
+        );
+    }
 
     let mut all: Vec<Diagnostic> = setup
         .registry

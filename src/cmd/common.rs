@@ -11,7 +11,7 @@ use crate::cli::{Common, InputArgs};
 use crate::period::Period;
 use crate::read::Limits;
 use crate::schema::SchemaSet;
-use crate::validate::{collect_inputs, registry, validate_file, Ctx, Registry, Submission};
+use crate::validate::{collect_inputs, registry, validate_file, Ctx, Input, Registry, Submission};
 
 pub fn parse_period(p: &Option<String>) -> Result<Option<Period>> {
     match p {
@@ -38,7 +38,7 @@ pub struct Setup {
     pub schemas: SchemaSet,
     pub period: Option<Period>,
     pub registry: Option<Registry>,
-    pub inputs: Vec<(PathBuf, String)>,
+    pub inputs: Vec<Input>,
 }
 
 impl Setup {
@@ -119,8 +119,8 @@ pub fn validate_all<T: Send>(
         setup
             .inputs
             .par_iter()
-            .map(|(p, d)| {
-                let s = validate_file(p, d, ctx);
+            .map(|i| {
+                let s = validate_file(&i.path, &i.display, ctx);
                 pb.inc(1);
                 keep(s)
             })

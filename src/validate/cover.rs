@@ -166,7 +166,8 @@ pub fn check_cover(
             period.as_ref(),
         );
         if let Some((sheet, idx)) = &sink.sheet {
-            info.at.insert(f.key.clone(), (sheet.clone(), *idx, e.at.0, e.at.1));
+            info.at
+                .insert(f.key.clone(), (sheet.clone(), *idx, e.at.0, e.at.1));
         }
         info.values.insert(f.key.clone(), v);
     }

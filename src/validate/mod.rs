@@ -14,6 +14,7 @@ use crate::schema::SchemaSet;
 pub mod cells;
 pub mod codes;
 pub mod cover;
+pub mod explain;
 pub mod ledger;
 pub mod registry;
 pub mod submission;
@@ -167,12 +168,17 @@ impl Sink {
     }
 }
 
-/// Everything found under the given paths, in a stable order, with the
-/// string each is shown by.
-pub fn collect_inputs(
-    paths: &[PathBuf],
-    skip: &[PathBuf],
-) -> anyhow::Result<Vec<(PathBuf, String)>> {
+/// One input file: where it is, how it is shown, and its path relative to
+/// the PATH it was found under (annotated copies keep that layout).
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    pub display: String,
+    pub rel: PathBuf,
+}
+
+/// Everything found under the given paths, in a stable order.
+pub fn collect_inputs(paths: &[PathBuf], skip: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut out = Vec::new();
     for p in paths {
@@ -182,15 +188,33 @@ pub fn collect_inputs(
             walk(p, &mut found)?;
             found.sort();
             for f in found {
-                out.push((f.clone(), f.display().to_string()));
+                let rel = f
+                    .strip_prefix(p)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|_| f.clone());
+                out.push(Input {
+                    display: f.display().to_string(),
+                    rel,
+                    path: f,
+                });
             }
         } else {
-            out.push((p.clone(), p.display().to_string()));
+            let rel = PathBuf::from(p.file_name().unwrap_or(p.as_os_str()));
+            out.push(Input {
+                path: p.clone(),
+                display: p.display().to_string(),
+                rel,
+            });
         }
     }
-    out.retain(|(p, _)| !p.canonicalize().map(|c| skip.contains(&c)).unwrap_or(false));
+    out.retain(|i| {
+        !i.path
+            .canonicalize()
+            .map(|c| skip.contains(&c))
+            .unwrap_or(false)
+    });
     let mut seen = std::collections::HashSet::new();
-    out.retain(|(p, _)| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    out.retain(|i| seen.insert(i.path.canonicalize().unwrap_or_else(|_| i.path.clone())));
     Ok(out)
 }
 

@@ -1,8 +1,10 @@
 //! Everything pbstat writes: diagnostics listings and, atomically, files.
 
+pub mod annotate;
 pub mod diagnostics;
 pub mod report;
 pub mod tables;
+pub mod template;
 
 use std::io::Write;
 use std::path::Path;

@@ -5,17 +5,30 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::support::book::{break_id, s, V};
-use crate::support::county::{community_book, generate, generate_in, registry_book, street_book, unit_book, County, Hand, Rng};
+use crate::support::county::{
+    community_book, generate, generate_in, registry_book, street_book, unit_book, County, Hand, Rng,
+};
 use crate::workdir::*;
 
 type Row = BTreeMap<String, String>;
 
 fn read_csv(path: &std::path::Path) -> Vec<Row> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{} has no BOM", path.display());
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "{} has no BOM",
+        path.display()
+    );
     let mut r = csv::Reader::from_reader(&bytes[3..]);
     let h = r.headers().unwrap().clone();
-    r.records().map(|rec| h.iter().zip(rec.unwrap().iter()).map(|(k, v)| (k.to_string(), v.to_string())).collect()).collect()
+    r.records()
+        .map(|rec| {
+            h.iter()
+                .zip(rec.unwrap().iter())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
 }
 
 fn table(w: &Workdir, out: &str, file: &str) -> Vec<Row> {
@@ -36,20 +49,50 @@ struct Plan {
 }
 
 /// The expected own base counts of each node, from the county model.
-fn oracle(c: &County, plan: &Plan) -> (BTreeMap<String, BTreeMap<&'static str, f64>>, BTreeMap<String, BTreeMap<String, [f64; 4]>>, BTreeMap<String, Option<String>>) {
+fn oracle(
+    c: &County,
+    plan: &Plan,
+) -> (
+    BTreeMap<String, BTreeMap<&'static str, f64>>,
+    BTreeMap<String, BTreeMap<String, [f64; 4]>>,
+    BTreeMap<String, Option<String>>,
+) {
     let mut own: BTreeMap<String, BTreeMap<&'static str, f64>> = BTreeMap::new();
     let mut cats: BTreeMap<String, BTreeMap<String, [f64; 4]>> = BTreeMap::new();
     let mut parent: BTreeMap<String, Option<String>> = BTreeMap::new();
     let county = format!("{}000000", c.code);
     parent.insert(county.clone(), None);
-    let add = |own: &mut BTreeMap<String, BTreeMap<&'static str, f64>>, code: &str, k: &'static str, v: f64| {
-        *own.entry(code.to_string()).or_default().entry(k).or_default() += v;
+    let add = |own: &mut BTreeMap<String, BTreeMap<&'static str, f64>>,
+               code: &str,
+               k: &'static str,
+               v: f64| {
+        *own.entry(code.to_string())
+            .or_default()
+            .entry(k)
+            .or_default() += v;
     };
-    let meetings = |own: &mut BTreeMap<String, BTreeMap<&'static str, f64>>, code: &str, ms: &[crate::support::county::Meeting]| {
-        const KEYS: [(&str, &str); 9] = [("联席会议", "joint"), ("主题党日", "theme_day"), ("支部党员大会", "branch_general"), ("支委会", "branch_committee"), ("党小组会", "group"), ("党课", "lecture"), ("网格例会", "grid"), ("组织生活会", "org_life"), ("其他", "other")];
+    let meetings = |own: &mut BTreeMap<String, BTreeMap<&'static str, f64>>,
+                    code: &str,
+                    ms: &[crate::support::county::Meeting]| {
+        const KEYS: [(&str, &str); 9] = [
+            ("联席会议", "joint"),
+            ("主题党日", "theme_day"),
+            ("支部党员大会", "branch_general"),
+            ("支委会", "branch_committee"),
+            ("党小组会", "group"),
+            ("党课", "lecture"),
+            ("网格例会", "grid"),
+            ("组织生活会", "org_life"),
+            ("其他", "other"),
+        ];
         for m in ms {
             add(own, code, "meetings", 1.0);
-            add(own, code, KEYS.iter().find(|(z, _)| *z == m.kind).unwrap().1, 1.0);
+            add(
+                own,
+                code,
+                KEYS.iter().find(|(z, _)| *z == m.kind).unwrap().1,
+                1.0,
+            );
             add(own, code, "expected_attendance", m.expected as f64);
             add(own, code, "attendance", m.attended as f64);
             add(own, code, "resolved_at_meetings", m.resolved as f64);
@@ -61,7 +104,12 @@ fn oracle(c: &County, plan: &Plan) -> (BTreeMap<String, BTreeMap<&'static str, f
             meetings(&mut own, &st.code, &st.meetings);
             let n = st.meetings.iter().filter(|m| m.kind == "联席会议").count();
             add(&mut own, &st.code, "requirements", 1.0);
-            add(&mut own, &st.code, "requirements_met", (n >= 3) as u8 as f64);
+            add(
+                &mut own,
+                &st.code,
+                "requirements_met",
+                (n >= 3) as u8 as f64,
+            );
         }
     }
     for cm in &c.communities {
@@ -81,15 +129,56 @@ fn oracle(c: &County, plan: &Plan) -> (BTreeMap<String, BTreeMap<&'static str, f
         add(&mut own, code, "communities_accepted", 1.0);
         let ids: BTreeSet<&str> = cm.members.iter().map(|m| m.id.as_str()).collect();
         add(&mut own, code, "registered_members", ids.len() as f64);
-        add(&mut own, code, "communities_on_target", (ids.len() >= 20) as u8 as f64);
+        add(
+            &mut own,
+            code,
+            "communities_on_target",
+            (ids.len() >= 20) as u8 as f64,
+        );
         let in_q3 = |d: (u16, u8, u8)| d.0 == 2026 && (7..=9).contains(&d.1);
-        add(&mut own, code, "new_registrations", cm.members.iter().filter(|m| in_q3(m.registered_on)).count() as f64);
-        add(&mut own, code, "employer_units", cm.members.iter().map(|m| m.employer_code.as_str()).collect::<BTreeSet<_>>().len() as f64);
-        add(&mut own, code, "members_with_posts", cm.members.iter().filter(|m| !m.post.is_empty()).count() as f64);
-        add(&mut own, code, "service_count", cm.members.iter().map(|m| m.service_count as f64).sum());
-        add(&mut own, code, "service_hours", cm.members.iter().map(|m| m.service_hours).sum());
+        add(
+            &mut own,
+            code,
+            "new_registrations",
+            cm.members.iter().filter(|m| in_q3(m.registered_on)).count() as f64,
+        );
+        add(
+            &mut own,
+            code,
+            "employer_units",
+            cm.members
+                .iter()
+                .map(|m| m.employer_code.as_str())
+                .collect::<BTreeSet<_>>()
+                .len() as f64,
+        );
+        add(
+            &mut own,
+            code,
+            "members_with_posts",
+            cm.members.iter().filter(|m| !m.post.is_empty()).count() as f64,
+        );
+        add(
+            &mut own,
+            code,
+            "service_count",
+            cm.members.iter().map(|m| m.service_count as f64).sum(),
+        );
+        add(
+            &mut own,
+            code,
+            "service_hours",
+            cm.members.iter().map(|m| m.service_hours).sum(),
+        );
         meetings(&mut own, code, &cm.meetings);
-        for (t, min) in [("联席会议", 3), ("主题党日", 3), ("支委会", 3), ("党小组会", 3), ("支部党员大会", 1), ("党课", 1)] {
+        for (t, min) in [
+            ("联席会议", 3),
+            ("主题党日", 3),
+            ("支委会", 3),
+            ("党小组会", 3),
+            ("支部党员大会", 1),
+            ("党课", 1),
+        ] {
             add(&mut own, code, "requirements", 1.0);
             let n = cm.meetings.iter().filter(|m| m.kind == t).count();
             add(&mut own, code, "requirements_met", (n >= min) as u8 as f64);
@@ -99,16 +188,35 @@ fn oracle(c: &County, plan: &Plan) -> (BTreeMap<String, BTreeMap<&'static str, f
             let rated = i.satisfaction != "未评价";
             let sat = ["非常满意", "满意", "基本满意"].contains(&i.satisfaction.as_str());
             add(&mut own, code, "received", 1.0);
-            add(&mut own, code, match i.status.as_str() { "已办结" => "resolved", "办理中" => "in_progress", _ => "not_started" }, 1.0);
+            add(
+                &mut own,
+                code,
+                match i.status.as_str() {
+                    "已办结" => "resolved",
+                    "办理中" => "in_progress",
+                    _ => "not_started",
+                },
+                1.0,
+            );
             if rated {
                 add(&mut own, code, "rated", 1.0);
-                let k = match i.satisfaction.as_str() { "非常满意" => "very_satisfied", "满意" => "satisfied", "基本满意" => "basically_satisfied", "不满意" => "dissatisfied", _ => "very_dissatisfied" };
+                let k = match i.satisfaction.as_str() {
+                    "非常满意" => "very_satisfied",
+                    "满意" => "satisfied",
+                    "基本满意" => "basically_satisfied",
+                    "不满意" => "dissatisfied",
+                    _ => "very_dissatisfied",
+                };
                 add(&mut own, code, k, 1.0);
             }
             if sat {
                 add(&mut own, code, "satisfied_total", 1.0);
             }
-            let e = cats.entry(code.to_string()).or_default().entry(i.category.clone()).or_default();
+            let e = cats
+                .entry(code.to_string())
+                .or_default()
+                .entry(i.category.clone())
+                .or_default();
             e[0] += 1.0;
             e[1] += resolved as u8 as f64;
             e[2] += rated as u8 as f64;
@@ -121,7 +229,12 @@ fn oracle(c: &County, plan: &Plan) -> (BTreeMap<String, BTreeMap<&'static str, f
         add(&mut own, &u.code, "submitted", 1.0);
         add(&mut own, &u.code, "accepted", 1.0);
         add(&mut own, &u.code, "units", 1.0);
-        add(&mut own, &u.code, "units_active", (!u.activities.is_empty()) as u8 as f64);
+        add(
+            &mut own,
+            &u.code,
+            "units_active",
+            (!u.activities.is_empty()) as u8 as f64,
+        );
         for m in &u.members {
             add(&mut own, &m.community, "unit_reported_members", 1.0);
         }
@@ -130,13 +243,24 @@ fn oracle(c: &County, plan: &Plan) -> (BTreeMap<String, BTreeMap<&'static str, f
         }
         for p in &u.projects {
             add(&mut own, &p.community, "projects_claimed", 1.0);
-            add(&mut own, &p.community, "projects_completed", (p.status == "已完成") as u8 as f64);
+            add(
+                &mut own,
+                &p.community,
+                "projects_completed",
+                (p.status == "已完成") as u8 as f64,
+            );
         }
     }
     (own, cats, parent)
 }
 
-fn subtree_sum<T: Clone>(code: &str, parent: &BTreeMap<String, Option<String>>, own: &BTreeMap<String, T>, add: impl Fn(&mut T, &T), zero: T) -> T {
+fn subtree_sum<T: Clone>(
+    code: &str,
+    parent: &BTreeMap<String, Option<String>>,
+    own: &BTreeMap<String, T>,
+    add: impl Fn(&mut T, &T),
+    zero: T,
+) -> T {
     let mut acc = zero;
     for (c, _) in parent.iter() {
         let mut cur = Some(c.clone());
@@ -155,14 +279,26 @@ fn subtree_sum<T: Clone>(code: &str, parent: &BTreeMap<String, Option<String>>, 
 
 const RATES: [(&str, &str, &str); 9] = [
     ("submission_rate", "accepted", "expected"),
-    ("registration_target_rate", "communities_on_target", "communities_accepted"),
-    ("meeting_compliance_rate", "requirements_met", "requirements"),
+    (
+        "registration_target_rate",
+        "communities_on_target",
+        "communities_accepted",
+    ),
+    (
+        "meeting_compliance_rate",
+        "requirements_met",
+        "requirements",
+    ),
     ("attendance_rate", "attendance", "expected_attendance"),
     ("completion_rate", "resolved", "received"),
     ("satisfaction_rate", "satisfied_total", "rated"),
     ("rating_rate", "rated", "resolved"),
     ("unit_activity_rate", "units_active", "units"),
-    ("project_completion_rate", "projects_completed", "projects_claimed"),
+    (
+        "project_completion_rate",
+        "projects_completed",
+        "projects_claimed",
+    ),
 ];
 
 fn close(a: Option<f64>, b: Option<f64>) -> bool {
@@ -176,30 +312,107 @@ fn close(a: Option<f64>, b: Option<f64>) -> bool {
 fn check_all_tables(w: &Workdir, out: &str, c: &County, plan: &Plan) {
     let (own, cats, parent) = oracle(c, plan);
     let sum = |code: &str| -> BTreeMap<&'static str, f64> {
-        subtree_sum(code, &parent, &own, |a, b| {
-            for (k, v) in b {
-                *a.entry(k).or_default() += v;
-            }
-        }, BTreeMap::new())
+        subtree_sum(
+            code,
+            &parent,
+            &own,
+            |a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+            },
+            BTreeMap::new(),
+        )
     };
     let get = |m: &BTreeMap<&'static str, f64>, k: &str| m.get(k).copied().unwrap_or(0.0);
     let cols: [(&str, &[&str]); 4] = [
-        ("t0_submissions", &["expected", "submitted", "accepted", "errors", "warnings"]),
-        ("t1_registrations", &["communities", "registered_members", "new_registrations", "employer_units", "members_with_posts", "service_count", "service_hours", "communities_on_target", "unit_reported_members"]),
-        ("t2_meetings", &["meetings", "joint", "theme_day", "branch_general", "branch_committee", "group", "lecture", "grid", "org_life", "other", "expected_attendance", "attendance", "resolved_at_meetings", "requirements", "requirements_met", "unit_activities", "units", "units_active"]),
-        ("t3_issues", &["received", "resolved", "in_progress", "not_started", "rated", "very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied", "satisfied_total", "resolved_at_meetings"]),
+        (
+            "t0_submissions",
+            &["expected", "submitted", "accepted", "errors", "warnings"],
+        ),
+        (
+            "t1_registrations",
+            &[
+                "communities",
+                "registered_members",
+                "new_registrations",
+                "employer_units",
+                "members_with_posts",
+                "service_count",
+                "service_hours",
+                "communities_on_target",
+                "unit_reported_members",
+            ],
+        ),
+        (
+            "t2_meetings",
+            &[
+                "meetings",
+                "joint",
+                "theme_day",
+                "branch_general",
+                "branch_committee",
+                "group",
+                "lecture",
+                "grid",
+                "org_life",
+                "other",
+                "expected_attendance",
+                "attendance",
+                "resolved_at_meetings",
+                "requirements",
+                "requirements_met",
+                "unit_activities",
+                "units",
+                "units_active",
+            ],
+        ),
+        (
+            "t3_issues",
+            &[
+                "received",
+                "resolved",
+                "in_progress",
+                "not_started",
+                "rated",
+                "very_satisfied",
+                "satisfied",
+                "basically_satisfied",
+                "dissatisfied",
+                "very_dissatisfied",
+                "satisfied_total",
+                "resolved_at_meetings",
+            ],
+        ),
     ];
     let mut checked = 0;
     for (file, keys) in cols {
         let rows = table(w, out, file);
-        let want_rows = parent.keys().filter(|k| file == "t0_submissions" || k.len() == 12).count();
-        assert_eq!(rows.len(), want_rows, "{file}: one row per organisation of its levels");
+        let want_rows = parent
+            .keys()
+            .filter(|k| file == "t0_submissions" || k.len() == 12)
+            .count();
+        assert_eq!(
+            rows.len(),
+            want_rows,
+            "{file}: one row per organisation of its levels"
+        );
         for r in &rows {
             let want = sum(&r["code"]);
             for k in keys {
                 let w = get(&want, k);
-                let w = if *k == "service_hours" { (w * 100.0).round() / 100.0 } else { w };
-                assert!(close(num(r, k), Some(w)), "{file} {} {}: got {:?}, want {w}", r["code"], k, r[*k]);
+                let w = if *k == "service_hours" {
+                    (w * 100.0).round() / 100.0
+                } else {
+                    w
+                };
+                assert!(
+                    close(num(r, k), Some(w)),
+                    "{file} {} {}: got {:?}, want {w}",
+                    r["code"],
+                    k,
+                    r[*k]
+                );
                 checked += 1;
             }
         }
@@ -210,7 +423,10 @@ fn check_all_tables(w: &Workdir, out: &str, c: &County, plan: &Plan) {
     assert_eq!(t1[0]["parent_code"], "");
     for (i, r) in t1.iter().enumerate().skip(1) {
         let p = &r["parent_code"];
-        let pi = t1.iter().position(|x| &x["code"] == p).expect("parent present");
+        let pi = t1
+            .iter()
+            .position(|x| &x["code"] == p)
+            .expect("parent present");
         assert!(pi < i, "parent above child");
     }
     // T4: every rate from its own numerator and denominator.
@@ -218,30 +434,66 @@ fn check_all_tables(w: &Workdir, out: &str, c: &County, plan: &Plan) {
         let want = sum(&r["code"]);
         for (rate, n, d) in RATES {
             let (wn, wd) = (get(&want, n), get(&want, d));
-            assert!(close(num(&r, &format!("{rate}_num")), Some(wn)), "{} {rate}_num", r["code"]);
-            assert!(close(num(&r, &format!("{rate}_den")), Some(wd)), "{} {rate}_den", r["code"]);
+            assert!(
+                close(num(&r, &format!("{rate}_num")), Some(wn)),
+                "{} {rate}_num",
+                r["code"]
+            );
+            assert!(
+                close(num(&r, &format!("{rate}_den")), Some(wd)),
+                "{} {rate}_den",
+                r["code"]
+            );
             let wr = (wd != 0.0).then(|| ((wn / wd) * 1e6).round() / 1e6);
-            assert!(close(num(&r, rate), wr), "{} {rate}: got {:?}, want {wr:?}", r["code"], r[rate]);
+            assert!(
+                close(num(&r, rate), wr),
+                "{} {rate}: got {:?}, want {wr:?}",
+                r["code"],
+                r[rate]
+            );
             checked += 3;
         }
     }
     // T3b: every organisation × every category, in the schema's order.
-    let order = ["扶贫助困", "环境整治", "交通疏导", "助医助学", "环保公益", "矛盾调解", "公共设施", "其他"];
+    let order = [
+        "扶贫助困",
+        "环境整治",
+        "交通疏导",
+        "助医助学",
+        "环保公益",
+        "矛盾调解",
+        "公共设施",
+        "其他",
+    ];
     let t3b = table(w, out, "t3b_issue_categories");
     assert_eq!(t3b.len(), t1.len() * order.len());
     for (i, r) in t3b.iter().enumerate() {
         assert_eq!(r["category"], order[i % order.len()]);
-        let want = subtree_sum(&r["code"], &parent, &cats, |a, b| {
-            for (k, v) in b {
-                let e = a.entry(k.clone()).or_insert([0.0; 4]);
-                for j in 0..4 {
-                    e[j] += v[j];
+        let want = subtree_sum(
+            &r["code"],
+            &parent,
+            &cats,
+            |a, b| {
+                for (k, v) in b {
+                    let e = a.entry(k.clone()).or_insert([0.0; 4]);
+                    for j in 0..4 {
+                        e[j] += v[j];
+                    }
                 }
-            }
-        }, BTreeMap::new());
+            },
+            BTreeMap::new(),
+        );
         let v = want.get(&r["category"]).copied().unwrap_or([0.0; 4]);
-        for (j, k) in ["received", "resolved", "rated", "satisfied_total"].iter().enumerate() {
-            assert!(close(num(r, k), Some(v[j])), "t3b {} {} {k}", r["code"], r["category"]);
+        for (j, k) in ["received", "resolved", "rated", "satisfied_total"]
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                close(num(r, k), Some(v[j])),
+                "t3b {} {} {k}",
+                r["code"],
+                r["category"]
+            );
         }
         let cr = (v[0] != 0.0).then(|| ((v[1] / v[0]) * 1e6).round() / 1e6);
         let sr = (v[2] != 0.0).then(|| ((v[3] / v[2]) * 1e6).round() / 1e6);
@@ -268,11 +520,29 @@ fn fixture(w: &Workdir) -> (County, Plan) {
         if plan.missing.contains(&cm.code) {
             continue;
         }
-        let mut b = community_book(&c, cm, &if k % 2 == 0 { Hand::plain() } else { Hand::messy(k) });
+        let mut b = community_book(
+            &c,
+            cm,
+            &if k % 2 == 0 {
+                Hand::plain()
+            } else {
+                Hand::messy(k)
+            },
+        );
         if plan.excluded.contains(&cm.code) {
-            let sh = b.iter_mut().find(|s| s.name == "在职党员报到" || s.name == "报到名单").unwrap();
+            let sh = b
+                .iter_mut()
+                .find(|s| s.name == "在职党员报到" || s.name == "报到名单")
+                .unwrap();
             // The first data row, wherever the messy hand put it: break its ID.
-            let row = sh.rows.iter_mut().find(|r| r.iter().any(|v| matches!(v, V::S(t) if *t == cm.members[0].id))).unwrap();
+            let row = sh
+                .rows
+                .iter_mut()
+                .find(|r| {
+                    r.iter()
+                        .any(|v| matches!(v, V::S(t) if *t == cm.members[0].id))
+                })
+                .unwrap();
             for v in row.iter_mut() {
                 if matches!(v, V::S(t) if *t == cm.members[0].id) {
                     *v = s(break_id(&cm.members[0].id));
@@ -282,9 +552,15 @@ fn fixture(w: &Workdir) -> (County, Plan) {
         w.book(&format!("in/{}/{}.xlsx", &cm.street, cm.name), &b);
     }
     for u in &c.units {
-        w.book(&format!("in/units/{}.xlsx", u.code), &unit_book(&c, u, &Hand::plain()));
+        w.book(
+            &format!("in/units/{}.xlsx", u.code),
+            &unit_book(&c, u, &Hand::plain()),
+        );
     }
-    w.book("in/street.xlsx", &street_book(&c, &c.streets[0], &Hand::plain()));
+    w.book(
+        "in/street.xlsx",
+        &street_book(&c, &c.streets[0], &Hand::plain()),
+    );
     (c, plan)
 }
 
@@ -293,43 +569,90 @@ fn every_column_of_every_table_at_every_level() {
     let w = Workdir::new();
     let (c, plan) = fixture(&w);
     // Without --exclude-invalid an error stops the report: only diagnostics.
-    let r = w.run(&["aggregate", "in", "--period", "2026Q3", "--registry", "registry.xlsx", "-o", "out"]);
+    let r = w.run(&[
+        "aggregate",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "-o",
+        "out",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let names: Vec<String> = std::fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(w.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, vec!["diagnostics.json".to_string()]);
     assert!(r.stdout.contains("id.checksum"));
 
-    let r = w.run(&["aggregate", "in", "--period", "2026Q3", "--registry", "registry.xlsx", "-o", "out", "--exclude-invalid"]);
-    assert_eq!(r.code, 1, "errors were found, even though the rest was aggregated: {}", r.stderr);
+    let r = w.run(&[
+        "aggregate",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "-o",
+        "out",
+        "--exclude-invalid",
+    ]);
+    assert_eq!(
+        r.code, 1,
+        "errors were found, even though the rest was aggregated: {}",
+        r.stderr
+    );
     check_all_tables(&w, "out", &c, &plan);
 
     // The excluded submission is listed with its reason; the missing one is in the 催报 list.
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("out/summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/summary.json")).unwrap())
+            .unwrap();
     let excl = summary["excluded"].as_array().unwrap();
     assert_eq!(excl.len(), 1);
     assert_eq!(excl[0]["org_code"], c.communities[1].code.as_str());
-    assert!(excl[0]["reasons"][0].as_str().unwrap().contains("id.checksum"));
+    assert!(excl[0]["reasons"][0]
+        .as_str()
+        .unwrap()
+        .contains("id.checksum"));
     let missing = summary["missing"].as_array().unwrap();
     assert_eq!(missing.len(), 1);
     assert_eq!(missing[0]["code"], c.communities[5].code.as_str());
     let inputs = summary["inputs"].as_array().unwrap();
-    assert!(inputs.iter().all(|i| i["sha256"].as_str().unwrap().len() == 64));
+    assert!(inputs
+        .iter()
+        .all(|i| i["sha256"].as_str().unwrap().len() == 64));
     assert_eq!(summary["period"], "2026Q3");
     assert_eq!(summary["scope"]["code"], "429901000000");
-    let diags: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap()).unwrap();
-    let notes: Vec<&serde_json::Value> = diags["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "submission.missing").collect();
+    let diags: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap())
+            .unwrap();
+    let notes: Vec<&serde_json::Value> = diags["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "submission.missing")
+        .collect();
     assert_eq!(notes.len(), 1);
 
     // A zero denominator is blank, never 0 or 100%.
     let t4 = table(&w, "out", "t4_rates");
-    let empty = t4.iter().find(|r| r["code"] == c.communities[2].code).unwrap();
+    let empty = t4
+        .iter()
+        .find(|r| r["code"] == c.communities[2].code)
+        .unwrap();
     assert_eq!(empty["completion_rate"], "");
     assert_eq!(empty["completion_rate_den"], "0");
 
     // The report command summarises the same folder.
     let r = w.run(&["report", "out"]);
     assert_eq!(r.code, 0);
-    assert!(r.stdout.contains(&c.communities[5].name), "催报 names the missing community:\n{}", r.stdout);
+    assert!(
+        r.stdout.contains(&c.communities[5].name),
+        "催报 names the missing community:\n{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("未纳入汇总（1 份）"));
     let r = w.run(&["report", "out", "--format", "json"]);
     let v = r.json();
@@ -345,25 +668,79 @@ fn the_workbook_reads_back_and_outputs_are_deterministic() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
     let w = Workdir::new();
     let (_c, _plan) = fixture(&w);
-    let args = |o: &str, j: &str| vec!["aggregate", "in", "--period", "2026Q3", "--registry", "registry.xlsx", "--exclude-invalid", "-o", o, "-j", j].into_iter().map(String::from).collect::<Vec<_>>();
+    let args = |o: &str, j: &str| {
+        vec![
+            "aggregate",
+            "in",
+            "--period",
+            "2026Q3",
+            "--registry",
+            "registry.xlsx",
+            "--exclude-invalid",
+            "-o",
+            o,
+            "-j",
+            j,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
     let a = args("a", "1");
     let b = args("b", "3");
     w.run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     w.run(&b.iter().map(String::as_str).collect::<Vec<_>>());
-    for f in ["summary.json", "diagnostics.json", "tables/t0_submissions.csv", "tables/t4_rates.csv", "tables/t3b_issue_categories.csv", "tables/t1_registrations.parquet", "tables/t4_rates.parquet"] {
-        assert_eq!(std::fs::read(w.path(&format!("a/{f}"))).unwrap(), std::fs::read(w.path(&format!("b/{f}"))).unwrap(), "{f} differs between runs");
+    for f in [
+        "summary.json",
+        "diagnostics.json",
+        "tables/t0_submissions.csv",
+        "tables/t4_rates.csv",
+        "tables/t3b_issue_categories.csv",
+        "tables/t1_registrations.parquet",
+        "tables/t4_rates.parquet",
+    ] {
+        assert_eq!(
+            std::fs::read(w.path(&format!("a/{f}"))).unwrap(),
+            std::fs::read(w.path(&format!("b/{f}"))).unwrap(),
+            "{f} differs between runs"
+        );
     }
     let mut wb: Xlsx<_> = open_workbook(w.path("a/report.xlsx")).unwrap();
     let names = wb.sheet_names();
-    for s in ["T0报送情况", "T1在职党员报到", "T2会议活动", "T3民生事项", "T3b民生事项分类", "T4完成率与满意度", "未纳入汇总", "说明", "_meta", "_data_t1", "_data_base"] {
+    for s in [
+        "T0报送情况",
+        "T1在职党员报到",
+        "T2会议活动",
+        "T3民生事项",
+        "T3b民生事项分类",
+        "T4完成率与满意度",
+        "未纳入汇总",
+        "说明",
+        "_meta",
+        "_data_t1",
+        "_data_base",
+    ] {
         assert!(names.iter().any(|n| n == s), "sheet {s} missing: {names:?}");
     }
-    let hidden: Vec<String> = wb.sheets_metadata().iter().filter(|m| m.visible != calamine::SheetVisible::Visible).map(|m| m.name.clone()).collect();
+    let hidden: Vec<String> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|m| m.visible != calamine::SheetVisible::Visible)
+        .map(|m| m.name.clone())
+        .collect();
     assert!(hidden.contains(&"_meta".to_string()) && hidden.contains(&"_data_base".to_string()));
     let t1 = wb.worksheet_range("T1在职党员报到").unwrap();
-    assert_eq!(t1.get_value((0, 0)), Some(&Data::String("示例县2026年第三季度在职党员报到情况统计表".into())));
+    assert_eq!(
+        t1.get_value((0, 0)),
+        Some(&Data::String(
+            "示例县2026年第三季度在职党员报到情况统计表".into()
+        ))
+    );
     assert!(matches!(t1.get_value((1, 0)), Some(Data::String(s)) if s.contains("填报单位")));
-    assert_eq!(t1.get_value((2, 5)), Some(&Data::String("报到党员数".into())));
+    assert_eq!(
+        t1.get_value((2, 5)),
+        Some(&Data::String("报到党员数".into()))
+    );
     assert_eq!(t1.get_value((3, 0)), Some(&Data::String("区县".into())));
     let t4 = wb.worksheet_range("T4完成率与满意度").unwrap();
     let mut dashes = 0;
@@ -377,13 +754,26 @@ fn the_workbook_reads_back_and_outputs_are_deterministic() {
             }
         }
     }
-    assert!(dashes >= 1 && rates > 10, "rates as numbers, blanks as —: {dashes} {rates}");
+    assert!(
+        dashes >= 1 && rates > 10,
+        "rates as numbers, blanks as —: {dashes} {rates}"
+    );
     let ex = wb.worksheet_range("未纳入汇总").unwrap();
-    assert!(ex.rows().any(|r| r.iter().any(|c| matches!(c, Data::String(s) if s.contains("id.checksum")))));
-    let footer = t1.rows().any(|r| r.iter().any(|c| matches!(c, Data::String(s) if s.starts_with("填表人"))));
+    assert!(ex.rows().any(|r| r
+        .iter()
+        .any(|c| matches!(c, Data::String(s) if s.contains("id.checksum")))));
+    let footer = t1.rows().any(|r| {
+        r.iter()
+            .any(|c| matches!(c, Data::String(s) if s.starts_with("填表人")))
+    });
     assert!(footer, "footer line");
     // When LibreOffice is on the machine, the workbook must also convert to PDF.
-    if let Ok(out) = std::process::Command::new("soffice").args(["--headless", "--convert-to", "pdf", "--outdir"]).arg(w.path("pdf")).arg(w.path("a/report.xlsx")).output() {
+    if let Ok(out) = std::process::Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(w.path("pdf"))
+        .arg(w.path("a/report.xlsx"))
+        .output()
+    {
         if out.status.success() {
             let pdf = std::fs::read(w.path("pdf/report.pdf")).unwrap();
             assert!(pdf.starts_with(b"%PDF") && pdf.len() > 10_000);
@@ -398,17 +788,45 @@ fn roll_up_of_county_reports_to_the_city() {
         let c = generate_in(code, seed, 2, 2, 3, 22);
         w.book(&format!("{code}/registry.xlsx"), &registry_book(&c));
         for cm in &c.communities {
-            w.book(&format!("{code}/in/{}.xlsx", cm.code), &community_book(&c, cm, &Hand::plain()));
+            w.book(
+                &format!("{code}/in/{}.xlsx", cm.code),
+                &community_book(&c, cm, &Hand::plain()),
+            );
         }
         for u in &c.units {
-            w.book(&format!("{code}/in/{}.xlsx", u.code), &unit_book(&c, u, &Hand::plain()));
+            w.book(
+                &format!("{code}/in/{}.xlsx", u.code),
+                &unit_book(&c, u, &Hand::plain()),
+            );
         }
-        let r = w.run(&["aggregate", &format!("{code}/in"), "--period", "2026Q3", "--registry", &format!("{code}/registry.xlsx"), "-o", &format!("{code}/out")]);
+        let r = w.run(&[
+            "aggregate",
+            &format!("{code}/in"),
+            "--period",
+            "2026Q3",
+            "--registry",
+            &format!("{code}/registry.xlsx"),
+            "-o",
+            &format!("{code}/out"),
+        ]);
         assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     }
-    let r = w.run(&["aggregate", "429901/out/report.xlsx", "429902/out/report.xlsx", "--period", "2026Q3", "-o", "city"]);
+    let r = w.run(&[
+        "aggregate",
+        "429901/out/report.xlsx",
+        "429902/out/report.xlsx",
+        "--period",
+        "2026Q3",
+        "-o",
+        "city",
+    ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    for file in ["t0_submissions", "t1_registrations", "t2_meetings", "t3_issues"] {
+    for file in [
+        "t0_submissions",
+        "t1_registrations",
+        "t2_meetings",
+        "t3_issues",
+    ] {
         let city = table(&w, "city", file);
         assert_eq!(city.len(), 3, "{file}: the city and its two counties");
         assert_eq!(city[0]["code"], "429900000000");
@@ -416,21 +834,38 @@ fn roll_up_of_county_reports_to_the_city() {
         let a = &table(&w, "429901/out", file)[0];
         let b = &table(&w, "429902/out", file)[0];
         assert_eq!(city[1]["code"], "429901000000");
-        for k in a.keys().filter(|k| !["level", "code", "name", "parent_code", "files"].contains(&k.as_str())) {
+        for k in a
+            .keys()
+            .filter(|k| !["level", "code", "name", "parent_code", "files"].contains(&k.as_str()))
+        {
             let want = num(a, k).unwrap_or(0.0) + num(b, k).unwrap_or(0.0);
-            assert!(close(num(&city[0], k), Some(want)), "{file} {k}: city {:?} ≠ {want}", city[0][k]);
+            assert!(
+                close(num(&city[0], k), Some(want)),
+                "{file} {k}: city {:?} ≠ {want}",
+                city[0][k]
+            );
             assert!(close(num(&city[1], k), num(a, k)), "{file} {k}: county row");
         }
     }
     // Rates recomputed from the summed parts, never averaged.
     let t4 = table(&w, "city", "t4_rates");
     for (rate, _, _) in RATES {
-        let (n, d) = (num(&t4[0], &format!("{rate}_num")).unwrap(), num(&t4[0], &format!("{rate}_den")).unwrap());
+        let (n, d) = (
+            num(&t4[0], &format!("{rate}_num")).unwrap(),
+            num(&t4[0], &format!("{rate}_den")).unwrap(),
+        );
         let want = (d != 0.0).then(|| ((n / d) * 1e6).round() / 1e6);
         assert!(close(num(&t4[0], rate), want), "{rate}");
     }
     // A county report for another period is refused, not summed.
-    let r = w.run(&["aggregate", "429901/out/report.xlsx", "--period", "2026Q2", "-o", "x"]);
+    let r = w.run(&[
+        "aggregate",
+        "429901/out/report.xlsx",
+        "--period",
+        "2026Q2",
+        "-o",
+        "x",
+    ]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("cover.period_mismatch"));
 }
@@ -441,18 +876,51 @@ fn previous_period_columns() {
     let c = generate(5, 1, 2, 2, 24);
     registry(&w, &c);
     for cm in &c.communities {
-        w.book(&format!("q/{}.xlsx", cm.code), &community_book(&c, cm, &Hand::plain()));
+        w.book(
+            &format!("q/{}.xlsx", cm.code),
+            &community_book(&c, cm, &Hand::plain()),
+        );
     }
     for u in &c.units {
-        w.book(&format!("q/{}.xlsx", u.code), &unit_book(&c, u, &Hand::plain()));
+        w.book(
+            &format!("q/{}.xlsx", u.code),
+            &unit_book(&c, u, &Hand::plain()),
+        );
     }
-    assert_eq!(w.run(&["aggregate", "q", "--period", "2026Q3", "--registry", "registry.xlsx", "-o", "before"]).code, 0);
+    assert_eq!(
+        w.run(&[
+            "aggregate",
+            "q",
+            "--period",
+            "2026Q3",
+            "--registry",
+            "registry.xlsx",
+            "-o",
+            "before"
+        ])
+        .code,
+        0
+    );
     // The same quarter later: one community has fewer members and issues.
     let mut c2 = c.clone();
     c2.communities[0].members.truncate(10);
     c2.communities[0].issues.truncate(2);
-    w.book(&format!("q/{}.xlsx", c2.communities[0].code), &community_book(&c2, &c2.communities[0], &Hand::plain()));
-    let r = w.run(&["aggregate", "q", "--period", "2026Q3", "--registry", "registry.xlsx", "-o", "after", "--previous", "before"]);
+    w.book(
+        &format!("q/{}.xlsx", c2.communities[0].code),
+        &community_book(&c2, &c2.communities[0], &Hand::plain()),
+    );
+    let r = w.run(&[
+        "aggregate",
+        "q",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "-o",
+        "after",
+        "--previous",
+        "before",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let before = table(&w, "before", "t1_registrations");
     let after = table(&w, "after", "t1_registrations");
@@ -465,12 +933,18 @@ fn previous_period_columns() {
     let t4b = table(&w, "before", "t4_rates");
     let t4a = table(&w, "after", "t4_rates");
     for (b, a) in t4b.iter().zip(&t4a) {
-        assert!(close(num(a, "completion_rate_prev"), num(b, "completion_rate")));
+        assert!(close(
+            num(a, "completion_rate_prev"),
+            num(b, "completion_rate")
+        ));
         let want = match (num(a, "completion_rate"), num(b, "completion_rate")) {
             (Some(x), Some(y)) => Some(x - y),
             _ => None,
         };
-        assert!(close(num(a, "completion_rate_change").map(|x| (x * 1e6).round() / 1e6), want.map(|x| (x * 1e6).round() / 1e6)));
+        assert!(close(
+            num(a, "completion_rate_change").map(|x| (x * 1e6).round() / 1e6),
+            want.map(|x| (x * 1e6).round() / 1e6)
+        ));
     }
     let t3 = table(&w, "after", "t3_issues");
     assert!(t3[0].contains_key("received_prev") && t3[0].contains_key("received_change"));
@@ -480,9 +954,27 @@ fn previous_period_columns() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(w.path("after/report.xlsx")).unwrap();
     let t1 = wb.worksheet_range("T1在职党员报到").unwrap();
-    assert!(t1.rows().nth(2).unwrap().iter().any(|c| matches!(c, Data::String(s) if s == "报到党员数（上期）")));
+    assert!(t1
+        .rows()
+        .nth(2)
+        .unwrap()
+        .iter()
+        .any(|c| matches!(c, Data::String(s) if s == "报到党员数（上期）")));
     // A folder that is not an aggregate output stops the run.
-    assert_eq!(w.run(&["aggregate", "q", "--period", "2026Q3", "--previous", "q", "-o", "x"]).code, 2);
+    assert_eq!(
+        w.run(&[
+            "aggregate",
+            "q",
+            "--period",
+            "2026Q3",
+            "--previous",
+            "q",
+            "-o",
+            "x"
+        ])
+        .code,
+        2
+    );
 }
 
 /// For random counties: every parent row equals the sum of its children,
@@ -495,7 +987,13 @@ fn property_parents_sum_children_and_rates_are_their_parts() {
         let streets = 1 + rng.below(3) as usize;
         let per = 1 + rng.below(3) as usize;
         let units = rng.below(5) as usize;
-        let c = generate(100 + round, streets, per, units, 10 + rng.below(30) as usize);
+        let c = generate(
+            100 + round,
+            streets,
+            per,
+            units,
+            10 + rng.below(30) as usize,
+        );
         let with_registry = round % 2 == 0;
         if with_registry {
             registry(&w, &c);
@@ -504,10 +1002,16 @@ fn property_parents_sum_children_and_rates_are_their_parts() {
             if rng.below(5) == 0 {
                 continue; // did not submit
             }
-            w.book(&format!("in/{}.xlsx", cm.code), &community_book(&c, cm, &Hand::messy(k + round as usize)));
+            w.book(
+                &format!("in/{}.xlsx", cm.code),
+                &community_book(&c, cm, &Hand::messy(k + round as usize)),
+            );
         }
         for u in &c.units {
-            w.book(&format!("in/{}.xlsx", u.code), &unit_book(&c, u, &Hand::plain()));
+            w.book(
+                &format!("in/{}.xlsx", u.code),
+                &unit_book(&c, u, &Hand::plain()),
+            );
         }
         let mut args = vec!["aggregate", "in", "--period", "2026Q3", "-o", "out"];
         if with_registry {
@@ -515,39 +1019,67 @@ fn property_parents_sum_children_and_rates_are_their_parts() {
         }
         let r = w.run(&args);
         assert!(r.code == 0, "round {round}: {}{}", r.stdout, r.stderr);
-        for file in ["t0_submissions", "t1_registrations", "t2_meetings", "t3_issues", "t4_rates"] {
+        for file in [
+            "t0_submissions",
+            "t1_registrations",
+            "t2_meetings",
+            "t3_issues",
+            "t4_rates",
+        ] {
             let rows = table(&w, "out", file);
             for p in &rows {
-                let kids: Vec<&Row> = rows.iter().filter(|r| r["parent_code"] == p["code"]).collect();
+                let kids: Vec<&Row> = rows
+                    .iter()
+                    .filter(|r| r["parent_code"] == p["code"])
+                    .collect();
                 if kids.is_empty() {
                     continue;
                 }
-                for k in p.keys().filter(|k| !["level", "code", "name", "parent_code", "files"].contains(&k.as_str()) && !k.ends_with("_rate")) {
+                for k in p.keys().filter(|k| {
+                    !["level", "code", "name", "parent_code", "files"].contains(&k.as_str())
+                        && !k.ends_with("_rate")
+                }) {
                     if file == "t4_rates" && !k.ends_with("_num") && !k.ends_with("_den") {
                         continue;
                     }
-                    if file == "t1_registrations" && k == "communities" || file == "t0_submissions" && p["level"] == "community" {
+                    if file == "t1_registrations" && k == "communities"
+                        || file == "t0_submissions" && p["level"] == "community"
+                    {
                         // A community's row adds its own count to its units'.
                         continue;
                     }
                     let sum: f64 = kids.iter().map(|r| num(r, k).unwrap_or(0.0)).sum();
                     let got = num(p, k);
                     if got.is_none() {
-                        assert!(k.starts_with("expected") || k.starts_with("submission_rate"), "{file} {k}");
+                        assert!(
+                            k.starts_with("expected") || k.starts_with("submission_rate"),
+                            "{file} {k}"
+                        );
                         continue;
                     }
-                    assert!(close(got, Some(sum)), "round {round} {file} {} {k}: {got:?} ≠ Σ children {sum}", p["code"]);
+                    assert!(
+                        close(got, Some(sum)),
+                        "round {round} {file} {} {k}: {got:?} ≠ Σ children {sum}",
+                        p["code"]
+                    );
                 }
             }
             if file == "t4_rates" {
                 for r in &rows {
                     for (rate, _, _) in RATES {
-                        let (n, d) = (num(r, &format!("{rate}_num")), num(r, &format!("{rate}_den")));
+                        let (n, d) = (
+                            num(r, &format!("{rate}_num")),
+                            num(r, &format!("{rate}_den")),
+                        );
                         let want = match (n, d) {
                             (Some(n), Some(d)) if d != 0.0 => Some(((n / d) * 1e6).round() / 1e6),
                             _ => None,
                         };
-                        assert!(close(num(r, rate), want), "round {round} {} {rate}", r["code"]);
+                        assert!(
+                            close(num(r, rate), want),
+                            "round {round} {} {rate}",
+                            r["code"]
+                        );
                     }
                 }
             }
@@ -573,12 +1105,27 @@ fn aggregate_refuses_what_it_cannot_do() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(w.path("taken")).unwrap(), "a file");
     // A successful run replaces an earlier output whole.
-    assert_eq!(w.run(&["aggregate", "in", "--period", "2026Q3", "-o", "out"]).code, 0);
+    assert_eq!(
+        w.run(&["aggregate", "in", "--period", "2026Q3", "-o", "out"])
+            .code,
+        0
+    );
     w.write("out/stale.txt", "old");
-    assert_eq!(w.run(&["aggregate", "in", "--period", "2026Q3", "-o", "out"]).code, 0);
+    assert_eq!(
+        w.run(&["aggregate", "in", "--period", "2026Q3", "-o", "out"])
+            .code,
+        0
+    );
     assert!(!w.path("out/stale.txt").exists());
-    let leftovers: Vec<String> = std::fs::read_dir(w.root()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
-    assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
+    let leftovers: Vec<String> = std::fs::read_dir(w.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary folders left: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -590,8 +1137,18 @@ fn cross_submission_audits() {
     let b = &c.communities[1];
     let mut book_b = community_book(&c, b, &Hand::plain());
     // b's roster row 2 carries a's first member: registered at two communities.
-    put(&mut book_b, "在职党员报到", "C2", s(a.members[0].id.clone()));
-    put(&mut book_b, "在职党员报到", "D2", s(if a.members[0].male { "男" } else { "女" }));
+    put(
+        &mut book_b,
+        "在职党员报到",
+        "C2",
+        s(a.members[0].id.clone()),
+    );
+    put(
+        &mut book_b,
+        "在职党员报到",
+        "D2",
+        s(if a.members[0].male { "男" } else { "女" }),
+    );
     // b's cover claims 9 paired units.
     put(&mut book_b, "封面", "B11", V::N(9.0));
     w.book("in/a.xlsx", &community_book(&c, a, &Hand::plain()));
@@ -603,17 +1160,42 @@ fn cross_submission_audits() {
     u.members[0].community = a.code.clone();
     u.members[0].id = crate::support::book::make_id("420923", "19700101", 77, true);
     w.book("in/u.xlsx", &unit_book(&c, &u, &Hand::plain()));
-    let r = w.run(&["aggregate", "in", "--period", "2026Q3", "--registry", "registry.xlsx", "-o", "out"]);
+    let r = w.run(&[
+        "aggregate",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "-o",
+        "out",
+    ]);
     assert_eq!(r.code, 1);
-    let d: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap()).unwrap();
+    let d: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap())
+            .unwrap();
     let d = d["diagnostics"].as_array().unwrap().clone();
     let dup = with_code(&d, "file.duplicate_submission");
     assert_eq!(dup.len(), 2, "once in each file: {}", pretty(&d));
-    assert!(dup.iter().any(|x| x["message"].as_str().unwrap().contains("a-again.xlsx")));
+    assert!(dup
+        .iter()
+        .any(|x| x["message"].as_str().unwrap().contains("a-again.xlsx")));
     let reg = with_code(&d, "cross.duplicate_registration");
-    assert!(reg.iter().any(|x| x["file"] == "in/b.xlsx" && x["cell"] == "C2" && x["message"].as_str().unwrap().contains(&a.name)), "{}", pretty(&d));
-    assert!(reg.iter().any(|x| x["file"] == "in/a.xlsx" && x["message"].as_str().unwrap().contains(&b.name)));
-    assert!(reg.iter().all(|x| !x.to_string().contains(&a.members[0].id)), "ID masked");
+    assert!(
+        reg.iter().any(|x| x["file"] == "in/b.xlsx"
+            && x["cell"] == "C2"
+            && x["message"].as_str().unwrap().contains(&a.name)),
+        "{}",
+        pretty(&d)
+    );
+    assert!(reg
+        .iter()
+        .any(|x| x["file"] == "in/a.xlsx" && x["message"].as_str().unwrap().contains(&b.name)));
+    assert!(
+        reg.iter()
+            .all(|x| !x.to_string().contains(&a.members[0].id)),
+        "ID masked"
+    );
     let nr = expect_code(&d, "cross.unit_member_not_on_roster");
     assert_eq!(nr["file"], "in/u.xlsx");
     assert_eq!(nr["cell"], "C2");

@@ -236,16 +236,33 @@ impl County {
 
 /// Generate a county: `streets` × `per_street` communities, `units` resident
 /// units, each community with about `members` roster rows.
-pub fn generate(seed: u64, streets: usize, per_street: usize, units: usize, members: usize) -> County {
+pub fn generate(
+    seed: u64,
+    streets: usize,
+    per_street: usize,
+    units: usize,
+    members: usize,
+) -> County {
     generate_in("429901", seed, streets, per_street, units, members)
 }
 
 /// The same, for a county with the given 6-digit code.
-pub fn generate_in(county_code: &str, seed: u64, streets: usize, per_street: usize, units: usize, members: usize) -> County {
+pub fn generate_in(
+    county_code: &str,
+    seed: u64,
+    streets: usize,
+    per_street: usize,
+    units: usize,
+    members: usize,
+) -> County {
     let mut rng = Rng::new(seed);
     let county_code = county_code.to_string();
     // ID numbers differ between counties (the sample county keeps its own region).
-    let region = if county_code == "429901" { "420923".to_string() } else { county_code.clone() };
+    let region = if county_code == "429901" {
+        "420923".to_string()
+    } else {
+        county_code.clone()
+    };
     let street_names = [
         "城关街道",
         "东城街道",

@@ -1,0 +1,373 @@
+//! `pbstat check`: everything validate does, plus every audit across
+//! submissions, completeness against the registry (the 催报 list), the
+//! requirements, and with `--previous` abnormal changes.
+
+use anyhow::{anyhow, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use crate::aggregate::facts::{extract, Extract};
+use crate::aggregate::{aggregate, compare, Aggregation};
+use crate::audit::targets::{judge, What};
+use crate::cli::{CheckArgs, Common, OutFormat};
+use crate::cmd::common::{validate_all, Setup};
+use crate::cmd::validate::{annotate_inputs, exit_code};
+use crate::diag::{Code, Counts, Diagnostic, Severity};
+use crate::lang::Lang;
+use crate::period::Period;
+use crate::schema::SchemaSet;
+use crate::validate::codes::Level;
+use crate::validate::explain;
+use crate::validate::submission::SubmissionKind;
+use crate::validate::{sort_diagnostics, Registry};
+use crate::write::diagnostics::{self as out, line, Summary};
+use crate::write::stdout;
+
+/// Counts compared against `--previous` (reports.md column keys).
+const TREND: &[(&str, &str, &str)] = &[
+    ("t1", "registered_members", "roster"),
+    ("t1", "service_count", "roster"),
+    ("t1", "service_hours", "roster"),
+    ("t2", "meetings", "meetings"),
+    ("t2", "attendance", "meetings"),
+    ("t3", "received", "issues"),
+    ("t3", "resolved", "issues"),
+];
+
+pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
+    let setup = Setup::load(common, &args.input)?;
+    let period = setup
+        .period
+        .ok_or_else(|| anyhow!("--period is required for check (e.g. --period 2026Q3)"))?;
+    let previous = args
+        .previous
+        .as_deref()
+        .map(compare::load_previous)
+        .transpose()?;
+    let ctx = setup.ctx(common, &args.input);
+    let lang = common.lang;
+    let schemas = &setup.schemas;
+    let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
+    let registry = setup.registry.as_ref();
+    let missing = crate::audit::run(&mut extracts, registry, lang);
+    targets(&mut extracts, schemas, &period, registry, lang);
+    if let Some(prev) = &previous {
+        let accepted: Vec<bool> = extracts
+            .iter()
+            .map(|e| !e.diagnostics.iter().any(|d| d.severity == Severity::Error))
+            .collect();
+        let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
+        trends(
+            &mut extracts,
+            &agg,
+            prev,
+            schemas.requirements.abnormal_change,
+            lang,
+        );
+    }
+    for e in &mut extracts {
+        let (file, org) = (e.file.clone(), e.org.clone());
+        explain::apply(
+            &mut e.diagnostics,
+            &e.explanations,
+            &file,
+            org.as_deref(),
+            lang,
+        );
+        sort_diagnostics(&mut e.diagnostics);
+    }
+    if let Some(dir) = &args.annotate {
+        annotate_inputs(dir, &setup, &extracts, lang)?;
+    }
+    let mut all: Vec<Diagnostic> = setup
+        .registry
+        .iter()
+        .flat_map(|r| r.diagnostics.clone())
+        .collect();
+    all.extend(extracts.iter().flat_map(|e| e.diagnostics.iter().cloned()));
+    all.extend(missing.iter().cloned());
+    sort_diagnostics(&mut all);
+    let files = setup.inputs.len();
+    let text = match args.format {
+        OutFormat::Text => grouped_text(&all, &extracts, registry, files, lang, common.quiet),
+        OutFormat::Csv => out::csv(&all),
+        OutFormat::Json => {
+            let mut v = serde_json::to_value(json!({
+                "diagnostics": all,
+                "summary": Summary::of(&all, files),
+                "missing": missing_list(&missing, registry),
+            }))?;
+            if let Value::Object(m) = &mut v {
+                m.insert("period".into(), json!(period.to_string()));
+            }
+            let mut s = serde_json::to_string_pretty(&v)?;
+            s.push('\n');
+            s
+        }
+    };
+    stdout(&text)?;
+    Ok(exit_code(&all, args.strict))
+}
+
+fn sheet_of<'a>(e: &'a Extract, schema: &str) -> Option<&'a (String, usize)> {
+    e.sheets.get(schema)
+}
+
+/// target.*: each submission's own counts against the requirements.
+fn targets(
+    extracts: &mut [Extract],
+    schemas: &SchemaSet,
+    period: &Period,
+    registry: Option<&Registry>,
+    lang: Lang,
+) {
+    for e in extracts.iter_mut() {
+        if e.kind != SubmissionKind::Workbook {
+            continue;
+        }
+        let (Some(org), Some(level)) = (e.org.clone(), e.level) else {
+            continue;
+        };
+        let Some(c) = e.counts.get(&org) else {
+            continue;
+        };
+        let name = registry
+            .and_then(|r| r.get(&org))
+            .map(|r| r.name.clone())
+            .or(e.org_name.clone())
+            .unwrap_or_else(|| org.clone());
+        let j = judge(&org, &name, level, c, &schemas.requirements, period);
+        for s in j.shortfalls {
+            let (code, schema, msg) = match s.what {
+                What::Registration => (
+                    Code::TargetRegistrationBelow,
+                    "roster",
+                    lang.t(
+                        format!("{name}报到党员 {} 人，低于考核要求的 {} 人", s.figure, s.minimum),
+                        format!("{name} has {} registered members, below the required {}", s.figure, s.minimum),
+                    ),
+                ),
+                What::Meeting => {
+                    let t = s.meeting_type.clone().unwrap_or_default();
+                    (
+                        Code::TargetMeetingShortfall,
+                        "meetings",
+                        lang.t(
+                            format!("{name}本期{t} {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
+                            format!("{name} held {t} {} times this period, fewer than the required {}", s.figure, s.minimum),
+                        ),
+                    )
+                }
+                What::UnitActivity => (
+                    Code::TargetUnitInactive,
+                    "unit_activities",
+                    lang.t(
+                        format!("{name}本期共建活动 {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
+                        format!("{name} held {} joint activities this period, fewer than the required {}", s.figure, s.minimum),
+                    ),
+                ),
+            };
+            let mut d = Diagnostic::new(code, &e.file, msg)
+                .org(Some(&org))
+                .value(s.figure.to_string());
+            if let Some(t) = &s.meeting_type {
+                d = d.field(t);
+            }
+            if let Some((sh, idx)) = sheet_of(e, schema) {
+                d = d.sheet(sh, *idx);
+            }
+            e.diagnostics.push(d);
+        }
+        let _ = Level::Unit;
+    }
+}
+
+/// trend.abnormal_change: an organisation's own counts against the earlier output.
+fn trends(extracts: &mut [Extract], agg: &Aggregation, prev: &Value, share: f64, lang: Lang) {
+    let mut now: BTreeMap<(String, &str), f64> = BTreeMap::new();
+    for t in &agg.tables {
+        for row in crate::write::tables::rows(t) {
+            let code = row
+                .iter()
+                .find(|(k, _, _)| k == "code")
+                .and_then(|(_, _, v)| match v {
+                    crate::write::tables::Val::Str(s) => Some(s.clone()),
+                    _ => None,
+                });
+            let Some(code) = code else { continue };
+            for (tid, key, _) in TREND {
+                if t.def.id != *tid {
+                    continue;
+                }
+                if let Some((_, _, v)) = row.iter().find(|(k, _, _)| k == key) {
+                    let x = match v {
+                        crate::write::tables::Val::Int(i) => *i as f64,
+                        crate::write::tables::Val::Num(x) => *x,
+                        _ => continue,
+                    };
+                    now.insert((code.clone(), key), x);
+                }
+            }
+        }
+    }
+    for e in extracts.iter_mut() {
+        let Some(org) = e.org.clone() else { continue };
+        for (tid, key, schema) in TREND {
+            let Some(cur) = now.get(&(org.clone(), *key)).copied() else {
+                continue;
+            };
+            let before = prev["tables"][*tid]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|r| r["code"] == org.as_str()))
+                .and_then(|r| r[*key].as_f64());
+            let Some(before) = before.filter(|b| *b > 0.0) else {
+                continue;
+            };
+            let change = (cur - before) / before;
+            if change.abs() > share {
+                let header = crate::aggregate::columns::tables()
+                    .into_iter()
+                    .flat_map(|t| t.cols)
+                    .find(|c| c.key == *key)
+                    .map(|c| c.header)
+                    .unwrap_or_else(|| key.to_string());
+                let m = lang.t(
+                    format!("{header}由上期 {} 变为 {}（{:+.1}%），超过 ±{:.0}% 的异常变动阈值，请核实或在说明表中说明", fmt(before), fmt(cur), change * 100.0, share * 100.0),
+                    format!("{header} changed from {} to {} ({:+.1}%), more than ±{:.0}%: check it or explain it", fmt(before), fmt(cur), change * 100.0, share * 100.0),
+                );
+                let mut d = Diagnostic::new(Code::TrendAbnormalChange, &e.file, m)
+                    .org(Some(&org))
+                    .field(key)
+                    .value(format!("{}→{}", fmt(before), fmt(cur)));
+                if let Some((sh, idx)) = sheet_of(e, schema) {
+                    d = d.sheet(sh, *idx);
+                }
+                e.diagnostics.push(d);
+            }
+        }
+    }
+}
+
+fn fmt(x: f64) -> String {
+    crate::read::cell::number_text((x * 100.0).round() / 100.0)
+}
+
+fn missing_list(missing: &[Diagnostic], registry: Option<&Registry>) -> Vec<Value> {
+    missing
+        .iter()
+        .map(|d| {
+            let code = d.org_code.clone().unwrap_or_default();
+            let e = registry.and_then(|r| r.get(&code));
+            let parent = e.and_then(|e| e.parent.as_deref()).and_then(|p| registry.and_then(|r| r.get(p)));
+            json!({"code": code, "name": e.map(|e| e.name.clone()), "level": e.map(|e| e.level.as_str()), "parent_code": parent.map(|p| p.code.clone()), "parent_name": parent.map(|p| p.name.clone())})
+        })
+        .collect()
+}
+
+/// Text grouped by organisation, then the 催报 list and the summary line.
+fn grouped_text(
+    all: &[Diagnostic],
+    extracts: &[Extract],
+    registry: Option<&Registry>,
+    files: usize,
+    lang: Lang,
+    quiet: bool,
+) -> String {
+    if quiet {
+        return out::text(all, files, lang, true);
+    }
+    let name_of = |code: &str| {
+        registry
+            .and_then(|r| r.get(code))
+            .map(|e| e.name.clone())
+            .or_else(|| {
+                extracts
+                    .iter()
+                    .find(|e| e.org.as_deref() == Some(code))
+                    .and_then(|e| e.org_name.clone())
+            })
+            .unwrap_or_default()
+    };
+    // Organisations in registry order (county, street, community, its units), then by code.
+    let rank = |code: &str| {
+        registry
+            .and_then(|r| r.entries.iter().position(|e| e.code == code))
+            .unwrap_or(usize::MAX)
+    };
+    let mut groups: BTreeMap<(u8, usize, String), Vec<&Diagnostic>> = BTreeMap::new();
+    let reg_file = registry.map(|r| r.path.clone());
+    for d in all.iter().filter(|d| d.code != Code::SubmissionMissing) {
+        let key = if Some(&d.file) == reg_file.as_ref() {
+            (0, 0, String::new())
+        } else {
+            match &d.org_code {
+                Some(o) => (1, rank(o), o.clone()),
+                None => (2, 0, String::new()),
+            }
+        };
+        groups.entry(key).or_default().push(d);
+    }
+    let mut s = String::new();
+    for ((kind, _, org), ds) in &groups {
+        let c = Counts::of(ds.iter().copied());
+        let counts = lang.t(
+            format!("错误 {}，警告 {}，提示 {}", c.errors, c.warnings, c.notes),
+            format!(
+                "{} errors, {} warnings, {} notes",
+                c.errors, c.warnings, c.notes
+            ),
+        );
+        let title = match kind {
+            0 => lang.t(
+                format!("报送单位名录（{}）", reg_file.clone().unwrap_or_default()),
+                format!("registry ({})", reg_file.clone().unwrap_or_default()),
+            ),
+            1 => format!("{}（{}）", name_of(org), org),
+            _ => lang.t("未能识别填报单位的文件", "files whose submitter is unknown"),
+        };
+        s.push_str(&format!("== {title}：{counts}\n"));
+        for d in ds {
+            s.push_str("  ");
+            s.push_str(&line(d, lang));
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    let missing: Vec<&Diagnostic> = all
+        .iter()
+        .filter(|d| d.code == Code::SubmissionMissing)
+        .collect();
+    if registry.is_some() {
+        s.push_str(&lang.t(
+            format!("催报名单（未报送 {} 个）：\n", missing.len()),
+            format!("Not yet submitted ({}):\n", missing.len()),
+        ));
+        for d in &missing {
+            s.push_str(&format!("  {}\n", d.message));
+        }
+        if missing.is_empty() {
+            s.push_str(&lang.t("  无，全部已报送\n", "  none\n"));
+        }
+        s.push('\n');
+    }
+    let sum = Summary::of(all, files);
+    s.push_str(&lang.t(
+        format!(
+            "共检查 {} 个文件：错误 {}，警告 {}，提示 {}；有错误的文件 {} 个\n",
+            sum.files,
+            sum.counts.errors,
+            sum.counts.warnings,
+            sum.counts.notes,
+            sum.files_with_errors
+        ),
+        format!(
+            "checked {} files: {} errors, {} warnings, {} notes; {} files with errors\n",
+            sum.files,
+            sum.counts.errors,
+            sum.counts.warnings,
+            sum.counts.notes,
+            sum.files_with_errors
+        ),
+    ));
+    s
+}

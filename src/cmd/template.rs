@@ -1,0 +1,107 @@
+//! `pbstat template`: blank fill-in workbooks from the schemas, or one
+//! pre-filled workbook per expected organisation of the registry.
+
+use anyhow::{anyhow, bail, Result};
+use std::path::PathBuf;
+
+use crate::cli::{Common, TemplateArgs, TemplateKindArg};
+use crate::cmd::common::parse_period;
+use crate::read::Limits;
+use crate::schema::SchemaSet;
+use crate::validate::codes::Level;
+use crate::validate::{registry, Ctx};
+use crate::write::template::{safe_file_name, template_bytes, Prefill, TemplateKind};
+use crate::write::{atomic_write, stdout};
+
+fn kind_of(k: TemplateKindArg) -> TemplateKind {
+    match k {
+        TemplateKindArg::Community => TemplateKind::Community,
+        TemplateKindArg::Unit => TemplateKind::Unit,
+        TemplateKindArg::Meetings => TemplateKind::Meetings,
+        TemplateKindArg::Registry => TemplateKind::Registry,
+    }
+}
+
+pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
+    let schemas = SchemaSet::load(common.schemas.as_deref())?;
+    let lang = common.lang;
+    let Some(reg_path) = &args.registry else {
+        let kind = args
+            .kind
+            .ok_or_else(|| anyhow!("--kind is required (community, unit, meetings or registry)"))?;
+        let out = args
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("{}模板.xlsx", name_of(kind_of(kind)))));
+        let mut prefill = Prefill::new();
+        if let Some(p) = parse_period(&args.period)? {
+            prefill.push(("period".into(), p.to_string()));
+        }
+        atomic_write(&out, &template_bytes(&schemas, kind_of(kind), &prefill)?)?;
+        if !common.quiet {
+            stdout(&lang.t(
+                format!("已生成模板：{}\n", out.display()),
+                format!("wrote {}\n", out.display()),
+            ))?;
+        }
+        return Ok(0);
+    };
+    let period = parse_period(&args.period)?
+        .ok_or_else(|| anyhow!("--registry needs --period to pre-fill the covers"))?;
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("templates-{period}")));
+    if dir.is_file() {
+        bail!(
+            "{} is a file; with --registry, -o names a folder",
+            dir.display()
+        );
+    }
+    let ctx = Ctx {
+        schemas: &schemas,
+        registry: None,
+        period: Some(period),
+        lang,
+        limits: Limits::default(),
+        form: None,
+    };
+    let reg = registry::load(reg_path, &ctx)?;
+    let want = args.kind.map(kind_of);
+    let mut n = 0;
+    for e in reg.entries.iter().filter(|e| e.expected) {
+        let kind = TemplateKind::of_level(e.level);
+        if want.is_some_and(|w| w != kind) {
+            continue;
+        }
+        let mut prefill: Prefill = vec![
+            ("org_name".into(), e.name.clone()),
+            ("org_code".into(), e.code.clone()),
+            ("period".into(), period.to_string()),
+        ];
+        if e.level == Level::Unit {
+            if let Some(p) = &e.parent {
+                prefill.push(("paired_community".into(), p.clone()));
+            }
+        }
+        let path = dir.join(safe_file_name(&e.code, &e.name));
+        atomic_write(&path, &template_bytes(&schemas, kind, &prefill)?)?;
+        n += 1;
+    }
+    if !common.quiet {
+        stdout(&lang.t(
+            format!("已生成 {n} 份预填模板：{}\n", dir.display()),
+            format!("wrote {n} pre-filled workbooks into {}\n", dir.display()),
+        ))?;
+    }
+    Ok(0)
+}
+
+fn name_of(k: TemplateKind) -> &'static str {
+    match k {
+        TemplateKind::Community => "社区报表",
+        TemplateKind::Unit => "驻区单位报表",
+        TemplateKind::Meetings => "街道会议报表",
+        TemplateKind::Registry => "报送单位名录",
+    }
+}
