@@ -43,6 +43,7 @@ macro_rules! codes {
         pub enum Code { $( $variant, )* }
 
         impl Code {
+            #[cfg(test)]
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
             pub fn as_str(self) -> &'static str {
                 match self { $( Code::$variant => $code, )* }

@@ -1,6 +1,6 @@
 //! Reporting periods: a month, a quarter or a year (forms.md §2).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,27 +71,6 @@ impl Period {
         d >= self.start() && d <= self.end()
     }
 
-    /// The same kind of period one step earlier (环比).
-    pub fn previous(&self) -> Period {
-        match self.kind {
-            PeriodKind::Month if self.n == 1 => Period {
-                year: self.year - 1,
-                kind: self.kind,
-                n: 12,
-            },
-            PeriodKind::Quarter if self.n == 1 => Period {
-                year: self.year - 1,
-                kind: self.kind,
-                n: 4,
-            },
-            PeriodKind::Year => Period::year(self.year - 1),
-            _ => Period {
-                n: self.n - 1,
-                ..*self
-            },
-        }
-    }
-
     /// How a person reads it: 2026年第三季度.
     pub fn display_zh(&self) -> String {
         const Q: [&str; 4] = ["一", "二", "三", "四"];
@@ -158,19 +137,6 @@ impl Period {
         }
         None
     }
-
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            PeriodKind::Month => "month",
-            PeriodKind::Quarter => "quarter",
-            PeriodKind::Year => "year",
-        }
-    }
-
-    /// The quarter a month falls in; used only to show the year a date belongs to.
-    pub fn of_date_year(d: NaiveDate) -> i32 {
-        d.year()
-    }
 }
 
 fn parse_month_zh(m: &str) -> Option<u32> {
@@ -235,11 +201,6 @@ mod tests {
         assert_eq!(
             Period::month(2024, 2).unwrap().end(),
             NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
-        );
-        assert_eq!(q3.previous().to_string(), "2026Q2");
-        assert_eq!(
-            Period::quarter(2026, 1).unwrap().previous().to_string(),
-            "2025Q4"
         );
         assert_eq!(q3.display_zh(), "2026年第三季度");
     }

@@ -50,9 +50,6 @@ impl Counts {
     pub fn add(&mut self, key: &str, v: f64) {
         self.base[base_index(key)] += v;
     }
-    pub fn get(&self, key: &str) -> f64 {
-        self.base[base_index(key)]
-    }
     pub fn merge(&mut self, o: &Counts) {
         for (a, b) in self.base.iter_mut().zip(&o.base) {
             *a += b;

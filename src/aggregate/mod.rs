@@ -30,12 +30,6 @@ pub struct Table {
     pub df: DataFrame,
 }
 
-impl Table {
-    pub fn col_def(&self, key: &str) -> Option<&columns::Col> {
-        self.def.cols.iter().find(|c| c.key == key)
-    }
-}
-
 /// A submission left out of the tables, and why.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Excluded {
@@ -52,8 +46,6 @@ pub struct Aggregation {
     pub tables: Vec<Table>,
     pub excluded: Vec<Excluded>,
     pub below_target: Vec<Shortfall>,
-    pub has_registry: bool,
-    pub rollup: bool,
 }
 
 fn own_counts(
@@ -461,8 +453,6 @@ pub fn aggregate(
         tables: out,
         excluded,
         below_target: below,
-        has_registry,
-        rollup,
     })
 }
 

@@ -73,6 +73,8 @@ pub struct Column {
 
 #[derive(Debug, Clone)]
 pub struct HeaderLayout {
+    /// First header row (a group header above the named row, when there is one).
+    #[allow(dead_code)]
     pub top: u32,
     pub bottom: u32,
     /// First row of data (below the header and any 栏次 row).

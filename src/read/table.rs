@@ -22,8 +22,6 @@ pub enum Entry {
 #[derive(Debug, Clone)]
 pub struct Table {
     pub entries: Vec<Entry>,
-    /// The footer row that ended the data, if any.
-    pub footer: Option<u32>,
 }
 
 const FOOTER_PREFIXES: &[&str] = &["填表人", "审核人", "负责人", "单位负责人", "制表人"];
@@ -64,12 +62,10 @@ pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
         .map(|c| c.col)
         .collect();
     let mut entries = Vec::new();
-    let mut footer = None;
     for r in layout.data_start..sheet.end_row() {
         let first = (0..sheet.end_col()).find_map(|c| text_of(sheet.get(r, c)));
         let Some(first) = first else { continue };
         if is_footer(&first) {
-            footer = Some(r);
             break;
         }
         if let Some(k) = total_kind(&first) {
@@ -86,7 +82,7 @@ pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
             entries.push(Entry::Data(r));
         }
     }
-    Table { entries, footer }
+    Table { entries }
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use crate::schema::{HeaderMatch, MissingSeverity, Schema, SchemaSet};
 #[derive(Debug, Clone)]
 pub struct CoverEntry {
     pub value: Data,
-    pub label: (u32, u32),
     /// Where the value stands, or where it should stand when blank.
     pub at: (u32, u32),
 }
@@ -61,7 +60,6 @@ pub fn read_pairs(schemas: &SchemaSet, sheet: &Sheet) -> HashMap<String, CoverEn
             };
             let mut entry = CoverEntry {
                 value: Data::Empty,
-                label: (r, c),
                 at: (r, c + 1),
             };
             let mut next = c + 1;

@@ -2,10 +2,9 @@
 //! break on its own (and against the registry, when one is given).
 
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::lang::Lang;
 use crate::period::Period;
 use crate::read::Limits;
@@ -162,10 +161,6 @@ impl Sink {
         let d = Diagnostic::new(code, &self.file, message);
         self.push(d);
     }
-
-    pub fn has_errors(&self) -> bool {
-        self.diags.iter().any(|d| d.severity == Severity::Error)
-    }
 }
 
 /// One input file: where it is, how it is shown, and its path relative to
@@ -273,13 +268,4 @@ fn looks_like_misnamed_workbook(path: &Path) -> bool {
 /// Sorted diagnostics of a whole run (stable across runs and thread counts).
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-}
-
-/// Group helpers used by several checks.
-pub fn by_key<T, K: Ord>(items: impl IntoIterator<Item = (K, T)>) -> BTreeMap<K, Vec<T>> {
-    let mut m: BTreeMap<K, Vec<T>> = BTreeMap::new();
-    for (k, v) in items {
-        m.entry(k).or_default().push(v);
-    }
-    m
 }

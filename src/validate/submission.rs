@@ -40,15 +40,6 @@ pub struct Submission {
     pub report: Option<crate::read::report::ReportInput>,
 }
 
-impl Submission {
-    pub fn org_code(&self) -> Option<&str> {
-        self.cover.org_code.as_deref()
-    }
-    pub fn ledger(&self, schema: &str) -> Option<&Ledger> {
-        self.ledgers.iter().find(|l| l.schema == schema)
-    }
-}
-
 /// Validate one file. Never panics: a reader that panics on a broken file
 /// becomes `file.unreadable` for that file alone.
 pub fn validate_file(path: &Path, display: &str, ctx: &Ctx) -> Submission {

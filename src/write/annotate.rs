@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::diag::{col_letter, Diagnostic, Severity};
+use crate::diag::{Diagnostic, Severity};
 use crate::lang::Lang;
 use crate::read::{self, cell::text_of, Limits, Sheet};
 

@@ -290,6 +290,7 @@ fn ledger_sheet(ws: &mut Worksheet, schema: &Schema, st: &Styles) -> Result<()> 
     ws.set_freeze_panes(2, 0).map_err(xerr)?;
     ws.set_landscape();
     ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 

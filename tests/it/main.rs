@@ -6,6 +6,7 @@ mod support;
 mod workdir;
 
 mod aggregate;
+mod check;
 mod cli;
 mod codes;
 mod corpus;

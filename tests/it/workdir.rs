@@ -156,12 +156,6 @@ pub fn put(book: &mut [SheetSpec], sheet: &str, cell: &str, v: V) {
     line[col] = v;
 }
 
-/// Remove a row (1-based, as Excel shows it) from a sheet.
-pub fn drop_row(book: &mut [SheetSpec], sheet: &str, row: usize) {
-    let sh = book.iter_mut().find(|s| s.name == sheet).expect("sheet");
-    sh.rows.remove(row - 1 - sh.offset as usize);
-}
-
 /// The small test county: one street, two communities, two units.
 pub fn county() -> County {
     generate(11, 1, 2, 2, 24)
