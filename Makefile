@@ -5,7 +5,7 @@ CARGO ?= cargo
 PBSTAT := target/debug/pbstat
 PERIOD := 2026Q3
 
-.PHONY: all build demo test bench fmt lint samples clean
+.PHONY: all build demo test bench bench-small fmt lint samples clean man
 
 all: build
 
@@ -20,6 +20,17 @@ demo: build
 
 test:
 	$(CARGO) test
+
+# Speed and memory on a generated province-scale quarter (release build):
+# wall time, CPU time and peak RSS of validate and aggregate against a
+# calamine-only floor, at two sizes. Results: bench/results.md.
+bench:
+	$(CARGO) build --release
+	$(CARGO) run --release --example bench -- --out bench/results.md
+
+bench-small:
+	$(CARGO) build --release
+	$(CARGO) run --release --example bench -- --small --out bench/results-small.md
 
 fmt:
 	$(CARGO) fmt

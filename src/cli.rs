@@ -38,6 +38,25 @@ pub struct Common {
     /// Worker threads (default: all cores)
     #[arg(short = 'j', long = "jobs", global = true, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Refuse a workbook that expands to more than this many MB (zip bombs)
+    #[arg(long, global = true, value_name = "MB", default_value_t = 200)]
+    pub max_uncompressed_mb: u64,
+    /// Refuse a sheet whose data area spans more than this many cells
+    #[arg(long, global = true, value_name = "N", default_value_t = 5_000_000)]
+    pub max_cells: u64,
+    /// Refuse a file larger than this many MB on disk
+    #[arg(long, global = true, value_name = "MB", default_value_t = 100)]
+    pub max_file_mb: u64,
+}
+
+impl Common {
+    pub fn limits(&self) -> crate::read::Limits {
+        crate::read::Limits {
+            file_bytes: self.max_file_mb.saturating_mul(1 << 20),
+            uncompressed_bytes: self.max_uncompressed_mb.saturating_mul(1 << 20),
+            cells: self.max_cells,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

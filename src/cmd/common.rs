@@ -65,7 +65,7 @@ impl Setup {
                     registry: None,
                     period,
                     lang: common.lang,
-                    limits: Limits::default(),
+                    limits: common.limits(),
                     form: None,
                 };
                 Some(registry::load(p, &ctx)?)
@@ -87,7 +87,7 @@ impl Setup {
             registry: self.registry.as_ref(),
             period: self.period,
             lang: common.lang,
-            limits: Limits::default(),
+            limits: common.limits(),
             form: input.form.clone(),
         }
     }

@@ -167,25 +167,45 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         check_zip(&bytes, limits)?;
         if zip_has(&bytes, "content.xml") && !zip_has(&bytes, "xl/workbook.xml") {
             let wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| unreadable("ods", e))?;
-            return collect(wb, Format::Ods, limits, |_, _| Vec::new());
+            return collect(
+                wb,
+                Format::Ods,
+                limits,
+                |_, _| Vec::new(),
+                |w, n, _| calamine_range(w, n, Format::Ods),
+            );
         }
         if zip_has(&bytes, "xl/workbook.bin") {
             let wb: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsb", e))?;
-            return collect(wb, Format::Xlsb, limits, |_, _| Vec::new());
+            return collect(
+                wb,
+                Format::Xlsb,
+                limits,
+                |_, _| Vec::new(),
+                |w, n, _| calamine_range(w, n, Format::Xlsb),
+            );
         }
         let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsx", e))?;
-        return collect(wb, Format::Xlsx, limits, |wb, name| {
-            wb.merge_cells_by_sheet_name(name).unwrap_or_default()
-        });
+        return collect(
+            wb,
+            Format::Xlsx,
+            limits,
+            |wb, name| wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
+            xlsx_range,
+        );
     }
     if bytes.starts_with(CFB_MAGIC) {
         if contains_utf16(&bytes, "EncryptedPackage") {
             return Err(encrypted(""));
         }
         let wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| unreadable("xls", e))?;
-        return collect(wb, Format::Xls, limits, |wb, name| {
-            wb.merge_cells_by_sheet_name(name).unwrap_or_default()
-        });
+        return collect(
+            wb,
+            Format::Xls,
+            limits,
+            |wb, name| wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
+            |w, n, _| calamine_range(w, n, Format::Xls),
+        );
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
     if head.contains("<html") || head.contains("<table") || head.contains("<?xml") {
@@ -221,16 +241,18 @@ fn unreadable(kind: &str, e: impl std::fmt::Display) -> ReadError {
     ))
 }
 
-fn collect<R, F>(
+fn collect<R, F, G>(
     mut wb: R,
     format: Format,
     limits: &Limits,
     merges: F,
+    range_of: G,
 ) -> Result<Workbook, ReadError>
 where
     R: Reader<Cursor<Vec<u8>>>,
     R::Error: std::fmt::Display,
     F: Fn(&mut R, &str) -> Vec<Dimensions>,
+    G: Fn(&mut R, &str, &Limits) -> Result<Range<Data>, ReadError>,
 {
     let metas: Vec<(String, bool)> = wb
         .sheets_metadata()
@@ -240,21 +262,8 @@ where
         .collect();
     let mut sheets = Vec::with_capacity(metas.len());
     for (index, (name, hidden)) in metas.into_iter().enumerate() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| unreadable(fmt_name(format), e))?;
-        if let (Some(s), Some(e)) = (range.start(), range.end()) {
-            let cells = (e.0 - s.0 + 1) as u64 * (e.1 - s.1 + 1) as u64;
-            if cells > limits.cells {
-                return Err(ReadError::TooLarge(msg(
-                    format!("工作表“{name}”共 {cells} 个单元格，上限 {}", limits.cells),
-                    format!(
-                        "sheet {name} spans {cells} cells, the limit is {}",
-                        limits.cells
-                    ),
-                )));
-            }
-        }
+        let range = range_of(&mut wb, &name, limits)?;
+        check_extent(&name, range.start(), range.end(), limits)?;
         let m = merges(&mut wb, &name);
         sheets.push(Sheet {
             name,
@@ -265,6 +274,74 @@ where
         });
     }
     Ok(Workbook { format, sheets })
+}
+
+fn check_extent(
+    name: &str,
+    start: Option<(u32, u32)>,
+    end: Option<(u32, u32)>,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    if let (Some(s), Some(e)) = (start, end) {
+        let cells = (e.0 - s.0 + 1) as u64 * (e.1 - s.1 + 1) as u64;
+        if cells > limits.cells {
+            return Err(ReadError::TooLarge(msg(
+                format!(
+                    "工作表“{name}”的数据区域共 {cells} 个单元格，上限 {}",
+                    limits.cells
+                ),
+                format!(
+                    "sheet {name} spans {cells} cells, the limit is {}",
+                    limits.cells
+                ),
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn calamine_range<R>(wb: &mut R, name: &str, format: Format) -> Result<Range<Data>, ReadError>
+where
+    R: Reader<Cursor<Vec<u8>>>,
+    R::Error: std::fmt::Display,
+{
+    wb.worksheet_range(name)
+        .map_err(|e| unreadable(fmt_name(format), e))
+}
+
+/// An xlsx sheet streamed cell by cell: the extent is checked against the
+/// limit before any dense grid is allocated, so two cells in opposite
+/// corners of a sheet cannot make the reader allocate gigabytes.
+fn xlsx_range(
+    wb: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+    limits: &Limits,
+) -> Result<Range<Data>, ReadError> {
+    let mut reader = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| unreadable("xlsx", e))?;
+    let mut cells: Vec<calamine::Cell<Data>> = Vec::new();
+    let (mut r0, mut c0, mut r1, mut c1) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable("xlsx", e))? {
+        let (r, c) = cell.get_position();
+        let v: Data = cell.get_value().clone().into();
+        if v == Data::Empty {
+            continue;
+        }
+        (r0, c0, r1, c1) = (r0.min(r), c0.min(c), r1.max(r), c1.max(c));
+        if cells.len() as u64 >= limits.cells {
+            return Err(ReadError::TooLarge(msg(
+                format!("工作表“{name}”超过 {} 个非空单元格", limits.cells),
+                format!("sheet {name} holds more than {} cells", limits.cells),
+            )));
+        }
+        cells.push(calamine::Cell::new((r, c), v));
+    }
+    if cells.is_empty() {
+        return Ok(Range::empty());
+    }
+    check_extent(name, Some((r0, c0)), Some((r1, c1)), limits)?;
+    Ok(Range::from_sparse(cells))
 }
 
 fn fmt_name(f: Format) -> &'static str {

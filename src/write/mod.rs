@@ -40,8 +40,9 @@ pub fn stdout(text: &str) -> anyhow::Result<()> {
 }
 
 /// Write a whole output folder at once: everything goes into a temporary
-/// sibling folder, which then replaces `out` by renames. A failed run leaves
-/// `out` as it was; a reader never sees half a report.
+/// sibling folder, which then takes the place of `out` in one atomic
+/// exchange. A failed or killed run leaves `out` as it was; a reader never
+/// sees half a report.
 pub fn atomic_dir(
     out: &Path,
     fill: impl FnOnce(&Path) -> anyhow::Result<()>,
@@ -60,6 +61,7 @@ pub fn atomic_dir(
     }
     std::fs::create_dir_all(parent)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+    clean_litter(parent, &name);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)
@@ -67,6 +69,11 @@ pub fn atomic_dir(
     if let Err(e) = fill(&tmp) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
+    }
+    if out.exists() && exchange(&tmp, out).is_ok() {
+        // `tmp` now holds the earlier report.
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Ok(());
     }
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let had_old = out.exists();
@@ -85,4 +92,53 @@ pub fn atomic_dir(
         let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
+}
+
+/// Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two valid NUL-terminated paths; the call only renames.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::other("no atomic exchange on this system"))
+}
+
+/// Temporary folders that killed runs left beside `name`, whose process is gone.
+fn clean_litter(parent: &Path, name: &str) {
+    let Ok(rd) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let rest = n
+            .strip_prefix(&format!(".{name}.tmp-"))
+            .or_else(|| n.strip_prefix(&format!(".{name}.old-")));
+        let Some(pid) = rest.and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = Path::new(&format!("/proc/{pid}")).exists() && pid != std::process::id();
+        if !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }

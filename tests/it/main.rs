@@ -10,5 +10,6 @@ mod check;
 mod cli;
 mod codes;
 mod corpus;
+mod hardening;
 mod reading;
 mod schema;

@@ -287,6 +287,7 @@ pub fn generate_in(
         quarter: 3,
     };
     let mut id_seq = 0u32;
+    let mut seen_ids = std::collections::HashSet::new();
     for si in 0..streets {
         let scode = format!("{county_code}{:03}000", si + 1);
         let sname = if si < street_names.len() {
@@ -332,9 +333,15 @@ pub fn generate_in(
                 );
                 let emp = rng.below(EMPLOYERS.len() as u64) as usize;
                 let count = rng.below(6) as u32;
+                // One person, one ID: at province scale random birth dates repeat.
+                let mut id = make_id(&region, &birth, id_seq, male);
+                while !seen_ids.insert(id.clone()) {
+                    id_seq += 1;
+                    id = make_id(&region, &birth, id_seq + id_seq / 100, male);
+                }
                 ms.push(Member {
                     name: name(&mut rng),
-                    id: make_id(&region, &birth, id_seq, male),
+                    id,
                     male,
                     employer: EMPLOYERS[emp].to_string(),
                     employer_code: uscc(&format!("12429901MB{:07}", 1000 + emp)),
