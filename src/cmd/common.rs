@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use crate::cli::{Common, InputArgs};
 use crate::period::Period;
-use crate::read::Limits;
 use crate::schema::SchemaSet;
 use crate::validate::{collect_inputs, registry, validate_file, Ctx, Input, Registry, Submission};
 

@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod codes;
 mod corpus;
+mod fuzz_smoke;
 mod hardening;
 mod reading;
 mod schema;

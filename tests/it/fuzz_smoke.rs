@@ -1,0 +1,76 @@
+//! A short, deterministic smoke run of the fuzz entry points (the real
+//! fuzzing runs outside the test suite, see fuzz/README.md): random bytes,
+//! and mutations of real workbooks and CSV files. Nothing may panic.
+
+use crate::support::county::Rng;
+
+fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
+    let mut b = base.to_vec();
+    match rng.below(4) {
+        0 => {
+            for _ in 0..1 + rng.below(8) {
+                if b.is_empty() {
+                    break;
+                }
+                let i = rng.below(b.len() as u64) as usize;
+                b[i] = rng.below(256) as u8;
+            }
+        }
+        1 => b.truncate(rng.below(b.len() as u64 + 1) as usize),
+        2 => {
+            let i = rng.below(b.len() as u64 + 1) as usize;
+            let junk: Vec<u8> = (0..rng.below(64)).map(|_| rng.below(256) as u8).collect();
+            b.splice(i..i, junk);
+        }
+        _ => {
+            if b.len() > 2 {
+                let i = rng.below(b.len() as u64 - 1) as usize;
+                let j = i + rng.below((b.len() - i) as u64) as usize;
+                b.drain(i..j);
+            }
+        }
+    }
+    b
+}
+
+#[test]
+fn fuzz_entry_points_never_panic() {
+    let mut rng = Rng::new(7);
+    // Random bytes and random texts in the alphabets forms use.
+    let alphabet: Vec<char> = "0123456789Xx年月日季度第一二三四Q-/.,，：:（）()*　 合计小计填表人说明注身份证号—无N/A#DIV/0!４２".chars().collect();
+    for _ in 0..3000 {
+        let n = rng.below(48) as usize;
+        let bytes: Vec<u8> = (0..n).map(|_| rng.below(256) as u8).collect();
+        let text: String = (0..n)
+            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .collect();
+        for input in [&bytes[..], text.as_bytes()] {
+            pbstat::fuzzing::cells(input);
+            pbstat::fuzzing::codes(input);
+            pbstat::fuzzing::csv(input);
+        }
+    }
+    // Mutations of every sample workbook.
+    let mut books = Vec::new();
+    fn walk(d: &std::path::Path, out: &mut Vec<Vec<u8>>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "xlsx" || x == "csv") {
+                out.push(std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples"),
+        &mut books,
+    );
+    assert!(books.len() > 10);
+    for k in 0..400 {
+        let base = &books[k % books.len()];
+        let m = mutate(&mut rng, base);
+        pbstat::fuzzing::workbook(&m);
+        pbstat::fuzzing::csv(&m);
+    }
+}
