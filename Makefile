@@ -32,6 +32,10 @@ bench-small:
 	$(CARGO) build --release
 	$(CARGO) run --release --example bench -- --small --out bench/results-small.md
 
+# Man pages from the command-line definitions: man/pbstat.1, man/pbstat-<command>.1
+man:
+	$(CARGO) run --example man -- man
+
 fmt:
 	$(CARGO) fmt
 

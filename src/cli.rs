@@ -10,7 +10,7 @@ use crate::lang::Lang;
 #[command(
     name = "pbstat",
     version,
-    about = "城市基层党建统计：校验、审核、汇总报表 (urban grassroots party-building statistics)",
+    about = "Urban grassroots party-building statistics: validate, audit and aggregate submission workbooks",
     long_about = None,
     propagate_version = true
 )]
@@ -24,10 +24,19 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// Replace the embedded schemas and requirements with the .toml files of DIR
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", env = "PBSTAT_SCHEMAS")]
     pub schemas: Option<PathBuf>,
-    /// Language of messages
-    #[arg(long, global = true, value_enum, default_value_t = Lang::Zh)]
+    /// Language of messages and help (default: Chinese, English when LANG is not Chinese)
+    #[arg(
+        long = "lang",
+        global = true,
+        value_enum,
+        env = "PBSTAT_LANG",
+        value_name = "LANG"
+    )]
+    pub lang_flag: Option<Lang>,
+    /// The language in effect (flag, environment, pbstat.toml, LANG).
+    #[arg(skip)]
     pub lang: Lang,
     /// Print nothing but errors
     #[arg(short, long, global = true)]
@@ -77,7 +86,29 @@ pub enum Command {
     #[command(after_help = TEMPLATE_EXAMPLES)]
     Template(TemplateArgs),
     /// Show or export the schemas
+    #[command(after_help = SCHEMA_EXAMPLES)]
     Schema(SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell)
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+const SCHEMA_EXAMPLES: &str = "\
+Examples:
+  pbstat schema list
+  pbstat schema show roster
+  pbstat schema export my-schemas/";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  pbstat completions bash > /etc/bash_completion.d/pbstat
+  pbstat completions zsh > ~/.zfunc/_pbstat";
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const TEMPLATE_EXAMPLES: &str = "\
@@ -108,6 +139,9 @@ pub struct TemplateArgs {
     /// The period written into the covers
     #[arg(long, value_name = "P")]
     pub period: Option<String>,
+    /// What to print when done: text or one JSON document
+    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+    pub format: OutFormat,
 }
 
 const CHECK_EXAMPLES: &str = "\
@@ -139,19 +173,25 @@ Examples:
   pbstat aggregate submissions/ --period 2026Q3 --registry registry.xlsx -o report-2026Q3
   pbstat aggregate submissions/ --period 2026-10 --registry registry.xlsx --previous report-2026-09 -o report-2026-10
   pbstat aggregate submissions/ --period 2026Q3 --registry registry.xlsx --exclude-invalid -o report-2026Q3
-  pbstat aggregate 县报表/*/report.xlsx --period 2026Q3 -o 市汇总-2026Q3";
+  pbstat aggregate 城关县/report.xlsx 南湖县/report.xlsx --period 2026Q3 -o 市汇总-2026Q3";
 
 const REPORT_EXAMPLES: &str = "\
 Examples:
   pbstat report report-2026Q3
-  pbstat report report-2026Q3 --format markdown > 周报.md";
+  pbstat report report-2026Q3 --format markdown > 周报.md
+  pbstat report report-2026Q3 --format html -o 2026Q3摘要.html";
 
 #[derive(Args, Debug)]
 pub struct AggregateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output folder (default: report-<period>)
-    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        env = "PBSTAT_OUTPUT"
+    )]
     pub output: Option<PathBuf>,
     /// Leave out every submission with an error (listed in 未纳入汇总) and aggregate the rest
     #[arg(long)]
@@ -159,6 +199,9 @@ pub struct AggregateArgs {
     /// An earlier aggregate output folder: adds _prev and _change columns
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+    /// What to print when done: a summary (text) or one JSON document
+    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+    pub format: OutFormat,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -167,6 +210,8 @@ pub enum ReportFormat {
     Text,
     Markdown,
     Json,
+    /// One self-contained HTML page with charts (needs -o FILE, or prints it)
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -177,6 +222,9 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Write to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 const VALIDATE_EXAMPLES: &str = "\
@@ -202,7 +250,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "P")]
     pub period: Option<String>,
     /// The registry of organisations (报送单位名录)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "PBSTAT_REGISTRY")]
     pub registry: Option<PathBuf>,
     /// Which ledger CSV inputs hold (a schema name such as roster), when their file names do not say
     #[arg(long, value_name = "NAME")]
@@ -233,7 +281,11 @@ pub struct SchemaArgs {
 #[derive(Subcommand, Debug)]
 pub enum SchemaAction {
     /// List the schemas in use
-    List,
+    List {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+        format: OutFormat,
+    },
     /// Print one schema as TOML
     Show {
         /// Schema name (see `pbstat schema list`)
@@ -244,4 +296,111 @@ pub enum SchemaAction {
         /// Folder to write into (created if missing)
         dir: PathBuf,
     },
+}
+
+/// Chinese help for every subcommand and option (the doc comments above are
+/// the English text).
+const SUB_ZH: &[(&str, &str)] = &[
+    (
+        "validate",
+        "逐份校验报表（给出名录时同时对照名录），每个问题定位到单元格",
+    ),
+    (
+        "check",
+        "在校验之外，做表间审核、报送完整性（催报名单）、考核要求和环比异常检查",
+    ),
+    (
+        "aggregate",
+        "生成标准统计表 T0–T4、正式报表工作簿及数据文件",
+    ),
+    ("report", "把汇总结果摘要成可发邮件、发群的文字"),
+    ("template", "按表样定义生成空白或预填的填报工作簿"),
+    ("schema", "查看或导出表样定义"),
+    (
+        "completions",
+        "输出命令行补全脚本（bash、zsh、fish、powershell）",
+    ),
+];
+
+const ARG_ZH: &[(&str, &str)] = &[
+    ("schemas", "用 DIR 中的 .toml 文件替换内置表样和考核要求"),
+    (
+        "lang_flag",
+        "提示和帮助的语言（默认中文；LANG 不是中文时为英文）",
+    ),
+    ("quiet", "只输出错误"),
+    ("no_progress", "不显示进度条"),
+    ("jobs", "并行线程数（默认：全部核心）"),
+    (
+        "max_uncompressed_mb",
+        "工作簿解压后超过此大小（MB）即拒绝读取（防压缩炸弹）",
+    ),
+    ("max_cells", "工作表数据区域超过此单元格数即拒绝读取"),
+    ("max_file_mb", "文件超过此大小（MB）即拒绝读取"),
+    ("paths", "报表文件或文件夹（文件夹会递归查找）"),
+    ("period", "本次处理的报告期：2026Q3、2026-09 或 2026"),
+    ("registry", "报送单位名录"),
+    (
+        "form",
+        "CSV 文件对应的台账（表样名称，如 roster），文件名不能说明时使用",
+    ),
+    ("format", "输出格式"),
+    ("strict", "有警告也以退出码 1 结束"),
+    (
+        "annotate",
+        "为每份有问题的工作簿在 DIR 中生成批注副本（用于退回修改）",
+    ),
+    ("output", "输出位置"),
+    (
+        "exclude_invalid",
+        "剔除有错误的报表（列入“未纳入汇总”），其余照常汇总",
+    ),
+    ("previous", "上期汇总输出文件夹：用于环比/同比比较"),
+    ("dir", "pbstat aggregate 的输出文件夹"),
+    ("kind", "表样种类（与 --registry 同用时只生成该类单位）"),
+    ("shell", "终端类型"),
+    ("name", "表样名称（见 pbstat schema list）"),
+];
+
+fn localize(mut cmd: clap::Command, lang: Lang) -> clap::Command {
+    if lang == Lang::Zh {
+        let ids: Vec<String> = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .collect();
+        for (id, zh) in ARG_ZH {
+            if ids.iter().any(|i| i == id) {
+                cmd = cmd.mut_arg(*id, |a| a.help(*zh));
+            }
+        }
+        if let Some(after) = cmd.get_after_help().map(|s| s.to_string()) {
+            cmd = cmd.after_help(after.replace("Examples:", "示例："));
+        }
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subs {
+        cmd = cmd.mut_subcommand(&name, |s| {
+            let s = match SUB_ZH.iter().find(|(n, _)| *n == name) {
+                Some((_, zh)) if lang == Lang::Zh => s.about(*zh),
+                _ => s,
+            };
+            localize(s, lang)
+        });
+    }
+    cmd
+}
+
+/// The command line in the user's language.
+pub fn command(lang: Lang) -> clap::Command {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let cmd = match lang {
+        Lang::Zh => cmd
+            .about("城市基层党建统计：校验、审核、汇总报表")
+            .after_help("按使用顺序：validate 校验 → check 审核 → aggregate 汇总 → report 摘要；template 生成模板，schema 查看表样。\n每个命令的示例见 pbstat <命令> --help。"),
+        Lang::En => cmd.after_help("In the order you meet them: validate → check → aggregate → report; template writes fill-in workbooks, schema shows the forms.\nEach command's examples: pbstat <command> --help."),
+    };
+    localize(cmd, lang)
 }

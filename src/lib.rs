@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod audit;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod diag;
 pub mod fuzzing;
 pub mod lang;
@@ -21,9 +22,21 @@ pub mod write;
 /// Run the command line; returns the exit code (cli.md: 0 done without
 /// errors, 1 the data has errors, 2 the command could not run).
 pub fn run() -> i32 {
-    use clap::Parser;
+    use clap::FromArgMatches;
     panic_guard::install();
-    let args = match cli::Cli::try_parse() {
+    let file = match config::load() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("pbstat: {e:#}");
+            return 2;
+        }
+    };
+    let argv: Vec<String> = std::env::args().collect();
+    let lang = config::early_lang(&argv, &file);
+    let parsed = cli::command(lang)
+        .try_get_matches_from(&argv)
+        .and_then(|m| cli::Cli::from_arg_matches(&m));
+    let mut args = match parsed {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -31,6 +44,7 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    config::apply(&mut args, &file, lang);
     let result = match &args.command {
         cli::Command::Validate(a) => cmd::validate::run(&args.common, a),
         cli::Command::Check(a) => cmd::check::run(&args.common, a),
@@ -38,6 +52,7 @@ pub fn run() -> i32 {
         cli::Command::Report(a) => cmd::report::run(&args.common, a),
         cli::Command::Template(a) => cmd::template::run(&args.common, a),
         cli::Command::Schema(a) => cmd::schema::run(&args.common, a),
+        cli::Command::Completions(a) => cmd::completions::run(a, lang),
     };
     match result {
         Ok(c) => c,

@@ -46,6 +46,10 @@ pub struct Aggregation {
     pub tables: Vec<Table>,
     pub excluded: Vec<Excluded>,
     pub below_target: Vec<Shortfall>,
+    /// Meetings required by type, summed over the accepted organisations.
+    pub meeting_required: BTreeMap<String, u32>,
+    /// The registration minimum for the period.
+    pub registration_minimum: u32,
 }
 
 fn own_counts(
@@ -56,6 +60,7 @@ fn own_counts(
     period: &Period,
     has_registry: bool,
     rollup: bool,
+    meeting_required: &mut BTreeMap<String, u32>,
 ) -> (
     BTreeMap<String, Vec<f64>>,
     BTreeMap<String, BTreeMap<String, [f64; 4]>>,
@@ -181,6 +186,11 @@ fn own_counts(
             continue;
         };
         let j = judge(&n.code, &n.name, level, c, reqs, period);
+        if level != Level::Unit {
+            for (t, min) in reqs.meeting_minimums(level, period) {
+                *meeting_required.entry(t.to_string()).or_default() += min;
+            }
+        }
         let short = |w: What| j.shortfalls.iter().any(|s| s.what == w);
         match level {
             Level::Community => {
@@ -249,6 +259,7 @@ pub fn aggregate(
         }
     };
     let has_registry = registry.is_some() && !rollup;
+    let mut meeting_required = BTreeMap::new();
     let (base, cats, files, below) = own_counts(
         &tree,
         extracts,
@@ -257,6 +268,7 @@ pub fn aggregate(
         &period,
         has_registry,
         rollup,
+        &mut meeting_required,
     );
 
     // Own counts as a frame, one row per node.
@@ -453,6 +465,11 @@ pub fn aggregate(
         tables: out,
         excluded,
         below_target: below,
+        meeting_required,
+        registration_minimum: schemas
+            .requirements
+            .registration_minimum
+            .for_period(&period),
     })
 }
 

@@ -85,7 +85,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
             std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
             Ok(())
         })?;
-        emit(common, OutFormat::Text, &all, files)?;
+        emit(common, args.format, &all, files)?;
         let why = if registry_errors && args.exclude_invalid {
             common.lang.t(
                 "名录本身有错误，无法汇总",
@@ -155,7 +155,23 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
         Ok(())
     })?;
-    if !common.quiet {
+    if args.format == OutFormat::Json {
+        let c = Counts::of(&all);
+        let mut t = serde_json::to_string_pretty(&json!({
+            "output": out.display().to_string(),
+            "report": out.join("report.xlsx").display().to_string(),
+            "period": period.to_string(),
+            "scope": {"code": agg.scope.code, "name": agg.scope.name, "level": agg.scope.level},
+            "files": extracts.len(),
+            "accepted": extracts.len() - agg.excluded.len(),
+            "excluded": agg.excluded,
+            "errors": c.errors, "warnings": c.warnings, "notes": c.notes,
+            "missing": summary["missing"],
+            "exit_code": if any_error { 1 } else { 0 },
+        }))?;
+        t.push('\n');
+        stdout(&t)?;
+    } else if !common.quiet {
         stdout(&done_text(
             &agg,
             &all,
@@ -259,6 +275,8 @@ fn summary_json(
         "excluded": agg.excluded,
         "missing": missing,
         "below_target": agg.below_target,
+        "meeting_required": agg.meeting_required,
+        "registration_minimum": agg.registration_minimum,
         "tables": Value::Object(t),
     })
 }

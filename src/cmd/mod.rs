@@ -3,6 +3,7 @@
 pub mod aggregate;
 pub mod check;
 pub mod common;
+pub mod completions;
 pub mod report;
 pub mod schema;
 pub mod template;

@@ -196,6 +196,17 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
         )
     };
     let out = match args.format {
+        ReportFormat::Html => {
+            let head: Vec<(String, String)> = h
+                .items
+                .iter()
+                .map(|(k, zh, en, v)| (lang.t(*zh, *en), shown(k, v)))
+                .collect();
+            let below_l: Vec<String> = below.iter().map(|b| below_text(b, lang)).collect();
+            let miss_l: Vec<String> = missing.iter().map(miss_line).collect();
+            let excl_l: Vec<String> = excluded.iter().map(excl_line).collect();
+            crate::write::html::page(&s, &head, &below_l, &miss_l, &excl_l)?
+        }
         ReportFormat::Json => {
             let mut headline = serde_json::Map::new();
             for (k, _, _, v) in &h.items {
@@ -285,6 +296,9 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
             o
         }
     };
-    stdout(&out)?;
+    match &args.output {
+        Some(p) => crate::write::atomic_write(p, out.as_bytes())?,
+        None => stdout(&out)?,
+    }
     Ok(0)
 }

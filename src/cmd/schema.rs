@@ -10,7 +10,27 @@ use crate::write::{atomic_write, stdout};
 pub fn run(common: &Common, args: &SchemaArgs) -> Result<i32> {
     let set = SchemaSet::load(common.schemas.as_deref())?;
     match &args.action {
-        SchemaAction::List => {
+        SchemaAction::List {
+            format: crate::cli::OutFormat::Json,
+        } => {
+            let list: Vec<serde_json::Value> = set
+                .schemas
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "name": s.name, "title": s.title, "kind": format!("{:?}", s.kind).to_lowercase(),
+                        "required_for": s.required_for.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+                        "level": s.level.map(|l| l.as_str()), "fields": s.fields.len(),
+                    })
+                })
+                .collect();
+            let mut t = serde_json::to_string_pretty(
+                &serde_json::json!({"schemas": list, "source": set.source}),
+            )?;
+            t.push('\n');
+            stdout(&t)?;
+        }
+        SchemaAction::List { .. } => {
             let mut s = String::new();
             for sc in &set.schemas {
                 let kind = format!("{:?}", sc.kind).to_lowercase();

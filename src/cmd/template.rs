@@ -38,13 +38,19 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
             prefill.push(("period".into(), p.to_string()));
         }
         atomic_write(&out, &template_bytes(&schemas, kind_of(kind), &prefill)?)?;
-        if !common.quiet {
-            stdout(&lang.t(
-                format!("已生成模板：{}\n", out.display()),
-                format!("wrote {}\n", out.display()),
-            ))?;
-        }
-        return Ok(0);
+        let text = lang.t(
+            format!(
+                "已生成模板：{}
+",
+                out.display()
+            ),
+            format!(
+                "wrote {}
+",
+                out.display()
+            ),
+        );
+        return done(common, args, &[out.display().to_string()], &text);
     };
     let period = parse_period(&args.period)?
         .ok_or_else(|| anyhow!("--registry needs --period to pre-fill the covers"))?;
@@ -68,7 +74,7 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
     };
     let reg = registry::load(reg_path, &ctx)?;
     let want = args.kind.map(kind_of);
-    let mut n = 0;
+    let mut written = Vec::new();
     for e in reg.entries.iter().filter(|e| e.expected) {
         let kind = TemplateKind::of_level(e.level);
         if want.is_some_and(|w| w != kind) {
@@ -86,13 +92,31 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
         }
         let path = dir.join(safe_file_name(&e.code, &e.name));
         atomic_write(&path, &template_bytes(&schemas, kind, &prefill)?)?;
-        n += 1;
+        written.push(path.display().to_string());
     }
-    if !common.quiet {
-        stdout(&lang.t(
-            format!("已生成 {n} 份预填模板：{}\n", dir.display()),
-            format!("wrote {n} pre-filled workbooks into {}\n", dir.display()),
-        ))?;
+    let n = written.len();
+    let text = lang.t(
+        format!(
+            "已生成 {n} 份预填模板：{}
+",
+            dir.display()
+        ),
+        format!(
+            "wrote {n} pre-filled workbooks into {}
+",
+            dir.display()
+        ),
+    );
+    done(common, args, &written, &text)
+}
+
+fn done(common: &Common, args: &TemplateArgs, written: &[String], text: &str) -> Result<i32> {
+    if args.format == crate::cli::OutFormat::Json {
+        let mut t = serde_json::to_string_pretty(&serde_json::json!({"written": written}))?;
+        t.push('\n');
+        stdout(&t)?;
+    } else if !common.quiet {
+        stdout(text)?;
     }
     Ok(0)
 }

@@ -1,7 +1,9 @@
 //! Everything pbstat writes: diagnostics listings and, atomically, files.
 
 pub mod annotate;
+pub mod charts;
 pub mod diagnostics;
+pub mod html;
 pub mod report;
 pub mod tables;
 pub mod template;

@@ -300,6 +300,7 @@ pub fn workbook_bytes(
         let ws = wb.add_worksheet();
         form_sheet(ws, t, agg, &st)?;
     }
+    super::charts::sheet(&mut wb, agg)?;
     excluded_sheet(wb.add_worksheet(), agg, &st)?;
     notes_sheet(wb.add_worksheet(), agg, &st, extra_notes)?;
     {

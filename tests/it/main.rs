@@ -12,5 +12,6 @@ mod codes;
 mod corpus;
 mod fuzz_smoke;
 mod hardening;
+mod looks;
 mod reading;
 mod schema;

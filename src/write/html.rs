@@ -1,0 +1,314 @@
+//! `pbstat report DIR --format html`: one self-contained page (no network,
+//! no scripts, no external fonts) with the headline figures, the same
+//! charts as the workbook drawn as inline SVG by plotters, the
+//! organisations below target, the 催报 list and what was left out.
+//! Prints on A4 and reads on a phone.
+
+use anyhow::Result;
+use plotters::prelude::*;
+use serde_json::Value;
+
+const BLUE: RGBColor = RGBColor(0x44, 0x72, 0xC4);
+const RED: RGBColor = RGBColor(0xC0, 0x50, 0x4D);
+const GREY: RGBColor = RGBColor(0x59, 0x59, 0x59);
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn f(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn pct(v: &Value) -> String {
+    f(v).map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A grouped column chart: one group per label, one bar per series; an
+/// optional horizontal line per label (a target).
+fn columns(
+    title: &str,
+    labels: &[String],
+    series: &[(&str, Vec<Option<f64>>, RGBColor)],
+    target: Option<(&str, Vec<f64>)>,
+    percent: bool,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 340)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let max = series
+            .iter()
+            .flat_map(|(_, v, _)| v.iter().flatten().copied())
+            .chain(target.iter().flat_map(|(_, t)| t.iter().copied()))
+            .fold(0.0f64, f64::max);
+        let top = if percent { 1.0 } else { (max * 1.15).max(1.0) };
+        let n = labels.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18).into_font().color(&BLACK))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let labels_owned = labels.to_vec();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(2 * n + 1)
+            .x_label_formatter(&move |x| {
+                let i = x.floor() as usize;
+                if (x - x.floor() - 0.5).abs() < 0.26 {
+                    labels_owned.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| {
+                if percent {
+                    format!("{:.0}%", y * 100.0)
+                } else {
+                    format!("{y:.0}")
+                }
+            })
+            .label_style(("sans-serif", 14).into_font().color(&GREY))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let k = series.len().max(1) as f64;
+        let width = 0.7 / k;
+        for (s, (name, values, color)) in series.iter().enumerate() {
+            let bars = values.iter().enumerate().filter_map(|(i, v)| {
+                v.map(|v| {
+                    let x0 = i as f64 + 0.15 + s as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width * 0.92, v)], color.filled())
+                })
+            });
+            chart
+                .draw_series(bars)
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
+        }
+        if let Some((name, t)) = target {
+            let pts: Vec<(f64, f64)> = t
+                .iter()
+                .enumerate()
+                .flat_map(|(i, v)| [(i as f64 + 0.1, *v), (i as f64 + 0.9, *v)])
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, RED.stroke_width(2)))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?
+                .label(name)
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], RED.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(GREY)
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    }
+    Ok(format!("<figure class=\"chart\">{svg}</figure>"))
+}
+
+fn rows<'a>(s: &'a Value, table: &str) -> Vec<&'a Value> {
+    s["tables"][table]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+pub fn page(
+    s: &Value,
+    headline: &[(String, String)],
+    below: &[String],
+    missing: &[String],
+    excluded: &[String],
+) -> Result<String> {
+    let scope = s["scope"]["name"].as_str().unwrap_or("");
+    let root = s["scope"]["code"].as_str().unwrap_or("").to_string();
+    let period = s["period_name"].as_str().unwrap_or("");
+    let t4 = rows(s, "t4");
+    let kids: Vec<&Value> = t4
+        .iter()
+        .copied()
+        .filter(|r| r["parent_code"].as_str() == Some(root.as_str()))
+        .collect();
+    let names: Vec<String> = kids
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    let by = match kids.first().and_then(|r| r["level"].as_str()) {
+        Some("county") => "区县",
+        Some("community") => "社区",
+        _ => "街道",
+    };
+    let root4 = t4.first().copied().cloned().unwrap_or(Value::Null);
+    let mut charts = Vec::new();
+    if !kids.is_empty() {
+        let get = |k: &str| kids.iter().map(|r| f(&r[k])).collect::<Vec<_>>();
+        charts.push(columns(
+            &format!(
+                "各{by}办结率与满意率（{scope}：办结率 {}，满意率 {}）",
+                pct(&root4["completion_rate"]),
+                pct(&root4["satisfaction_rate"])
+            ),
+            &names,
+            &[
+                ("办结率", get("completion_rate"), BLUE),
+                ("满意率", get("satisfaction_rate"), RED),
+            ],
+            None,
+            true,
+        )?);
+        charts.push(columns(
+            &format!(
+                "各{by}报送率（{scope}：{}）",
+                pct(&root4["submission_rate"])
+            ),
+            &names,
+            &[("报送率", get("submission_rate"), BLUE)],
+            None,
+            true,
+        )?);
+    }
+    let comms: Vec<&Value> = rows(s, "t1")
+        .into_iter()
+        .filter(|r| r["level"] == "community")
+        .collect();
+    if !comms.is_empty() {
+        let min = s["registration_minimum"].as_f64().unwrap_or(0.0);
+        let names: Vec<String> = comms
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or("").to_string())
+            .collect();
+        let vals: Vec<Option<f64>> = comms.iter().map(|r| f(&r["registered_members"])).collect();
+        charts.push(columns(
+            &format!("各社区报到党员数与考核要求（不少于 {min} 人）"),
+            &names,
+            &[("报到党员数", vals, BLUE)],
+            Some(("考核要求", vec![min; comms.len()])),
+            false,
+        )?);
+    }
+    let t2 = rows(s, "t2");
+    if let Some(t2r) = t2.first() {
+        let types = crate::aggregate::columns::MEETING_KEYS;
+        let names: Vec<String> = types.iter().map(|(zh, _)| zh.to_string()).collect();
+        let held: Vec<Option<f64>> = types.iter().map(|(_, k)| f(&t2r[*k])).collect();
+        let req: Vec<Option<f64>> = types
+            .iter()
+            .map(|(zh, _)| Some(s["meeting_required"][*zh].as_f64().unwrap_or(0.0)))
+            .collect();
+        charts.push(columns(
+            "会议开展次数与考核要求（按类型）",
+            &names,
+            &[("已开展", held, BLUE), ("考核要求", req, GREY)],
+            None,
+            false,
+        )?);
+    }
+    let list = |title: &str, items: &[String], none: &str| {
+        let body = if items.is_empty() {
+            format!("<p class=\"none\">{}</p>", esc(none))
+        } else {
+            format!(
+                "<ul>{}</ul>",
+                items
+                    .iter()
+                    .map(|i| format!("<li>{}</li>", esc(i)))
+                    .collect::<String>()
+            )
+        };
+        format!("<section><h2>{}</h2>{body}</section>", esc(title))
+    };
+    let cards: String = headline
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<div class=\"card\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
+                esc(v),
+                esc(k)
+            )
+        })
+        .collect();
+    Ok(format!(
+        r#"<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 0; color: #222; background: #f6f7f9; }}
+header {{ background: #9b1c1c; color: #fff; padding: 16px 20px; }}
+header h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
+header p {{ margin: 0; opacity: .9; font-size: .9rem; }}
+main {{ max-width: 1100px; margin: 0 auto; padding: 12px; }}
+.cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin: 12px 0; }}
+.card {{ background: #fff; border-radius: 6px; padding: 10px 12px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }}
+.card .v {{ font-size: 1.4rem; font-weight: 700; color: #9b1c1c; }}
+.card .k {{ font-size: .85rem; color: #555; }}
+.charts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 12px; }}
+figure.chart {{ margin: 0; background: #fff; border-radius: 6px; padding: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }}
+figure.chart svg {{ width: 100%; height: auto; display: block; }}
+section {{ background: #fff; border-radius: 6px; padding: 8px 16px; margin: 12px 0; box-shadow: 0 1px 2px rgba(0,0,0,.08); }}
+h2 {{ font-size: 1.1rem; border-left: 4px solid #9b1c1c; padding-left: 8px; }}
+li {{ margin: 4px 0; }}
+.none {{ color: #777; }}
+footer {{ color: #888; font-size: .8rem; text-align: center; padding: 12px; }}
+@media print {{
+  @page {{ size: A4; margin: 12mm; }}
+  body {{ background: #fff; }}
+  header {{ background: #fff; color: #000; border-bottom: 2px solid #9b1c1c; }}
+  .card, figure.chart, section {{ box-shadow: none; border: 1px solid #ccc; break-inside: avoid; }}
+  .charts {{ grid-template-columns: 1fr 1fr; }}
+}}
+</style>
+</head>
+<body>
+<header><h1>{title}</h1><p>报告期：{period}　汇总范围：{scope}（{code}）</p></header>
+<main>
+<div class="cards">{cards}</div>
+<div class="charts">{charts}</div>
+{below}
+{missing}
+{excluded}
+</main>
+<footer>由 pbstat {version} 生成</footer>
+</body>
+</html>
+"#,
+        title = esc(&format!("{scope}{period}城市基层党建统计摘要")),
+        period = esc(period),
+        scope = esc(scope),
+        code = esc(&root),
+        cards = cards,
+        charts = charts.join("\n"),
+        below = list(
+            &format!("未达到考核要求（{} 项）", below.len()),
+            below,
+            "无"
+        ),
+        missing = list(
+            &format!("催报名单：未报送（{} 个）", missing.len()),
+            missing,
+            "无，全部已报送"
+        ),
+        excluded = list(
+            &format!("未纳入汇总（{} 份）", excluded.len()),
+            excluded,
+            "无"
+        ),
+        version = env!("CARGO_PKG_VERSION"),
+    ))
+}
