@@ -11,7 +11,9 @@ fn main() -> std::io::Result<()> {
     for sub in cmd.get_subcommands() {
         let name = format!("pbstat-{}", sub.get_name());
         let mut buf = Vec::new();
-        clap_mangen::Man::new(sub.clone().name(&name)).render(&mut buf)?;
+        // clap keeps command names as static strings; this program runs once.
+        let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+        clap_mangen::Man::new(sub.clone().name(static_name)).render(&mut buf)?;
         std::fs::write(out.join(format!("{name}.1")), buf)?;
     }
     println!("wrote {}", out.display());

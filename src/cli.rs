@@ -64,6 +64,7 @@ impl Common {
             file_bytes: self.max_file_mb.saturating_mul(1 << 20),
             uncompressed_bytes: self.max_uncompressed_mb.saturating_mul(1 << 20),
             cells: self.max_cells,
+            merges: false,
         }
     }
 }

@@ -38,6 +38,7 @@ pub fn workbook(data: &[u8]) {
         file_bytes: 1 << 24,
         uncompressed_bytes: 1 << 26,
         cells: 200_000,
+        merges: true,
     };
     let opened = crate::panic_guard::quietly(|| {
         std::panic::catch_unwind(|| read::open_bytes(data.to_vec(), &limits))

@@ -123,32 +123,49 @@ pub fn sha256_of(path: &std::path::Path) -> String {
     }
 }
 
-fn text<'a>(schemas: &SchemaSet, l: &Ledger, r: &'a Record, key: &str) -> Option<&'a str> {
-    let i = schemas.get(&l.schema).field_index(key)?;
-    r.values.get(i).and_then(Value::text)
+/// A ledger's field indices, resolved once instead of per cell.
+struct Fields<'s> {
+    schema: &'s crate::schema::Schema,
 }
 
-fn num(schemas: &SchemaSet, l: &Ledger, r: &Record, key: &str) -> f64 {
-    schemas
-        .get(&l.schema)
-        .field_index(key)
+impl Fields<'_> {
+    fn idx(&self, key: &str) -> Option<usize> {
+        self.schema.field_index(key)
+    }
+}
+
+fn text<'a>(f: &Fields, r: &'a Record, key: &str) -> Option<&'a str> {
+    r.values.get(f.idx(key)?).and_then(Value::text)
+}
+
+fn num(f: &Fields, r: &Record, key: &str) -> f64 {
+    f.idx(key)
         .and_then(|i| r.values.get(i))
         .and_then(Value::num)
         .unwrap_or(0.0)
 }
 
-fn date(schemas: &SchemaSet, l: &Ledger, r: &Record, key: &str) -> Option<chrono::NaiveDate> {
-    let i = schemas.get(&l.schema).field_index(key)?;
-    r.values.get(i).and_then(Value::date)
+fn date(f: &Fields, r: &Record, key: &str) -> Option<chrono::NaiveDate> {
+    r.values.get(f.idx(key)?).and_then(Value::date)
 }
 
-fn col_of(l: &Ledger, schemas: &SchemaSet, key: &str) -> Option<u32> {
-    let i = schemas.get(&l.schema).field_index(key)?;
-    l.columns.get(i).copied().flatten()
+fn col_of(l: &Ledger, f: &Fields, key: &str) -> Option<u32> {
+    l.columns.get(f.idx(key)?).copied().flatten()
 }
 
 /// Take what aggregation needs from a validated submission.
 pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> Extract {
+    extract_with(sub, schemas, period, true)
+}
+
+/// `counts: false` keeps only what validate needs (diagnostics,
+/// explanations, who and where), skipping the per-row counting.
+pub fn extract_with(
+    sub: Submission,
+    schemas: &SchemaSet,
+    period: Option<Period>,
+    counts: bool,
+) -> Extract {
     let reqs = &schemas.requirements;
     let period = period.or(sub.cover.period);
     let mut ex = Extract {
@@ -194,7 +211,14 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
     }
     let own = ex.org.clone();
     let satisfied: BTreeSet<&str> = reqs.satisfied_levels.iter().map(String::as_str).collect();
-    for l in &sub.ledgers {
+    for l in sub
+        .ledgers
+        .iter()
+        .filter(|l| counts || l.schema == "explanations")
+    {
+        let fl = Fields {
+            schema: schemas.get(&l.schema),
+        };
         for r in &l.records {
             let Some(org) = r.org.clone().or_else(|| own.clone()) else {
                 continue;
@@ -205,38 +229,38 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
             match l.schema.as_str() {
                 "roster" => {
                     let c = ex.counts.entry(org.clone()).or_default();
-                    let Some(id) = text(schemas, l, r, "id_number") else {
+                    let Some(id) = text(&fl, r, "id_number") else {
                         continue;
                     };
                     if !c.ids.insert(id.to_string()) {
                         continue;
                     }
                     c.add("registered_members", 1.0);
-                    if let (Some(d), Some(p)) = (date(schemas, l, r, "registered_on"), period) {
+                    if let (Some(d), Some(p)) = (date(&fl, r, "registered_on"), period) {
                         if p.contains(d) {
                             c.add("new_registrations", 1.0);
                         }
                     }
-                    if let Some(e) = text(schemas, l, r, "employer_code") {
+                    if let Some(e) = text(&fl, r, "employer_code") {
                         c.employers.insert(e.to_string());
                     }
-                    if text(schemas, l, r, "post").is_some() {
+                    if text(&fl, r, "post").is_some() {
                         c.add("members_with_posts", 1.0);
                     }
-                    c.add("service_count", num(schemas, l, r, "service_count"));
-                    c.add("service_hours", num(schemas, l, r, "service_hours"));
+                    c.add("service_count", num(&fl, r, "service_count"));
+                    c.add("service_hours", num(&fl, r, "service_hours"));
                     ex.roster.push(IdRef {
                         id: id.to_string(),
                         community: org,
                         sheet: l.sheet.clone(),
                         sheet_index: l.sheet_index,
                         row: r.row,
-                        col: col_of(l, schemas, "id_number"),
+                        col: col_of(l, &fl, "id_number"),
                     });
                 }
                 "meetings" => {
                     let c = ex.counts.entry(org).or_default();
-                    let t = text(schemas, l, r, "type").unwrap_or("其他");
+                    let t = text(&fl, r, "type").unwrap_or("其他");
                     c.add("meetings", 1.0);
                     let key = MEETING_KEYS
                         .iter()
@@ -245,17 +269,15 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
                         .unwrap_or("other");
                     c.add(key, 1.0);
                     *c.meeting_types.entry(t.to_string()).or_default() += 1;
-                    c.add("expected_attendance", num(schemas, l, r, "expected"));
-                    c.add("attendance", num(schemas, l, r, "attended"));
-                    c.add("resolved_at_meetings", num(schemas, l, r, "resolved"));
+                    c.add("expected_attendance", num(&fl, r, "expected"));
+                    c.add("attendance", num(&fl, r, "attended"));
+                    c.add("resolved_at_meetings", num(&fl, r, "resolved"));
                 }
                 "issues" => {
                     let c = ex.counts.entry(org).or_default();
-                    let status = text(schemas, l, r, "status").unwrap_or("");
-                    let sat = text(schemas, l, r, "satisfaction").unwrap_or("未评价");
-                    let cat = text(schemas, l, r, "category")
-                        .unwrap_or("其他")
-                        .to_string();
+                    let status = text(&fl, r, "status").unwrap_or("");
+                    let sat = text(&fl, r, "satisfaction").unwrap_or("未评价");
+                    let cat = text(&fl, r, "category").unwrap_or("其他").to_string();
                     let resolved = status == "已办结";
                     let rated = sat != "未评价";
                     let is_sat = rated && satisfied.contains(sat);
@@ -282,28 +304,27 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
                     e[3] += is_sat as u8 as f64;
                 }
                 "unit_members" => {
-                    let Some(comm) = text(schemas, l, r, "community_code").map(str::to_string)
-                    else {
+                    let Some(comm) = text(&fl, r, "community_code").map(str::to_string) else {
                         continue;
                     };
                     ex.counts
                         .entry(comm.clone())
                         .or_default()
                         .add("unit_reported_members", 1.0);
-                    if let Some(id) = text(schemas, l, r, "id_number") {
+                    if let Some(id) = text(&fl, r, "id_number") {
                         ex.unit_members.push(IdRef {
                             id: id.to_string(),
                             community: comm,
                             sheet: l.sheet.clone(),
                             sheet_index: l.sheet_index,
                             row: r.row,
-                            col: col_of(l, schemas, "id_number"),
+                            col: col_of(l, &fl, "id_number"),
                         });
                     }
                 }
                 "unit_activities" => {
                     ex.counts.entry(org).or_default().unit_activity_rows += 1;
-                    if let Some(comm) = text(schemas, l, r, "community_code") {
+                    if let Some(comm) = text(&fl, r, "community_code") {
                         ex.counts
                             .entry(comm.to_string())
                             .or_default()
@@ -311,26 +332,26 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
                     }
                 }
                 "explanations" => {
-                    let Some(code) = text(schemas, l, r, "code") else {
+                    let Some(code) = text(&fl, r, "code") else {
                         continue;
                     };
                     ex.explanations.push(Explanation {
                         code: code.trim().to_string(),
-                        location: text(schemas, l, r, "location").map(str::to_string),
-                        text: text(schemas, l, r, "text").unwrap_or("").to_string(),
+                        location: text(&fl, r, "location").map(str::to_string),
+                        text: text(&fl, r, "text").unwrap_or("").to_string(),
                         at: (
                             l.sheet.clone(),
                             l.sheet_index,
                             r.row,
-                            col_of(l, schemas, "code").unwrap_or(0),
+                            col_of(l, &fl, "code").unwrap_or(0),
                         ),
                     });
                 }
                 "unit_projects" => {
-                    if let Some(comm) = text(schemas, l, r, "community_code") {
+                    if let Some(comm) = text(&fl, r, "community_code") {
                         let c = ex.counts.entry(comm.to_string()).or_default();
                         c.add("projects_claimed", 1.0);
-                        if text(schemas, l, r, "status") == Some("已完成") {
+                        if text(&fl, r, "status") == Some("已完成") {
                             c.add("projects_completed", 1.0);
                         }
                     }

@@ -2,7 +2,7 @@
 //! Each problem between files is reported once in every file involved,
 //! each naming the other.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub mod targets;
 
@@ -110,15 +110,15 @@ fn duplicate_registrations(
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
-    let mut by_id: BTreeMap<&str, Vec<(usize, &IdRef)>> = BTreeMap::new();
+    // Hash maps: the order of output comes from the final sort of diagnostics.
+    let mut by_id: HashMap<&str, Vec<(usize, &IdRef)>> = HashMap::new();
     for (i, e) in extracts.iter().enumerate() {
         for r in &e.roster {
             by_id.entry(r.id.as_str()).or_default().push((i, r));
         }
     }
     for refs in by_id.values() {
-        let communities: BTreeSet<&str> = refs.iter().map(|(_, r)| r.community.as_str()).collect();
-        if communities.len() < 2 {
+        if refs.len() < 2 || refs.iter().all(|(_, r)| r.community == refs[0].1.community) {
             continue;
         }
         for (i, r) in refs {
@@ -152,7 +152,7 @@ fn members_not_on_roster(
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
-    let mut rosters: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut rosters: HashMap<&str, HashSet<&str>> = HashMap::new();
     for e in extracts {
         for (org, ledger) in &e.ledger_orgs {
             if ledger == "roster" {

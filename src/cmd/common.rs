@@ -118,6 +118,9 @@ pub fn validate_all<T: Send>(
         setup
             .inputs
             .par_iter()
+            // One file per job: inputs are sorted, so large community
+            // workbooks cluster; coarse splits would leave a core idle.
+            .with_max_len(1)
             .map(|i| {
                 let s = validate_file(&i.path, &i.display, ctx);
                 pb.inc(1);

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::aggregate::facts::{extract, Extract};
+use crate::aggregate::facts::{extract_with, Extract};
 use crate::cli::{Common, OutFormat, ValidateArgs};
 use crate::cmd::common::{validate_all, Setup};
 use crate::diag::{Counts, Diagnostic};
@@ -15,7 +15,7 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
     let ctx = setup.ctx(common, &args.input);
     let schemas = &setup.schemas;
     let mut extracts = validate_all(common, &setup, &ctx, |s| {
-        let mut e = extract(s, schemas, setup.period);
+        let mut e = extract_with(s, schemas, setup.period, false);
         let (file, org) = (e.file.clone(), e.org.clone());
         explain::apply(
             &mut e.diagnostics,

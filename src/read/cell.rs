@@ -43,10 +43,15 @@ pub fn text_of(d: &Data) -> Option<String> {
         Data::Float(f) => number_text(*f),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => {
-                t.date().format("%Y-%m-%d").to_string()
+            Some(t) => {
+                use chrono::{Datelike, Timelike};
+                let d = format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day());
+                if t.time() == chrono::NaiveTime::MIN {
+                    d
+                } else {
+                    format!("{d} {:02}:{:02}", t.hour(), t.minute())
+                }
             }
-            Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
             None => number_text(dt.as_f64()),
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),

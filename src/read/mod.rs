@@ -24,6 +24,10 @@ pub struct Limits {
     pub uncompressed_bytes: u64,
     /// Most cells (rows × columns of the used range) in one sheet.
     pub cells: u64,
+    /// Read xlsx merged regions too. Off when validating: calamine finds
+    /// them by parsing the whole sheet a second time, and header detection
+    /// reads a group header written once over blank cells without them.
+    pub merges: bool,
 }
 
 impl Default for Limits {
@@ -32,6 +36,7 @@ impl Default for Limits {
             file_bytes: 100 << 20,
             uncompressed_bytes: 200 << 20,
             cells: 5_000_000,
+            merges: false,
         }
     }
 }
@@ -164,8 +169,9 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         )));
     }
     if bytes.starts_with(ZIP_MAGIC) {
-        check_zip(&bytes, limits)?;
-        if zip_has(&bytes, "content.xml") && !zip_has(&bytes, "xl/workbook.xml") {
+        let names = check_zip(&bytes, limits)?;
+        let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+        if has("content.xml") && !has("xl/workbook.xml") {
             let wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| unreadable("ods", e))?;
             return collect(
                 wb,
@@ -175,7 +181,7 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
                 |w, n, _| calamine_range(w, n, Format::Ods),
             );
         }
-        if zip_has(&bytes, "xl/workbook.bin") {
+        if has("xl/workbook.bin") {
             let wb: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsb", e))?;
             return collect(
                 wb,
@@ -190,7 +196,13 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
             wb,
             Format::Xlsx,
             limits,
-            |wb, name| wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
+            |wb, name| {
+                if limits.merges {
+                    wb.merge_cells_by_sheet_name(name).unwrap_or_default()
+                } else {
+                    Vec::new()
+                }
+            },
             xlsx_range,
         );
     }
@@ -356,7 +368,7 @@ fn fmt_name(f: Format) -> &'static str {
 
 /// Refuse zip bombs before anything is inflated: the central directory
 /// states each entry's uncompressed size.
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<Vec<String>, ReadError> {
     let damaged = |e: zip::result::ZipError| {
         ReadError::Unreadable(msg(
             format!("文件已损坏或不完整（压缩包结构错误：{e}），请重新保存或重新发送"),
@@ -365,8 +377,10 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
     };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
     let mut total: u64 = 0;
+    let mut names = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
         let f = zip.by_index_raw(i).map_err(damaged)?;
+        names.push(f.name().unwrap_or_default().to_string());
         total = total.saturating_add(f.size());
         // A ratio no real workbook reaches: XML compresses ~10-20×.
         if f.compressed_size() > 0
@@ -391,16 +405,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
             format!("the workbook expands to {a} MB, the limit is {b} MB"),
         )));
     }
-    Ok(())
-}
-
-fn zip_has(bytes: &[u8], name: &str) -> bool {
-    zip::ZipArchive::new(Cursor::new(bytes))
-        .map(|z| {
-            z.file_names()
-                .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(name)))
-        })
-        .unwrap_or(false)
+    Ok(names)
 }
 
 fn contains_utf16(hay: &[u8], needle: &str) -> bool {

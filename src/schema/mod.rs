@@ -252,6 +252,9 @@ pub struct Schema {
     lookup: HashMap<String, usize>,
     #[serde(skip)]
     ignored: Vec<String>,
+    /// Per field: normalised value or alias → the canonical value.
+    #[serde(skip)]
+    enum_lookup: Vec<HashMap<String, String>>,
 }
 
 /// What a normalised header text means to a schema.
@@ -297,15 +300,15 @@ impl Schema {
 
     /// Resolve an enum cell text to its canonical value.
     pub fn enum_value<'a>(&'a self, field: &'a Field, text: &str) -> Option<&'a str> {
-        let n = normalize_header(text);
-        if let Some(v) = field.values.iter().find(|v| normalize_header(v) == n) {
+        // Most cells hold a value exactly as the template spells it.
+        if let Some(v) = field.values.iter().find(|v| v.as_str() == text) {
             return Some(v);
         }
-        field
-            .value_aliases
-            .iter()
-            .find(|(a, _)| normalize_header(a) == n)
-            .map(|(_, v)| v.as_str())
+        let i = self.field_index(&field.key)?;
+        self.enum_lookup
+            .get(i)?
+            .get(&normalize_header(text))
+            .map(|v| v.as_str())
     }
 
     fn prepare(&mut self, file: &str) -> Result<()> {
@@ -388,6 +391,21 @@ impl Schema {
             .map(|c| normalize_header(c))
             .collect();
         self.lookup = lookup;
+        self.enum_lookup = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut m: HashMap<String, String> = f
+                    .values
+                    .iter()
+                    .map(|v| (normalize_header(v), v.clone()))
+                    .collect();
+                for (a, v) in &f.value_aliases {
+                    m.entry(normalize_header(a)).or_insert_with(|| v.clone());
+                }
+                m
+            })
+            .collect();
         Ok(())
     }
 }

@@ -92,7 +92,15 @@ fn sev_label(s: Severity, lang: Lang) -> &'static str {
 /// Write the annotated copy of `src` to `out`.
 pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Result<()> {
     let wb_in = crate::panic_guard::quietly(|| {
-        std::panic::catch_unwind(|| read::open(src, &Limits::default()))
+        std::panic::catch_unwind(|| {
+            read::open(
+                src,
+                &Limits {
+                    merges: true,
+                    ..Limits::default()
+                },
+            )
+        })
     })
     .ok()
     .and_then(Result::ok);
