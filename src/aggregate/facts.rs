@@ -116,6 +116,20 @@ pub struct Extract {
     pub explanations: Vec<Explanation>,
 }
 
+impl Extract {
+    /// Apply the file's 上报说明 to its diagnostics, then put them in order.
+    pub fn explain(&mut self, lang: crate::lang::Lang) {
+        crate::validate::explain::apply(
+            &mut self.diagnostics,
+            &self.explanations,
+            &self.file,
+            self.org.as_deref(),
+            lang,
+        );
+        crate::validate::sort_diagnostics(&mut self.diagnostics);
+    }
+}
+
 pub fn sha256_of(path: &std::path::Path) -> String {
     match std::fs::read(path) {
         Ok(b) => format!("{:x}", Sha256::digest(&b)),

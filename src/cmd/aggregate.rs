@@ -1,13 +1,13 @@
 //! `pbstat aggregate`: validate, audit, then the report tables and files.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 use crate::aggregate::facts::{extract, sha256_of, Extract};
 use crate::aggregate::{aggregate, compare, Aggregation};
 use crate::cli::{AggregateArgs, Common, OutFormat};
-use crate::cmd::common::{validate_all, Setup};
+use crate::cmd::common::{period_and_previous, validate_all, Setup};
 use crate::cmd::validate::emit;
 use crate::diag::{Counts, Diagnostic, Severity};
 use crate::lang::Lang;
@@ -18,14 +18,7 @@ use crate::write::{atomic_dir, report, stdout, tables};
 
 pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     let setup = Setup::load(common, &args.input)?;
-    let period = setup
-        .period
-        .ok_or_else(|| anyhow!("--period is required for aggregate (e.g. --period 2026Q3)"))?;
-    let previous = args
-        .previous
-        .as_deref()
-        .map(compare::load_previous)
-        .transpose()?;
+    let (period, previous) = period_and_previous(&setup, "aggregate", args.previous.as_deref())?;
     let out = args
         .output
         .clone()
@@ -55,14 +48,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     };
     let missing = crate::audit::run(&mut extracts, registry, common.lang);
     for e in &mut extracts {
-        let (file, org) = (e.file.clone(), e.org.clone());
-        crate::validate::explain::apply(
-            &mut e.diagnostics,
-            &e.explanations,
-            &file,
-            org.as_deref(),
-            common.lang,
-        );
+        e.explain(common.lang);
     }
 
     let mut all: Vec<Diagnostic> = setup

@@ -2,22 +2,21 @@
 //! submissions, completeness against the registry (the 催报 list), the
 //! requirements, and with `--previous` abnormal changes.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use crate::aggregate::facts::{extract, Extract};
-use crate::aggregate::{aggregate, compare, Aggregation};
+use crate::aggregate::{aggregate, Aggregation};
 use crate::audit::targets::{judge, What};
 use crate::cli::{CheckArgs, Common, OutFormat};
-use crate::cmd::common::{validate_all, Setup};
+use crate::cmd::common::{period_and_previous, validate_all, Setup};
 use crate::cmd::validate::{annotate_inputs, exit_code};
 use crate::diag::{Code, Counts, Diagnostic, Severity};
 use crate::lang::Lang;
 use crate::period::Period;
 use crate::schema::SchemaSet;
 use crate::validate::codes::Level;
-use crate::validate::explain;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::{sort_diagnostics, Registry};
 use crate::write::diagnostics::{self as out, line, Summary};
@@ -36,14 +35,7 @@ const TREND: &[(&str, &str, &str)] = &[
 
 pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
     let setup = Setup::load(common, &args.input)?;
-    let period = setup
-        .period
-        .ok_or_else(|| anyhow!("--period is required for check (e.g. --period 2026Q3)"))?;
-    let previous = args
-        .previous
-        .as_deref()
-        .map(compare::load_previous)
-        .transpose()?;
+    let (period, previous) = period_and_previous(&setup, "check", args.previous.as_deref())?;
     let ctx = setup.ctx(common, &args.input);
     let lang = common.lang;
     let schemas = &setup.schemas;
@@ -66,15 +58,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
         );
     }
     for e in &mut extracts {
-        let (file, org) = (e.file.clone(), e.org.clone());
-        explain::apply(
-            &mut e.diagnostics,
-            &e.explanations,
-            &file,
-            org.as_deref(),
-            lang,
-        );
-        sort_diagnostics(&mut e.diagnostics);
+        e.explain(lang);
     }
     if let Some(dir) = &args.annotate {
         annotate_inputs(dir, &setup, &extracts, lang)?;
@@ -350,24 +334,6 @@ fn grouped_text(
         }
         s.push('\n');
     }
-    let sum = Summary::of(all, files);
-    s.push_str(&lang.t(
-        format!(
-            "共检查 {} 个文件：错误 {}，警告 {}，提示 {}；有错误的文件 {} 个\n",
-            sum.files,
-            sum.counts.errors,
-            sum.counts.warnings,
-            sum.counts.notes,
-            sum.files_with_errors
-        ),
-        format!(
-            "checked {} files: {} errors, {} warnings, {} notes; {} files with errors\n",
-            sum.files,
-            sum.counts.errors,
-            sum.counts.warnings,
-            sum.counts.notes,
-            sum.files_with_errors
-        ),
-    ));
+    s.push_str(&out::summary_line(all, files, lang));
     s
 }

@@ -21,6 +21,22 @@ pub fn parse_period(p: &Option<String>) -> Result<Option<Period>> {
     }
 }
 
+/// The period a command cannot run without, and the earlier output it may
+/// compare against (both errors of the run when wrong: exit 2).
+pub fn period_and_previous(
+    setup: &Setup,
+    command: &str,
+    previous: Option<&std::path::Path>,
+) -> Result<(Period, Option<serde_json::Value>)> {
+    let period = setup
+        .period
+        .ok_or_else(|| anyhow!("--period is required for {command} (e.g. --period 2026Q3)"))?;
+    let previous = previous
+        .map(crate::aggregate::compare::load_previous)
+        .transpose()?;
+    Ok((period, previous))
+}
+
 pub fn thread_pool(common: &Common) -> Result<rayon::ThreadPool> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.jobs {

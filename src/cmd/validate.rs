@@ -7,7 +7,7 @@ use crate::cli::{Common, OutFormat, ValidateArgs};
 use crate::cmd::common::{validate_all, Setup};
 use crate::diag::{Counts, Diagnostic};
 use crate::lang::Lang;
-use crate::validate::{explain, sort_diagnostics};
+use crate::validate::sort_diagnostics;
 use crate::write::{annotate, diagnostics as out, stdout};
 
 pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
@@ -16,15 +16,7 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
     let schemas = &setup.schemas;
     let mut extracts = validate_all(common, &setup, &ctx, |s| {
         let mut e = extract_with(s, schemas, setup.period, false);
-        let (file, org) = (e.file.clone(), e.org.clone());
-        explain::apply(
-            &mut e.diagnostics,
-            &e.explanations,
-            &file,
-            org.as_deref(),
-            common.lang,
-        );
-        sort_diagnostics(&mut e.diagnostics);
+        e.explain(common.lang);
         // validate needs only the diagnostics; drop the counts early.
         e.counts.clear();
         e.roster.clear();

@@ -113,8 +113,14 @@ pub fn text(diags: &[Diagnostic], files: usize, lang: Lang, quiet: bool) -> Stri
     if !diags.is_empty() {
         out.push('\n');
     }
+    out.push_str(&summary_line(diags, files, lang));
+    out
+}
+
+/// The closing line of every text listing: counts per severity and files with errors.
+pub fn summary_line(diags: &[Diagnostic], files: usize, lang: Lang) -> String {
     let s = Summary::of(diags, files);
-    out.push_str(&lang.t(
+    lang.t(
         format!(
             "共检查 {} 个文件：{}；有错误的文件 {} 个\n",
             s.files,
@@ -127,8 +133,11 @@ pub fn text(diags: &[Diagnostic], files: usize, lang: Lang, quiet: bool) -> Stri
             counts_text(&s.counts, lang),
             s.files_with_errors
         ),
-    ));
-    out
+    )
+}
+
+pub fn counts_line(c: &Counts, lang: Lang) -> String {
+    counts_text(c, lang)
 }
 
 #[derive(Serialize)]

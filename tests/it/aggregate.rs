@@ -875,18 +875,7 @@ fn previous_period_columns() {
     let w = Workdir::new();
     let c = generate(5, 1, 2, 2, 24);
     registry(&w, &c);
-    for cm in &c.communities {
-        w.book(
-            &format!("q/{}.xlsx", cm.code),
-            &community_book(&c, cm, &Hand::plain()),
-        );
-    }
-    for u in &c.units {
-        w.book(
-            &format!("q/{}.xlsx", u.code),
-            &unit_book(&c, u, &Hand::plain()),
-        );
-    }
+    write_county(&w, &c, "q");
     assert_eq!(
         w.run(&[
             "aggregate",

@@ -158,18 +158,7 @@ fn abnormal_change_against_previous() {
     let w = Workdir::new();
     let c = generate(41, 1, 2, 2, 26);
     registry(&w, &c);
-    for cm in &c.communities {
-        w.book(
-            &format!("q/{}.xlsx", cm.code),
-            &community_book(&c, cm, &Hand::plain()),
-        );
-    }
-    for u in &c.units {
-        w.book(
-            &format!("q/{}.xlsx", u.code),
-            &unit_book(&c, u, &Hand::plain()),
-        );
-    }
+    write_county(&w, &c, "q");
     assert_eq!(
         w.run(&[
             "aggregate",

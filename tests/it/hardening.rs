@@ -424,18 +424,7 @@ fn killed_mid_write_leaves_no_partial_report() {
     let w = Workdir::new();
     let c = generate(97, 2, 4, 8, 40);
     registry(&w, &c);
-    for cm in &c.communities {
-        w.book(
-            &format!("in/{}.xlsx", cm.code),
-            &community_book(&c, cm, &Hand::plain()),
-        );
-    }
-    for u in &c.units {
-        w.book(
-            &format!("in/{}.xlsx", u.code),
-            &unit_book(&c, u, &Hand::plain()),
-        );
-    }
+    write_county(&w, &c, "in");
     let complete = |dir: &Path| {
         [
             "report.xlsx",

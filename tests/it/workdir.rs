@@ -175,6 +175,22 @@ pub fn plain_unit(c: &County) -> Vec<SheetSpec> {
     unit_book(c, &c.units[0], &Hand::plain())
 }
 
+/// Every community and unit of the county as a plain workbook under `dir`.
+pub fn write_county(w: &Workdir, c: &County, dir: &str) {
+    for cm in &c.communities {
+        w.book(
+            &format!("{dir}/{}.xlsx", cm.code),
+            &community_book(c, cm, &Hand::plain()),
+        );
+    }
+    for u in &c.units {
+        w.book(
+            &format!("{dir}/{}.xlsx", u.code),
+            &unit_book(c, u, &Hand::plain()),
+        );
+    }
+}
+
 /// Write the county's registry and return its path as an argument.
 pub fn registry(w: &Workdir, c: &County) -> String {
     w.book("registry.xlsx", &registry_book(c));
