@@ -239,25 +239,31 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
 
 fn data_sheet(ws: &mut Worksheet, name: &str, t: &Table) -> Result<()> {
     ws.set_name(name).map_err(sheet_error)?;
+    // Row by row: the sheet is written in constant-memory mode.
     for (j, c) in t.def.cols.iter().enumerate() {
         ws.write_string(0, j as u16, &c.key).map_err(sheet_error)?;
-        let Ok(col) = t.df.column(&c.key) else {
-            continue;
-        };
-        for i in 0..t.df.height() {
+    }
+    let cols: Vec<Option<&polars::prelude::Column>> = t
+        .def
+        .cols
+        .iter()
+        .map(|c| t.df.column(&c.key).ok())
+        .collect();
+    for i in 0..t.df.height() {
+        let r = 1 + i as u32;
+        for (j, col) in cols.iter().enumerate() {
+            let Some(col) = col else { continue };
             match col.get(i).map(val).unwrap_or(Val::Null) {
                 Val::Null => {}
                 Val::Int(n) => {
-                    ws.write_number(1 + i as u32, j as u16, n as f64)
+                    ws.write_number(r, j as u16, n as f64)
                         .map_err(sheet_error)?;
                 }
                 Val::Num(x) => {
-                    ws.write_number(1 + i as u32, j as u16, x)
-                        .map_err(sheet_error)?;
+                    ws.write_number(r, j as u16, x).map_err(sheet_error)?;
                 }
                 Val::Str(s) => {
-                    ws.write_string(1 + i as u32, j as u16, &s)
-                        .map_err(sheet_error)?;
+                    ws.write_string(r, j as u16, &s).map_err(sheet_error)?;
                 }
             }
         }
@@ -296,8 +302,12 @@ pub fn workbook_bytes(
         .iter()
         .filter(|t| !t.def.title.is_empty())
         .collect();
+    // Large sheets are written row by row in constant-memory mode, so the
+    // workbook's peak memory does not grow with the number of organisations.
     for t in &forms {
-        let ws = wb.add_worksheet();
+        let ws = wb
+            .add_worksheet_with_constant_memory()
+            .map_err(sheet_error)?;
         form_sheet(ws, t, agg, &st)?;
     }
     super::charts::sheet(&mut wb, agg)?;
@@ -330,7 +340,12 @@ pub fn workbook_bytes(
             "categories" => CATEGORY_SHEET.to_string(),
             id => format!("_data_{id}"),
         };
-        data_sheet(wb.add_worksheet(), &name, t)?;
+        data_sheet(
+            wb.add_worksheet_with_constant_memory()
+                .map_err(sheet_error)?,
+            &name,
+            t,
+        )?;
     }
     wb.worksheets_mut()[0].set_active(true);
     let bytes = wb.save_to_buffer().map_err(sheet_error)?;
