@@ -10,6 +10,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 pub mod cell;
+pub mod cfb;
 pub mod csvfile;
 pub mod header;
 pub mod report;
@@ -209,6 +210,12 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
     if bytes.starts_with(CFB_MAGIC) {
         if contains_utf16(&bytes, "EncryptedPackage") {
             return Err(encrypted(""));
+        }
+        if let Err(why) = cfb::check(&bytes) {
+            return Err(ReadError::Unreadable(msg(
+                format!("文件已损坏（OLE 复合文档结构错误：{why}），请用 Excel 打开后另存为 .xlsx"),
+                format!("the file is damaged (broken OLE compound file: {why}); open it in Excel and save as .xlsx"),
+            )));
         }
         let wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| unreadable("xls", e))?;
         return collect(

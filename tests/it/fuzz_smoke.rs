@@ -74,3 +74,19 @@ fn fuzz_entry_points_never_panic() {
         pbstat::fuzzing::csv(&m);
     }
 }
+
+/// Found by the workbook_reader fuzz target: a 32 KB OLE file whose
+/// directory chain loops made the reader append the same sectors until a
+/// 4 GB allocation failed and aborted the whole run.
+#[test]
+fn regression_oom_cyclic_cfb_directory_chain() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/oom_cyclic_cfb_directory_chain.xls");
+    let bin = env!("CARGO_BIN_EXE_pbstat");
+    let script = format!("ulimit -v 1048576; exec '{bin}' validate '{}' --format json", fixture.display());
+    let out = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "file.unreadable");
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("OLE"));
+    pbstat::fuzzing::workbook(&std::fs::read(&fixture).unwrap());
+}
