@@ -15,10 +15,12 @@ fn u16_at(b: &[u8], o: usize) -> Option<u16> {
     b.get(o..o + 2).map(|s| u16::from_le_bytes([s[0], s[1]]))
 }
 fn u32_at(b: &[u8], o: usize) -> Option<u32> {
-    b.get(o..o + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(o..o + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 fn u64_at(b: &[u8], o: usize) -> Option<u64> {
-    b.get(o..o + 8).map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
+    b.get(o..o + 8)
+        .map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
 }
 
 /// Why a compound file is refused, in English (the caller words it for people).
@@ -38,7 +40,10 @@ pub fn check(b: &[u8]) -> Result<(), String> {
     if n_fat > sectors {
         return Err(format!("{n_fat} FAT sectors in a file of {sectors}"));
     }
-    let mut fat_ids: Vec<u32> = (0..109).filter_map(|i| u32_at(b, 0x4C + i * 4)).filter(|&s| s != FREESECT).collect();
+    let mut fat_ids: Vec<u32> = (0..109)
+        .filter_map(|i| u32_at(b, 0x4C + i * 4))
+        .filter(|&s| s != FREESECT)
+        .collect();
     let mut difat = u32_at(b, 0x44).ok_or("header cut off")?;
     let mut steps = 0;
     while difat != ENDOFCHAIN && difat != FREESECT && (fat_ids.len() as u32) < n_fat {
@@ -48,7 +53,11 @@ pub fn check(b: &[u8]) -> Result<(), String> {
         }
         let s = sector(difat).ok_or("a DIFAT sector lies outside the file")?;
         let per = size / 4 - 1;
-        fat_ids.extend((0..per).filter_map(|i| u32_at(s, i * 4)).filter(|&x| x != FREESECT));
+        fat_ids.extend(
+            (0..per)
+                .filter_map(|i| u32_at(s, i * 4))
+                .filter(|&x| x != FREESECT),
+        );
         difat = u32_at(s, per * 4).ok_or("DIFAT cut off")?;
     }
     fat_ids.truncate(n_fat as usize);
@@ -92,11 +101,15 @@ pub fn check(b: &[u8]) -> Result<(), String> {
             let e = &s[k * 128..(k + 1) * 128];
             let kind = e[0x42];
             let start = u32_at(e, 0x74).unwrap_or(ENDOFCHAIN);
-            let len = u64_at(e, 0x78).unwrap_or(0) & if shift == 9 { 0xFFFF_FFFF } else { u64::MAX };
+            let len =
+                u64_at(e, 0x78).unwrap_or(0) & if shift == 9 { 0xFFFF_FFFF } else { u64::MAX };
             let is_root = entry == 0 && kind == 5;
             if (kind == 2 || is_root) && len > 0 {
                 if len > limit {
-                    return Err(format!("a stream claims {len} bytes in a file of {}", b.len()));
+                    return Err(format!(
+                        "a stream claims {len} bytes in a file of {}",
+                        b.len()
+                    ));
                 }
                 if is_root || len >= MINI_CUTOFF {
                     let have = walk(start, "stream")?;
@@ -107,7 +120,9 @@ pub fn check(b: &[u8]) -> Result<(), String> {
             }
             entry += 1;
         }
-        id = *fat.get(id as usize).ok_or("the directory chain leaves the file")?;
+        id = *fat
+            .get(id as usize)
+            .ok_or("the directory chain leaves the file")?;
     }
     Ok(())
 }

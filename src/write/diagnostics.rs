@@ -105,7 +105,10 @@ pub fn text(diags: &[Diagnostic], files: usize, lang: Lang, quiet: bool) -> Stri
             }
             let c = Counts::of(diags.iter().filter(|x| x.file == d.file));
             let counts = counts_text(&c, lang);
-            out.push_str(&lang.t(format!("== {}（{counts}）\n", d.file), format!("== {} ({counts})\n", d.file)));
+            out.push_str(&lang.t(
+                format!("== {}（{counts}）\n", d.file),
+                format!("== {} ({counts})\n", d.file),
+            ));
             current = Some(&d.file);
         }
         out.push_str(&line(d, lang));

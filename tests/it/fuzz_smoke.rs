@@ -80,13 +80,52 @@ fn fuzz_entry_points_never_panic() {
 /// 4 GB allocation failed and aborted the whole run.
 #[test]
 fn regression_oom_cyclic_cfb_directory_chain() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/oom_cyclic_cfb_directory_chain.xls");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/oom_cyclic_cfb_directory_chain.xls");
     let bin = env!("CARGO_BIN_EXE_pbstat");
-    let script = format!("ulimit -v 1048576; exec '{bin}' validate '{}' --format json", fixture.display());
-    let out = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = format!(
+        "ulimit -v 1048576; exec '{bin}' validate '{}' --format json",
+        fixture.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["diagnostics"][0]["code"], "file.unreadable");
-    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("OLE"));
+    assert!(v["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("OLE"));
     pbstat::fuzzing::workbook(&std::fs::read(&fixture).unwrap());
+}
+
+/// Found by the workbook_reader fuzz target: an xls MULRK record whose
+/// column range underflows makes the reader panic when overflow checks are
+/// on (the test build), and return an error otherwise. Either way the file
+/// is `file.unreadable` and the files beside it are still checked.
+#[test]
+fn regression_calamine_rk_record_overflow_is_contained() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bad = root.join("tests/fixtures/fuzz/calamine_rk_record_overflow.xls");
+    let good = root.join("data-samples/城关街道/南门社区.xlsx");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pbstat"))
+        .args(["validate", "--format", "json", "--period", "2026Q3"])
+        .arg(&bad)
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "only the bad file has a diagnostic: {d:?}");
+    assert_eq!(d[0]["code"], "file.unreadable");
+    assert_eq!(v["summary"]["files"], 2);
 }
