@@ -261,6 +261,7 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
     }
 
     let forms = formulas(src);
+    let looks = cell_styles(src);
     for s in &sheets {
         let ws = wb.add_worksheet();
         let name = &renamed[&s.name];
@@ -282,7 +283,14 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
                 .map_err(xerr)?;
             }
         }
-        let (r0, r1, c1) = (s.start_row(), s.end_row(), s.end_col());
+        let look = looks.get(&s.name);
+        // Styled but empty cells (a form's ruled grid) are drawn too, near the data.
+        let (mut r0, mut r1, mut c1) = (s.start_row(), s.end_row(), s.end_col());
+        if let (Some(st), Some(en)) = (look.and_then(|l| l.start()), look.and_then(|l| l.end())) {
+            r0 = r0.min(st.0);
+            r1 = r1.max((en.0 + 1).min(r1 + 20));
+            c1 = c1.max((en.1 + 1).min(c1 + 5));
+        }
         for r in r0..r1 {
             for c in 0..c1 {
                 let v = s.get(r, c);
@@ -299,11 +307,33 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
                         .is_some_and(|ids| ids.iter().any(|&i| diags[i].severity != Severity::Note))
                 });
                 let is_date = matches!(v, Data::DateTime(_));
-                let fmt = match (fill, is_date) {
-                    (Some(f), true) => Some(f.clone().set_num_format("yyyy-mm-dd")),
-                    (Some(f), false) => Some(f.clone()),
-                    (None, true) => Some(date_fmt.clone()),
-                    (None, false) => None,
+                let style = look
+                    .and_then(|l| l.get((r, c)))
+                    .filter(|st| **st != calamine::Style::default());
+                let fill_color = fill.map(|f| {
+                    if std::ptr::eq(f, &err_fill) {
+                        "#FFC7CE"
+                    } else {
+                        "#FFEB9C"
+                    }
+                });
+                let fmt = match (style, fill, is_date) {
+                    (Some(st), _, _) => {
+                        let mut f = super::styles::format_of(Some(st), fill_color);
+                        if is_date
+                            && st
+                                .number_format
+                                .as_ref()
+                                .is_none_or(|n| n.format_code.eq_ignore_ascii_case("General"))
+                        {
+                            f = f.set_num_format("yyyy-mm-dd");
+                        }
+                        Some(f)
+                    }
+                    (None, Some(f), true) => Some(f.clone().set_num_format("yyyy-mm-dd")),
+                    (None, Some(f), false) => Some(f.clone()),
+                    (None, None, true) => Some(date_fmt.clone()),
+                    (None, None, false) => None,
                 };
                 if let Some(t) = text_of(v) {
                     let w = widths.entry(c).or_insert(6.0);
@@ -354,6 +384,20 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
         std::fs::create_dir_all(dir)?;
     }
     crate::write::atomic_write(out, &bytes)
+}
+
+/// The cell styles of an xlsx source, per sheet (other formats: none).
+fn cell_styles(path: &Path) -> HashMap<String, calamine::StyleRange> {
+    let mut out = HashMap::new();
+    let Ok(mut wb) = calamine::open_workbook::<calamine::Xlsx<_>, _>(path) else {
+        return out;
+    };
+    for name in wb.sheet_names() {
+        if let Ok(st) = wb.worksheet_style(&name) {
+            out.insert(name, st);
+        }
+    }
+    out
 }
 
 fn col_index(letters: &str) -> u32 {

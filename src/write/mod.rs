@@ -5,6 +5,7 @@ pub mod charts;
 pub mod diagnostics;
 pub mod html;
 pub mod report;
+pub mod styles;
 pub mod tables;
 pub mod template;
 

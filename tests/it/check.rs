@@ -817,3 +817,35 @@ fn a_template_file_name_never_escapes_its_folder() {
     );
     assert!(!w.path("逃逸").exists());
 }
+
+/// An annotated copy of a styled workbook keeps its look: fonts, fills and
+/// borders of the original (here, a template), with the flags on top.
+#[test]
+fn annotated_copy_keeps_the_original_styles() {
+    let w = Workdir::new();
+    assert_eq!(
+        w.run(&["template", "--kind", "community", "-o", "in/c.xlsx"])
+            .code,
+        0
+    );
+    let r = w.run(&["validate", "in", "--period", "2026Q3", "--annotate", "back"]);
+    assert_eq!(r.code, 1);
+    let styles = |p: &std::path::Path| -> String {
+        let mut z = zip::ZipArchive::new(std::fs::File::open(p).unwrap()).unwrap();
+        let mut t = String::new();
+        z.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut t)
+            .unwrap();
+        t
+    };
+    let copy = styles(&w.path("back/c.xlsx"));
+    assert!(copy.contains("FFD9E1F2"), "the header fill of the original");
+    assert!(
+        copy.contains("FFC00000"),
+        "the red font of required headers"
+    );
+    assert!(copy.contains("FFFFC7CE"), "the error fill");
+    assert!(copy.contains("<b/>"), "bold labels");
+    assert!(copy.contains("thin"), "borders");
+}
