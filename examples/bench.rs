@@ -116,6 +116,7 @@ struct Measure {
 }
 
 /// Run a command and take its wall time, CPU time and peak RSS from wait4.
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also yields its rusage
 fn measure(cmd: &mut Command) -> Measure {
     let start = Instant::now();
     let child = cmd

@@ -52,6 +52,15 @@ pub struct Aggregation {
     pub registration_minimum: u32,
 }
 
+/// Own counts per node, per-category counts, each node's files, shortfalls.
+type Own = (
+    BTreeMap<String, Vec<f64>>,
+    BTreeMap<String, BTreeMap<String, [f64; 4]>>,
+    BTreeMap<String, String>,
+    Vec<Shortfall>,
+);
+
+#[allow(clippy::too_many_arguments)]
 fn own_counts(
     tree: &Tree,
     extracts: &[Extract],
@@ -61,12 +70,7 @@ fn own_counts(
     has_registry: bool,
     rollup: bool,
     meeting_required: &mut BTreeMap<String, u32>,
-) -> (
-    BTreeMap<String, Vec<f64>>,
-    BTreeMap<String, BTreeMap<String, [f64; 4]>>,
-    BTreeMap<String, String>,
-    Vec<Shortfall>,
-) {
+) -> Own {
     let reqs = &schemas.requirements;
     let root = tree.root().code.clone();
     let mut merged: BTreeMap<String, Counts> = BTreeMap::new();

@@ -165,7 +165,9 @@ impl Tree {
                 e.parent = parent;
             }
         };
-        let mut orgs: Vec<(String, Option<String>, Option<Level>, Option<String>)> = Vec::new();
+        // (code, cover name, level, a unit's paired community)
+        type Org = (String, Option<String>, Option<Level>, Option<String>);
+        let mut orgs: Vec<Org> = Vec::new();
         for e in extracts {
             if let Some(o) = &e.org {
                 orgs.push((

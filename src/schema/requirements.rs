@@ -52,6 +52,8 @@ pub struct Requirements {
 
 impl Requirements {
     pub fn check(&self, file: &str) -> Result<()> {
+        // Written so that NaN is refused too.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(self.abnormal_change > 0.0) {
             bail!("invalid requirements file {file}: abnormal_change must be above 0");
         }

@@ -49,6 +49,7 @@ struct Plan {
 }
 
 /// The expected own base counts of each node, from the county model.
+#[allow(clippy::type_complexity)]
 fn oracle(
     c: &County,
     plan: &Plan,

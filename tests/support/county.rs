@@ -545,7 +545,7 @@ impl Hand {
 }
 
 fn date_cell(d: Ymd, hand: &Hand, k: usize) -> V {
-    if hand.serial_dates && k % 2 == 0 {
+    if hand.serial_dates && k.is_multiple_of(2) {
         // An unformatted serial (a pasted value).
         let serial = chrono_serial(d);
         return V::N(serial as f64);
@@ -588,7 +588,7 @@ fn num_cell(x: f64, hand: &Hand, k: usize) -> V {
             .collect();
         return s(t);
     }
-    if hand.text_numbers && k % 3 == 0 {
+    if hand.text_numbers && k.is_multiple_of(3) {
         return s(crate::support::book_num_text(x));
     }
     n(x)
