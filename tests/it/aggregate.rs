@@ -570,16 +570,7 @@ fn every_column_of_every_table_at_every_level() {
     let w = Workdir::new();
     let (c, plan) = fixture(&w);
     // Without --exclude-invalid an error stops the report: only diagnostics.
-    let r = w.run(&[
-        "aggregate",
-        "in",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "out",
-    ]);
+    let r = w.aggregate("in", "out", &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let names: Vec<String> = std::fs::read_dir(w.path("out"))
         .unwrap()
@@ -588,17 +579,7 @@ fn every_column_of_every_table_at_every_level() {
     assert_eq!(names, vec!["diagnostics.json".to_string()]);
     assert!(r.stdout.contains("id.checksum"));
 
-    let r = w.run(&[
-        "aggregate",
-        "in",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "out",
-        "--exclude-invalid",
-    ]);
+    let r = w.aggregate("in", "out", &["--exclude-invalid"]);
     assert_eq!(
         r.code, 1,
         "errors were found, even though the rest was aggregated: {}",
@@ -877,20 +858,7 @@ fn previous_period_columns() {
     let c = generate(5, 1, 2, 2, 24);
     registry(&w, &c);
     write_county(&w, &c, "q");
-    assert_eq!(
-        w.run(&[
-            "aggregate",
-            "q",
-            "--period",
-            "2026Q3",
-            "--registry",
-            "registry.xlsx",
-            "-o",
-            "before"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(w.aggregate("q", "before", &[]).code, 0);
     // The same quarter later: one community has fewer members and issues.
     let mut c2 = c.clone();
     c2.communities[0].members.truncate(10);
@@ -899,18 +867,7 @@ fn previous_period_columns() {
         &format!("q/{}.xlsx", c2.communities[0].code),
         &community_book(&c2, &c2.communities[0], &Hand::plain()),
     );
-    let r = w.run(&[
-        "aggregate",
-        "q",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "after",
-        "--previous",
-        "before",
-    ]);
+    let r = w.aggregate("q", "after", &["--previous", "before"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let before = table(&w, "before", "t1_registrations");
     let after = table(&w, "after", "t1_registrations");
@@ -1150,16 +1107,7 @@ fn cross_submission_audits() {
     u.members[0].community = a.code.clone();
     u.members[0].id = crate::support::book::make_id("420923", "19700101", 77, true);
     w.book("in/u.xlsx", &unit_book(&c, &u, &Hand::plain()));
-    let r = w.run(&[
-        "aggregate",
-        "in",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "out",
-    ]);
+    let r = w.aggregate("in", "out", &[]);
     assert_eq!(r.code, 1);
     let d: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap())

@@ -159,20 +159,7 @@ fn abnormal_change_against_previous() {
     let c = generate(41, 1, 2, 2, 26);
     registry(&w, &c);
     write_county(&w, &c, "q");
-    assert_eq!(
-        w.run(&[
-            "aggregate",
-            "q",
-            "--period",
-            "2026Q3",
-            "--registry",
-            "registry.xlsx",
-            "-o",
-            "prev"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(w.aggregate("q", "prev", &[]).code, 0);
     let mut c2 = c.clone();
     c2.communities[1].members.truncate(5);
     w.book(

@@ -386,20 +386,7 @@ fn formulas_in_data_are_written_as_text() {
     let mut b = community_book(&c, &c.communities[0], &Hand::plain());
     put(&mut b, "封面", "B3", s("=HYPERLINK(\"http://x\",\"点我\")"));
     w.book("in/a.xlsx", &b);
-    assert!(
-        w.run(&[
-            "aggregate",
-            "in",
-            "--period",
-            "2026Q3",
-            "--registry",
-            "registry.xlsx",
-            "-o",
-            "out"
-        ])
-        .code
-            <= 1
-    );
+    assert!(w.aggregate("in", "out", &[]).code <= 1);
     let t0 = std::fs::read(w.path("out/tables/t0_submissions.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(&t0[3..]);
     let names: Vec<String> = rdr.records().map(|r| r.unwrap()[2].to_string()).collect();
@@ -437,16 +424,7 @@ fn killed_mid_write_leaves_no_partial_report() {
         .all(|f| dir.join(f).exists())
     };
     let start = std::time::Instant::now();
-    let ok = w.run(&[
-        "aggregate",
-        "in",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "out",
-    ]);
+    let ok = w.aggregate("in", "out", &[]);
     assert_eq!(ok.code, 0);
     let full = start.elapsed();
     let first = hash_tree(&w.path("out"));
@@ -483,20 +461,7 @@ fn killed_mid_write_leaves_no_partial_report() {
         );
     }
     // A later run cleans what killed runs left beside the output.
-    assert_eq!(
-        w.run(&[
-            "aggregate",
-            "in",
-            "--period",
-            "2026Q3",
-            "--registry",
-            "registry.xlsx",
-            "-o",
-            "out"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(w.aggregate("in", "out", &[]).code, 0);
     let litter: Vec<String> = std::fs::read_dir(w.root())
         .unwrap()
         .flatten()

@@ -64,16 +64,7 @@ fn zip_texts(path: &Path, prefix: &str) -> Vec<(String, String)> {
 #[test]
 fn report_workbook_has_live_charts_reading_the_tables() {
     let w = sample_workdir();
-    let r = w.run(&[
-        "aggregate",
-        "submissions",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "out",
-    ]);
+    let r = w.aggregate("submissions", "out", &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let charts = zip_texts(&w.path("out/report.xlsx"), "xl/charts/chart");
     assert_eq!(charts.len(), 4, "four charts");
@@ -172,20 +163,7 @@ fn ink(png_path: &Path) -> f64 {
 #[test]
 fn html_summary_renders_its_charts_in_a_browser() {
     let w = sample_workdir();
-    assert_eq!(
-        w.run(&[
-            "aggregate",
-            "submissions",
-            "--period",
-            "2026Q3",
-            "--registry",
-            "registry.xlsx",
-            "-o",
-            "out"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(w.aggregate("submissions", "out", &[]).code, 0);
     let r = w.run(&["report", "out", "--format", "html", "-o", "summary.html"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let html = std::fs::read_to_string(w.path("summary.html")).unwrap();
@@ -247,20 +225,7 @@ fn html_summary_renders_its_charts_in_a_browser() {
 #[test]
 fn help_examples_run() {
     let w = sample_workdir();
-    assert_eq!(
-        w.run(&[
-            "aggregate",
-            "submissions",
-            "--period",
-            "2026Q3",
-            "--registry",
-            "registry.xlsx",
-            "-o",
-            "report-2026-09"
-        ])
-        .code,
-        0
-    );
+    assert_eq!(w.aggregate("submissions", "report-2026-09", &[]).code, 0);
     for county in ["城关县", "南湖县"] {
         std::fs::create_dir_all(w.path(county)).unwrap();
         std::fs::copy(

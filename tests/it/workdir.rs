@@ -63,6 +63,22 @@ impl Workdir {
         }
     }
 
+    /// `pbstat aggregate INPUT --period 2026Q3 --registry registry.xlsx -o OUT EXTRA…`
+    pub fn aggregate(&self, input: &str, out: &str, extra: &[&str]) -> Run {
+        let mut a = vec![
+            "aggregate",
+            input,
+            "--period",
+            "2026Q3",
+            "--registry",
+            "registry.xlsx",
+            "-o",
+            out,
+        ];
+        a.extend_from_slice(extra);
+        self.run(&a)
+    }
+
     /// `pbstat validate ARGS --format json` and its parsed diagnostics.
     pub fn validate_json(&self, args: &[&str]) -> (Run, Vec<Value>) {
         let mut a = vec!["validate"];
