@@ -16,6 +16,7 @@ pub mod panic_guard;
 pub mod period;
 pub mod read;
 pub mod schema;
+pub mod timing;
 pub mod validate;
 pub mod write;
 
@@ -23,6 +24,7 @@ pub mod write;
 /// errors, 1 the data has errors, 2 the command could not run).
 pub fn run() -> i32 {
     use clap::FromArgMatches;
+    timing::start();
     panic_guard::install();
     let file = match config::load() {
         Ok(f) => f,

@@ -25,11 +25,13 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from(format!("report-{period}")));
     let ctx = setup.ctx(common, &args.input);
     let schemas = &setup.schemas;
+    crate::timing::mark("setup");
     let mut extracts = validate_all(common, &setup, &ctx, |s| {
         let mut e = extract(s, schemas, Some(period));
         e.sha256 = sha256_of(&e.path);
         e
     })?;
+    crate::timing::mark("read+validate");
     let reports = extracts
         .iter()
         .filter(|e| e.kind == SubmissionKind::Report)
@@ -50,6 +52,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     for e in &mut extracts {
         e.explain(common.lang);
     }
+    crate::timing::mark("audit");
 
     let mut all: Vec<Diagnostic> = setup
         .registry
@@ -100,6 +103,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     if let Some(p) = &previous {
         compare::add_previous(&mut agg.tables, p)?;
     }
+    crate::timing::mark("aggregate");
     let explained: Vec<(String, String, String)> = all
         .iter()
         .filter_map(|d| {
@@ -126,6 +130,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
             dir.join("report.xlsx"),
             report::workbook_bytes(&agg, &explained)?,
         )?;
+        crate::timing::mark("report.xlsx");
         for t in agg.tables.iter().filter(|t| !t.def.title.is_empty()) {
             std::fs::write(
                 dir.join("tables").join(format!("{}.csv", t.def.file)),
@@ -140,8 +145,10 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         s.push('\n');
         std::fs::write(dir.join("summary.json"), s)?;
         std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
+        crate::timing::mark("tables+json");
         Ok(())
     })?;
+    crate::timing::mark("done");
     if args.format == OutFormat::Json {
         let c = Counts::of(&all);
         let mut t = serde_json::to_string_pretty(&json!({

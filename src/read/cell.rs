@@ -2,19 +2,44 @@
 
 use calamine::Data;
 use chrono::{Duration, NaiveDate};
+use std::borrow::Cow;
+
+/// Whether normalisation changes a character: full-width ASCII, the
+/// ideographic space and the other spaces Excel users paste in.
+fn folds(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}')
+}
+
+/// One character as normalisation reads it.
+pub fn fold(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}' => ' ',
+        _ => c,
+    }
+}
 
 /// Full-width ASCII and the ideographic space folded to half-width; ends trimmed
-/// of every kind of white space (including U+3000 and NBSP).
-pub fn normalize_text(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}' => ' ',
-            _ => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
+/// of every kind of white space (including U+3000 and NBSP). Borrows unless a
+/// character had to change: this runs on every cell, and most need nothing.
+pub fn normalize_text(s: &str) -> Cow<'_, str> {
+    // Every folded character's UTF-8 starts with one of these bytes; most
+    // cells hold none of them, and the byte scan is cheaper than decoding.
+    let maybe = s.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF));
+    if !maybe || !s.chars().any(folds) {
+        return Cow::Borrowed(s.trim());
+    }
+    let out: String = s.chars().map(fold).collect();
+    match out.trim() {
+        t if t.len() == out.len() => Cow::Owned(out),
+        t => Cow::Owned(t.to_string()),
+    }
+}
+
+/// The characters of a text with normalisation applied and every white
+/// space dropped: for comparing labels (合 计, 填表人：) without allocating.
+pub fn squeezed(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
+    s.chars().map(fold).filter(|c| !c.is_whitespace())
 }
 
 /// Trim every kind of white space from both ends, keeping the text itself
@@ -33,16 +58,38 @@ pub fn is_blank_marker(s: &str) -> bool {
     )
 }
 
+/// A string cell's text as a clerk reads it: trimmed, None when blank or a
+/// blank marker.
+fn str_text(s: &str) -> Option<&str> {
+    let t = trim_text(s);
+    (!is_blank_marker(&normalize_text(t))).then_some(t)
+}
+
+/// Whether a cell is blank to a clerk: empty, an error value, white space
+/// or a blank marker. Never allocates.
+pub fn is_blank(d: &Data) -> bool {
+    match d {
+        Data::Empty | Data::Error(_) => true,
+        Data::String(s) => str_text(s).is_none(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => is_blank_marker(&normalize_text(s)),
+        Data::Int(_) | Data::Float(_) | Data::Bool(_) | Data::DateTime(_) => false,
+    }
+}
+
 /// A cell's value as text, or None when it is blank (or a blank marker).
 /// Numbers print without a spurious `.0`, whole numbers in full digits.
-pub fn text_of(d: &Data) -> Option<String> {
-    let s = match d {
-        Data::Empty | Data::Error(_) => return None,
-        Data::String(s) => trim_text(s).to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number_text(*f),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
+/// Text cells are borrowed, not copied.
+pub fn text_ref(d: &Data) -> Option<Cow<'_, str>> {
+    match d {
+        Data::Empty | Data::Error(_) => None,
+        Data::String(s) => str_text(s).map(Cow::Borrowed),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => {
+            (!is_blank_marker(&normalize_text(s))).then_some(Cow::Borrowed(s.as_str()))
+        }
+        Data::Int(i) => Some(Cow::Owned(i.to_string())),
+        Data::Float(f) => Some(Cow::Owned(number_text(*f))),
+        Data::Bool(b) => Some(Cow::Borrowed(if *b { "TRUE" } else { "FALSE" })),
+        Data::DateTime(dt) => Some(Cow::Owned(match dt.as_datetime() {
             Some(t) => {
                 use chrono::{Datelike, Timelike};
                 let d = format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day());
@@ -53,10 +100,13 @@ pub fn text_of(d: &Data) -> Option<String> {
                 }
             }
             None => number_text(dt.as_f64()),
-        },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-    };
-    (!is_blank_marker(&normalize_text(&s))).then_some(s)
+        })),
+    }
+}
+
+/// [`text_ref`] as an owned string.
+pub fn text_of(d: &Data) -> Option<String> {
+    text_ref(d).map(Cow::into_owned)
 }
 
 pub fn number_text(f: f64) -> String {
@@ -110,7 +160,9 @@ pub fn parse_number(d: &Data) -> Result<Option<Number>, ()> {
         })),
         Data::Empty => Ok(None),
         Data::String(_) => {
-            let Some(t) = text_of(d) else { return Ok(None) };
+            let Some(t) = text_ref(d) else {
+                return Ok(None);
+            };
             number_from_text(&t)
                 .map(|v| {
                     Some(Number {
@@ -125,6 +177,12 @@ pub fn parse_number(d: &Data) -> Result<Option<Number>, ()> {
 }
 
 fn number_from_text(t: &str) -> Option<f64> {
+    // A number stored as text is usually plain digits: parse it directly.
+    if t.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
+    {
+        return t.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
     let t: String = normalize_text(t)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -197,7 +255,9 @@ pub fn parse_date(d: &Data) -> Result<Option<NaiveDate>, ()> {
         Data::Int(i) => date_from_number(*i as f64).map(Some).ok_or(()),
         Data::Float(f) => date_from_number(*f).map(Some).ok_or(()),
         Data::String(_) => {
-            let Some(t) = text_of(d) else { return Ok(None) };
+            let Some(t) = text_ref(d) else {
+                return Ok(None);
+            };
             date_from_text(&t).map(Some).ok_or(())
         }
         _ => Err(()),
@@ -243,10 +303,12 @@ pub fn date_from_text(t: &str) -> Option<NaiveDate> {
 /// A code as text: whole numbers as their digits (never 4.29901001001E11),
 /// full-width folded, inner spaces and a leading apostrophe dropped, upper case.
 pub fn code_of(d: &Data) -> Option<String> {
-    let t = normalize_text(&text_of(d)?);
-    let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    let t = t.trim_start_matches('\'').to_ascii_uppercase();
-    (!t.is_empty()).then_some(t)
+    let t = text_ref(d)?;
+    let mut out = String::with_capacity(t.len());
+    out.extend(squeezed(&t).map(|c| c.to_ascii_uppercase()));
+    let quotes = out.len() - out.trim_start_matches('\'').len();
+    out.drain(..quotes);
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The rows below a header: data, 合计/小计 rows, and the footer that ends them.
 
-use super::cell::{normalize_text, text_of};
+use super::cell::{is_blank, squeezed, text_ref};
 use super::header::{ColumnKind, HeaderLayout};
 use super::Sheet;
 
@@ -27,31 +27,39 @@ pub struct Table {
 const FOOTER_PREFIXES: &[&str] = &["填表人", "审核人", "负责人", "单位负责人", "制表人"];
 const FOOTER_WITH_COLON: &[&str] = &["说明", "注", "备注", "附注"];
 
-/// A footer line: 填表人…, or 说明:/注:/备注:/附注: (forms.md §6).
-pub fn is_footer(first: &str) -> bool {
-    let t: String = normalize_text(first)
+/// Whether `chars` begins with `prefix`; returns what follows it.
+fn after_prefix<I: Iterator<Item = char>>(mut chars: I, prefix: &str) -> Option<I> {
+    prefix
         .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if FOOTER_PREFIXES.iter().any(|p| t.starts_with(p)) {
+        .all(|p| chars.next() == Some(p))
+        .then_some(chars)
+}
+
+/// A footer line: 填表人…, or 说明:/注:/备注:/附注: (forms.md §6).
+/// Runs on every row, so it compares characters instead of building strings.
+pub fn is_footer(first: &str) -> bool {
+    let t = squeezed(first);
+    if FOOTER_PREFIXES
+        .iter()
+        .any(|p| after_prefix(t.clone(), p).is_some())
+    {
         return true;
     }
-    FOOTER_WITH_COLON.iter().any(|p| {
-        t.strip_prefix(p)
-            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('：'))
-    })
+    // Full-width colons are already folded to ':'.
+    FOOTER_WITH_COLON
+        .iter()
+        .any(|p| after_prefix(t.clone(), p).is_some_and(|mut rest| rest.next() == Some(':')))
 }
 
 pub fn total_kind(first: &str) -> Option<TotalKind> {
-    let t: String = normalize_text(first)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    match t.trim_end_matches([':', '：']) {
-        "合计" | "总计" => Some(TotalKind::Grand),
-        "小计" => Some(TotalKind::Sub),
-        _ => None,
-    }
+    let mut t = squeezed(first);
+    let kind = match (t.next()?, t.next()?) {
+        ('合' | '总', '计') => TotalKind::Grand,
+        ('小', '计') => TotalKind::Sub,
+        _ => return None,
+    };
+    // Only colons may follow (合计：).
+    t.all(|c| c == ':').then_some(kind)
 }
 
 pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
@@ -63,7 +71,7 @@ pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
         .collect();
     let mut entries = Vec::new();
     for r in layout.data_start..sheet.end_row() {
-        let first = (0..sheet.end_col()).find_map(|c| text_of(sheet.get(r, c)));
+        let first = (0..sheet.end_col()).find_map(|c| text_ref(sheet.get(r, c)));
         let Some(first) = first else { continue };
         if is_footer(&first) {
             break;
@@ -76,7 +84,7 @@ pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
         // rows) is blank to a clerk. A formula error still counts as content.
         let has_data = data_cols.iter().any(|&c| {
             let d = sheet.get(r, c);
-            text_of(d).is_some() || matches!(d, calamine::Data::Error(_))
+            !is_blank(d) || matches!(d, calamine::Data::Error(_))
         });
         if has_data {
             entries.push(Entry::Data(r));

@@ -213,7 +213,8 @@ impl RowRule {
             | RowRule::GenderMatchesId { code, .. } => code,
         }
     }
-    fn fields(&self) -> Vec<&str> {
+    /// The two fields a rule compares: the one it flags, then the other.
+    pub fn fields(&self) -> Vec<&str> {
         match self {
             RowRule::NotGreater { field, than, .. } | RowRule::NotBefore { field, than, .. } => {
                 vec![field, than]

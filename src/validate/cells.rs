@@ -10,7 +10,9 @@ use super::codes::{
 use super::{Ctx, Sink, Value};
 use crate::diag::{mask_id, Code};
 use crate::period::Period;
-use crate::read::cell::{code_of, error_of, is_integer, parse_date, parse_number, text_of};
+use crate::read::cell::{
+    code_of, error_of, is_blank, is_integer, parse_date, parse_number, text_of, text_ref,
+};
 use crate::schema::{Field, FieldType, Schema, Within};
 
 /// Where a cell stands, for diagnostics.
@@ -45,7 +47,7 @@ pub fn check_cell(
         sink.push(at(sink, Code::CellFormulaError, m).value(e));
         return Value::Invalid;
     }
-    if text_of(d).is_none() {
+    if is_blank(d) {
         if let Some(def) = &field.default {
             return default_value(field, def);
         }
@@ -58,9 +60,10 @@ pub fn check_cell(
         }
         return Value::Blank;
     }
-    let shown = text_of(d).unwrap_or_default();
+    // What the cell shows, for messages: only built when there is one.
+    let shown = || text_of(d).unwrap_or_default();
     match field.ty {
-        FieldType::Text => Value::Text(shown),
+        FieldType::Text => Value::Text(shown()),
         FieldType::Integer | FieldType::Decimal => {
             let int = field.ty == FieldType::Integer;
             let n = match parse_number(d) {
@@ -71,6 +74,7 @@ pub fn check_cell(
                     } else {
                         lang.t("数字", "a number")
                     };
+                    let shown = shown();
                     let m = lang.t(
                         format!("“{shown}”不是{want}（{}）", field.header),
                         format!("\"{shown}\" is not {want} ({})", field.header),
@@ -80,6 +84,7 @@ pub fn check_cell(
                 }
             };
             if int && !is_integer(n) {
+                let shown = shown();
                 let m = lang.t(
                     format!("{}应为整数，实为 {shown}", field.header),
                     format!("{} must be a whole number, found {shown}", field.header),
@@ -88,7 +93,7 @@ pub fn check_cell(
                 return Value::Invalid;
             }
             if let Some(m) = range_problem(ctx, field, n) {
-                sink.push(at(sink, Code::CellRange, m).value(shown));
+                sink.push(at(sink, Code::CellRange, m).value(shown()));
                 return Value::Invalid;
             }
             if int {
@@ -99,6 +104,7 @@ pub fn check_cell(
         }
         FieldType::Date => {
             let Ok(Some(date)) = parse_date(d) else {
+                let shown = shown();
                 let m = lang.t(
                     format!(
                         "“{shown}”不是有效日期（{}），请写作 2026-07-15",
@@ -154,9 +160,10 @@ pub fn check_cell(
             }
             Value::Date(date)
         }
-        FieldType::Enum => match schema.enum_value(field, &shown) {
+        FieldType::Enum => match schema.enum_value(field, &text_ref(d).unwrap_or_default()) {
             Some(v) => Value::Text(v.to_string()),
             None => {
+                let shown = shown();
                 let m = lang.t(
                     format!(
                         "“{shown}”不是{}的有效取值，应为：{}",
@@ -173,9 +180,10 @@ pub fn check_cell(
                 Value::Invalid
             }
         },
-        FieldType::Period => match Period::parse(&shown) {
+        FieldType::Period => match Period::parse(&shown()) {
             Some(p) => Value::Text(p.to_string()),
             None => {
+                let shown = shown();
                 let m = lang.t(
                     format!("无法识别报告期“{shown}”，请写作 2026Q3、2026年第三季度或 2026-09"),
                     format!("cannot read the period \"{shown}\"; write 2026Q3, 2026年第三季度 or 2026-09"),
@@ -280,8 +288,8 @@ fn check_id_cell(
         sink.push(at(sink, Code::IdFormat, m).value(mask_id(&shown)));
         return Value::Invalid;
     }
-    let id = super::codes::normalize_id(&code_of(d).unwrap_or_default());
-    let masked = mask_id(&id);
+    // code_of folds full-width forms and upper-cases, as normalize_id would.
+    let id = code_of(d).unwrap_or_default();
     let (birth, problem) = check_id(&id);
     let diag = match problem {
         Some(IdProblem::Format) => Some((
@@ -327,7 +335,7 @@ fn check_id_cell(
     };
     match diag {
         Some((code, m)) => {
-            sink.push(at(sink, code, m).value(masked));
+            sink.push(at(sink, code, m).value(mask_id(&id)));
             Value::Invalid
         }
         None => Value::Text(id),

@@ -39,7 +39,9 @@ pub fn check_id(id: &str) -> (Option<NaiveDate>, Option<IdProblem>) {
     {
         return (None, Some(IdProblem::Format));
     }
-    let birth = NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").ok();
+    // Digits checked above: read YYYYMMDD without a format-string parser.
+    let num = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + (d - b'0') as u32);
+    let birth = NaiveDate::from_ymd_opt(num(6..10) as i32, num(10..12), num(12..14));
     let Some(birth) = birth else {
         return (None, Some(IdProblem::Birthdate));
     };

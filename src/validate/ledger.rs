@@ -159,6 +159,7 @@ pub fn read_ledger(
         })
         .map(|(i, _)| i)
         .collect();
+    let plan = rule_plan(schema);
     let mut grand: HashMap<usize, Sums> = HashMap::new();
     let mut sub: HashMap<usize, Sums> = HashMap::new();
     let mut records = Vec::new();
@@ -168,12 +169,13 @@ pub fn read_ledger(
         match *entry {
             Entry::Data(r) => {
                 // On a CSV ledger each row names its submitter: its diagnostics carry that code.
-                let saved_org = sink.org.clone();
-                if let Some(c) = org_col {
+                let saved_org = org_col.map(|c| {
+                    let saved = sink.org.clone();
                     sink.org = code_of(sheet.get(r, c))
                         .map(|c| normalize_org_code(&c))
-                        .or(saved_org.clone());
-                }
+                        .or(saved.clone());
+                    saved
+                });
                 let mut values = Vec::with_capacity(schema.fields.len());
                 for (i, f) in schema.fields.iter().enumerate() {
                     let v = match field_col[i] {
@@ -213,9 +215,11 @@ pub fn read_ledger(
                     values,
                     org: org.flatten(),
                 };
-                check_rules(ctx, sink, schema, &field_col, &rec);
+                check_rules(ctx, sink, schema, &plan, &field_col, &rec);
                 check_unique(ctx, sink, schema, &field_col, &rec, &mut firsts);
-                sink.org = saved_org;
+                if let Some(saved) = saved_org {
+                    sink.org = saved;
+                }
                 records.push(rec);
             }
             Entry::Total(r, kind) => {
@@ -341,7 +345,7 @@ fn check_unique(
             continue;
         }
         let key = match &rec.values[i] {
-            Value::Text(t) => normalize_text(t),
+            Value::Text(t) => normalize_text(t).into_owned(),
             Value::Int(n) => n.to_string(),
             _ => continue,
         };
@@ -379,139 +383,101 @@ fn check_unique(
     }
 }
 
+/// Each row rule's code and the indices of the two fields it compares,
+/// resolved once per sheet instead of by name on every row.
+fn rule_plan(schema: &Schema) -> Vec<(Code, usize, usize)> {
+    schema
+        .rules
+        .iter()
+        .map(|rule| {
+            let code = Code::parse(rule.code()).expect("rule codes checked at load");
+            let idx = |k: &str| schema.field_index(k).expect("rule fields checked at load");
+            let f = rule.fields();
+            (code, idx(f[0]), idx(f[1]))
+        })
+        .collect()
+}
+
 fn check_rules(
     ctx: &Ctx,
     sink: &mut Sink,
     schema: &Schema,
+    plan: &[(Code, usize, usize)],
     field_col: &[Option<u32>],
     rec: &Record,
 ) {
     let lang = ctx.lang;
-    let idx = |k: &str| schema.field_index(k).expect("rule fields checked at load");
-    let val = |k: &str| &rec.values[idx(k)];
-    let header = |k: &str| schema.fields[idx(k)].header.as_str();
     let in_set = |v: &Value, set: &[String]| v.text().is_some_and(|t| set.iter().any(|s| s == t));
-    for rule in &schema.rules {
-        let code = Code::parse(rule.code()).expect("rule codes checked at load");
-        let (field, msg): (&str, Option<String>) = match rule {
-            RowRule::NotGreater { field, than, .. } => {
-                let msg = match (val(field).num(), val(than).num()) {
-                    (Some(a), Some(b)) if a > b => Some(lang.t(
-                        format!(
-                            "{}（{}）大于{}（{}）",
-                            header(field),
-                            fmt_num(a),
-                            header(than),
-                            fmt_num(b)
-                        ),
-                        format!(
-                            "{} ({}) exceeds {} ({})",
-                            header(field),
-                            fmt_num(a),
-                            header(than),
-                            fmt_num(b)
-                        ),
-                    )),
-                    _ => None,
-                };
-                (field, msg)
-            }
-            RowRule::MaxRatio {
-                field, per, ratio, ..
-            } => {
-                let msg = match (val(field).num(), val(per).num()) {
-                    (Some(a), Some(b)) if a > ratio * b => Some(lang.t(
-                        format!(
-                            "{}为 {}，超过{} {} 的 {} 倍，请核实",
-                            header(field),
-                            fmt_num(a),
-                            header(per),
-                            fmt_num(b),
-                            ratio
-                        ),
-                        format!(
-                            "{} is {}, more than {} × {} {}; please check",
-                            header(field),
-                            fmt_num(a),
-                            ratio,
-                            header(per),
-                            fmt_num(b)
-                        ),
-                    )),
-                    _ => None,
-                };
-                (field, msg)
-            }
-            RowRule::RequiredWhen {
-                field,
-                when,
-                equals,
-                ..
-            } => {
-                let msg = (in_set(val(when), equals) && val(field).is_blank()).then(|| {
+    for (rule, &(code, fi, oi)) in schema.rules.iter().zip(plan) {
+        // `field` is the flagged cell, `other` the one it is compared with.
+        let (field, other) = (&rec.values[fi], &rec.values[oi]);
+        let (fh, oh) = (
+            schema.fields[fi].header.as_str(),
+            schema.fields[oi].header.as_str(),
+        );
+        let msg: Option<String> = match rule {
+            RowRule::NotGreater { .. } => match (field.num(), other.num()) {
+                (Some(a), Some(b)) if a > b => Some(lang.t(
+                    format!("{}（{}）大于{}（{}）", fh, fmt_num(a), oh, fmt_num(b)),
+                    format!("{} ({}) exceeds {} ({})", fh, fmt_num(a), oh, fmt_num(b)),
+                )),
+                _ => None,
+            },
+            RowRule::MaxRatio { ratio, .. } => match (field.num(), other.num()) {
+                (Some(a), Some(b)) if a > ratio * b => Some(lang.t(
+                    format!(
+                        "{}为 {}，超过{} {} 的 {} 倍，请核实",
+                        fh,
+                        fmt_num(a),
+                        oh,
+                        fmt_num(b),
+                        ratio
+                    ),
+                    format!(
+                        "{} is {}, more than {} × {} {}; please check",
+                        fh,
+                        fmt_num(a),
+                        ratio,
+                        oh,
+                        fmt_num(b)
+                    ),
+                )),
+                _ => None,
+            },
+            RowRule::RequiredWhen { equals, .. } => (in_set(other, equals) && field.is_blank())
+                .then(|| {
                     lang.t(
+                        format!("{}为“{}”时必须填写{}", oh, equals.join("/"), fh),
+                        format!("{} is required when {} is {}", fh, oh, equals.join("/")),
+                    )
+                }),
+            RowRule::BlankUnless { equals, .. } => {
+                let w = other;
+                (w.text().is_some() && !in_set(w, equals) && !field.is_blank()).then(|| {
+                    lang.t(
+                        format!("{}为“{}”，{}应为空", oh, w.text().unwrap_or(""), fh),
                         format!(
-                            "{}为“{}”时必须填写{}",
-                            header(when),
-                            equals.join("/"),
-                            header(field)
-                        ),
-                        format!(
-                            "{} is required when {} is {}",
-                            header(field),
-                            header(when),
-                            equals.join("/")
+                            "{} must be blank when {} is {}",
+                            fh,
+                            oh,
+                            w.text().unwrap_or("")
                         ),
                     )
-                });
-                (field, msg)
+                })
             }
-            RowRule::BlankUnless {
-                field,
-                when,
-                equals,
-                ..
-            } => {
-                let w = val(when);
-                let msg = (w.text().is_some() && !in_set(w, equals) && !val(field).is_blank())
-                    .then(|| {
-                        lang.t(
-                            format!(
-                                "{}为“{}”，{}应为空",
-                                header(when),
-                                w.text().unwrap_or(""),
-                                header(field)
-                            ),
-                            format!(
-                                "{} must be blank when {} is {}",
-                                header(field),
-                                header(when),
-                                w.text().unwrap_or("")
-                            ),
-                        )
-                    });
-                (field, msg)
-            }
-            RowRule::NotBefore { field, than, .. } => {
-                let msg = match (val(field).date(), val(than).date()) {
-                    (Some(a), Some(b)) if a < b => Some(lang.t(
-                        format!("{} {a} 早于{} {b}", header(field), header(than)),
-                        format!("{} {a} is before {} {b}", header(field), header(than)),
-                    )),
-                    _ => None,
-                };
-                (field, msg)
-            }
+            RowRule::NotBefore { .. } => match (field.date(), other.date()) {
+                (Some(a), Some(b)) if a < b => Some(lang.t(
+                    format!("{} {a} 早于{} {b}", fh, oh),
+                    format!("{} {a} is before {} {b}", fh, oh),
+                )),
+                _ => None,
+            },
             RowRule::OnlyWhen {
-                field,
-                allowed,
-                when,
-                equals,
-                ..
+                allowed, equals, ..
             } => {
-                let w = val(when);
-                let v = val(field);
-                let msg = (w.text().is_some()
+                let w = other;
+                let v = field;
+                (w.text().is_some()
                     && !in_set(w, equals)
                     && v.text().is_some()
                     && !in_set(v, allowed))
@@ -519,26 +485,25 @@ fn check_rules(
                     lang.t(
                         format!(
                             "事项{}为“{}”，{}只能为“{}”（实为“{}”）",
-                            header(when),
+                            oh,
                             w.text().unwrap_or(""),
-                            header(field),
+                            fh,
                             allowed.join("/"),
                             v.text().unwrap_or("")
                         ),
                         format!(
                             "{} must be {} while {} is {} (found {})",
-                            header(field),
+                            fh,
                             allowed.join("/"),
-                            header(when),
+                            oh,
                             w.text().unwrap_or(""),
                             v.text().unwrap_or("")
                         ),
                     )
-                });
-                (field, msg)
+                })
             }
-            RowRule::GenderMatchesId { field, id, .. } => {
-                let msg = match (val(field).text(), val(id).text().and_then(id_is_male)) {
+            RowRule::GenderMatchesId { .. } => {
+                match (field.text(), other.text().and_then(id_is_male)) {
                     (Some(g), Some(male)) if (g == "男") != male => Some(lang.t(
                         format!(
                             "性别“{g}”与身份证号不符（身份证号第17位表示{}）",
@@ -550,23 +515,23 @@ fn check_rules(
                         ),
                     )),
                     _ => None,
-                };
-                (field, msg)
+                }
             }
         };
         if let Some(m) = msg {
-            let i = idx(field);
-            let col = field_col[i].unwrap_or(0);
-            let mut d = sink.at(code, rec.row, col, m).field(field);
-            if field_col[i].is_none() {
+            let key = &schema.fields[fi].key;
+            let mut d = sink
+                .at(code, rec.row, field_col[fi].unwrap_or(0), m)
+                .field(key);
+            if field_col[fi].is_none() {
                 d.cell = None;
                 d.column = None;
             }
-            if let Some(t) = rec.values[i].text() {
+            if let Some(t) = field.text() {
                 d = d.value(t.to_string());
-            } else if let Some(n) = rec.values[i].num() {
+            } else if let Some(n) = field.num() {
                 d = d.value(fmt_num(n));
-            } else if let Some(dt) = rec.values[i].date() {
+            } else if let Some(dt) = field.date() {
                 d = d.value(dt.to_string());
             }
             sink.push(d);
