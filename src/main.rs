@@ -3,8 +3,8 @@
 // mimalloc: reading allocates a string per cell on many threads; glibc's
 // per-thread arenas kept freed workbook buffers and made peak memory vary
 // between runs of the same input (docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+//#[global_allocator]
+//static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     std::process::exit(pbstat::run());

@@ -4,8 +4,9 @@
 //! memory holds counts, not workbooks.
 
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::columns::{base_index, BASE, MEETING_KEYS, SATISFACTION_KEYS};
 use crate::diag::Diagnostic;
@@ -17,6 +18,60 @@ use crate::validate::explain::Explanation;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::{Ledger, Record, Submission, Value};
 
+/// An ID number in 64 bits: its 17 digits and the check character (X as
+/// 10). Only ID numbers that passed every check reach the extracts, and the
+/// cross-audits compare hundreds of thousands of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdKey(u64);
+
+impl IdKey {
+    /// The key of an ID number as read. A standard one is packed; anything
+    /// else (possible only with a custom schema that reads ID numbers as
+    /// plain text) gets a hash with the top bit set, which packed numbers
+    /// never reach (11 × 10^17 < 2^63).
+    pub fn of(id: &str) -> IdKey {
+        IdKey::pack(id).unwrap_or_else(|| {
+            let h = Sha256::digest(id.as_bytes());
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&h[..8]);
+            IdKey(u64::from_le_bytes(b) | 1 << 63)
+        })
+    }
+
+    /// The ID number as messages may show it: masked (diag::mask_id).
+    pub fn masked(&self) -> String {
+        if self.0 >> 63 == 1 {
+            return "*".repeat(18);
+        }
+        crate::diag::mask_id(&self.to_string())
+    }
+
+    /// Pack a valid ID number (17 digits and a digit or X); None otherwise.
+    pub fn pack(id: &str) -> Option<IdKey> {
+        let b = id.as_bytes();
+        if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let check = match b[17] {
+            d @ b'0'..=b'9' => (d - b'0') as u64,
+            b'X' => 10,
+            _ => return None,
+        };
+        let digits = b[..17].iter().fold(0u64, |n, d| n * 10 + (d - b'0') as u64);
+        Some(IdKey(digits * 11 + check))
+    }
+}
+
+impl std::fmt::Display for IdKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let check = match self.0 % 11 {
+            10 => 'X',
+            d => char::from(b'0' + d as u8),
+        };
+        write!(f, "{:017}{check}", self.0 / 11)
+    }
+}
+
 /// Raw counts one file adds to one organisation.
 #[derive(Debug, Clone)]
 pub struct Counts {
@@ -27,9 +82,9 @@ pub struct Counts {
     pub categories: BTreeMap<String, [f64; 4]>,
     /// A unit's own 共建活动 rows, wherever they were held.
     pub unit_activity_rows: i64,
-    /// Distinct roster IDs and employer codes (kept so that data from two
-    /// files of one community still count each person once).
-    pub ids: BTreeSet<String>,
+    /// Distinct roster ID numbers, sorted (kept so that data from two files
+    /// of one community still count each person once).
+    pub ids: Vec<IdKey>,
     pub employers: BTreeSet<String>,
 }
 
@@ -40,7 +95,7 @@ impl Default for Counts {
             meeting_types: BTreeMap::new(),
             categories: BTreeMap::new(),
             unit_activity_rows: 0,
-            ids: BTreeSet::new(),
+            ids: Vec::new(),
             employers: BTreeSet::new(),
         }
     }
@@ -64,18 +119,32 @@ impl Counts {
             }
         }
         self.unit_activity_rows += o.unit_activity_rows;
-        self.ids.extend(o.ids.iter().cloned());
+        if !o.ids.is_empty() {
+            self.ids.extend_from_slice(&o.ids);
+            self.ids.sort_unstable();
+            self.ids.dedup();
+        }
         self.employers.extend(o.employers.iter().cloned());
     }
 }
 
-/// Where an ID number stands, for the cross-audits.
+/// The counts of `org` in a map keyed by organisation, created on first use
+/// (without allocating a key for every row that finds them).
+fn counts_of<'a>(counts: &'a mut BTreeMap<String, Counts>, org: &str) -> &'a mut Counts {
+    if !counts.contains_key(org) {
+        counts.insert(org.to_string(), Counts::default());
+    }
+    counts.get_mut(org).expect("inserted above")
+}
+
+/// Where an ID number stands, for the cross-audits. Names are shared with
+/// the other rows of the same sheet and organisation, not copied per row.
 #[derive(Debug, Clone)]
 pub struct IdRef {
-    pub id: String,
+    pub id: IdKey,
     /// The community the row belongs to (roster) or names (unit members).
-    pub community: String,
-    pub sheet: String,
+    pub community: Arc<str>,
+    pub sheet: Arc<str>,
     pub sheet_index: usize,
     pub row: u32,
     pub col: Option<u32>,
@@ -183,7 +252,7 @@ pub fn extract_with(
     let reqs = &schemas.requirements;
     let period = period.or(sub.cover.period);
     let mut ex = Extract {
-        sha256: String::new(),
+        sha256: sub.sha256.clone().unwrap_or_default(),
         file: sub.file.clone(),
         path: sub.path.clone(),
         kind: sub.kind,
@@ -223,8 +292,20 @@ pub fn extract_with(
             col: at.3,
         });
     }
-    let own = ex.org.clone();
+    let own: Option<Arc<str>> = ex.org.as_deref().map(Arc::from);
     let satisfied: BTreeSet<&str> = reqs.satisfied_levels.iter().map(String::as_str).collect();
+    // Shared names: one per organisation code met in this file.
+    let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let mut name_of = |code: &str| -> Arc<str> {
+        if let Some(a) = names.get(code) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(code);
+        names.insert(code.to_string(), a.clone());
+        a
+    };
+    // ID numbers already counted, per organisation, within this file.
+    let mut seen: BTreeMap<Arc<str>, HashSet<IdKey>> = BTreeMap::new();
     for l in sub
         .ledgers
         .iter()
@@ -233,22 +314,28 @@ pub fn extract_with(
         let fl = Fields {
             schema: schemas.get(&l.schema),
         };
+        let sheet: Arc<str> = Arc::from(l.sheet.as_str());
+        let mut last_org: Option<Arc<str>> = None;
         for r in &l.records {
-            let Some(org) = r.org.clone().or_else(|| own.clone()) else {
-                continue;
+            let org = match (&r.org, &own) {
+                (Some(o), _) => name_of(o),
+                (None, Some(o)) => o.clone(),
+                (None, None) => continue,
             };
-            if l.schema != "explanations" {
-                ex.ledger_orgs.insert((org.clone(), l.schema.clone()));
+            if l.schema != "explanations" && last_org.as_deref() != Some(&*org) {
+                ex.ledger_orgs.insert((org.to_string(), l.schema.clone()));
+                last_org = Some(org.clone());
             }
             match l.schema.as_str() {
                 "roster" => {
-                    let c = ex.counts.entry(org.clone()).or_default();
-                    let Some(id) = text(&fl, r, "id_number") else {
+                    let c = counts_of(&mut ex.counts, &org);
+                    let Some(id) = text(&fl, r, "id_number").map(IdKey::of) else {
                         continue;
                     };
-                    if !c.ids.insert(id.to_string()) {
+                    if !seen.entry(org.clone()).or_default().insert(id) {
                         continue;
                     }
+                    c.ids.push(id);
                     c.add("registered_members", 1.0);
                     if let (Some(d), Some(p)) = (date(&fl, r, "registered_on"), period) {
                         if p.contains(d) {
@@ -256,7 +343,9 @@ pub fn extract_with(
                         }
                     }
                     if let Some(e) = text(&fl, r, "employer_code") {
-                        c.employers.insert(e.to_string());
+                        if !c.employers.contains(e) {
+                            c.employers.insert(e.to_string());
+                        }
                     }
                     if text(&fl, r, "post").is_some() {
                         c.add("members_with_posts", 1.0);
@@ -264,16 +353,16 @@ pub fn extract_with(
                     c.add("service_count", num(&fl, r, "service_count"));
                     c.add("service_hours", num(&fl, r, "service_hours"));
                     ex.roster.push(IdRef {
-                        id: id.to_string(),
+                        id,
                         community: org,
-                        sheet: l.sheet.clone(),
+                        sheet: sheet.clone(),
                         sheet_index: l.sheet_index,
                         row: r.row,
                         col: col_of(l, &fl, "id_number"),
                     });
                 }
                 "meetings" => {
-                    let c = ex.counts.entry(org).or_default();
+                    let c = counts_of(&mut ex.counts, &org);
                     let t = text(&fl, r, "type").unwrap_or("其他");
                     c.add("meetings", 1.0);
                     let key = MEETING_KEYS
@@ -282,16 +371,21 @@ pub fn extract_with(
                         .map(|(_, k)| *k)
                         .unwrap_or("other");
                     c.add(key, 1.0);
-                    *c.meeting_types.entry(t.to_string()).or_default() += 1;
+                    match c.meeting_types.get_mut(t) {
+                        Some(n) => *n += 1,
+                        None => {
+                            c.meeting_types.insert(t.to_string(), 1);
+                        }
+                    }
                     c.add("expected_attendance", num(&fl, r, "expected"));
                     c.add("attendance", num(&fl, r, "attended"));
                     c.add("resolved_at_meetings", num(&fl, r, "resolved"));
                 }
                 "issues" => {
-                    let c = ex.counts.entry(org).or_default();
+                    let c = counts_of(&mut ex.counts, &org);
                     let status = text(&fl, r, "status").unwrap_or("");
                     let sat = text(&fl, r, "satisfaction").unwrap_or("未评价");
-                    let cat = text(&fl, r, "category").unwrap_or("其他").to_string();
+                    let cat = text(&fl, r, "category").unwrap_or("其他");
                     let resolved = status == "已办结";
                     let rated = sat != "未评价";
                     let is_sat = rated && satisfied.contains(sat);
@@ -311,25 +405,25 @@ pub fn extract_with(
                     if is_sat {
                         c.add("satisfied_total", 1.0);
                     }
-                    let e = c.categories.entry(cat).or_default();
+                    if !c.categories.contains_key(cat) {
+                        c.categories.insert(cat.to_string(), [0.0; 4]);
+                    }
+                    let e = c.categories.get_mut(cat).expect("inserted above");
                     e[0] += 1.0;
                     e[1] += resolved as u8 as f64;
                     e[2] += rated as u8 as f64;
                     e[3] += is_sat as u8 as f64;
                 }
                 "unit_members" => {
-                    let Some(comm) = text(&fl, r, "community_code").map(str::to_string) else {
+                    let Some(comm) = text(&fl, r, "community_code").map(&mut name_of) else {
                         continue;
                     };
-                    ex.counts
-                        .entry(comm.clone())
-                        .or_default()
-                        .add("unit_reported_members", 1.0);
-                    if let Some(id) = text(&fl, r, "id_number") {
+                    counts_of(&mut ex.counts, &comm).add("unit_reported_members", 1.0);
+                    if let Some(id) = text(&fl, r, "id_number").map(IdKey::of) {
                         ex.unit_members.push(IdRef {
-                            id: id.to_string(),
+                            id,
                             community: comm,
-                            sheet: l.sheet.clone(),
+                            sheet: sheet.clone(),
                             sheet_index: l.sheet_index,
                             row: r.row,
                             col: col_of(l, &fl, "id_number"),
@@ -337,12 +431,9 @@ pub fn extract_with(
                     }
                 }
                 "unit_activities" => {
-                    ex.counts.entry(org).or_default().unit_activity_rows += 1;
+                    counts_of(&mut ex.counts, &org).unit_activity_rows += 1;
                     if let Some(comm) = text(&fl, r, "community_code") {
-                        ex.counts
-                            .entry(comm.to_string())
-                            .or_default()
-                            .add("unit_activities", 1.0);
+                        counts_of(&mut ex.counts, comm).add("unit_activities", 1.0);
                     }
                 }
                 "explanations" => {
@@ -363,7 +454,7 @@ pub fn extract_with(
                 }
                 "unit_projects" => {
                     if let Some(comm) = text(&fl, r, "community_code") {
-                        let c = ex.counts.entry(comm.to_string()).or_default();
+                        let c = counts_of(&mut ex.counts, comm);
                         c.add("projects_claimed", 1.0);
                         if text(&fl, r, "status") == Some("已完成") {
                             c.add("projects_completed", 1.0);
@@ -374,9 +465,12 @@ pub fn extract_with(
             }
         }
     }
+    for c in ex.counts.values_mut() {
+        c.ids.sort_unstable();
+    }
     // A unit with no 共建活动 rows still counts as a unit.
     if let (Some(o), Some(Level::Unit)) = (&own, ex.level) {
-        ex.counts.entry(o.clone()).or_default();
+        counts_of(&mut ex.counts, o);
     }
     ex
 }

@@ -2,12 +2,12 @@
 //! Each problem between files is reported once in every file involved,
 //! each naming the other.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub mod targets;
 
-use crate::aggregate::facts::{Extract, IdRef};
-use crate::diag::{mask_id, Code, Diagnostic};
+use crate::aggregate::facts::{Extract, IdKey, IdRef};
+use crate::diag::{Code, Diagnostic};
 use crate::lang::Lang;
 use crate::validate::codes::Level;
 use crate::validate::submission::SubmissionKind;
@@ -37,7 +37,7 @@ fn at(code: Code, file: &str, r: &IdRef, msg: String) -> Diagnostic {
         Some(c) => d.at(r.row, c),
         None => d.at_row(r.row),
     };
-    d.field("id_number").value(mask_id(&r.id))
+    d.field("id_number").value(r.id.masked())
 }
 
 /// Run every audit aggregation depends on. Diagnostics about a file go into
@@ -110,18 +110,28 @@ fn duplicate_registrations(
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
-    // Hash maps: the order of output comes from the final sort of diagnostics.
-    let mut by_id: HashMap<&str, Vec<(usize, &IdRef)>> = HashMap::new();
-    for (i, e) in extracts.iter().enumerate() {
-        for r in &e.roster {
-            by_id.entry(r.id.as_str()).or_default().push((i, r));
-        }
-    }
-    for refs in by_id.values() {
+    // Every roster row as (ID, file, row), sorted: each ID's rows stand
+    // together. The order of output comes from the final sort of diagnostics.
+    let mut all: Vec<(IdKey, u32, u32)> = extracts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| {
+            e.roster
+                .iter()
+                .enumerate()
+                .map(move |(k, r)| (r.id, i as u32, k as u32))
+        })
+        .collect();
+    all.sort_unstable();
+    for run in all.chunk_by(|a, b| a.0 == b.0) {
+        let refs: Vec<(usize, &IdRef)> = run
+            .iter()
+            .map(|&(_, i, k)| (i as usize, &extracts[i as usize].roster[k as usize]))
+            .collect();
         if refs.len() < 2 || refs.iter().all(|(_, r)| r.community == refs[0].1.community) {
             continue;
         }
-        for (i, r) in refs {
+        for (i, r) in &refs {
             let others: Vec<String> = refs
                 .iter()
                 .filter(|(_, o)| o.community != r.community)
@@ -152,27 +162,27 @@ fn members_not_on_roster(
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
-    let mut rosters: HashMap<&str, HashSet<&str>> = HashMap::new();
+    // Communities whose roster was submitted, and their (community, ID) pairs.
+    let mut with_roster: HashSet<&str> = HashSet::new();
+    let mut on_roster: HashSet<(&str, IdKey)> = HashSet::new();
     for e in extracts {
         for (org, ledger) in &e.ledger_orgs {
             if ledger == "roster" {
-                rosters.entry(org.as_str()).or_default();
+                with_roster.insert(org.as_str());
             }
         }
         for r in &e.roster {
-            rosters
-                .entry(r.community.as_str())
-                .or_default()
-                .insert(r.id.as_str());
+            with_roster.insert(&r.community);
+            on_roster.insert((&r.community, r.id));
         }
     }
     for (i, e) in extracts.iter().enumerate() {
         for r in &e.unit_members {
             // Only a roster that was submitted can lack someone.
-            let Some(ids) = rosters.get(r.community.as_str()) else {
+            if !with_roster.contains(&*r.community) {
                 continue;
-            };
-            if !ids.contains(r.id.as_str()) {
+            }
+            if !on_roster.contains(&(&*r.community, r.id)) {
                 let m = lang.t(
                     format!("该党员登记在{}（{}）报到，但该社区的报到名单中没有此身份证号", name(&r.community), r.community),
                     format!("this member is listed as registered at {} ({}), whose roster lacks this ID number", name(&r.community), r.community),

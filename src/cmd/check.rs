@@ -173,7 +173,7 @@ fn trends(extracts: &mut [Extract], agg: &Aggregation, prev: &Value, share: f64,
         for row in crate::write::tables::rows(t) {
             let code = row
                 .iter()
-                .find(|(k, _, _)| k == "code")
+                .find(|(k, _, _)| *k == "code")
                 .and_then(|(_, _, v)| match v {
                     crate::write::tables::Val::Str(s) => Some(s.clone()),
                     _ => None,

@@ -82,6 +82,7 @@ impl Setup {
                     lang: common.lang,
                     limits: common.limits(),
                     form: None,
+                    hash: false,
                 };
                 Some(registry::load(p, &ctx)?)
             }
@@ -104,6 +105,7 @@ impl Setup {
             lang: common.lang,
             limits: common.limits(),
             form: input.form.clone(),
+            hash: false,
         }
     }
 }

@@ -71,6 +71,7 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
         lang,
         limits: Limits::default(),
         form: None,
+        hash: false,
     };
     let reg = registry::load(reg_path, &ctx)?;
     let want = args.kind.map(kind_of);

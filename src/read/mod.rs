@@ -137,6 +137,31 @@ pub fn extension_of(path: &Path) -> String {
 
 /// Open any supported file. Panics inside the readers are caught by the caller.
 pub fn open(path: &Path, limits: &Limits) -> Result<Workbook, ReadError> {
+    open_hashing(path, limits, false).0
+}
+
+/// [`open`], and with `hash` the SHA-256 of the bytes read (None when the
+/// file was refused before it was read).
+pub fn open_hashing(
+    path: &Path,
+    limits: &Limits,
+    hash: bool,
+) -> (Result<Workbook, ReadError>, Option<String>) {
+    let mut digest = None;
+    let wb = open_inner(path, limits, |bytes| {
+        if hash {
+            use sha2::{Digest, Sha256};
+            digest = Some(format!("{:x}", Sha256::digest(bytes)));
+        }
+    });
+    (wb, digest)
+}
+
+fn open_inner(
+    path: &Path,
+    limits: &Limits,
+    mut seen: impl FnMut(&[u8]),
+) -> Result<Workbook, ReadError> {
     let ext = extension_of(path);
     if !EXTENSIONS.contains(&ext.as_str()) && ext != "xlsb" {
         return Err(ReadError::Unsupported(ext));
@@ -153,6 +178,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Workbook, ReadError> {
         )));
     }
     let bytes = std::fs::read(path).map_err(io)?;
+    seen(&bytes);
     if ext == "csv" {
         return csvfile::read_csv(&bytes, path);
     }

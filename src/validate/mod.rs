@@ -33,6 +33,9 @@ pub struct Ctx<'a> {
     pub limits: Limits,
     /// `--form`: which ledger a CSV file holds.
     pub form: Option<String>,
+    /// Hash each file's bytes as they are read (aggregate's summary.json
+    /// lists every input with its SHA-256).
+    pub hash: bool,
 }
 
 /// A cell's value after coercion.

@@ -38,6 +38,8 @@ pub struct Submission {
     pub ledgers: Vec<Ledger>,
     pub diagnostics: Vec<Diagnostic>,
     pub report: Option<crate::read::report::ReportInput>,
+    /// SHA-256 of the bytes read, when the context asked for it.
+    pub sha256: Option<String>,
 }
 
 /// Validate one file. Never panics: a reader that panics on a broken file
@@ -67,6 +69,7 @@ fn unreadable(path: &Path, display: &str, sink: Sink) -> Submission {
         ledgers: Vec::new(),
         diagnostics: sink.diags,
         report: None,
+        sha256: None,
     }
 }
 
@@ -111,11 +114,15 @@ fn read_error(ctx: &Ctx, sink: &mut Sink, e: ReadError) {
 fn validate_inner(path: &Path, display: &str, ctx: &Ctx) -> Submission {
     let is_csv = read::extension_of(path) == "csv";
     let mut sink = Sink::new(display, is_csv);
-    let wb = match read::open(path, &ctx.limits) {
+    let (wb, sha256) = read::open_hashing(path, &ctx.limits, ctx.hash);
+    let wb = match wb {
         Ok(wb) => wb,
         Err(e) => {
             read_error(ctx, &mut sink, e);
-            return unreadable(path, display, sink);
+            return Submission {
+                sha256,
+                ..unreadable(path, display, sink)
+            };
         }
     };
     let mut sub = Submission {
@@ -127,6 +134,7 @@ fn validate_inner(path: &Path, display: &str, ctx: &Ctx) -> Submission {
         ledgers: Vec::new(),
         diagnostics: Vec::new(),
         report: None,
+        sha256,
     };
     if wb.format == Format::Csv {
         validate_csv(ctx, &mut sink, &wb, path, &mut sub);

@@ -3,12 +3,14 @@
 //! roll-up reads back (forms.md §4.6).
 
 use anyhow::Result;
+use rayon::prelude::*;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
-use super::tables::{val, Val};
+use super::tables::{column_values, columns, Val};
 use crate::aggregate::columns::Kind;
 use crate::aggregate::tree::level_zh;
 use crate::aggregate::{Aggregation, Table};
@@ -21,17 +23,53 @@ struct Styles {
     header: Format,
     text: Format,
     count: Format,
-    hours: Format,
-    rate: Format,
-    dash: Format,
     footer: Format,
+    /// Table cells, each plain and bold (a total row).
+    cells: Cells,
 }
+
+/// A cell format and its bold twin.
+struct Pair {
+    plain: Format,
+    bold: Format,
+}
+
+impl Pair {
+    fn new(f: Format) -> Pair {
+        Pair {
+            bold: f.clone().set_bold(),
+            plain: f,
+        }
+    }
+    fn get(&self, bold: bool) -> &Format {
+        if bold {
+            &self.bold
+        } else {
+            &self.plain
+        }
+    }
+}
+
+/// The formats of a form sheet's table cells, built once: a format per
+/// cell would be cloned and hashed hundreds of thousands of times.
+struct Cells {
+    text: Pair,
+    count: Pair,
+    hours: Pair,
+    rate: Pair,
+    dash: Pair,
+    /// Names indented by depth, 0–15.
+    names: Vec<Pair>,
+}
+
+const MAX_INDENT: usize = 15;
 
 impl Styles {
     fn new() -> Styles {
         let cell = Format::new()
             .set_border(FormatBorder::Thin)
             .set_font_size(10);
+        let text = cell.clone();
         Styles {
             title: Format::new()
                 .set_bold()
@@ -49,13 +87,49 @@ impl Styles {
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter)
                 .set_background_color("#D9E1F2"),
-            text: cell.clone(),
+            text: text.clone(),
             count: cell.clone().set_num_format("#,##0"),
-            hours: cell.clone().set_num_format("#,##0.00"),
-            rate: cell.clone().set_num_format("0.00%"),
-            dash: cell.set_align(FormatAlign::Center),
             footer: Format::new().set_font_size(10),
+            cells: Cells {
+                names: (0..=MAX_INDENT)
+                    .map(|d| Pair {
+                        plain: text.clone().set_indent(d as u8),
+                        bold: text.clone().set_bold().set_indent(d as u8),
+                    })
+                    .collect(),
+                text: Pair::new(text),
+                count: Pair::new(cell.clone().set_num_format("#,##0")),
+                hours: Pair::new(cell.clone().set_num_format("#,##0.00")),
+                rate: Pair::new(cell.clone().set_num_format("0.00%")),
+                dash: Pair::new(cell.set_align(FormatAlign::Center)),
+            },
         }
+    }
+
+    /// Every format the constant-memory sheets use, in a fixed order. Those
+    /// sheets are filled in parallel and take a format's index from the
+    /// workbook when they first use it; registering them all first keeps
+    /// the numbering, and so the file, the same on every run.
+    fn register(&self, scratch: &mut Worksheet) -> Result<()> {
+        let c = &self.cells;
+        let mut all: Vec<&Format> = vec![
+            &self.title,
+            &self.sub,
+            &self.sub_right,
+            &self.header,
+            &self.footer,
+        ];
+        for p in [&c.text, &c.count, &c.hours, &c.rate, &c.dash]
+            .into_iter()
+            .chain(&c.names)
+        {
+            all.push(&p.plain);
+            all.push(&p.bold);
+        }
+        for (i, f) in all.into_iter().enumerate() {
+            scratch.write_blank(i as u32, 0, f).map_err(sheet_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -73,39 +147,36 @@ fn sheet_error(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
 /// Depth of each row (from parent codes; rows come parents first) and
 /// whether it has children (a total row).
 fn shape(t: &Table) -> (Vec<usize>, Vec<bool>) {
-    let codes: Vec<Val> = (0..t.df.height())
-        .map(|i| {
-            t.df.column("code")
-                .ok()
-                .and_then(|c| c.get(i).ok())
-                .map(val)
-                .unwrap_or(Val::Null)
-        })
-        .collect();
-    let parents: Vec<Val> = (0..t.df.height())
-        .map(|i| {
-            t.df.column("parent_code")
-                .ok()
-                .and_then(|c| c.get(i).ok())
-                .map(val)
-                .unwrap_or(Val::Null)
-        })
-        .collect();
-    let mut depth_of: HashMap<String, usize> = HashMap::new();
-    let mut depths = Vec::new();
-    for (c, p) in codes.iter().zip(&parents) {
-        let d = match p {
-            Val::Str(p) => depth_of.get(p).map(|d| d + 1).unwrap_or(0),
-            _ => 0,
-        };
-        if let Val::Str(c) = c {
-            depth_of.entry(c.clone()).or_insert(d);
+    let strings = |key: &str| -> Vec<Option<String>> {
+        t.df.column(key)
+            .map(column_values)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| match v {
+                Val::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    };
+    let codes = strings("code");
+    let parents = strings("parent_code");
+    let mut depth_of: HashMap<&str, usize> = HashMap::new();
+    let mut depths = Vec::with_capacity(codes.len());
+    for (i, c) in codes.iter().enumerate() {
+        let d = parents
+            .get(i)
+            .and_then(|p| p.as_deref())
+            .and_then(|p| depth_of.get(p))
+            .map_or(0, |d| d + 1);
+        if let Some(c) = c {
+            depth_of.entry(c).or_insert(d);
         }
         depths.push(d);
     }
+    let with_children: HashSet<&str> = parents.iter().flatten().map(String::as_str).collect();
     let totals = codes
         .iter()
-        .map(|c| matches!(c, Val::Str(c) if parents.iter().any(|p| matches!(p, Val::Str(p) if p == c))))
+        .map(|c| c.as_deref().is_some_and(|c| with_children.contains(c)))
         .collect();
     (depths, totals)
 }
@@ -146,70 +217,56 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
     }
     ws.set_row_height(2, 30).map_err(sheet_error)?;
     let (depths, totals) = shape(t);
-    let columns: Vec<(Kind, Option<&polars::prelude::Column>)> = t
-        .def
-        .cols
-        .iter()
-        .map(|c| (c.kind, t.df.column(&c.key).ok()))
-        .collect();
+    let values = columns(t);
+    let c = &st.cells;
     for i in 0..t.df.height() {
         let r = 3 + i as u32;
         let bold = totals[i];
-        for (j, (kind, col)) in columns.iter().enumerate() {
-            let v = col
-                .and_then(|c| c.get(i).ok())
-                .map(val)
-                .unwrap_or(Val::Null);
+        for (j, (col, v)) in t.def.cols.iter().zip(&values).enumerate() {
+            let v = v.as_ref().and_then(|v| v.get(i)).unwrap_or(&Val::Null);
             let j16 = j as u16;
-            let pick = |f: &Format| {
-                if bold {
-                    f.clone().set_bold()
-                } else {
-                    f.clone()
-                }
-            };
-            match (kind, v) {
+            match (col.kind, v) {
                 (Kind::Level, Val::Str(s)) => {
-                    ws.write_string_with_format(r, j16, level_zh(&s), &pick(&st.text))
+                    ws.write_string_with_format(r, j16, level_zh(s), c.text.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (Kind::Name, Val::Str(s)) => {
-                    let f = pick(&st.text).set_indent(depths[i].min(15) as u8);
-                    widths[j] = widths[j].max(width(&s) + 2.0 * depths[i] as f64 + 1.0);
-                    ws.write_string_with_format(r, j16, &s, &f)
+                    let f = c.names[depths[i].min(MAX_INDENT)].get(bold);
+                    widths[j] = widths[j].max(width(s) + 2.0 * depths[i] as f64 + 1.0);
+                    ws.write_string_with_format(r, j16, s, f)
                         .map_err(sheet_error)?;
                 }
                 (Kind::Rate, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, x, &pick(&st.rate))
+                    ws.write_number_with_format(r, j16, *x, c.rate.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (Kind::Rate, _) => {
-                    ws.write_string_with_format(r, j16, "—", &pick(&st.dash))
+                    ws.write_string_with_format(r, j16, "—", c.dash.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (Kind::Hours, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, x, &pick(&st.hours))
+                    ws.write_number_with_format(r, j16, *x, c.hours.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (_, Val::Int(n)) => {
-                    ws.write_number_with_format(r, j16, n as f64, &pick(&st.count))
+                    ws.write_number_with_format(r, j16, *n as f64, c.count.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (_, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, x, &pick(&st.count))
+                    ws.write_number_with_format(r, j16, *x, c.count.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (_, Val::Str(s)) => {
-                    widths[j] = widths[j].max(width(&s).min(40.0) + 1.0);
-                    ws.write_string_with_format(r, j16, &s, &pick(&st.text))
+                    widths[j] = widths[j].max(width(s).min(40.0) + 1.0);
+                    ws.write_string_with_format(r, j16, s, c.text.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (Kind::Count | Kind::Part | Kind::Hours, Val::Null) => {
-                    ws.write_string_with_format(r, j16, "—", &pick(&st.dash))
+                    ws.write_string_with_format(r, j16, "—", c.dash.get(bold))
                         .map_err(sheet_error)?;
                 }
                 (_, Val::Null) => {
-                    ws.write_blank(r, j16, &pick(&st.text))
+                    ws.write_blank(r, j16, c.text.get(bold))
                         .map_err(sheet_error)?;
                 }
             }
@@ -243,27 +300,24 @@ fn data_sheet(ws: &mut Worksheet, name: &str, t: &Table) -> Result<()> {
     for (j, c) in t.def.cols.iter().enumerate() {
         ws.write_string(0, j as u16, &c.key).map_err(sheet_error)?;
     }
-    let cols: Vec<Option<&polars::prelude::Column>> = t
-        .def
-        .cols
-        .iter()
-        .map(|c| t.df.column(&c.key).ok())
-        .collect();
+    let values = columns(t);
     for i in 0..t.df.height() {
         let r = 1 + i as u32;
-        for (j, col) in cols.iter().enumerate() {
-            let Some(col) = col else { continue };
-            match col.get(i).map(val).unwrap_or(Val::Null) {
+        for (j, col) in values.iter().enumerate() {
+            let Some(v) = col.as_ref().and_then(|v| v.get(i)) else {
+                continue;
+            };
+            match v {
                 Val::Null => {}
                 Val::Int(n) => {
-                    ws.write_number(r, j as u16, n as f64)
+                    ws.write_number(r, j as u16, *n as f64)
                         .map_err(sheet_error)?;
                 }
                 Val::Num(x) => {
-                    ws.write_number(r, j as u16, x).map_err(sheet_error)?;
+                    ws.write_number(r, j as u16, *x).map_err(sheet_error)?;
                 }
                 Val::Str(s) => {
-                    ws.write_string(r, j as u16, &s).map_err(sheet_error)?;
+                    ws.write_string(r, j as u16, s).map_err(sheet_error)?;
                 }
             }
         }
@@ -272,12 +326,29 @@ fn data_sheet(ws: &mut Worksheet, name: &str, t: &Table) -> Result<()> {
     Ok(())
 }
 
-pub fn workbook_bytes(
+/// What goes on one of the large sheets that are filled in parallel.
+enum Job<'a> {
+    Form(&'a Table),
+    Data(&'a Table, String),
+}
+
+/// Deflate level of the workbook's zip: the sheets are tens of megabytes of
+/// repetitive XML, where level 6 costs several times level 1's time for a
+/// file a few percent smaller (docs/performance.md).
+const ZIP_LEVEL: u8 = 1;
+
+/// Write report.xlsx to `path`. The form and data sheets, which hold
+/// nearly every cell, are written row by row in constant-memory mode (so
+/// memory does not grow with the number of organisations), each on its own
+/// worker of the current thread pool.
+pub fn write_workbook(
     agg: &Aggregation,
     extra_notes: &[(String, String, String)],
-) -> Result<Vec<u8>> {
+    path: &Path,
+) -> Result<()> {
     let st = Styles::new();
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(ZIP_LEVEL);
     // Fixed document dates: the same inputs give the same workbook.
     let end = agg.period.end();
     let when = ExcelDateTime::from_ymd(
@@ -296,19 +367,43 @@ pub fn workbook_bytes(
             ))
             .set_author("pbstat"),
     );
+    st.register(
+        &mut wb
+            .new_worksheet_with_constant_memory()
+            .map_err(sheet_error)?,
+    )?;
 
-    let forms: Vec<&Table> = agg
+    let mut jobs: Vec<Job> = agg
         .tables
         .iter()
         .filter(|t| !t.def.title.is_empty())
+        .map(Job::Form)
         .collect();
-    // Large sheets are written row by row in constant-memory mode, so the
-    // workbook's peak memory does not grow with the number of organisations.
-    for t in &forms {
-        let ws = wb
-            .add_worksheet_with_constant_memory()
-            .map_err(sheet_error)?;
-        form_sheet(ws, t, agg, &st)?;
+    let forms = jobs.len();
+    jobs.extend(agg.tables.iter().map(|t| {
+        let name = match t.def.id {
+            "base" => BASE_SHEET.to_string(),
+            "categories" => CATEGORY_SHEET.to_string(),
+            id => format!("_data_{id}"),
+        };
+        Job::Data(t, name)
+    }));
+    let mut sheets = jobs
+        .iter()
+        .map(|_| wb.new_worksheet_with_constant_memory())
+        .collect::<Result<Vec<Worksheet>, _>>()
+        .map_err(sheet_error)?;
+    sheets
+        .par_iter_mut()
+        .zip(&jobs)
+        .with_max_len(1)
+        .try_for_each(|(ws, job)| match job {
+            Job::Form(t) => form_sheet(ws, t, agg, &st),
+            Job::Data(t, name) => data_sheet(ws, name, t),
+        })?;
+    let data_sheets = sheets.split_off(forms);
+    for ws in sheets {
+        wb.push_worksheet(ws);
     }
     super::charts::sheet(&mut wb, agg)?;
     excluded_sheet(wb.add_worksheet(), agg, &st)?;
@@ -334,22 +429,12 @@ pub fn workbook_bytes(
         }
         ws.set_hidden(true);
     }
-    for t in &agg.tables {
-        let name = match t.def.id {
-            "base" => BASE_SHEET.to_string(),
-            "categories" => CATEGORY_SHEET.to_string(),
-            id => format!("_data_{id}"),
-        };
-        data_sheet(
-            wb.add_worksheet_with_constant_memory()
-                .map_err(sheet_error)?,
-            &name,
-            t,
-        )?;
+    for ws in data_sheets {
+        wb.push_worksheet(ws);
     }
     wb.worksheets_mut()[0].set_active(true);
-    let bytes = wb.save_to_buffer().map_err(sheet_error)?;
-    Ok(bytes)
+    wb.save(path).map_err(sheet_error)?;
+    Ok(())
 }
 
 fn excluded_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<()> {
@@ -379,6 +464,7 @@ fn excluded_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<
             .map_err(sheet_error)?;
     }
     let mut widths = [30.0, 16.0, 20.0, 8.0, 60.0];
+    let wrap = st.text.clone().set_text_wrap();
     if agg.excluded.is_empty() {
         ws.write_string_with_format(2, 0, "（无：全部报表均已纳入汇总）", &st.text)
             .map_err(sheet_error)?;
@@ -393,7 +479,7 @@ fn excluded_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<
             .map_err(sheet_error)?;
         ws.write_number_with_format(r, 3, e.errors as f64, &st.count)
             .map_err(sheet_error)?;
-        ws.write_string_with_format(r, 4, e.reasons.join("\n"), &st.text.clone().set_text_wrap())
+        ws.write_string_with_format(r, 4, e.reasons.join("\n"), &wrap)
             .map_err(sheet_error)?;
         widths[0] = f64::max(widths[0], width(&e.file) + 2.0);
     }

@@ -4,7 +4,9 @@
 
 use anyhow::Result;
 use polars::prelude::*;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value};
+use std::io::Write;
 use std::path::Path;
 
 use super::diagnostics::safe_cell;
@@ -48,25 +50,62 @@ pub fn rounded(kind: Kind, v: Val) -> Val {
     }
 }
 
+/// One column's cells, taken out of polars once. Reading through
+/// `Column::get` costs a dynamic lookup and a conversion per cell, and the
+/// writers visit every cell of every table.
+pub fn column_values(col: &Column) -> Vec<Val> {
+    let s = col.as_materialized_series();
+    match s.dtype() {
+        DataType::Float64 => match s.f64() {
+            Ok(ca) => ca
+                .iter()
+                .map(|o| match o {
+                    Some(v) if !v.is_nan() => Val::Num(v),
+                    _ => Val::Null,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        },
+        DataType::Int64 => match s.i64() {
+            Ok(ca) => ca.iter().map(|o| o.map_or(Val::Null, Val::Int)).collect(),
+            Err(_) => Vec::new(),
+        },
+        DataType::String => match s.str() {
+            Ok(ca) => ca
+                .iter()
+                .map(|o| o.map_or(Val::Null, |x| Val::Str(x.to_string())))
+                .collect(),
+            Err(_) => Vec::new(),
+        },
+        _ => (0..s.len())
+            .map(|i| s.get(i).map(val).unwrap_or(Val::Null))
+            .collect(),
+    }
+}
+
+/// A table's columns in its definition's order, as values (None where the
+/// frame lacks a column).
+pub fn columns(t: &Table) -> Vec<Option<Vec<Val>>> {
+    t.def
+        .cols
+        .iter()
+        .map(|c| t.df.column(&c.key).ok().map(column_values))
+        .collect()
+}
+
 /// Every row of a table as (key, kind, value) triples, rounded.
-pub fn rows(t: &Table) -> Vec<Vec<(String, Kind, Val)>> {
-    let cols: Vec<(&str, Kind, &Column)> = t
+pub fn rows(t: &Table) -> Vec<Vec<(&str, Kind, Val)>> {
+    let cols: Vec<(&str, Kind, Vec<Val>)> = t
         .def
         .cols
         .iter()
-        .filter_map(|c| {
-            t.df.column(&c.key)
-                .ok()
-                .map(|col| (c.key.as_str(), c.kind, col))
-        })
+        .zip(columns(t))
+        .filter_map(|(c, v)| v.map(|v| (c.key.as_str(), c.kind, v)))
         .collect();
     (0..t.df.height())
         .map(|i| {
             cols.iter()
-                .map(|(k, kind, col)| {
-                    let v = col.get(i).map(val).unwrap_or(Val::Null);
-                    (k.to_string(), *kind, rounded(*kind, v))
-                })
+                .map(|(k, kind, v)| (*k, *kind, rounded(*kind, v[i].clone())))
                 .collect()
         })
         .collect()
@@ -112,12 +151,109 @@ pub fn json_rows(t: &Table) -> Value {
             .map(|r| {
                 let mut m = Map::new();
                 for (k, _, v) in r {
-                    m.insert(k, json_value(&v));
+                    m.insert(k.to_string(), json_value(&v));
                 }
                 Value::Object(m)
             })
             .collect(),
     )
+}
+
+/// A cell as JSON shows it, serialised without building a `Value`.
+struct JsonCell<'a>(&'a Val);
+
+impl Serialize for JsonCell<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Val::Null => s.serialize_unit(),
+            Val::Int(i) => s.serialize_i64(*i),
+            Val::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => s.serialize_i64(*x as i64),
+            Val::Num(x) => s.serialize_f64(*x),
+            Val::Str(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// A table's rows as JSON objects, streamed. Keys come in sorted order,
+/// as they would from a `serde_json::Value` map, so the file is the same
+/// as one built in memory, without holding every cell as a JSON value.
+struct JsonRows<'a>(&'a Table);
+
+impl Serialize for JsonRows<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut cols: Vec<(&str, Kind, Vec<Val>)> = t
+            .def
+            .cols
+            .iter()
+            .zip(columns(t))
+            .filter_map(|(c, v)| v.map(|v| (c.key.as_str(), c.kind, v)))
+            .collect();
+        cols.sort_by(|a, b| a.0.cmp(b.0));
+        cols.dedup_by(|a, b| a.0 == b.0);
+        let mut seq = s.serialize_seq(Some(t.df.height()))?;
+        for i in 0..t.df.height() {
+            seq.serialize_element(&JsonRow(&cols, i))?;
+        }
+        seq.end()
+    }
+}
+
+struct JsonRow<'a>(&'a [(&'a str, Kind, Vec<Val>)], usize);
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, kind, v) in self.0 {
+            m.serialize_entry(k, &JsonCell(&rounded(*kind, v[self.1].clone())))?;
+        }
+        m.end()
+    }
+}
+
+/// summary.json: the fields of `head` and, in its sorted place, `tables`
+/// (each table's rows by table id), streamed to `w`.
+pub fn write_summary(
+    w: impl std::io::Write,
+    head: &Map<String, Value>,
+    tables: &[&Table],
+) -> Result<()> {
+    struct Tables<'a>(&'a [&'a Table]);
+    impl Serialize for Tables<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut ts: Vec<&Table> = self.0.to_vec();
+            ts.sort_by_key(|t| t.def.id);
+            let mut m = s.serialize_map(Some(ts.len()))?;
+            for t in ts {
+                m.serialize_entry(t.def.id, &JsonRows(t))?;
+            }
+            m.end()
+        }
+    }
+    struct Summary<'a>(&'a Map<String, Value>, Tables<'a>);
+    impl Serialize for Summary<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(self.0.len() + 1))?;
+            let mut pending = Some(&self.1);
+            for (k, v) in self.0 {
+                if k.as_str() > "tables" {
+                    if let Some(t) = pending.take() {
+                        m.serialize_entry("tables", t)?;
+                    }
+                }
+                m.serialize_entry(k, v)?;
+            }
+            if let Some(t) = pending {
+                m.serialize_entry("tables", t)?;
+            }
+            m.end()
+        }
+    }
+    let mut w = std::io::BufWriter::new(w);
+    serde_json::to_writer_pretty(&mut w, &Summary(head, Tables(tables)))?;
+    w.write_all(b"\n")?;
+    w.flush()?;
+    Ok(())
 }
 
 /// The same table, rounded as CSV shows it, as Parquet.
