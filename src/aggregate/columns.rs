@@ -54,11 +54,57 @@ pub const BASE: &[(&str, bool)] = &[
     ("projects_completed", false),
 ];
 
-pub fn base_index(key: &str) -> usize {
-    BASE.iter()
-        .position(|(k, _)| *k == key)
-        .unwrap_or_else(|| panic!("unknown base count {key}"))
+pub const fn base_index(key: &str) -> usize {
+    let mut i = 0;
+    while i < BASE.len() {
+        if const_eq(BASE[i].0, key) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("unknown base count")
 }
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The position of a base count, found when compiling (a misspelt key
+/// does not compile): counting runs on every row of every ledger.
+#[macro_export]
+macro_rules! base {
+    ($key:literal) => {{
+        const I: usize = $crate::aggregate::columns::base_index($key);
+        I
+    }};
+}
+
+/// The base positions of a key table's columns, computed when compiling.
+const fn positions<const N: usize>(keys: &[(&str, &str)]) -> [usize; N] {
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = base_index(keys[i].1);
+        i += 1;
+    }
+    out
+}
+
+/// Base positions of MEETING_KEYS' columns, in the same order.
+pub const MEETING_BASE: [usize; MEETING_KEYS.len()] = positions(MEETING_KEYS);
+/// Base positions of SATISFACTION_KEYS' columns, in the same order.
+pub const SATISFACTION_BASE: [usize; SATISFACTION_KEYS.len()] = positions(SATISFACTION_KEYS);
 
 /// Meeting types of the meetings schema and their T2 columns.
 pub const MEETING_KEYS: &[(&str, &str)] = &[

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::columns::{base_index, BASE, MEETING_KEYS, SATISFACTION_KEYS};
+use super::columns::{BASE, MEETING_BASE, MEETING_KEYS, SATISFACTION_BASE, SATISFACTION_KEYS};
 use crate::diag::Diagnostic;
 use crate::period::Period;
 use crate::read::report::ReportInput;
@@ -102,8 +102,9 @@ impl Default for Counts {
 }
 
 impl Counts {
-    pub fn add(&mut self, key: &str, v: f64) {
-        self.base[base_index(key)] += v;
+    /// Add to a base count by position (`base!("key")`).
+    pub fn add(&mut self, i: usize, v: f64) {
+        self.base[i] += v;
     }
     pub fn merge(&mut self, o: &Counts) {
         for (a, b) in self.base.iter_mut().zip(&o.base) {
@@ -206,34 +207,69 @@ pub fn sha256_of(path: &std::path::Path) -> String {
     }
 }
 
-/// A ledger's field indices, resolved once instead of per cell.
-struct Fields<'s> {
-    schema: &'s crate::schema::Schema,
+/// The fields extraction reads, resolved once per ledger instead of by
+/// name on every row (None where the ledger's schema lacks one).
+struct Fields {
+    attended: Option<usize>,
+    category: Option<usize>,
+    code: Option<usize>,
+    community_code: Option<usize>,
+    employer_code: Option<usize>,
+    expected: Option<usize>,
+    id_number: Option<usize>,
+    location: Option<usize>,
+    post: Option<usize>,
+    registered_on: Option<usize>,
+    resolved: Option<usize>,
+    satisfaction: Option<usize>,
+    service_count: Option<usize>,
+    service_hours: Option<usize>,
+    status: Option<usize>,
+    text: Option<usize>,
+    kind: Option<usize>,
 }
 
-impl Fields<'_> {
-    fn idx(&self, key: &str) -> Option<usize> {
-        self.schema.field_index(key)
+impl Fields {
+    fn of(schema: &crate::schema::Schema) -> Fields {
+        let i = |k: &str| schema.field_index(k);
+        Fields {
+            attended: i("attended"),
+            category: i("category"),
+            code: i("code"),
+            community_code: i("community_code"),
+            employer_code: i("employer_code"),
+            expected: i("expected"),
+            id_number: i("id_number"),
+            location: i("location"),
+            post: i("post"),
+            registered_on: i("registered_on"),
+            resolved: i("resolved"),
+            satisfaction: i("satisfaction"),
+            service_count: i("service_count"),
+            service_hours: i("service_hours"),
+            status: i("status"),
+            text: i("text"),
+            kind: i("type"),
+        }
     }
 }
 
-fn text<'a>(f: &Fields, r: &'a Record, key: &str) -> Option<&'a str> {
-    r.values.get(f.idx(key)?).and_then(Value::text)
+fn text(r: &Record, i: Option<usize>) -> Option<&str> {
+    r.values.get(i?).and_then(Value::text)
 }
 
-fn num(f: &Fields, r: &Record, key: &str) -> f64 {
-    f.idx(key)
-        .and_then(|i| r.values.get(i))
+fn num(r: &Record, i: Option<usize>) -> f64 {
+    i.and_then(|i| r.values.get(i))
         .and_then(Value::num)
         .unwrap_or(0.0)
 }
 
-fn date(f: &Fields, r: &Record, key: &str) -> Option<chrono::NaiveDate> {
-    r.values.get(f.idx(key)?).and_then(Value::date)
+fn date(r: &Record, i: Option<usize>) -> Option<chrono::NaiveDate> {
+    r.values.get(i?).and_then(Value::date)
 }
 
-fn col_of(l: &Ledger, f: &Fields, key: &str) -> Option<u32> {
-    l.columns.get(f.idx(key)?).copied().flatten()
+fn col_of(l: &Ledger, i: Option<usize>) -> Option<u32> {
+    l.columns.get(i?).copied().flatten()
 }
 
 /// Take what aggregation needs from a validated submission.
@@ -311,9 +347,7 @@ pub fn extract_with(
         .iter()
         .filter(|l| counts || l.schema == "explanations")
     {
-        let fl = Fields {
-            schema: schemas.get(&l.schema),
-        };
+        let fl = Fields::of(schemas.get(&l.schema));
         let sheet: Arc<str> = Arc::from(l.sheet.as_str());
         let mut last_org: Option<Arc<str>> = None;
         for r in &l.records {
@@ -329,81 +363,80 @@ pub fn extract_with(
             match l.schema.as_str() {
                 "roster" => {
                     let c = counts_of(&mut ex.counts, &org);
-                    let Some(id) = text(&fl, r, "id_number").map(IdKey::of) else {
+                    let Some(id) = text(r, fl.id_number).map(IdKey::of) else {
                         continue;
                     };
                     if !seen.entry(org.clone()).or_default().insert(id) {
                         continue;
                     }
                     c.ids.push(id);
-                    c.add("registered_members", 1.0);
-                    if let (Some(d), Some(p)) = (date(&fl, r, "registered_on"), period) {
+                    c.add(crate::base!("registered_members"), 1.0);
+                    if let (Some(d), Some(p)) = (date(r, fl.registered_on), period) {
                         if p.contains(d) {
-                            c.add("new_registrations", 1.0);
+                            c.add(crate::base!("new_registrations"), 1.0);
                         }
                     }
-                    if let Some(e) = text(&fl, r, "employer_code") {
+                    if let Some(e) = text(r, fl.employer_code) {
                         if !c.employers.contains(e) {
                             c.employers.insert(e.to_string());
                         }
                     }
-                    if text(&fl, r, "post").is_some() {
-                        c.add("members_with_posts", 1.0);
+                    if text(r, fl.post).is_some() {
+                        c.add(crate::base!("members_with_posts"), 1.0);
                     }
-                    c.add("service_count", num(&fl, r, "service_count"));
-                    c.add("service_hours", num(&fl, r, "service_hours"));
+                    c.add(crate::base!("service_count"), num(r, fl.service_count));
+                    c.add(crate::base!("service_hours"), num(r, fl.service_hours));
                     ex.roster.push(IdRef {
                         id,
                         community: org,
                         sheet: sheet.clone(),
                         sheet_index: l.sheet_index,
                         row: r.row,
-                        col: col_of(l, &fl, "id_number"),
+                        col: col_of(l, fl.id_number),
                     });
                 }
                 "meetings" => {
                     let c = counts_of(&mut ex.counts, &org);
-                    let t = text(&fl, r, "type").unwrap_or("其他");
-                    c.add("meetings", 1.0);
-                    let key = MEETING_KEYS
+                    let t = text(r, fl.kind).unwrap_or("其他");
+                    c.add(crate::base!("meetings"), 1.0);
+                    let at = MEETING_KEYS
                         .iter()
-                        .find(|(zh, _)| *zh == t)
-                        .map(|(_, k)| *k)
-                        .unwrap_or("other");
-                    c.add(key, 1.0);
+                        .position(|(zh, _)| *zh == t)
+                        .map_or(crate::base!("other"), |i| MEETING_BASE[i]);
+                    c.add(at, 1.0);
                     match c.meeting_types.get_mut(t) {
                         Some(n) => *n += 1,
                         None => {
                             c.meeting_types.insert(t.to_string(), 1);
                         }
                     }
-                    c.add("expected_attendance", num(&fl, r, "expected"));
-                    c.add("attendance", num(&fl, r, "attended"));
-                    c.add("resolved_at_meetings", num(&fl, r, "resolved"));
+                    c.add(crate::base!("expected_attendance"), num(r, fl.expected));
+                    c.add(crate::base!("attendance"), num(r, fl.attended));
+                    c.add(crate::base!("resolved_at_meetings"), num(r, fl.resolved));
                 }
                 "issues" => {
                     let c = counts_of(&mut ex.counts, &org);
-                    let status = text(&fl, r, "status").unwrap_or("");
-                    let sat = text(&fl, r, "satisfaction").unwrap_or("未评价");
-                    let cat = text(&fl, r, "category").unwrap_or("其他");
+                    let status = text(r, fl.status).unwrap_or("");
+                    let sat = text(r, fl.satisfaction).unwrap_or("未评价");
+                    let cat = text(r, fl.category).unwrap_or("其他");
                     let resolved = status == "已办结";
                     let rated = sat != "未评价";
                     let is_sat = rated && satisfied.contains(sat);
-                    c.add("received", 1.0);
+                    c.add(crate::base!("received"), 1.0);
                     match status {
-                        "已办结" => c.add("resolved", 1.0),
-                        "办理中" => c.add("in_progress", 1.0),
-                        "未办理" => c.add("not_started", 1.0),
+                        "已办结" => c.add(crate::base!("resolved"), 1.0),
+                        "办理中" => c.add(crate::base!("in_progress"), 1.0),
+                        "未办理" => c.add(crate::base!("not_started"), 1.0),
                         _ => {}
                     }
                     if rated {
-                        c.add("rated", 1.0);
-                        if let Some((_, k)) = SATISFACTION_KEYS.iter().find(|(zh, _)| *zh == sat) {
-                            c.add(k, 1.0);
+                        c.add(crate::base!("rated"), 1.0);
+                        if let Some(i) = SATISFACTION_KEYS.iter().position(|(zh, _)| *zh == sat) {
+                            c.add(SATISFACTION_BASE[i], 1.0);
                         }
                     }
                     if is_sat {
-                        c.add("satisfied_total", 1.0);
+                        c.add(crate::base!("satisfied_total"), 1.0);
                     }
                     if !c.categories.contains_key(cat) {
                         c.categories.insert(cat.to_string(), [0.0; 4]);
@@ -415,49 +448,50 @@ pub fn extract_with(
                     e[3] += is_sat as u8 as f64;
                 }
                 "unit_members" => {
-                    let Some(comm) = text(&fl, r, "community_code").map(&mut name_of) else {
+                    let Some(comm) = text(r, fl.community_code).map(&mut name_of) else {
                         continue;
                     };
-                    counts_of(&mut ex.counts, &comm).add("unit_reported_members", 1.0);
-                    if let Some(id) = text(&fl, r, "id_number").map(IdKey::of) {
+                    counts_of(&mut ex.counts, &comm)
+                        .add(crate::base!("unit_reported_members"), 1.0);
+                    if let Some(id) = text(r, fl.id_number).map(IdKey::of) {
                         ex.unit_members.push(IdRef {
                             id,
                             community: comm,
                             sheet: sheet.clone(),
                             sheet_index: l.sheet_index,
                             row: r.row,
-                            col: col_of(l, &fl, "id_number"),
+                            col: col_of(l, fl.id_number),
                         });
                     }
                 }
                 "unit_activities" => {
                     counts_of(&mut ex.counts, &org).unit_activity_rows += 1;
-                    if let Some(comm) = text(&fl, r, "community_code") {
-                        counts_of(&mut ex.counts, comm).add("unit_activities", 1.0);
+                    if let Some(comm) = text(r, fl.community_code) {
+                        counts_of(&mut ex.counts, comm).add(crate::base!("unit_activities"), 1.0);
                     }
                 }
                 "explanations" => {
-                    let Some(code) = text(&fl, r, "code") else {
+                    let Some(code) = text(r, fl.code) else {
                         continue;
                     };
                     ex.explanations.push(Explanation {
                         code: code.trim().to_string(),
-                        location: text(&fl, r, "location").map(str::to_string),
-                        text: text(&fl, r, "text").unwrap_or("").to_string(),
+                        location: text(r, fl.location).map(str::to_string),
+                        text: text(r, fl.text).unwrap_or("").to_string(),
                         at: (
                             l.sheet.clone(),
                             l.sheet_index,
                             r.row,
-                            col_of(l, &fl, "code").unwrap_or(0),
+                            col_of(l, fl.code).unwrap_or(0),
                         ),
                     });
                 }
                 "unit_projects" => {
-                    if let Some(comm) = text(&fl, r, "community_code") {
+                    if let Some(comm) = text(r, fl.community_code) {
                         let c = counts_of(&mut ex.counts, comm);
-                        c.add("projects_claimed", 1.0);
-                        if text(&fl, r, "status") == Some("已完成") {
-                            c.add("projects_completed", 1.0);
+                        c.add(crate::base!("projects_claimed"), 1.0);
+                        if text(r, fl.status) == Some("已完成") {
+                            c.add(crate::base!("projects_completed"), 1.0);
                         }
                     }
                 }

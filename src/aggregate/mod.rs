@@ -404,9 +404,18 @@ pub fn aggregate(
     let mut sel: Vec<Expr> = vec![col("code"), col("parent_code"), col("level"), col("name")];
     sel.extend(BASE.iter().map(|(k, _)| col(*k)));
     let base_df = full.clone().lazy().select(sel).collect()?;
+    // Only (organisation, category) pairs with issues: a roll-up reads a
+    // missing pair as zero, and most rows (every resident unit's) are zero.
     let cat_df = t3b
         .clone()
         .lazy()
+        .filter(
+            col("received")
+                .neq(lit(0.0))
+                .or(col("resolved").neq(lit(0.0)))
+                .or(col("rated").neq(lit(0.0)))
+                .or(col("satisfied_total").neq(lit(0.0))),
+        )
         .select([
             col("code"),
             col("category"),

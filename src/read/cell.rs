@@ -45,6 +45,17 @@ pub fn squeezed(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
 /// Trim every kind of white space from both ends, keeping the text itself
 /// as typed (names keep their full-width brackets).
 pub fn trim_text(s: &str) -> &str {
+    // Most cells need no trimming; tell that from their first and last
+    // bytes. A white-space character (as trimmed here) begins with an
+    // ASCII byte up to 0x20 or with 0xC2, 0xE1, 0xE2, 0xE3 or 0xEF.
+    let may_trim = |b: u8| b <= 0x20 || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+    let bytes = s.as_bytes();
+    let last_lead = bytes.iter().rev().find(|&&b| b & 0xC0 != 0x80);
+    if let (Some(&first), Some(&last)) = (bytes.first(), last_lead) {
+        if !may_trim(first) && !may_trim(last) {
+            return s;
+        }
+    }
     s.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '\u{3000}' | '\u{00A0}' | '\u{FEFF}' | '\u{200B}')
     })
@@ -62,6 +73,19 @@ pub fn is_blank_marker(s: &str) -> bool {
 /// blank marker.
 fn str_text(s: &str) -> Option<&str> {
     let t = trim_text(s);
+    // A blank marker has at most three characters, and after trimming
+    // normalisation keeps every character: longer texts are never blank;
+    // nor are texts that start with anything a marker cannot start with.
+    let Some(first) = t.chars().next() else {
+        return None;
+    };
+    let may_mark = matches!(
+        first,
+        '—' | '-' | '/' | '无' | 'N' | 'n' | '－' | '／' | 'Ｎ' | 'ｎ'
+    );
+    if !may_mark || t.len() > 12 || t.chars().nth(3).is_some() {
+        return Some(t);
+    }
     (!is_blank_marker(&normalize_text(t))).then_some(t)
 }
 
@@ -122,7 +146,11 @@ pub fn error_of(d: &Data) -> Option<String> {
     match d {
         Data::Error(e) => Some(e.to_string()),
         Data::String(s) => {
+            // An error text starts with '#', after white space at most.
             let t = s.trim();
+            if !t.starts_with('#') {
+                return None;
+            }
             const ERRS: [&str; 8] = [
                 "#DIV/0!",
                 "#REF!",
@@ -283,8 +311,9 @@ pub fn date_from_text(t: &str) -> Option<NaiveDate> {
         return date_from_serial(t.parse().ok()?);
     }
     let t = t.trim_end_matches('日').trim_end_matches('号');
-    let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
-    if parts.len() != 3
+    let mut split = t.split(['-', '/', '.', '年', '月']);
+    let parts = [split.next()?, split.next()?, split.next()?];
+    if split.next().is_some()
         || parts
             .iter()
             .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
@@ -304,6 +333,12 @@ pub fn date_from_text(t: &str) -> Option<NaiveDate> {
 /// full-width folded, inner spaces and a leading apostrophe dropped, upper case.
 pub fn code_of(d: &Data) -> Option<String> {
     let t = text_ref(d)?;
+    // Most codes are plain ASCII with nothing to fold, drop or strip.
+    if t.bytes().all(|b| b.is_ascii_graphic() && b != b'\'') {
+        let mut s = t.into_owned();
+        s.make_ascii_uppercase();
+        return Some(s);
+    }
     let mut out = String::with_capacity(t.len());
     out.extend(squeezed(&t).map(|c| c.to_ascii_uppercase()));
     let quotes = out.len() - out.trim_start_matches('\'').len();

@@ -17,8 +17,9 @@
 //!    skipped as a 栏次 row.
 
 use calamine::Data;
+use std::borrow::Cow;
 
-use super::cell::{normalize_text, parse_date, parse_number, text_of};
+use super::cell::{is_blank, parse_date, parse_number, squeezed, text_of, text_ref};
 use super::Sheet;
 use crate::schema::{HeaderMatch, Schema};
 
@@ -28,14 +29,14 @@ pub const HEADER_SEARCH_ROWS: u32 = 30;
 /// Header text as compared: width-folded, without spaces, line breaks, `*`
 /// markers, a trailing colon or a trailing bracketed unit; ASCII lower-cased.
 pub fn normalize_header(s: &str) -> String {
-    let t = normalize_text(s);
-    let mut t: String = t
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '＊' && *c != '※')
-        .collect();
+    // One buffer, trimmed in place: this runs on every cell of the rows
+    // searched for a header, for every form a sheet might be.
+    let mut t = String::with_capacity(s.len());
+    t.extend(squeezed(s).filter(|c| !matches!(c, '*' | '＊' | '※')));
     loop {
         let before = t.len();
-        t = t.trim_end_matches([':', '：']).to_string();
+        let kept = t.trim_end_matches([':', '：']).len();
+        t.truncate(kept);
         for (open, close) in [('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕')] {
             if t.ends_with(close) {
                 if let Some(i) = t.rfind(open) {
@@ -49,7 +50,20 @@ pub fn normalize_header(s: &str) -> String {
             break;
         }
     }
-    t.to_lowercase()
+    if t.is_ascii() {
+        t.make_ascii_lowercase();
+    } else if t
+        .chars()
+        .any(|c| c.is_ascii_uppercase() || !(c.is_ascii() || is_caseless(c)))
+    {
+        t = t.to_lowercase();
+    }
+    t
+}
+
+/// CJK ideographs and punctuation, kana and full-width forms: no case.
+fn is_caseless(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FFEF}')
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -102,14 +116,16 @@ struct Matcher<'a> {
 
 impl Matcher<'_> {
     fn kind(&self, text: &str) -> Option<ColumnKind> {
-        if self.csv_org
-            && ORG_COLUMN
-                .iter()
-                .any(|o| normalize_header(o) == normalize_header(text))
-        {
+        self.kind_norm(&normalize_header(text))
+    }
+
+    /// The kind of a header already normalised.
+    fn kind_norm(&self, n: &str) -> Option<ColumnKind> {
+        // ORG_COLUMN is written in normalised form.
+        if self.csv_org && ORG_COLUMN.contains(&n) {
             return Some(ColumnKind::OrgCode);
         }
-        match self.schema.match_header(text)? {
+        match self.schema.match_normalized(n)? {
             HeaderMatch::Field(i) => Some(ColumnKind::Field(i)),
             HeaderMatch::Ignored => Some(ColumnKind::Ignored),
         }
@@ -120,24 +136,75 @@ impl Matcher<'_> {
 fn header_text(d: &Data) -> Option<String> {
     match d {
         Data::String(_) => {
-            let t = text_of(d)?;
-            if parse_number(d).ok().flatten().is_some() || parse_date(d).ok().flatten().is_some() {
+            let t = text_ref(d)?;
+            // Numbers and dates need a digit (full-width ones fold to digits).
+            let digits = t
+                .chars()
+                .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+            if digits
+                && (parse_number(d).ok().flatten().is_some()
+                    || parse_date(d).ok().flatten().is_some())
+            {
                 return None;
             }
-            Some(t)
+            Some(t.into_owned())
         }
         _ => None,
     }
 }
 
+/// A header-like cell's text as written and as compared.
+#[derive(Debug, Clone)]
+pub struct HeaderCell {
+    pub raw: String,
+    pub norm: String,
+}
+
+/// The header-like cells of the rows a header may occupy, each row
+/// computed once per sheet when first looked at.
+#[derive(Debug, Default)]
+pub struct HeaderCells {
+    rows: Vec<std::sync::OnceLock<Vec<Option<HeaderCell>>>>,
+}
+
+/// Rows a header block may reach: the search rows and three more below.
+const CACHED_ROWS: u32 = HEADER_SEARCH_ROWS + 4;
+
+/// The header-like text at a cell (cached for the rows a header may hold).
+fn header_at(sheet: &Sheet, r: u32, c: u32) -> Option<Cow<'_, HeaderCell>> {
+    let hc = sheet.header_cells.get_or_init(|| HeaderCells {
+        rows: (0..sheet.end_row().min(CACHED_ROWS))
+            .map(|_| Default::default())
+            .collect(),
+    });
+    if let Some(row) = hc.rows.get(r as usize) {
+        let row = row.get_or_init(|| {
+            (0..sheet.end_col())
+                .map(|c| {
+                    header_text(sheet.get(r, c)).map(|raw| HeaderCell {
+                        norm: normalize_header(&raw),
+                        raw,
+                    })
+                })
+                .collect()
+        });
+        return row.get(c as usize)?.as_ref().map(Cow::Borrowed);
+    }
+    header_text(sheet.get(r, c)).map(|raw| {
+        Cow::Owned(HeaderCell {
+            norm: normalize_header(&raw),
+            raw,
+        })
+    })
+}
+
 fn row_is_header_like(sheet: &Sheet, r: u32) -> bool {
     let mut any = false;
     for c in 0..sheet.end_col() {
-        let d = sheet.get(r, c);
-        if text_of(d).is_none() {
+        if is_blank(sheet.get(r, c)) {
             continue;
         }
-        if header_text(d).is_none() {
+        if header_at(sheet, r, c).is_none() {
             return false;
         }
         any = true;
@@ -146,13 +213,13 @@ fn row_is_header_like(sheet: &Sheet, r: u32) -> bool {
 }
 
 /// The text a header cell shows, with merged regions filling every cell they span.
-fn header_cell(sheet: &Sheet, r: u32, c: u32, top: u32) -> Option<String> {
-    if let Some(t) = header_text(sheet.get(r, c)) {
+fn header_cell(sheet: &Sheet, r: u32, c: u32, top: u32) -> Option<Cow<'_, HeaderCell>> {
+    if let Some(t) = header_at(sheet, r, c) {
         return Some(t);
     }
     if let Some(m) = sheet.merge_at(r, c) {
         if m.start.0 >= top {
-            return header_text(sheet.get(m.start.0, m.start.1));
+            return header_at(sheet, m.start.0, m.start.1);
         }
         return None;
     }
@@ -165,14 +232,14 @@ fn map_block(sheet: &Sheet, m: &Matcher, top: u32, bottom: u32) -> (Vec<Column>,
     // blank cells to its right still covers the columns whose lower cells
     // are filled.
     let fill_right = sheet.merges.is_empty();
-    let mut grid: Vec<Vec<Option<String>>> = Vec::new();
+    let mut grid: Vec<Vec<Option<Cow<HeaderCell>>>> = Vec::new();
     for r in top..=bottom {
-        let mut row: Vec<Option<String>> =
+        let mut row: Vec<Option<Cow<HeaderCell>>> =
             (0..width).map(|c| header_cell(sheet, r, c, top)).collect();
         if fill_right && r < bottom {
             for c in 1..width as usize {
                 let below_filled =
-                    ((r + 1)..=bottom).any(|rr| header_text(sheet.get(rr, c as u32)).is_some());
+                    ((r + 1)..=bottom).any(|rr| header_at(sheet, rr, c as u32).is_some());
                 if row[c].is_none() && below_filled {
                     row[c] = row[c - 1].clone();
                 }
@@ -183,28 +250,25 @@ fn map_block(sheet: &Sheet, m: &Matcher, top: u32, bottom: u32) -> (Vec<Column>,
     let mut cols = Vec::new();
     let mut fields = std::collections::BTreeSet::new();
     for c in 0..width {
-        let stack: Vec<(u32, &String)> = grid
-            .iter()
-            .enumerate()
-            .filter_map(|(i, row)| row[c as usize].as_ref().map(|t| (top + i as u32, t)))
-            .collect();
         // Identical texts stacked by a vertical merge count once.
-        let mut texts: Vec<(u32, &String)> = Vec::new();
-        for (r, t) in stack {
-            if texts.last().map(|(_, l)| *l) != Some(t) {
-                texts.push((r, t));
+        let mut texts: Vec<(u32, &HeaderCell)> = Vec::new();
+        for (i, row) in grid.iter().enumerate() {
+            if let Some(t) = row[c as usize].as_deref() {
+                if texts.last().map(|(_, l)| &l.raw) != Some(&t.raw) {
+                    texts.push((top + i as u32, t));
+                }
             }
         }
         let Some(&(low_row, lowest)) = texts.last() else {
             continue;
         };
-        let mut kind = m.kind(lowest);
+        let mut kind = m.kind_norm(&lowest.norm);
         if kind.is_none() && texts.len() > 1 {
-            let joined_last2 = format!("{}{}", texts[texts.len() - 2].1, lowest);
-            let joined_all: String = texts.iter().map(|(_, t)| t.as_str()).collect();
+            let joined_last2 = format!("{}{}", texts[texts.len() - 2].1.raw, lowest.raw);
+            let joined_all: String = texts.iter().map(|(_, t)| t.raw.as_str()).collect();
             kind = m.kind(&joined_last2).or_else(|| m.kind(&joined_all));
         }
-        let kind = kind.unwrap_or_else(|| ColumnKind::Unknown(lowest.clone()));
+        let kind = kind.unwrap_or_else(|| ColumnKind::Unknown(lowest.raw.clone()));
         if let ColumnKind::Field(i) = kind {
             fields.insert(i);
         }
@@ -221,8 +285,8 @@ fn map_block(sheet: &Sheet, m: &Matcher, top: u32, bottom: u32) -> (Vec<Column>,
 fn direct_score(sheet: &Sheet, m: &Matcher, r: u32) -> usize {
     let mut seen = std::collections::BTreeSet::new();
     for c in 0..sheet.end_col() {
-        if let Some(t) = header_text(sheet.get(r, c)) {
-            if let Some(ColumnKind::Field(i)) = m.kind(&t) {
+        if let Some(t) = header_at(sheet, r, c) {
+            if let Some(ColumnKind::Field(i)) = m.kind_norm(&t.norm) {
                 seen.insert(i);
             }
         }

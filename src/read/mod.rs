@@ -81,6 +81,9 @@ pub struct Sheet {
     pub hidden: bool,
     pub range: Range<Data>,
     pub merges: Vec<Dimensions>,
+    /// Header-like texts of the rows searched for a header, normalised
+    /// once: every form a sheet might be looks at the same cells.
+    pub(crate) header_cells: std::sync::OnceLock<header::HeaderCells>,
 }
 
 static EMPTY: Data = Data::Empty;
@@ -93,6 +96,7 @@ impl Sheet {
             hidden: false,
             range,
             merges: Vec::new(),
+            header_cells: Default::default(),
         }
     }
 
@@ -316,6 +320,7 @@ where
             hidden,
             range,
             merges: m,
+            header_cells: Default::default(),
         });
     }
     Ok(Workbook { format, sheets })

@@ -1,6 +1,6 @@
 //! The rows below a header: data, 合计/小计 rows, and the footer that ends them.
 
-use super::cell::{is_blank, squeezed, text_ref};
+use super::cell::{is_blank, squeezed, trim_text};
 use super::header::{ColumnKind, HeaderLayout};
 use super::Sheet;
 
@@ -39,6 +39,14 @@ fn after_prefix<I: Iterator<Item = char>>(mut chars: I, prefix: &str) -> Option<
 /// Runs on every row, so it compares characters instead of building strings.
 pub fn is_footer(first: &str) -> bool {
     let t = squeezed(first);
+    // Every footer label begins with one of these.
+    if !t
+        .clone()
+        .next()
+        .is_some_and(|c| "填审负单制说注备附".contains(c))
+    {
+        return false;
+    }
     if FOOTER_PREFIXES
         .iter()
         .any(|p| after_prefix(t.clone(), p).is_some())
@@ -71,14 +79,20 @@ pub fn read_table(sheet: &Sheet, layout: &HeaderLayout) -> Table {
         .collect();
     let mut entries = Vec::new();
     for r in layout.data_start..sheet.end_row() {
-        let first = (0..sheet.end_col()).find_map(|c| text_ref(sheet.get(r, c)));
+        let first = (0..sheet.end_col())
+            .map(|c| sheet.get(r, c))
+            .find(|d| !is_blank(d));
         let Some(first) = first else { continue };
-        if is_footer(&first) {
-            break;
-        }
-        if let Some(k) = total_kind(&first) {
-            entries.push(Entry::Total(r, k));
-            continue;
+        // Only a text cell can carry a footer or a 合计 label.
+        if let calamine::Data::String(s) = first {
+            let label = trim_text(s);
+            if is_footer(label) {
+                break;
+            }
+            if let Some(k) = total_kind(label) {
+                entries.push(Entry::Total(r, k));
+                continue;
+            }
         }
         // A row holding nothing but its 序号 or 备注 (pre-numbered template
         // rows) is blank to a clerk. A formula error still counts as content.

@@ -136,6 +136,29 @@ pub struct Field {
     /// Input hint shown by templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// `values`, interned: enum cells hold these without allocating.
+    #[serde(skip)]
+    pub choices: Vec<&'static str>,
+}
+
+/// A process-wide copy of a string, kept for the life of the process. Used
+/// for the few enum values of the schemas, which every enum cell refers to;
+/// the set only grows by values not seen before, so loading schemas again
+/// costs nothing.
+pub fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SET: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut set = SET
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(&v) = set.get(s) {
+        return v;
+    }
+    let v: &'static str = Box::leak(s.to_string().into_boxed_str());
+    set.insert(v);
+    v
 }
 
 fn default_type() -> FieldType {
@@ -256,6 +279,9 @@ pub struct Schema {
     /// Per field: normalised value or alias → the canonical value.
     #[serde(skip)]
     enum_lookup: Vec<HashMap<String, String>>,
+    /// The title and aliases, normalised, for matching sheet names.
+    #[serde(skip)]
+    names: Vec<String>,
 }
 
 /// What a normalised header text means to a schema.
@@ -276,23 +302,27 @@ impl Schema {
 
     /// Match a header (or cover label) text after normalisation.
     pub fn match_header(&self, text: &str) -> Option<HeaderMatch> {
-        let n = normalize_header(text);
+        self.match_normalized(&normalize_header(text))
+    }
+
+    /// Match a text already passed through `normalize_header`.
+    pub fn match_normalized(&self, n: &str) -> Option<HeaderMatch> {
         if n.is_empty() {
             return None;
         }
-        if let Some(&i) = self.lookup.get(&n) {
+        if let Some(&i) = self.lookup.get(n) {
             return Some(HeaderMatch::Field(i));
         }
-        self.ignored.contains(&n).then_some(HeaderMatch::Ignored)
+        self.ignored
+            .iter()
+            .any(|x| x == n)
+            .then_some(HeaderMatch::Ignored)
     }
 
     /// Whether a sheet name is this form's, after normalisation.
     pub fn matches_sheet_name(&self, sheet: &str) -> bool {
         let n = normalize_header(sheet);
-        !n.is_empty()
-            && std::iter::once(&self.title)
-                .chain(&self.aliases)
-                .any(|a| normalize_header(a) == n)
+        !n.is_empty() && self.names.contains(&n)
     }
 
     pub fn required_fields(&self) -> impl Iterator<Item = (usize, &Field)> {
@@ -300,16 +330,15 @@ impl Schema {
     }
 
     /// Resolve an enum cell text to its canonical value.
-    pub fn enum_value<'a>(&'a self, field: &'a Field, text: &str) -> Option<&'a str> {
+    pub fn enum_value(&self, field: &Field, text: &str) -> Option<&'static str> {
         // Most cells hold a value exactly as the template spells it.
-        if let Some(v) = field.values.iter().find(|v| v.as_str() == text) {
-            return Some(v);
+        if let Some(i) = field.values.iter().position(|v| v == text) {
+            return field.choices.get(i).copied();
         }
         let i = self.field_index(&field.key)?;
-        self.enum_lookup
-            .get(i)?
-            .get(&normalize_header(text))
-            .map(|v| v.as_str())
+        let canonical = self.enum_lookup.get(i)?.get(&normalize_header(text))?;
+        let j = field.values.iter().position(|v| v == canonical)?;
+        field.choices.get(j).copied()
     }
 
     fn prepare(&mut self, file: &str) -> Result<()> {
@@ -392,6 +421,13 @@ impl Schema {
             .map(|c| normalize_header(c))
             .collect();
         self.lookup = lookup;
+        self.names = std::iter::once(&self.title)
+            .chain(&self.aliases)
+            .map(|a| normalize_header(a))
+            .collect();
+        for f in &mut self.fields {
+            f.choices = f.values.iter().map(|v| intern(v)).collect();
+        }
         self.enum_lookup = self
             .fields
             .iter()

@@ -63,7 +63,7 @@ pub fn check_cell(
     // What the cell shows, for messages: only built when there is one.
     let shown = || text_of(d).unwrap_or_default();
     match field.ty {
-        FieldType::Text => Value::Text(shown()),
+        FieldType::Text => Value::Text(shown().into()),
         FieldType::Integer | FieldType::Decimal => {
             let int = field.ty == FieldType::Integer;
             let n = match parse_number(d) {
@@ -161,7 +161,7 @@ pub fn check_cell(
             Value::Date(date)
         }
         FieldType::Enum => match schema.enum_value(field, &text_ref(d).unwrap_or_default()) {
-            Some(v) => Value::Text(v.to_string()),
+            Some(v) => Value::Text(v.into()),
             None => {
                 let shown = shown();
                 let m = lang.t(
@@ -181,7 +181,7 @@ pub fn check_cell(
             }
         },
         FieldType::Period => match Period::parse(&shown()) {
-            Some(p) => Value::Text(p.to_string()),
+            Some(p) => Value::Text(p.to_string().into()),
             None => {
                 let shown = shown();
                 let m = lang.t(
@@ -196,7 +196,7 @@ pub fn check_cell(
         FieldType::Uscc => {
             let code = code_of(d).unwrap_or_default();
             match check_uscc(&code) {
-                None => Value::Text(code),
+                None => Value::Text(code.into()),
                 Some(p) => {
                     sink.push(uscc_diag(ctx, sink, field, &code, p, pos));
                     Value::Invalid
@@ -226,12 +226,12 @@ pub fn check_cell(
                     return Value::Invalid;
                 }
             }
-            Value::Text(code)
+            Value::Text(code.into())
         }
         FieldType::OrgCode => {
             let code = code_of(d).unwrap_or_default();
             match check_org_code(ctx, &code) {
-                Ok(_) => Value::Text(normalize_org_code(&code)),
+                Ok(_) => Value::Text(normalize_org_code(&code).into()),
                 Err((c, m)) => {
                     sink.push(at(sink, c, format!("{}：{m}", field.header)).value(code));
                     Value::Invalid
@@ -245,7 +245,7 @@ fn default_value(field: &Field, def: &str) -> Value {
     match field.ty {
         FieldType::Integer => Value::Int(def.parse::<f64>().unwrap_or(0.0) as i64),
         FieldType::Decimal => Value::Dec(def.parse().unwrap_or(0.0)),
-        _ => Value::Text(def.to_string()),
+        _ => Value::Text(def.to_string().into()),
     }
 }
 
@@ -338,7 +338,7 @@ fn check_id_cell(
             sink.push(at(sink, code, m).value(mask_id(&id)));
             Value::Invalid
         }
-        None => Value::Text(id),
+        None => Value::Text(id.into()),
     }
 }
 

@@ -68,8 +68,21 @@ pub enum UsccProblem {
     Checksum(char),
 }
 
+/// Each ASCII character's value in the credit-code alphabet (255: none).
+const USCC_VALUES: [u8; 128] = {
+    let mut t = [255u8; 128];
+    let a = USCC_ALPHABET.as_bytes();
+    let mut i = 0;
+    while i < a.len() {
+        t[a[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 pub fn uscc_value(c: char) -> Option<u32> {
-    USCC_ALPHABET.find(c).map(|i| i as u32)
+    let v = *USCC_VALUES.get(c as usize)?;
+    (v != 255).then_some(v as u32)
 }
 
 pub fn uscc_check_char(first17: &str) -> Option<char> {
@@ -81,11 +94,12 @@ pub fn uscc_check_char(first17: &str) -> Option<char> {
         sum += uscc_value(c)? * w;
     }
     let check = (31 - sum % 31) % 31;
-    USCC_ALPHABET.chars().nth(check as usize)
+    Some(USCC_ALPHABET.as_bytes()[check as usize] as char)
 }
 
 pub fn check_uscc(code: &str) -> Option<UsccProblem> {
-    if code.chars().count() != 18 || !code.chars().all(|c| uscc_value(c).is_some()) {
+    // Every character of the alphabet is ASCII: 18 of them are 18 bytes.
+    if code.len() != 18 || !code.chars().all(|c| uscc_value(c).is_some()) {
         return Some(UsccProblem::Format);
     }
     let want = uscc_check_char(&code[..17]).expect("alphabet checked");

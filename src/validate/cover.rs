@@ -21,10 +21,13 @@ pub struct CoverEntry {
 
 /// Which cover field key a label names, across every level's cover.
 fn label_key(schemas: &SchemaSet, text: &str) -> Option<String> {
-    schemas.covers().find_map(|s| match s.match_header(text)? {
-        HeaderMatch::Field(i) => Some(s.fields[i].key.clone()),
-        HeaderMatch::Ignored => None,
-    })
+    let n = normalize_header(text);
+    schemas
+        .covers()
+        .find_map(|s| match s.match_normalized(&n)? {
+            HeaderMatch::Field(i) => Some(s.fields[i].key.clone()),
+            HeaderMatch::Ignored => None,
+        })
 }
 
 /// Split `标签：值` (either colon) into its label and value.

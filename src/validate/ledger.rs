@@ -1,6 +1,7 @@
 //! A ledger sheet: its header, every row's cells, the rules between cells,
 //! repeated keys and 合计 rows.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 
 use super::cells::{check_cell, Pos};
@@ -160,8 +161,9 @@ pub fn read_ledger(
         .map(|(i, _)| i)
         .collect();
     let plan = rule_plan(schema);
-    let mut grand: HashMap<usize, Sums> = HashMap::new();
-    let mut sub: HashMap<usize, Sums> = HashMap::new();
+    // Running sums per field (only numeric fields are ever added to).
+    let mut grand: Vec<Sums> = vec![Sums::default(); schema.fields.len()];
+    let mut sub: Vec<Sums> = vec![Sums::default(); schema.fields.len()];
     let mut records = Vec::new();
     let mut firsts: HashMap<(usize, String), u32> = HashMap::new();
 
@@ -193,7 +195,7 @@ pub fn read_ledger(
                                 Value::Int(d.parse::<f64>().unwrap_or(0.0) as i64)
                             }
                             FieldType::Decimal => Value::Dec(d.parse().unwrap_or(0.0)),
-                            _ => Value::Text(d.clone()),
+                            _ => Value::Text(d.clone().into()),
                         }),
                     };
                     values.push(v);
@@ -201,7 +203,7 @@ pub fn read_ledger(
                 for &i in &numeric {
                     let c = field_col[i].expect("numeric fields have columns");
                     if let Ok(Some(n)) = parse_number(sheet.get(r, c)) {
-                        for s in [grand.entry(i).or_default(), sub.entry(i).or_default()] {
+                        for s in [&mut grand[i], &mut sub[i]] {
                             s.all += n.value;
                             if !n.from_text {
                                 s.excel += n.value;
@@ -233,7 +235,7 @@ pub fn read_ledger(
                     let Ok(Some(t)) = parse_number(sheet.get(r, c)) else {
                         continue;
                     };
-                    let s = sums.get(&i).cloned().unwrap_or_default();
+                    let s = sums[i].clone();
                     if (t.value - s.all).abs() > 1e-6 {
                         let label = text_of(
                             sheet.get(
@@ -272,7 +274,7 @@ pub fn read_ledger(
                         sink.push(d);
                     }
                 }
-                sub.clear();
+                sub.fill(Sums::default());
             }
         }
     }
@@ -344,42 +346,56 @@ fn check_unique(
         if !f.unique {
             continue;
         }
-        let key = match &rec.values[i] {
-            Value::Text(t) => normalize_text(t).into_owned(),
-            Value::Int(n) => n.to_string(),
-            _ => continue,
+        let Some(key) = unique_key(&rec.values[i]) else {
+            continue;
         };
         // A CSV ledger holds many submitters; keys repeat only within one.
-        let scope_key = format!("{}\u{1}{}", rec.org.as_deref().unwrap_or(""), key);
+        let scope_key = match &rec.org {
+            Some(o) => format!("{o}\u{1}{key}"),
+            None => key.into_owned(),
+        };
+        let first = match firsts.entry((i, scope_key)) {
+            Slot::Vacant(v) => {
+                v.insert(rec.row);
+                continue;
+            }
+            Slot::Occupied(o) => *o.get(),
+        };
         let col = field_col[i].expect("a value implies a column");
-        if let Some(&first) = firsts.get(&(i, scope_key.clone())) {
-            let shown = if f.ty == FieldType::IdNumber {
-                crate::diag::mask_id(&key)
-            } else {
-                key.clone()
-            };
-            let first_ref = if sink.csv {
-                format!("{}", first + 1)
-            } else {
-                format!("{}{}", col_letter(col), first + 1)
-            };
-            let code = f
-                .unique_code
-                .as_deref()
-                .and_then(Code::parse)
-                .unwrap_or(Code::RowDuplicateKey);
-            let m = ctx.lang.t(
-                format!("{}“{shown}”重复，首次出现在 {first_ref}", f.header),
-                format!(
-                    "{} \"{shown}\" repeats; it first appears at {first_ref}",
-                    f.header
-                ),
-            );
-            let d = sink.at(code, rec.row, col, m).field(&f.key).value(shown);
-            sink.push(d);
+        let key = unique_key(&rec.values[i]).unwrap_or_default();
+        let shown = if f.ty == FieldType::IdNumber {
+            crate::diag::mask_id(&key)
         } else {
-            firsts.insert((i, scope_key), rec.row);
-        }
+            key.into_owned()
+        };
+        let first_ref = if sink.csv {
+            format!("{}", first + 1)
+        } else {
+            format!("{}{}", col_letter(col), first + 1)
+        };
+        let code = f
+            .unique_code
+            .as_deref()
+            .and_then(Code::parse)
+            .unwrap_or(Code::RowDuplicateKey);
+        let m = ctx.lang.t(
+            format!("{}“{shown}”重复，首次出现在 {first_ref}", f.header),
+            format!(
+                "{} \"{shown}\" repeats; it first appears at {first_ref}",
+                f.header
+            ),
+        );
+        let d = sink.at(code, rec.row, col, m).field(&f.key).value(shown);
+        sink.push(d);
+    }
+}
+
+/// A unique field's value as keys are compared: normalised text or the integer.
+fn unique_key(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        Value::Text(t) => Some(normalize_text(t)),
+        Value::Int(n) => Some(n.to_string().into()),
+        _ => None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! break on its own (and against the registry, when one is given).
 
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
@@ -44,7 +45,8 @@ pub enum Value {
     Blank,
     /// Non-blank but unreadable for its type; already diagnosed.
     Invalid,
-    Text(String),
+    /// Text as read, or an enum's canonical value (borrowed, not copied).
+    Text(Cow<'static, str>),
     Int(i64),
     Dec(f64),
     Date(NaiveDate),

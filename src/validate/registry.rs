@@ -25,19 +25,29 @@ pub struct Registry {
     pub path: String,
     pub entries: Vec<RegEntry>,
     index: HashMap<String, usize>,
+    /// Each parent code's children, in registry order.
+    kids: HashMap<String, Vec<usize>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Registry {
+    /// The entry of a code (a 6-digit county code as its 12-digit form).
+    /// Looked up for every code cell, so it allocates only for the short form.
     pub fn get(&self, code: &str) -> Option<&RegEntry> {
-        let code = super::codes::normalize_org_code(code);
-        self.index.get(&code).map(|&i| &self.entries[i])
+        let i = if code.len() == 6 {
+            self.index.get(&super::codes::normalize_org_code(code))
+        } else {
+            self.index.get(code)
+        };
+        i.map(|&i| &self.entries[i])
     }
 
-    pub fn children<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a RegEntry> + 'a {
-        self.entries
-            .iter()
-            .filter(move |e| e.parent.as_deref() == Some(code))
+    pub fn children<'a>(&'a self, code: &str) -> impl Iterator<Item = &'a RegEntry> + 'a {
+        self.kids
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entries[i])
     }
 
     pub fn from_entries(path: &str, entries: Vec<RegEntry>) -> Registry {
@@ -47,10 +57,17 @@ impl Registry {
             .map(|(i, e)| (e.code.clone(), i))
             .rev()
             .collect();
+        let mut kids: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(p) = &e.parent {
+                kids.entry(p.clone()).or_default().push(i);
+            }
+        }
         Registry {
             path: path.to_string(),
             entries,
             index,
+            kids,
             diagnostics: Vec::new(),
         }
     }
@@ -103,9 +120,10 @@ pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
     let mut rows = Vec::new();
     for rec in &ledger.records {
         let get = |k: &str| ledger.get(ctx.schemas, rec, k);
-        let Value::Text(code) = get("code").clone() else {
+        let Value::Text(code) = get("code") else {
             continue;
         };
+        let code = code.to_string();
         let name = get("name").text().unwrap_or("").to_string();
         let shape = level_of_code(&code).ok();
         let kind = get("kind").text().and_then(level_from_kind);

@@ -307,8 +307,12 @@ fn data_sheet(ws: &mut Worksheet, name: &str, t: &Table) -> Result<()> {
             let Some(v) = col.as_ref().and_then(|v| v.get(i)) else {
                 continue;
             };
+            // A zero count is left blank: the read-back takes a blank as 0,
+            // and most counts of most rows (every resident unit's) are 0.
             match v {
                 Val::Null => {}
+                Val::Int(0) => {}
+                Val::Num(x) if *x == 0.0 => {}
                 Val::Int(n) => {
                     ws.write_number(r, j as u16, *n as f64)
                         .map_err(sheet_error)?;
@@ -380,13 +384,13 @@ pub fn write_workbook(
         .map(Job::Form)
         .collect();
     let forms = jobs.len();
-    jobs.extend(agg.tables.iter().map(|t| {
-        let name = match t.def.id {
-            "base" => BASE_SHEET.to_string(),
-            "categories" => CATEGORY_SHEET.to_string(),
-            id => format!("_data_{id}"),
-        };
-        Job::Data(t, name)
+    // The machine-readable sheets a roll-up reads back (forms.md §4.6). The
+    // tables themselves are for machines in tables/*.csv, *.parquet and
+    // summary.json; the workbook does not repeat them (docs/decisions.md).
+    jobs.extend(agg.tables.iter().filter_map(|t| match t.def.id {
+        "base" => Some(Job::Data(t, BASE_SHEET.to_string())),
+        "categories" => Some(Job::Data(t, CATEGORY_SHEET.to_string())),
+        _ => None,
     }));
     let mut sheets = jobs
         .iter()

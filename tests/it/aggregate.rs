@@ -699,11 +699,16 @@ fn the_workbook_reads_back_and_outputs_are_deterministic() {
         "未纳入汇总",
         "说明",
         "_meta",
-        "_data_t1",
         "_data_base",
+        "_data_categories",
     ] {
         assert!(names.iter().any(|n| n == s), "sheet {s} missing: {names:?}");
     }
+    // The tables are not repeated in hidden sheets: tables/ has them.
+    assert!(
+        !names.iter().any(|n| n.starts_with("_data_t")),
+        "no hidden copies of the tables: {names:?}"
+    );
     let hidden: Vec<String> = wb
         .sheets_metadata()
         .iter()
