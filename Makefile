@@ -23,14 +23,16 @@ test:
 
 # Speed and memory on a generated province-scale quarter (release build):
 # wall time, CPU time and peak RSS of validate and aggregate against a
-# calamine-only floor, at two sizes. Results: bench/results.md.
+# calamine-only floor, at two sizes, as medians of interleaved rounds.
+# Results: bench/results.md. ROUNDS=N for more or fewer rounds.
+ROUNDS ?= 5
 bench:
-	$(CARGO) build --release
-	$(CARGO) run --release --example bench -- --out bench/results.md
+	$(CARGO) build --release --examples
+	$(CARGO) run --release --example bench -- --rounds $(ROUNDS) --out bench/results.md
 
 bench-small:
-	$(CARGO) build --release
-	$(CARGO) run --release --example bench -- --small --out bench/results-small.md
+	$(CARGO) build --release --examples
+	$(CARGO) run --release --example bench -- --small --rounds $(ROUNDS) --out bench/results-small.md
 
 # Man pages from the command-line definitions: man/pbstat.1, man/pbstat-<command>.1
 man:

@@ -3,14 +3,25 @@
 //! aggregate` on it, against a floor: the same workbooks only opened and
 //! read cell by cell with calamine, in parallel.
 //!
-//!     cargo run --release --example bench -- [--small] [--out bench/results.md]
+//!     cargo build --release --examples
+//!     cargo run --release --example bench -- [--small] [--rounds N] [--out bench/results.md]
 //!
 //! Sizes: 250 and 1,000 communities (4 resident units each, ≈300 roster
 //! rows, 40 meetings and 150 issues per community); `--small`: 25 and 100.
 //! Generated data is cached under bench/data/ and reused.
+//!
+//! This machine's speed varies from minute to minute, so each round runs
+//! every command once, one after the other, and the figures are medians
+//! over the rounds; a command's ratio to the floor is taken within each
+//! round, then the median of those. Two floors: calamine with the system
+//! allocator (examples/floor.rs), and calamine with mimalloc, the allocator
+//! pbstat uses (this program), which shows what the allocator alone buys.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
+
+#[path = "../tests/support/floor.rs"]
+mod floor;
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -22,6 +33,10 @@ use support::county::{
     community_book, generate, registry_book, unit_book, County, Hand, Issue, Meeting, Rng,
     CATEGORIES, MEETING_TYPES,
 };
+
+// The same allocator as pbstat, for the second floor.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Give each community 40 meetings and 150 issues, as the benchmark asks.
 fn scale(c: &mut County) {
@@ -108,6 +123,7 @@ fn dataset(root: &Path, communities: usize) -> PathBuf {
     dir
 }
 
+#[derive(Clone, Copy)]
 struct Measure {
     wall: f64,
     cpu: f64,
@@ -142,43 +158,37 @@ fn measure(cmd: &mut Command) -> Measure {
     }
 }
 
-/// The floor: open every workbook and touch every cell, in parallel.
-fn floor(dir: &Path) {
-    use calamine::{open_workbook_auto, Data, Reader};
-    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "xlsx") {
-                out.push(p);
-            }
-        }
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
-    let mut files = Vec::new();
-    walk(dir, &mut files);
-    let cells: usize = files
-        .par_iter()
-        .map(|f| {
-            let mut wb = open_workbook_auto(f).expect("open");
-            let mut n = 0;
-            for name in wb.sheet_names() {
-                let r = wb.worksheet_range(&name).expect("sheet");
-                n += r
-                    .used_cells()
-                    .filter(|(_, _, v)| **v != Data::Empty)
-                    .count();
-            }
-            n
-        })
-        .sum();
-    println!("{} files, {cells} cells", files.len());
+}
+
+const FLOOR_SYS: &str = "floor (calamine, system allocator)";
+const FLOOR_MI: &str = "floor (calamine, mimalloc)";
+const VALIDATE: &str = "pbstat validate";
+const AGGREGATE: &str = "pbstat aggregate";
+
+struct Row {
+    communities: usize,
+    files: usize,
+    name: &'static str,
+    runs: Vec<Measure>,
+    /// Per round: wall time over the system-allocator floor's, and over
+    /// the mimalloc floor's.
+    ratio: Vec<f64>,
+    ratio_mi: Vec<f64>,
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("floor") {
-        floor(Path::new(&args[2]));
+        let (files, cells) = floor::run(Path::new(&args[2]));
+        println!("{files} files, {cells} cells");
         return;
     }
     if args.get(1).map(String::as_str) == Some("generate") {
@@ -186,21 +196,30 @@ fn main() {
         return;
     }
     let small = args.iter().any(|a| a == "--small");
-    let out = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| "bench/results.md".into());
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let out = value("--out").unwrap_or_else(|| "bench/results.md".into());
+    let rounds: usize = value("--rounds")
+        .map(|r| r.parse().expect("--rounds N"))
+        .unwrap_or(5);
     let root = PathBuf::from("bench/data");
     let sizes: [usize; 2] = if small { [25, 100] } else { [250, 1000] };
     let bin = PathBuf::from("target/release/pbstat");
-    assert!(bin.exists(), "build first: cargo build --release");
+    let floor_sys = PathBuf::from("target/release/examples/floor");
+    assert!(
+        bin.exists() && floor_sys.exists(),
+        "build first: cargo build --release --examples"
+    );
     let me = std::env::current_exe().unwrap();
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut phases = String::new();
     for &n in &sizes {
         // Generate in a child: a forked child's ru_maxrss starts from its
         // parent's, so the measuring process must stay small.
@@ -215,81 +234,111 @@ fn main() {
             assert!(st.success(), "generating {n} communities failed");
         }
         let files = walkdir_count(&dir.join("in"));
-        let fl = measure(Command::new(&me).arg("floor").arg(dir.join("in")));
-        let va = measure(
-            Command::new(&bin)
-                .args([
-                    "validate",
-                    "--period",
-                    "2026Q3",
-                    "--no-progress",
-                    "-q",
-                    "--registry",
-                ])
-                .arg(dir.join("registry.xlsx"))
-                .arg(dir.join("in")),
-        );
         let out_dir = std::env::temp_dir().join(format!("pbstat-bench-{n}"));
-        let ag = measure(
-            Command::new(&bin)
-                .args([
-                    "aggregate",
-                    "--period",
-                    "2026Q3",
-                    "--no-progress",
-                    "-q",
-                    "--registry",
-                ])
-                .arg(dir.join("registry.xlsx"))
-                .arg(dir.join("in"))
-                .arg("-o")
-                .arg(&out_dir),
-        );
+        let pbstat = |cmd: &str| {
+            let mut c = Command::new(&bin);
+            c.args([
+                cmd,
+                "--period",
+                "2026Q3",
+                "--no-progress",
+                "-q",
+                "--registry",
+            ])
+            .arg(dir.join("registry.xlsx"))
+            .arg(dir.join("in"));
+            if cmd == "aggregate" {
+                c.arg("-o").arg(&out_dir);
+            }
+            c
+        };
+        let mut runs: Vec<Vec<Measure>> = vec![Vec::new(); 4];
+        for round in 0..rounds {
+            eprintln!("{n} communities, round {}/{rounds}", round + 1);
+            runs[0].push(measure(Command::new(&floor_sys).arg(dir.join("in"))));
+            runs[1].push(measure(Command::new(&me).arg("floor").arg(dir.join("in"))));
+            runs[2].push(measure(&mut pbstat("validate")));
+            runs[3].push(measure(&mut pbstat("aggregate")));
+        }
+        // Where aggregate's time goes, from its own phase marks.
+        let t = pbstat("aggregate")
+            .env("PBSTAT_TIMINGS", "1")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .output()
+            .expect("aggregate");
+        phases.push_str(&format!(
+            "\n{n} communities, one run of `PBSTAT_TIMINGS=1 pbstat aggregate`:\n\n```\n{}```\n",
+            String::from_utf8_lossy(&t.stderr)
+        ));
         let _ = std::fs::remove_dir_all(&out_dir);
-        for (name, m) in [
-            ("floor (calamine, parallel)", &fl),
-            ("pbstat validate", &va),
-            ("pbstat aggregate", &ag),
-        ] {
-            rows.push((
-                n,
+        for (k, name) in [FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE]
+            .into_iter()
+            .enumerate()
+        {
+            let ratio = (0..rounds)
+                .map(|r| runs[k][r].wall / runs[0][r].wall)
+                .collect();
+            let ratio_mi = (0..rounds)
+                .map(|r| runs[k][r].wall / runs[1][r].wall)
+                .collect();
+            rows.push(Row {
+                communities: n,
                 files,
                 name,
-                m.wall,
-                m.cpu,
-                m.rss_mb,
-                m.wall / fl.wall,
-                m.code,
-            ));
+                runs: runs[k].clone(),
+                ratio,
+                ratio_mi,
+            });
         }
     }
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
     md.push_str(&format!(
-        "Machine: {cores} cores; release build; each command run once, cold page cache not forced. Peak RSS from wait4 (the measuring parent stays small). Data: generated province-scale quarter (per community ≈300 roster rows, 40 meetings, 150 issues; 4 resident units per community), {} communities.\n\n",
+        "Machine: {cores} cores; release build. Data: a generated province-scale quarter (per community ≈300 roster rows, 40 meetings, 150 issues; 4 resident units per community), {} communities. Each of {rounds} rounds runs every command once in turn; wall and CPU time are medians over the rounds, peak RSS (from wait4; the measuring process stays small) the largest. × floor is the median over rounds of the command's wall time over the floor's in the same round: against calamine with the system allocator (the floor as defined), and against calamine with mimalloc, pbstat's allocator.\n\n",
         sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" and ")
     ));
-    md.push_str("| communities | files | command | wall s | CPU s | peak RSS MB | × floor | exit |\n|---:|---:|---|---:|---:|---:|---:|---:|\n");
-    for (n, f, name, wall, cpu, rss, ratio, code) in &rows {
+    md.push_str("| communities | files | command | wall s | CPU s | peak RSS MB | × floor | × floor (mimalloc) | exit |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    for r in &rows {
+        let wall = median(r.runs.iter().map(|m| m.wall).collect());
+        let cpu = median(r.runs.iter().map(|m| m.cpu).collect());
+        let rss = r.runs.iter().map(|m| m.rss_mb).fold(0.0, f64::max);
+        let code = r.runs.iter().map(|m| m.code).max().unwrap_or(0);
         md.push_str(&format!(
-            "| {n} | {f} | {name} | {wall:.2} | {cpu:.2} | {rss:.0} | {ratio:.2} | {code} |\n"
+            "| {} | {} | {} | {wall:.2} | {cpu:.2} | {rss:.0} | {:.2} | {:.2} | {code} |\n",
+            r.communities,
+            r.files,
+            r.name,
+            median(r.ratio.clone()),
+            median(r.ratio_mi.clone()),
         ));
     }
     let get = |n: usize, name: &str| {
-        rows.iter()
-            .find(|r| r.0 == n && r.2 == name)
-            .map(|r| (r.3, r.5))
-            .unwrap()
+        let r = rows
+            .iter()
+            .find(|r| r.communities == n && r.name == name)
+            .unwrap();
+        (
+            median(r.runs.iter().map(|m| m.wall).collect()),
+            r.runs.iter().map(|m| m.rss_mb).fold(0.0, f64::max),
+        )
     };
-    let (a_small, m_small) = get(sizes[0], "pbstat aggregate");
-    let (a_big, m_big) = get(sizes[1], "pbstat aggregate");
+    let (a_small, m_small) = get(sizes[0], AGGREGATE);
+    let (a_big, m_big) = get(sizes[1], AGGREGATE);
+    let (v_small, vm_small) = get(sizes[0], VALIDATE);
+    let (v_big, vm_big) = get(sizes[1], VALIDATE);
     md.push_str(&format!(
-        "\nScaling ({}× the data): aggregate time × {:.2}, peak RSS {:.0} MB → {:.0} MB.\n",
+        "\nScaling ({}× the data): aggregate time × {:.2}, peak RSS {:.0} MB → {:.0} MB; validate time × {:.2}, peak RSS {:.0} MB → {:.0} MB.\n",
         sizes[1] / sizes[0],
         a_big / a_small,
         m_small,
-        m_big
+        m_big,
+        v_big / v_small,
+        vm_small,
+        vm_big,
     ));
+    md.push_str("\n## Where aggregate's time goes\n");
+    md.push_str(&phases);
     print!("{md}");
     if let Some(d) = Path::new(&out).parent() {
         std::fs::create_dir_all(d).unwrap();

@@ -278,8 +278,9 @@ pub fn aggregate(
     // Own counts as a frame, one row per node.
     let codes: Vec<&str> = tree.nodes.iter().map(|n| n.code.as_str()).collect();
     let mut cols: Vec<Column> = vec![Column::new("code".into(), codes.clone())];
+    let rows: Vec<&Vec<f64>> = tree.nodes.iter().map(|n| &base[&n.code]).collect();
     for (i, (k, _)) in BASE.iter().enumerate() {
-        let v: Vec<f64> = tree.nodes.iter().map(|n| base[&n.code][i]).collect();
+        let v: Vec<f64> = rows.iter().map(|r| r[i]).collect();
         cols.push(Column::new((*k).into(), v));
     }
     let own = DataFrame::new_infer_height(cols)?;

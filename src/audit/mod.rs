@@ -46,9 +46,10 @@ pub fn run(extracts: &mut [Extract], registry: Option<&Registry>, lang: Lang) ->
     let mut add: Vec<(usize, Diagnostic)> = Vec::new();
     {
         let name = namer(extracts, registry);
+        let ids = roster_ids(extracts);
         duplicate_submissions(extracts, lang, &mut add);
-        duplicate_registrations(extracts, lang, &name, &mut add);
-        members_not_on_roster(extracts, lang, &name, &mut add);
+        duplicate_registrations(extracts, &ids, lang, &name, &mut add);
+        members_not_on_roster(extracts, &ids, lang, &name, &mut add);
         if let Some(reg) = registry {
             paired_units(extracts, reg, lang, &mut add);
         }
@@ -104,14 +105,9 @@ fn duplicate_submissions(extracts: &[Extract], lang: Lang, add: &mut Vec<(usize,
     }
 }
 
-fn duplicate_registrations(
-    extracts: &[Extract],
-    lang: Lang,
-    name: &dyn Fn(&str) -> String,
-    add: &mut Vec<(usize, Diagnostic)>,
-) {
-    // Every roster row as (ID, file, row), sorted: each ID's rows stand
-    // together. The order of output comes from the final sort of diagnostics.
+/// Every roster row as (ID, file, row), sorted: each ID's rows stand
+/// together, and an ID's rows are found by binary search.
+fn roster_ids(extracts: &[Extract]) -> Vec<(IdKey, u32, u32)> {
     let mut all: Vec<(IdKey, u32, u32)> = extracts
         .iter()
         .enumerate()
@@ -123,12 +119,26 @@ fn duplicate_registrations(
         })
         .collect();
     all.sort_unstable();
+    all
+}
+
+fn duplicate_registrations(
+    extracts: &[Extract],
+    all: &[(IdKey, u32, u32)],
+    lang: Lang,
+    name: &dyn Fn(&str) -> String,
+    add: &mut Vec<(usize, Diagnostic)>,
+) {
+    // The order of output comes from the final sort of diagnostics.
     for run in all.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
         let refs: Vec<(usize, &IdRef)> = run
             .iter()
             .map(|&(_, i, k)| (i as usize, &extracts[i as usize].roster[k as usize]))
             .collect();
-        if refs.len() < 2 || refs.iter().all(|(_, r)| r.community == refs[0].1.community) {
+        if refs.iter().all(|(_, r)| r.community == refs[0].1.community) {
             continue;
         }
         for (i, r) in &refs {
@@ -158,13 +168,13 @@ fn duplicate_registrations(
 
 fn members_not_on_roster(
     extracts: &[Extract],
+    all: &[(IdKey, u32, u32)],
     lang: Lang,
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
-    // Communities whose roster was submitted, and their (community, ID) pairs.
+    // Communities whose roster was submitted.
     let mut with_roster: HashSet<&str> = HashSet::new();
-    let mut on_roster: HashSet<(&str, IdKey)> = HashSet::new();
     for e in extracts {
         for (org, ledger) in &e.ledger_orgs {
             if ledger == "roster" {
@@ -173,16 +183,22 @@ fn members_not_on_roster(
         }
         for r in &e.roster {
             with_roster.insert(&r.community);
-            on_roster.insert((&r.community, r.id));
         }
     }
+    let on_roster = |community: &str, id: IdKey| {
+        let from = all.partition_point(|x| x.0 < id);
+        all[from..]
+            .iter()
+            .take_while(|x| x.0 == id)
+            .any(|&(_, i, k)| &*extracts[i as usize].roster[k as usize].community == community)
+    };
     for (i, e) in extracts.iter().enumerate() {
         for r in &e.unit_members {
             // Only a roster that was submitted can lack someone.
             if !with_roster.contains(&*r.community) {
                 continue;
             }
-            if !on_roster.contains(&(&*r.community, r.id)) {
+            if !on_roster(&r.community, r.id) {
                 let m = lang.t(
                     format!("该党员登记在{}（{}）报到，但该社区的报到名单中没有此身份证号", name(&r.community), r.community),
                     format!("this member is listed as registered at {} ({}), whose roster lacks this ID number", name(&r.community), r.community),
