@@ -221,29 +221,30 @@ fn rate_expr(num: &str, den: &str) -> Expr {
         .otherwise(col(num) / col(den))
 }
 
-/// Sum each node's subtree: join (ancestor, descendant) pairs with the own
-/// counts and group by ancestor.
-fn roll_up(tree: &Tree, own: DataFrame, keys: &[&str], value_cols: &[String]) -> Result<DataFrame> {
-    let edges = tree.edges();
-    let anc: Vec<&str> = edges.iter().map(|(a, _)| a.as_str()).collect();
-    let desc: Vec<&str> = edges.iter().map(|(_, d)| d.as_str()).collect();
-    let edges = df!("anc" => anc, "desc" => desc)?;
-    let mut group: Vec<Expr> = vec![col("anc")];
-    group.extend(keys.iter().filter(|k| **k != "code").map(|k| col(*k)));
-    let sums: Vec<Expr> = value_cols.iter().map(|c| col(c.as_str()).sum()).collect();
-    let out = edges
-        .lazy()
-        .join(
-            own.lazy(),
-            [col("desc")],
-            [col("code")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by(group)
-        .agg(sums)
-        .rename(["anc"], ["code"], true)
-        .collect()?;
-    Ok(out)
+/// Sum each node's subtree in place. `vals` holds `stride` values per node,
+/// in the tree's order; nodes come parents first (depth-first), so adding
+/// every node into its parent from the last to the first leaves each node
+/// holding its subtree's total. One pass over an array: a map is enough
+/// here, where a join of every (ancestor, descendant) pair in polars took
+/// most of this step's time and memory (docs/performance.md).
+fn roll_up(tree: &Tree, stride: usize, vals: &mut [f64]) {
+    for i in (1..tree.nodes.len()).rev() {
+        let Some(p) = tree.nodes[i]
+            .parent
+            .as_deref()
+            .and_then(|p| tree.index_of(p))
+        else {
+            continue;
+        };
+        assert!(p < i, "a parent comes before its children");
+        let (before, from_i) = vals.split_at_mut(i * stride);
+        for (d, v) in before[p * stride..(p + 1) * stride]
+            .iter_mut()
+            .zip(&from_i[..stride])
+        {
+            *d += v;
+        }
+    }
 }
 
 pub fn aggregate(
@@ -275,37 +276,52 @@ pub fn aggregate(
         &mut meeting_required,
     );
 
-    // Own counts as a frame, one row per node.
+    // Every node's base counts summed over its subtree, in the tree's order.
+    let n = tree.nodes.len();
+    let mut sums: Vec<f64> = Vec::with_capacity(n * BASE.len());
+    for node in &tree.nodes {
+        sums.extend_from_slice(&base[&node.code]);
+    }
+    roll_up(&tree, BASE.len(), &mut sums);
     let codes: Vec<&str> = tree.nodes.iter().map(|n| n.code.as_str()).collect();
-    let mut cols: Vec<Column> = vec![Column::new("code".into(), codes.clone())];
-    let rows: Vec<&Vec<f64>> = tree.nodes.iter().map(|n| &base[&n.code]).collect();
+    let order: Vec<u32> = (0..n as u32).collect();
+    let mut cols: Vec<Column> = vec![
+        Column::new("order".into(), order),
+        Column::new(
+            "level".into(),
+            tree.nodes
+                .iter()
+                .map(|n| n.level.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("code".into(), codes.clone()),
+        Column::new(
+            "name".into(),
+            tree.nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "parent_code".into(),
+            tree.nodes
+                .iter()
+                .map(|n| n.parent.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "files".into(),
+            tree.nodes
+                .iter()
+                .map(|n| files.get(&n.code).map(String::as_str))
+                .collect::<Vec<_>>(),
+        ),
+    ];
     for (i, (k, _)) in BASE.iter().enumerate() {
-        let v: Vec<f64> = rows.iter().map(|r| r[i]).collect();
+        let v: Vec<f64> = (0..n).map(|r| sums[r * BASE.len() + i]).collect();
         cols.push(Column::new((*k).into(), v));
     }
-    let own = DataFrame::new_infer_height(cols)?;
-    let base_keys: Vec<String> = BASE.iter().map(|(k, _)| k.to_string()).collect();
-    let summed = roll_up(&tree, own, &["code"], &base_keys)?;
-
-    // The node frame in depth-first order, joined with the sums.
-    let order: Vec<u32> = (0..tree.nodes.len() as u32).collect();
-    let nodes = df!(
-        "order" => order,
-        "level" => tree.nodes.iter().map(|n| n.level.clone()).collect::<Vec<_>>(),
-        "code" => codes.clone(),
-        "name" => tree.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>(),
-        "parent_code" => tree.nodes.iter().map(|n| n.parent.clone()).collect::<Vec<_>>(),
-        "files" => tree.nodes.iter().map(|n| files.get(&n.code).cloned()).collect::<Vec<_>>(),
-    )?;
-    let mut full = nodes
-        .lazy()
-        .join(
-            summed.lazy(),
-            [col("code")],
-            [col("code")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .sort(["order"], SortMultipleOptions::default());
+    let mut full = DataFrame::new_infer_height(cols)?.lazy();
     if !has_registry && !rollup {
         // Without a registry nobody is "expected": the submission rate is blank.
         full = full.with_column(lit(NULL).cast(DataType::Float64).alias("expected"));
@@ -325,62 +341,73 @@ pub fn aggregate(
         .field("category")
         .map(|f| f.values.clone())
         .unwrap_or_default();
-    let mut cc: Vec<String> = Vec::new();
-    let mut cat: Vec<String> = Vec::new();
-    let mut corder: Vec<u32> = Vec::new();
-    let mut vals: Vec<Vec<f64>> = vec![Vec::new(); 4];
-    for n in &tree.nodes {
-        for (ci, c) in categories.iter().enumerate() {
-            cc.push(n.code.clone());
-            cat.push(c.clone());
-            corder.push(ci as u32);
+    // Per node and category: received, resolved, rated, satisfied_total,
+    // summed over the subtree like the base counts.
+    let nc = categories.len();
+    let mut csums: Vec<f64> = Vec::with_capacity(n * nc * 4);
+    for node in &tree.nodes {
+        for c in &categories {
             let v = cats
-                .get(&n.code)
+                .get(&node.code)
                 .and_then(|m| m.get(c))
                 .copied()
                 .unwrap_or([0.0; 4]);
-            for i in 0..4 {
-                vals[i].push(v[i]);
-            }
+            csums.extend_from_slice(&v);
         }
     }
+    roll_up(&tree, nc * 4, &mut csums);
+    let rows = n * nc;
+    let node_of = |r: usize| &tree.nodes[r / nc];
     let mut ccols = vec![
-        Column::new("code".into(), cc),
-        Column::new("category".into(), cat),
-        Column::new("cat_order".into(), corder),
+        Column::new(
+            "order".into(),
+            (0..rows).map(|r| (r / nc) as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "level".into(),
+            (0..rows)
+                .map(|r| node_of(r).level.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "code".into(),
+            (0..rows)
+                .map(|r| node_of(r).code.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "name".into(),
+            (0..rows)
+                .map(|r| node_of(r).name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "parent_code".into(),
+            (0..rows)
+                .map(|r| node_of(r).parent.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "category".into(),
+            (0..rows)
+                .map(|r| categories[r % nc].as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cat_order".into(),
+            (0..rows).map(|r| (r % nc) as u32).collect::<Vec<_>>(),
+        ),
     ];
     for (i, k) in CATEGORY_BASE.iter().enumerate() {
-        ccols.push(Column::new((*k).into(), std::mem::take(&mut vals[i])));
+        let v: Vec<f64> = (0..rows).map(|r| csums[r * 4 + i]).collect();
+        ccols.push(Column::new((*k).into(), v));
     }
-    let own_cat = DataFrame::new_infer_height(ccols)?;
-    let cat_keys: Vec<String> = CATEGORY_BASE.iter().map(|s| s.to_string()).collect();
-    let cat_sum = roll_up(
-        &tree,
-        own_cat,
-        &["code", "category", "cat_order"],
-        &cat_keys,
-    )?;
-    let t3b = full
-        .clone()
+    let t3b = DataFrame::new_infer_height(ccols)?
         .lazy()
-        .select([
-            col("order"),
-            col("level"),
-            col("code"),
-            col("name"),
-            col("parent_code"),
-        ])
-        .join(
-            cat_sum.lazy(),
-            [col("code")],
-            [col("code")],
-            JoinArgs::new(JoinType::Inner),
-        )
         .with_columns([
             rate_expr("resolved", "received").alias("completion_rate"),
             rate_expr("satisfied_total", "rated").alias("satisfaction_rate"),
         ])
-        .sort(["order", "cat_order"], SortMultipleOptions::default())
         .collect()?;
 
     let mut out = Vec::new();

@@ -44,6 +44,11 @@ impl Tree {
         self.index.get(code).map(|&i| &self.nodes[i])
     }
 
+    /// A node's position in the tree's order.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.index.get(code).copied()
+    }
+
     pub fn root(&self) -> &Node {
         &self.nodes[0]
     }
