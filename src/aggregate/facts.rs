@@ -138,17 +138,25 @@ fn counts_of<'a>(counts: &'a mut BTreeMap<String, Counts>, org: &str) -> &'a mut
     counts.get_mut(org).expect("inserted above")
 }
 
-/// Where an ID number stands, for the cross-audits. Names are shared with
-/// the other rows of the same sheet and organisation, not copied per row.
+/// Where the ID numbers of one ledger sheet stand, and the community they
+/// belong to (roster) or name (unit members): shared by its rows.
 #[derive(Debug, Clone)]
-pub struct IdRef {
-    pub id: IdKey,
-    /// The community the row belongs to (roster) or names (unit members).
+pub struct IdSource {
     pub community: Arc<str>,
     pub sheet: Arc<str>,
     pub sheet_index: usize,
-    pub row: u32,
     pub col: Option<u32>,
+}
+
+/// An ID number's row, for the cross-audits: 16 bytes, with its sheet and
+/// community in the extract's `id_sources` (a province holds hundreds of
+/// thousands of these until the audits have run).
+#[derive(Debug, Clone, Copy)]
+pub struct IdRef {
+    pub id: IdKey,
+    pub row: u32,
+    /// Index into `Extract::id_sources`.
+    pub src: u32,
 }
 
 /// A community cover's 结对单位数 and where it stands.
@@ -177,6 +185,8 @@ pub struct Extract {
     pub counts: BTreeMap<String, Counts>,
     pub roster: Vec<IdRef>,
     pub unit_members: Vec<IdRef>,
+    /// Where the ID numbers of `roster` and `unit_members` stand.
+    pub id_sources: Vec<IdSource>,
     /// A county report workbook read back for roll-up (forms.md §4.6).
     pub report: Option<ReportInput>,
     /// Organisations whose ledger rows this file carries (a CSV ledger: many).
@@ -187,6 +197,11 @@ pub struct Extract {
 }
 
 impl Extract {
+    /// Where an ID number of this file stands.
+    pub fn source(&self, r: &IdRef) -> &IdSource {
+        &self.id_sources[r.src as usize]
+    }
+
     /// Apply the file's 上报说明 to its diagnostics, then put them in order.
     pub fn explain(&mut self, lang: crate::lang::Lang) {
         crate::validate::explain::apply(
@@ -307,6 +322,7 @@ pub fn extract_with(
         counts: BTreeMap::new(),
         roster: Vec::new(),
         unit_members: Vec::new(),
+        id_sources: Vec::new(),
         report: sub.report,
         ledger_orgs: BTreeSet::new(),
         sheets: sub
@@ -342,6 +358,21 @@ pub fn extract_with(
     };
     // ID numbers already counted, per organisation, within this file.
     let mut seen: BTreeMap<Arc<str>, HashSet<IdKey>> = BTreeMap::new();
+    // Each (sheet, community) where ID numbers stand, once.
+    let mut sources: Vec<IdSource> = Vec::new();
+    let mut source_at: BTreeMap<(usize, Arc<str>), u32> = BTreeMap::new();
+    let mut source_of = |community: &Arc<str>, sheet: &Arc<str>, sheet_index: usize, col| {
+        let key = (sheet_index, community.clone());
+        *source_at.entry(key).or_insert_with(|| {
+            sources.push(IdSource {
+                community: community.clone(),
+                sheet: sheet.clone(),
+                sheet_index,
+                col,
+            });
+            (sources.len() - 1) as u32
+        })
+    };
     for l in sub
         .ledgers
         .iter()
@@ -386,13 +417,11 @@ pub fn extract_with(
                     }
                     c.add(crate::base!("service_count"), num(r, fl.service_count));
                     c.add(crate::base!("service_hours"), num(r, fl.service_hours));
+                    let src = source_of(&org, &sheet, l.sheet_index, col_of(l, fl.id_number));
                     ex.roster.push(IdRef {
                         id,
-                        community: org,
-                        sheet: sheet.clone(),
-                        sheet_index: l.sheet_index,
                         row: r.row,
-                        col: col_of(l, fl.id_number),
+                        src,
                     });
                 }
                 "meetings" => {
@@ -454,13 +483,11 @@ pub fn extract_with(
                     counts_of(&mut ex.counts, &comm)
                         .add(crate::base!("unit_reported_members"), 1.0);
                     if let Some(id) = text(r, fl.id_number).map(IdKey::of) {
+                        let src = source_of(&comm, &sheet, l.sheet_index, col_of(l, fl.id_number));
                         ex.unit_members.push(IdRef {
                             id,
-                            community: comm,
-                            sheet: sheet.clone(),
-                            sheet_index: l.sheet_index,
                             row: r.row,
-                            col: col_of(l, fl.id_number),
+                            src,
                         });
                     }
                 }
@@ -502,6 +529,10 @@ pub fn extract_with(
     for c in ex.counts.values_mut() {
         c.ids.sort_unstable();
     }
+    ex.id_sources = sources;
+    // Kept until the audits have run, for every file: no spare capacity.
+    ex.roster.shrink_to_fit();
+    ex.unit_members.shrink_to_fit();
     // A unit with no 共建活动 rows still counts as a unit.
     if let (Some(o), Some(Level::Unit)) = (&own, ex.level) {
         counts_of(&mut ex.counts, o);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub mod targets;
 
-use crate::aggregate::facts::{Extract, IdKey, IdRef};
+use crate::aggregate::facts::{Extract, IdKey, IdRef, IdSource};
 use crate::diag::{Code, Diagnostic};
 use crate::lang::Lang;
 use crate::validate::codes::Level;
@@ -31,9 +31,9 @@ fn namer<'a>(
     }
 }
 
-fn at(code: Code, file: &str, r: &IdRef, msg: String) -> Diagnostic {
-    let mut d = Diagnostic::new(code, file, msg).sheet(&r.sheet, r.sheet_index);
-    d = match r.col {
+fn at(code: Code, file: &str, r: &IdRef, s: &IdSource, msg: String) -> Diagnostic {
+    let mut d = Diagnostic::new(code, file, msg).sheet(&s.sheet, s.sheet_index);
+    d = match s.col {
         Some(c) => d.at(r.row, c),
         None => d.at_row(r.row),
     };
@@ -134,18 +134,25 @@ fn duplicate_registrations(
         if run.len() < 2 {
             continue;
         }
-        let refs: Vec<(usize, &IdRef)> = run
+        let refs: Vec<(usize, &IdRef, &IdSource)> = run
             .iter()
-            .map(|&(_, i, k)| (i as usize, &extracts[i as usize].roster[k as usize]))
+            .map(|&(_, i, k)| {
+                let e = &extracts[i as usize];
+                let r = &e.roster[k as usize];
+                (i as usize, r, e.source(r))
+            })
             .collect();
-        if refs.iter().all(|(_, r)| r.community == refs[0].1.community) {
+        if refs
+            .iter()
+            .all(|(_, _, s)| s.community == refs[0].2.community)
+        {
             continue;
         }
-        for (i, r) in &refs {
+        for (i, r, s) in &refs {
             let others: Vec<String> = refs
                 .iter()
-                .filter(|(_, o)| o.community != r.community)
-                .map(|(j, o)| {
+                .filter(|(_, _, o)| o.community != s.community)
+                .map(|(j, _, o)| {
                     format!(
                         "{}（{}，{}）",
                         name(&o.community),
@@ -160,7 +167,13 @@ fn duplicate_registrations(
             );
             add.push((
                 *i,
-                at(Code::CrossDuplicateRegistration, &extracts[*i].file, r, m),
+                at(
+                    Code::CrossDuplicateRegistration,
+                    &extracts[*i].file,
+                    r,
+                    s,
+                    m,
+                ),
             ));
         }
     }
@@ -181,8 +194,13 @@ fn members_not_on_roster(
                 with_roster.insert(org.as_str());
             }
         }
+        // The sources the roster's rows use (a unit's members have others).
+        let mut used = vec![false; e.id_sources.len()];
         for r in &e.roster {
-            with_roster.insert(&r.community);
+            used[r.src as usize] = true;
+        }
+        for (s, _) in e.id_sources.iter().zip(used).filter(|(_, u)| *u) {
+            with_roster.insert(&s.community);
         }
     }
     let on_roster = |community: &str, id: IdKey| {
@@ -190,20 +208,24 @@ fn members_not_on_roster(
         all[from..]
             .iter()
             .take_while(|x| x.0 == id)
-            .any(|&(_, i, k)| &*extracts[i as usize].roster[k as usize].community == community)
+            .any(|&(_, i, k)| {
+                let e = &extracts[i as usize];
+                &*e.source(&e.roster[k as usize]).community == community
+            })
     };
     for (i, e) in extracts.iter().enumerate() {
         for r in &e.unit_members {
+            let s = e.source(r);
             // Only a roster that was submitted can lack someone.
-            if !with_roster.contains(&*r.community) {
+            if !with_roster.contains(&*s.community) {
                 continue;
             }
-            if !on_roster(&r.community, r.id) {
+            if !on_roster(&s.community, r.id) {
                 let m = lang.t(
-                    format!("该党员登记在{}（{}）报到，但该社区的报到名单中没有此身份证号", name(&r.community), r.community),
-                    format!("this member is listed as registered at {} ({}), whose roster lacks this ID number", name(&r.community), r.community),
+                    format!("该党员登记在{}（{}）报到，但该社区的报到名单中没有此身份证号", name(&s.community), s.community),
+                    format!("this member is listed as registered at {} ({}), whose roster lacks this ID number", name(&s.community), s.community),
                 );
-                add.push((i, at(Code::CrossUnitMemberNotOnRoster, &e.file, r, m)));
+                add.push((i, at(Code::CrossUnitMemberNotOnRoster, &e.file, r, s, m)));
             }
         }
     }

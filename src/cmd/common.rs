@@ -69,26 +69,17 @@ impl Setup {
                 bail!("--form {f}: no such form (see `pbstat schema list`)");
             }
         }
-        let registry = match &input.registry {
-            None => None,
-            Some(p) => {
-                if !p.is_file() {
-                    bail!("--registry {}: no such file", p.display());
-                }
-                let ctx = Ctx {
-                    schemas: &schemas,
-                    registry: None,
-                    period,
-                    lang: common.lang,
-                    limits: common.limits(),
-                    form: None,
-                    hash: false,
-                };
-                Some(registry::load(p, &ctx)?)
-            }
-        };
         let skip: Vec<PathBuf> = input.registry.iter().cloned().collect();
-        let inputs = collect_inputs(&input.paths, &skip)?;
+        // Listing the input folders and reading the registry are independent:
+        // the walk runs beside the registry. A registry error still wins.
+        let (registry, inputs) = std::thread::scope(|scope| {
+            let walk = scope.spawn(|| collect_inputs(&input.paths, &skip));
+            let registry = load_registry(common, input, &schemas, period);
+            let inputs = walk.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (registry, inputs)
+        });
+        let registry = registry?;
+        let inputs = inputs?;
         Ok(Setup {
             schemas,
             period,
@@ -108,6 +99,31 @@ impl Setup {
             hash: false,
         }
     }
+}
+
+/// `--registry`, read and checked (an unreadable one is an error of the run).
+fn load_registry(
+    common: &Common,
+    input: &InputArgs,
+    schemas: &SchemaSet,
+    period: Option<Period>,
+) -> Result<Option<Registry>> {
+    let Some(p) = &input.registry else {
+        return Ok(None);
+    };
+    if !p.is_file() {
+        bail!("--registry {}: no such file", p.display());
+    }
+    let ctx = Ctx {
+        schemas,
+        registry: None,
+        period,
+        lang: common.lang,
+        limits: common.limits(),
+        form: None,
+        hash: false,
+    };
+    Ok(Some(registry::load(p, &ctx)?))
 }
 
 pub fn progress(common: &Common, n: usize) -> ProgressBar {

@@ -147,7 +147,7 @@ pub fn error_of(d: &Data) -> Option<String> {
         Data::Error(e) => Some(e.to_string()),
         Data::String(s) => {
             // An error text starts with '#', after white space at most.
-            let t = s.trim();
+            let t = trim_text(s);
             if !t.starts_with('#') {
                 return None;
             }

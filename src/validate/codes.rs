@@ -85,25 +85,26 @@ pub fn uscc_value(c: char) -> Option<u32> {
     (v != 255).then_some(v as u32)
 }
 
-pub fn uscc_check_char(first17: &str) -> Option<char> {
+pub fn check_uscc(code: &str) -> Option<UsccProblem> {
+    // Every character of the alphabet is ASCII: work on bytes.
+    let b = code.as_bytes();
+    if b.len() != 18 {
+        return Some(UsccProblem::Format);
+    }
+    let mut vals = [0u32; 18];
+    for (v, &c) in vals.iter_mut().zip(b) {
+        match USCC_VALUES.get(c as usize) {
+            Some(&x) if x != 255 => *v = x as u32,
+            _ => return Some(UsccProblem::Format),
+        }
+    }
     const W: [u32; 17] = [
         1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
     ];
-    let mut sum = 0;
-    for (c, w) in first17.chars().zip(W) {
-        sum += uscc_value(c)? * w;
-    }
+    let sum: u32 = vals[..17].iter().zip(W).map(|(v, w)| v * w).sum();
     let check = (31 - sum % 31) % 31;
-    Some(USCC_ALPHABET.as_bytes()[check as usize] as char)
-}
-
-pub fn check_uscc(code: &str) -> Option<UsccProblem> {
-    // Every character of the alphabet is ASCII: 18 of them are 18 bytes.
-    if code.len() != 18 || !code.chars().all(|c| uscc_value(c).is_some()) {
-        return Some(UsccProblem::Format);
-    }
-    let want = uscc_check_char(&code[..17]).expect("alphabet checked");
-    (code.as_bytes()[17] as char != want).then_some(UsccProblem::Checksum(want))
+    (vals[17] != check)
+        .then(|| UsccProblem::Checksum(USCC_ALPHABET.as_bytes()[check as usize] as char))
 }
 
 /// An organisation's level, from forms.md §1.

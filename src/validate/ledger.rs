@@ -165,7 +165,9 @@ pub fn read_ledger(
     let mut grand: Vec<Sums> = vec![Sums::default(); schema.fields.len()];
     let mut sub: Vec<Sums> = vec![Sums::default(); schema.fields.len()];
     let mut records = Vec::new();
-    let mut firsts: HashMap<(usize, String), u32> = HashMap::new();
+    let unique_fields = schema.fields.iter().filter(|f| f.unique).count();
+    let mut firsts: HashMap<(usize, String), u32> =
+        HashMap::with_capacity(table.entries.len() * unique_fields);
 
     for entry in &table.entries {
         match *entry {
