@@ -370,7 +370,10 @@ fn xlsx_range(
     let mut reader = wb
         .worksheet_cells_reader(name)
         .map_err(|e| unreadable("xlsx", e))?;
-    let mut cells: Vec<calamine::Cell<Data>> = Vec::new();
+    // Room for the cells the sheet declares (its <dimension>), within the
+    // limit: a declared size is only a hint, and may be hostile.
+    let declared = reader.dimensions().len().min(limits.cells).min(1 << 16);
+    let mut cells: Vec<calamine::Cell<Data>> = Vec::with_capacity(declared as usize);
     let (mut r0, mut c0, mut r1, mut c1) = (u32::MAX, u32::MAX, 0u32, 0u32);
     while let Some(cell) = reader.next_cell().map_err(|e| unreadable("xlsx", e))? {
         let (r, c) = cell.get_position();
