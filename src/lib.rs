@@ -56,6 +56,7 @@ pub fn run() -> i32 {
         cli::Command::Schema(a) => cmd::schema::run(&args.common, a),
         cli::Command::Completions(a) => cmd::completions::run(a, lang),
     };
+    timing::mark("done");
     match result {
         Ok(c) => c,
         Err(e) => {

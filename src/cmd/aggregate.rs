@@ -28,7 +28,6 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         ..setup.ctx(common, &args.input)
     };
     let schemas = &setup.schemas;
-    crate::timing::mark("setup");
     let mut extracts = validate_all(common, &setup, &ctx, |s| {
         let mut e = extract(s, schemas, Some(period));
         if e.sha256.is_empty() {
@@ -37,7 +36,6 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         }
         e
     })?;
-    crate::timing::mark("read+validate");
     let reports = extracts
         .iter()
         .filter(|e| e.kind == SubmissionKind::Report)
@@ -163,7 +161,6 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         });
         book.and(rest)
     })?;
-    crate::timing::mark("done");
     if args.format == OutFormat::Json {
         let c = Counts::of(&all);
         let mut t = serde_json::to_string_pretty(&json!({

@@ -80,6 +80,7 @@ impl Setup {
         });
         let registry = registry?;
         let inputs = inputs?;
+        crate::timing::mark("setup");
         Ok(Setup {
             schemas,
             period,
@@ -163,5 +164,6 @@ pub fn validate_all<T: Send>(
             .collect()
     });
     pb.finish_and_clear();
+    crate::timing::mark("read+validate");
     Ok(out)
 }

@@ -76,9 +76,7 @@ fn str_text(s: &str) -> Option<&str> {
     // A blank marker has at most three characters, and after trimming
     // normalisation keeps every character: longer texts are never blank;
     // nor are texts that start with anything a marker cannot start with.
-    let Some(first) = t.chars().next() else {
-        return None;
-    };
+    let first = t.chars().next()?;
     let may_mark = matches!(
         first,
         '—' | '-' | '/' | '无' | 'N' | 'n' | '－' | '／' | 'Ｎ' | 'ｎ'

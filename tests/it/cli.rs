@@ -194,3 +194,29 @@ fn broken_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(status.code().is_some(), "ended by a signal");
 }
+
+#[test]
+fn timings_go_to_stderr_only_when_asked() {
+    let w = Workdir::new();
+    let c = county();
+    w.book("ok.xlsx", &plain_community(&c));
+    let quiet = w.run(&["validate", "ok.xlsx", "--period", "2026Q3"]);
+    assert!(!quiet.stderr.contains("pbstat-timing"), "{}", quiet.stderr);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pbstat"))
+        .args(["validate", "ok.xlsx", "--period", "2026Q3"])
+        .current_dir(w.root())
+        .env("PBSTAT_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    for phase in ["setup", "read+validate", "done"] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("pbstat-timing") && l.contains(phase) && l.contains("MB")),
+            "phase {phase}: {err}"
+        );
+    }
+    // Standard output is the same result as without timings.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), quiet.stdout);
+    assert_eq!(out.status.code(), Some(quiet.code));
+}
