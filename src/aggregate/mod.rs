@@ -215,6 +215,33 @@ fn own_counts(
     (base, cats, files, below)
 }
 
+/// The columns every row carries (reports.md §1) and its place in the tree's
+/// order, for `rows` rows each belonging to the node `node_of` gives.
+fn node_columns(tree: &Tree, rows: usize, node_of: impl Fn(usize) -> usize) -> Vec<Column> {
+    let node = |r: usize| &tree.nodes[node_of(r)];
+    let text = |name: &str, f: &dyn Fn(&Node) -> &str| {
+        Column::new(
+            name.into(),
+            (0..rows).map(|r| f(node(r))).collect::<Vec<_>>(),
+        )
+    };
+    vec![
+        Column::new(
+            "order".into(),
+            (0..rows).map(|r| node_of(r) as u32).collect::<Vec<_>>(),
+        ),
+        text("level", &|n| n.level.as_str()),
+        text("code", &|n| n.code.as_str()),
+        text("name", &|n| n.name.as_str()),
+        Column::new(
+            "parent_code".into(),
+            (0..rows)
+                .map(|r| node(r).parent.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+    ]
+}
+
 fn rate_expr(num: &str, den: &str) -> Expr {
     when(col(den).eq(lit(0.0)).or(col(den).is_null()))
         .then(lit(NULL).cast(DataType::Float64))
@@ -283,40 +310,14 @@ pub fn aggregate(
         sums.extend_from_slice(&base[&node.code]);
     }
     roll_up(&tree, BASE.len(), &mut sums);
-    let codes: Vec<&str> = tree.nodes.iter().map(|n| n.code.as_str()).collect();
-    let order: Vec<u32> = (0..n as u32).collect();
-    let mut cols: Vec<Column> = vec![
-        Column::new("order".into(), order),
-        Column::new(
-            "level".into(),
-            tree.nodes
-                .iter()
-                .map(|n| n.level.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("code".into(), codes.clone()),
-        Column::new(
-            "name".into(),
-            tree.nodes
-                .iter()
-                .map(|n| n.name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "parent_code".into(),
-            tree.nodes
-                .iter()
-                .map(|n| n.parent.as_deref())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "files".into(),
-            tree.nodes
-                .iter()
-                .map(|n| files.get(&n.code).map(String::as_str))
-                .collect::<Vec<_>>(),
-        ),
-    ];
+    let mut cols = node_columns(&tree, n, |r| r);
+    cols.push(Column::new(
+        "files".into(),
+        tree.nodes
+            .iter()
+            .map(|n| files.get(&n.code).map(String::as_str))
+            .collect::<Vec<_>>(),
+    ));
     for (i, (k, _)) in BASE.iter().enumerate() {
         let v: Vec<f64> = (0..n).map(|r| sums[r * BASE.len() + i]).collect();
         cols.push(Column::new((*k).into(), v));
@@ -357,36 +358,8 @@ pub fn aggregate(
     }
     roll_up(&tree, nc * 4, &mut csums);
     let rows = n * nc;
-    let node_of = |r: usize| &tree.nodes[r / nc];
-    let mut ccols = vec![
-        Column::new(
-            "order".into(),
-            (0..rows).map(|r| (r / nc) as u32).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "level".into(),
-            (0..rows)
-                .map(|r| node_of(r).level.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "code".into(),
-            (0..rows)
-                .map(|r| node_of(r).code.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "name".into(),
-            (0..rows)
-                .map(|r| node_of(r).name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "parent_code".into(),
-            (0..rows)
-                .map(|r| node_of(r).parent.as_deref())
-                .collect::<Vec<_>>(),
-        ),
+    let mut ccols = node_columns(&tree, rows, |r| r / nc);
+    ccols.extend([
         Column::new(
             "category".into(),
             (0..rows)
@@ -397,7 +370,7 @@ pub fn aggregate(
             "cat_order".into(),
             (0..rows).map(|r| (r % nc) as u32).collect::<Vec<_>>(),
         ),
-    ];
+    ]);
     for (i, k) in CATEGORY_BASE.iter().enumerate() {
         let v: Vec<f64> = (0..rows).map(|r| csums[r * 4 + i]).collect();
         ccols.push(Column::new((*k).into(), v));

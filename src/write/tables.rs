@@ -5,7 +5,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
 
@@ -93,15 +93,19 @@ pub fn columns(t: &Table) -> Vec<Option<Vec<Val>>> {
         .collect()
 }
 
-/// Every row of a table as (key, kind, value) triples, rounded.
-pub fn rows(t: &Table) -> Vec<Vec<(&str, Kind, Val)>> {
-    let cols: Vec<(&str, Kind, Vec<Val>)> = t
-        .def
+/// The columns a table's frame has, with their keys and kinds.
+fn keyed_columns(t: &Table) -> Vec<(&str, Kind, Vec<Val>)> {
+    t.def
         .cols
         .iter()
         .zip(columns(t))
         .filter_map(|(c, v)| v.map(|v| (c.key.as_str(), c.kind, v)))
-        .collect();
+        .collect()
+}
+
+/// Every row of a table as (key, kind, value) triples, rounded.
+pub fn rows(t: &Table) -> Vec<Vec<(&str, Kind, Val)>> {
+    let cols = keyed_columns(t);
     (0..t.df.height())
         .map(|i| {
             cols.iter()
@@ -120,16 +124,6 @@ fn csv_text(v: &Val) -> String {
     }
 }
 
-pub fn json_value(v: &Val) -> Value {
-    match v {
-        Val::Null => Value::Null,
-        Val::Int(i) => json!(i),
-        Val::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => json!(*x as i64),
-        Val::Num(x) => json!(x),
-        Val::Str(s) => json!(s),
-    }
-}
-
 pub fn csv_bytes(t: &Table) -> Result<Vec<u8>> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -142,21 +136,6 @@ pub fn csv_bytes(t: &Table) -> Result<Vec<u8>> {
         w.flush()?;
     }
     Ok(out)
-}
-
-pub fn json_rows(t: &Table) -> Value {
-    Value::Array(
-        rows(t)
-            .into_iter()
-            .map(|r| {
-                let mut m = Map::new();
-                for (k, _, v) in r {
-                    m.insert(k.to_string(), json_value(&v));
-                }
-                Value::Object(m)
-            })
-            .collect(),
-    )
 }
 
 /// A cell as JSON shows it, serialised without building a `Value`.
@@ -182,13 +161,7 @@ struct JsonRows<'a>(&'a Table);
 impl Serialize for JsonRows<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let t = self.0;
-        let mut cols: Vec<(&str, Kind, Vec<Val>)> = t
-            .def
-            .cols
-            .iter()
-            .zip(columns(t))
-            .filter_map(|(c, v)| v.map(|v| (c.key.as_str(), c.kind, v)))
-            .collect();
+        let mut cols = keyed_columns(t);
         cols.sort_by(|a, b| a.0.cmp(b.0));
         cols.dedup_by(|a, b| a.0 == b.0);
         let mut seq = s.serialize_seq(Some(t.df.height()))?;
