@@ -24,11 +24,13 @@ test:
 # Speed and memory on a generated province-scale quarter (release build):
 # wall time, CPU time and peak RSS of validate and aggregate against a
 # calamine-only floor, at two sizes, as medians of interleaved rounds.
+# With valgrind on the machine, also instruction counts at 100 communities,
+# which do not depend on how busy the machine is (a few minutes more).
 # Results: bench/results.md. ROUNDS=N for more or fewer rounds.
 ROUNDS ?= 5
 bench:
 	$(CARGO) build --release --examples
-	$(CARGO) run --release --example bench -- --rounds $(ROUNDS) --out bench/results.md
+	$(CARGO) run --release --example bench -- --rounds $(ROUNDS) --instructions --out bench/results.md
 
 bench-small:
 	$(CARGO) build --release --examples

@@ -4,7 +4,7 @@
 //! read cell by cell with calamine, in parallel.
 //!
 //!     cargo build --release --examples
-//!     cargo run --release --example bench -- [--small] [--rounds N] [--out bench/results.md]
+//!     cargo run --release --example bench -- [--small] [--rounds N] [--instructions] [--out bench/results.md]
 //!
 //! Sizes: 250 and 1,000 communities (4 resident units each, ≈300 roster
 //! rows, 40 meetings and 150 issues per community); `--small`: 25 and 100.
@@ -16,6 +16,8 @@
 //! round, then the median of those. Two floors: calamine with the system
 //! allocator (examples/floor.rs), and calamine with mimalloc, the allocator
 //! pbstat uses (this program), which shows what the allocator alone buys.
+//! `--instructions` adds instruction counts (valgrind) at 100 communities:
+//! a measure the machine's moods do not move.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -129,11 +131,14 @@ struct Measure {
     cpu: f64,
     rss_mb: f64,
     code: i32,
+    /// Share of the machine's CPU time stolen by the hypervisor meanwhile.
+    steal: f64,
 }
 
 /// Run a command and take its wall time, CPU time and peak RSS from wait4.
 #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also yields its rusage
 fn measure(cmd: &mut Command) -> Measure {
+    let steal0 = steal_ticks();
     let start = Instant::now();
     let child = cmd
         .stdout(std::process::Stdio::null())
@@ -145,8 +150,13 @@ fn measure(cmd: &mut Command) -> Measure {
     let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
     assert!(r > 0, "wait4 failed");
     let wall = start.elapsed().as_secs_f64();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1) as f64;
+    let stolen = (steal_ticks() - steal0) as f64 / clock_ticks();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Measure {
+        steal: stolen / (wall * cores),
         wall,
         cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
         rss_mb: ru.ru_maxrss as f64 / 1024.0,
@@ -155,6 +165,31 @@ fn measure(cmd: &mut Command) -> Measure {
         } else {
             -1
         },
+    }
+}
+
+/// CPU time the hypervisor gave to others (steal), in clock ticks, across
+/// all CPUs: measured around each run, because on a shared virtual machine
+/// it is what makes wall times wander.
+fn steal_ticks() -> u64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(8))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t as f64
+    } else {
+        100.0
     }
 }
 
@@ -295,22 +330,24 @@ fn main() {
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
     md.push_str(&format!(
-        "Machine: {cores} cores; release build. Data: a generated province-scale quarter (per community ≈300 roster rows, 40 meetings, 150 issues; 4 resident units per community), {} communities. Each of {rounds} rounds runs every command once in turn; wall and CPU time are medians over the rounds, peak RSS (from wait4; the measuring process stays small) the largest. × floor is the median over rounds of the command's wall time over the floor's in the same round: against calamine with the system allocator (the floor as defined), and against calamine with mimalloc, pbstat's allocator.\n\n",
+        "Machine: {cores} cores; release build. Data: a generated province-scale quarter (per community ≈300 roster rows, 40 meetings, 150 issues; 4 resident units per community), {} communities. Each of {rounds} rounds runs every command once in turn; wall and CPU time are medians over the rounds, peak RSS (from wait4; the measuring process stays small) the largest. × floor is the median over rounds of the command's wall time over the floor's in the same round: against calamine with the system allocator (the floor as defined), and against calamine with mimalloc, pbstat's allocator. Steal is the median share of the machine's CPU time the hypervisor took during the command's runs: figures taken under much steal are less certain.\n\n",
         sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" and ")
     ));
-    md.push_str("| communities | files | command | wall s | CPU s | peak RSS MB | × floor | × floor (mimalloc) | exit |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("| communities | files | command | wall s | CPU s | peak RSS MB | × floor | × floor (mimalloc) | steal | exit |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in &rows {
         let wall = median(r.runs.iter().map(|m| m.wall).collect());
         let cpu = median(r.runs.iter().map(|m| m.cpu).collect());
         let rss = r.runs.iter().map(|m| m.rss_mb).fold(0.0, f64::max);
         let code = r.runs.iter().map(|m| m.code).max().unwrap_or(0);
+        let steal = median(r.runs.iter().map(|m| m.steal).collect());
         md.push_str(&format!(
-            "| {} | {} | {} | {wall:.2} | {cpu:.2} | {rss:.0} | {:.2} | {:.2} | {code} |\n",
+            "| {} | {} | {} | {wall:.2} | {cpu:.2} | {rss:.0} | {:.2} | {:.2} | {:.0}% | {code} |\n",
             r.communities,
             r.files,
             r.name,
             median(r.ratio.clone()),
             median(r.ratio_mi.clone()),
+            steal * 100.0,
         ));
     }
     let get = |n: usize, name: &str| {
@@ -339,12 +376,101 @@ fn main() {
     ));
     md.push_str("\n## Where aggregate's time goes\n");
     md.push_str(&phases);
+    if args.iter().any(|a| a == "--instructions") {
+        md.push_str(&instruction_section(
+            &root,
+            &me,
+            &bin,
+            &floor_sys,
+            if small { 25 } else { 100 },
+        ));
+    }
     print!("{md}");
     if let Some(d) = Path::new(&out).parent() {
         std::fs::create_dir_all(d).unwrap();
     }
     std::fs::write(&out, md).unwrap();
     eprintln!("written to {out}");
+}
+
+/// Instructions a command executes, counted by valgrind's callgrind: the
+/// same on every run whatever else the machine is doing. One thread, so
+/// that idle workers add nothing.
+fn instructions(program: &Path, args: &[&std::ffi::OsStr]) -> Option<u64> {
+    let out = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(program)
+        .args(args)
+        .env("RAYON_NUM_THREADS", "1")
+        .stdout(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+/// The instruction counts of the floors, validate and aggregate at `n`
+/// communities, as a Markdown section.
+fn instruction_section(root: &Path, me: &Path, bin: &Path, floor_sys: &Path, n: usize) -> String {
+    let dir = root.join(format!("c{n}"));
+    if !dir.join(".complete").exists() {
+        let st = Command::new(me)
+            .arg("generate")
+            .arg(root)
+            .arg(n.to_string())
+            .status()
+            .expect("generate");
+        assert!(st.success(), "generating {n} communities failed");
+    }
+    let input = dir.join("in");
+    let registry = dir.join("registry.xlsx");
+    let out = std::env::temp_dir().join("pbstat-bench-instructions");
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let pb = |cmd: &'static str| -> Vec<&std::ffi::OsStr> {
+        let mut a = vec![
+            os(cmd),
+            os("-j"),
+            os("1"),
+            os("--period"),
+            os("2026Q3"),
+            os("--no-progress"),
+            os("-q"),
+            os("--registry"),
+            registry.as_os_str(),
+            input.as_os_str(),
+        ];
+        if cmd == "aggregate" {
+            a.extend([os("-o"), out.as_os_str()]);
+        }
+        a
+    };
+    eprintln!("counting instructions at {n} communities (valgrind, a few minutes)");
+    let counts = [
+        (FLOOR_SYS, instructions(floor_sys, &[input.as_os_str()])),
+        (FLOOR_MI, instructions(me, &[os("floor"), input.as_os_str()])),
+        (VALIDATE, instructions(bin, &pb("validate"))),
+        (AGGREGATE, instructions(bin, &pb("aggregate"))),
+    ];
+    let _ = std::fs::remove_dir_all(&out);
+    let (Some(sys), Some(mi)) = (counts[0].1, counts[1].1) else {
+        return "\n## Instructions\n\nvalgrind is not available here.\n".into();
+    };
+    let mut md = format!(
+        "\n## Instructions\n\n{n} communities, one thread, counted by valgrind's callgrind: the same on every run, whatever the machine is doing. Under valgrind SHA-256 takes its portable path (the CPU's SHA instructions are not emulated), which adds to aggregate's count what the hashing costs only natively in a fraction.\n\n| command | instructions (millions) | × floor | × floor (mimalloc) |\n|---|---:|---:|---:|\n"
+    );
+    for (name, c) in counts {
+        if let Some(c) = c {
+            md.push_str(&format!(
+                "| {name} | {:.0} | {:.2} | {:.2} |\n",
+                c as f64 / 1e6,
+                c as f64 / sys as f64,
+                c as f64 / mi as f64
+            ));
+        }
+    }
+    md
 }
 
 fn walkdir_count(d: &Path) -> usize {
