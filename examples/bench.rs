@@ -449,7 +449,10 @@ fn instruction_section(root: &Path, me: &Path, bin: &Path, floor_sys: &Path, n: 
     eprintln!("counting instructions at {n} communities (valgrind, a few minutes)");
     let counts = [
         (FLOOR_SYS, instructions(floor_sys, &[input.as_os_str()])),
-        (FLOOR_MI, instructions(me, &[os("floor"), input.as_os_str()])),
+        (
+            FLOOR_MI,
+            instructions(me, &[os("floor"), input.as_os_str()]),
+        ),
         (VALIDATE, instructions(bin, &pb("validate"))),
         (AGGREGATE, instructions(bin, &pb("aggregate"))),
     ];

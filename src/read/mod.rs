@@ -16,6 +16,9 @@ pub mod header;
 pub mod report;
 pub mod table;
 
+#[cfg(test)]
+mod equivalence;
+
 /// Limits that keep a hostile or broken file from exhausting the machine.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
