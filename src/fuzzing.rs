@@ -32,6 +32,24 @@ pub fn csv(data: &[u8]) {
     }
 }
 
+/// For the workbook fuzz target: libFuzzer's hook aborts on every panic,
+/// which would stop the run at the first panic inside the workbook library
+/// although production contains it as `file.unreadable`. This hook lets a
+/// guarded panic raised in a third-party crate unwind to the guard, as in
+/// production; a panic in pbstat's own code still aborts: that is a bug.
+pub fn contain_library_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_library = info.location().is_some_and(|l| {
+            let f = l.file();
+            f.contains("/registry/src/") || f.contains("/git/checkouts/")
+        });
+        if !(in_library && crate::panic_guard::is_guarded()) {
+            previous(info);
+        }
+    }));
+}
+
 /// The workbook reader (any format, told by content) and header detection.
 pub fn workbook(data: &[u8]) {
     let limits = Limits {

@@ -24,3 +24,8 @@ pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
     GUARDED.with(|g| g.set(before));
     out
 }
+
+/// Whether this thread is inside a guarded call.
+pub fn is_guarded() -> bool {
+    GUARDED.with(Cell::get)
+}

@@ -15,6 +15,7 @@ pub mod csvfile;
 pub mod header;
 pub mod report;
 pub mod table;
+mod xlsx;
 
 #[cfg(test)]
 mod equivalence;
@@ -225,20 +226,12 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
                 |w, n, _| calamine_range(w, n, Format::Xlsb),
             );
         }
-        let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsx", e))?;
-        return collect(
-            wb,
-            Format::Xlsx,
-            limits,
-            |wb, name| {
-                if limits.merges {
-                    wb.merge_cells_by_sheet_name(name).unwrap_or_default()
-                } else {
-                    Vec::new()
-                }
-            },
-            xlsx_range,
-        );
+        match xlsx::read(&bytes, &names, limits) {
+            Ok(wb) => return Ok(wb),
+            Err(xlsx::Stop::Limit(e)) => return Err(*e),
+            Err(xlsx::Stop::General) => {}
+        }
+        return xlsx_general(bytes, limits);
     }
     if bytes.starts_with(CFB_MAGIC) {
         if contains_utf16(&bytes, "EncryptedPackage") {
@@ -270,6 +263,24 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         "文件内容不是工作簿（既不是 xlsx/ods 也不是 xls），可能是改了扩展名的其他文件",
         "the content is not a workbook (neither xlsx/ods nor xls)",
     )))
+}
+
+/// An .xlsx through the workbook library: what the lean path hands back.
+fn xlsx_general(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError> {
+    let wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsx", e))?;
+    collect(
+        wb,
+        Format::Xlsx,
+        limits,
+        |wb, name| {
+            if limits.merges {
+                wb.merge_cells_by_sheet_name(name).unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        },
+        xlsx_range,
+    )
 }
 
 fn encrypted(detail: &str) -> ReadError {
