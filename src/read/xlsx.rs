@@ -21,7 +21,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 /// Why the lean path stopped: hand the file to the general reader, or a
 /// limit was reached (final).
@@ -39,28 +39,69 @@ impl<E: std::error::Error> From<E> for Stop {
 type Res<T> = Result<T, Stop>;
 
 struct Package<'b> {
+    bytes: &'b [u8],
     zip: zip::ZipArchive<Cursor<&'b [u8]>>,
     /// Lower-cased, `/`-separated entry names → index: parts are looked up
     /// the way the general reader looks them up.
     index: HashMap<String, usize>,
+    /// One inflater for every part: a fresh one per part spent more on
+    /// setting up its window than on inflating a small part.
+    inflate: flate2::Decompress,
 }
 
 impl Package<'_> {
-    /// The whole of a part, or None when the package has no such part.
+    /// The whole of a part, checked against its CRC, or None when the
+    /// package has no such part.
     fn part(&mut self, path: &str) -> Res<Option<Vec<u8>>> {
         let Some(&i) = self.index.get(&path.to_ascii_lowercase()) else {
             return Ok(None);
         };
-        let f = self.zip.by_index(i)?;
-        let declared = f.size();
-        let mut out = Vec::with_capacity(declared.min(1 << 28) as usize);
-        f.take(declared.saturating_add(1)).read_to_end(&mut out)?;
-        if out.len() as u64 > declared {
-            // The check before inflating trusted the declared size.
-            return Err(Stop::Limit(Box::new(ReadError::TooLarge(msg(
-                format!("压缩包内 {path} 的实际大小超过其声明的大小（疑似压缩炸弹）"),
-                format!("entry {path} expands beyond the size it declares (a zip bomb)"),
-            )))));
+        let (method, start, packed, size, crc) = {
+            let f = self.zip.by_index_raw(i)?;
+            let start = f.data_start().ok_or(Stop::General)?;
+            (
+                f.compression(),
+                start,
+                f.compressed_size(),
+                f.size(),
+                f.crc32(),
+            )
+        };
+        let input = usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(packed).ok())
+            .and_then(|(a, n)| self.bytes.get(a..a.checked_add(n)?))
+            .ok_or(Stop::General)?;
+        let size = usize::try_from(size).map_err(|_| Stop::General)?;
+        let out = match method {
+            zip::CompressionMethod::Stored => input.to_vec(),
+            zip::CompressionMethod::Deflated => {
+                self.inflate.reset(false);
+                // Never more room than the part declares (the check before
+                // inflating trusted that size).
+                let mut out = Vec::with_capacity(size);
+                let status = self.inflate.decompress_vec(
+                    input,
+                    &mut out,
+                    flate2::FlushDecompress::Finish,
+                )?;
+                if status != flate2::Status::StreamEnd {
+                    if out.len() == size {
+                        return Err(Stop::Limit(Box::new(ReadError::TooLarge(msg(
+                            format!("压缩包内 {path} 的实际大小超过其声明的大小（疑似压缩炸弹）"),
+                            format!(
+                                "entry {path} expands beyond the size it declares (a zip bomb)"
+                            ),
+                        )))));
+                    }
+                    return Err(Stop::General);
+                }
+                out
+            }
+            _ => return Err(Stop::General),
+        };
+        if out.len() != size || crc32fast::hash(&out) != crc {
+            return Err(Stop::General);
         }
         Ok(Some(out))
     }
@@ -102,8 +143,10 @@ pub(super) fn read(bytes: &[u8], names: &[String], limits: &Limits) -> Res<Workb
         .map(|(i, n)| (n.replace('\\', "/").to_ascii_lowercase(), i))
         .collect();
     let mut pkg = Package {
+        bytes,
         zip: zip::ZipArchive::new(Cursor::new(bytes))?,
         index,
+        inflate: flate2::Decompress::new(false),
     };
     let (dir, book) = document(&mut pkg)?;
     let rels = relationships(
