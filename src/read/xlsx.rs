@@ -1246,6 +1246,40 @@ mod tests {
         assert!(lean >= 10, "the samples alone hold more than ten workbooks");
     }
 
+    /// A part whose header understates its size: inflating stops at the
+    /// declared size and the file is refused, not handed on to be expanded.
+    #[test]
+    fn regression_entry_larger_than_declared_is_refused() {
+        let mut bytes = package(&[("xl/worksheets/sheet1.xml", &"0".repeat(1 << 20))]);
+        let declared = 1000u32.to_le_bytes();
+        for (sig, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let p = bytes.windows(4).position(|w| w == sig).unwrap();
+            bytes[p + at..p + at + 4].copy_from_slice(&declared);
+        }
+        let mut pkg = Package {
+            bytes: &bytes,
+            zip: zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap(),
+            index: [("xl/worksheets/sheet1.xml".to_string(), 0)].into(),
+            inflate: flate2::Decompress::new(false),
+        };
+        match pkg.part("xl/worksheets/sheet1.xml") {
+            Err(Stop::Limit(e)) => assert!(matches!(*e, ReadError::TooLarge(_))),
+            _ => panic!("an entry larger than declared must be refused"),
+        }
+        // The same entry, honest: read whole.
+        let honest = package(&[("a.xml", "<a/>")]);
+        let mut pkg = Package {
+            bytes: &honest,
+            zip: zip::ZipArchive::new(Cursor::new(&honest[..])).unwrap(),
+            index: [("a.xml".to_string(), 0)].into(),
+            inflate: flate2::Decompress::new(false),
+        };
+        assert_eq!(
+            pkg.part("a.xml").ok().flatten().as_deref(),
+            Some(&b"<a/>"[..])
+        );
+    }
+
     #[test]
     fn excel_escapes() {
         for (raw, want) in [
