@@ -102,3 +102,16 @@ pub fn codes(data: &[u8]) {
     }
     let _ = crate::diag::mask_id(&t);
 }
+
+/// The lean .xlsx reader against calamine, on a sheet's XML placed in a
+/// fixed workbook (shared strings, date formats): whenever the lean reader
+/// takes the file, both must give the same cells and merges — a difference
+/// panics, and that is the finding. True when the lean reader took it.
+pub fn xlsx_lean(data: &[u8]) -> bool {
+    use read::xlsx::differential::{compare, hand_made, Outcome, STRINGS, STYLES};
+    let sheet = String::from_utf8_lossy(data);
+    matches!(
+        compare(&hand_made(&sheet, STRINGS, STYLES, ""), "fuzz input"),
+        Outcome::Lean
+    )
+}

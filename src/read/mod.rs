@@ -15,7 +15,7 @@ pub mod csvfile;
 pub mod header;
 pub mod report;
 pub mod table;
-mod xlsx;
+pub(crate) mod xlsx;
 
 #[cfg(test)]
 mod equivalence;

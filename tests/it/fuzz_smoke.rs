@@ -129,3 +129,28 @@ fn regression_calamine_rk_record_overflow_is_contained() {
     assert_eq!(d[0]["code"], "file.unreadable");
     assert_eq!(v["summary"]["files"], 2);
 }
+
+/// The differential target's smoke run: mutated sheet XML, read by the lean
+/// .xlsx reader and by calamine; wherever the lean reader takes a file the
+/// two must agree cell for cell (a difference panics).
+#[test]
+fn lean_xlsx_reader_agrees_with_calamine_on_mutated_sheets() {
+    let seed = r#"<worksheet><dimension ref="A1:H4"/><sheetData><row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>46000</v></c><c t="inlineStr"><is><r><t>x</t></r><rPh><t>y</t></rPh></is></c></row><row><c t="b"><v>1</v></c><c t="str"><f>A1</f><v>a&amp;b_x000D_</v></c><c s="2"><v>1.5</v></c><c t="e"><v>#N/A</v></c><c r="H2" t="d"><v>2026-01-01</v></c></row><row r="4"/><row r="5"><c r="C5" s="3"><v>0.25</v></c><c><v>x1</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#;
+    let mut rng = Rng::new(11);
+    assert!(pbstat::fuzzing::xlsx_lean(seed.as_bytes()));
+    let (mut lean, rounds) = (0, 3000);
+    for _ in 0..rounds {
+        let m = mutate(&mut rng, seed.as_bytes());
+        match std::panic::catch_unwind(|| pbstat::fuzzing::xlsx_lean(&m)) {
+            Ok(took) => lean += usize::from(took),
+            Err(_) => panic!("the readers disagree on: {}", String::from_utf8_lossy(&m)),
+        }
+    }
+    // Enough of the mutations are read by the lean reader for the
+    // agreement to mean something.
+    assert!(
+        lean * 4 > rounds,
+        "only {lean} of {rounds} read by the lean reader"
+    );
+    eprintln!("lean reader took {lean} of {rounds} mutated sheets");
+}
