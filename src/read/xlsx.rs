@@ -140,7 +140,9 @@ impl<'a> Iterator for RawAttrs<'a> {
             return None;
         }
         let key_start = pos;
-        pos += memchr::memchr(b'=', &b[pos..]).unwrap_or(b.len() - pos);
+        while pos < b.len() && b[pos] != b'=' {
+            pos += 1;
+        }
         self.pos = b.len();
         if pos >= b.len() {
             return Some(Err(Bad));
@@ -155,7 +157,10 @@ impl<'a> Iterator for RawAttrs<'a> {
             _ => return Some(Err(Bad)),
         };
         let start = pos + 1;
-        let end = start + memchr::memchr(quote, &b[start..]).unwrap_or(b.len() - start);
+        let mut end = start;
+        while end < b.len() && b[end] != quote {
+            end += 1;
+        }
         self.pos = (end + 1).min(b.len());
         Some(Ok((key, &self.raw[start..end])))
     }
@@ -838,24 +843,31 @@ impl<'a> Scan<'a> {
     /// The text up to the next tag, and that tag; None at the end.
     fn tag(&mut self) -> Result<Option<(&'a str, Tag<'a>)>, Bad> {
         let b = self.s.as_bytes();
-        let Some(off) = memchr::memchr(b'<', &b[self.i..]) else {
-            return Ok(None);
+        // Tags mostly follow one another: look at the next byte first.
+        let at = match b.get(self.i) {
+            Some(b'<') => self.i,
+            Some(_) => match memchr::memchr(b'<', &b[self.i..]) {
+                Some(off) => self.i + off,
+                None => return Ok(None),
+            },
+            None => return Ok(None),
         };
-        let text = &self.s[self.i..self.i + off];
+        let text = &self.s[self.i..at];
         // Each `&` in text must close with `;` before the next `&` or tag.
-        if let Some(p) = memchr::memchr(b'&', text.as_bytes()) {
-            let mut rest = &text.as_bytes()[p..];
-            while let Some(q) = rest.get(1..) {
-                match memchr::memchr2(b';', b'&', q) {
-                    Some(k) if q[k] == b';' => match memchr::memchr(b'&', &q[k..]) {
-                        Some(n) => rest = &q[k + n..],
-                        None => break,
-                    },
-                    _ => return Err(Bad),
+        if let Some(p) = text.bytes().position(|c| c == b'&') {
+            let mut amp = false;
+            for &c in &text.as_bytes()[p..] {
+                match c {
+                    b'&' if amp => return Err(Bad),
+                    b'&' => amp = true,
+                    b';' => amp = false,
+                    _ => (),
                 }
             }
+            if amp {
+                return Err(Bad);
+            }
         }
-        let at = self.i + off;
         let mut j = at + 1;
         let close = b.get(j) == Some(&b'/');
         if close {
@@ -865,38 +877,47 @@ impl<'a> Scan<'a> {
             return Err(Bad);
         }
         let name_start = j;
-        // The closing `>`, stepping over quoted values — counted from the
-        // name on, as XML readers count them.
-        let mut gt = j;
-        loop {
-            let k = gt + memchr::memchr3(b'>', b'"', b'\'', &b[gt..]).ok_or(Bad)?;
-            if b[k] == b'>' {
-                gt = k;
-                break;
+        // One pass to the closing `>`, stepping over quoted values (counted
+        // from the name on, as XML readers count them), noting the first
+        // whitespace and the first `:` (names are cut at whitespace
+        // whatever the quotes).
+        let (mut first_ws, mut colon, mut quote) = (usize::MAX, usize::MAX, 0u8);
+        let gt = loop {
+            let c = *b.get(j).ok_or(Bad)?;
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' if first_ws == usize::MAX => first_ws = j,
+                b':' if colon == usize::MAX => colon = j,
+                _ => (),
             }
-            gt = k + 2 + memchr::memchr(b[k], &b[k + 1..]).ok_or(Bad)?;
-        }
-        // Names end at whitespace only (as XML readers cut them); the `/`
-        // of `<v/>` is not part of the name, and an end tag's name is all
-        // of it up to trailing whitespace.
-        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+            if quote != 0 {
+                if c == quote {
+                    quote = 0;
+                }
+            } else if c == b'"' || c == b'\'' {
+                quote = c;
+            } else if c == b'>' {
+                break j;
+            }
+            j += 1;
+        };
+        // The `/` of `<v/>` is not part of the name; an end tag's name is
+        // all of it up to trailing whitespace.
         let empty = !close && gt > name_start && b[gt - 1] == b'/';
         let content_end = if empty { gt - 1 } else { gt };
-        let mut name_end = name_start;
-        if close {
-            name_end = content_end;
-            while name_end > name_start && ws(b[name_end - 1]) {
-                name_end -= 1;
+        let name_end = if close {
+            let mut e = content_end;
+            while e > name_start && matches!(b[e - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                e -= 1;
             }
+            e
         } else {
-            while name_end < content_end && !ws(b[name_end]) {
-                name_end += 1;
-            }
-        }
+            first_ws.min(content_end)
+        };
         let name = &self.s[name_start..name_end];
-        let local = match memchr::memchr(b':', name.as_bytes()) {
-            Some(c) => &name[c + 1..],
-            None => name,
+        let local = if colon < name_end {
+            &self.s[colon + 1..name_end]
+        } else {
+            name
         };
         let attrs = &self.s[name_end..content_end];
         self.i = gt + 1;
