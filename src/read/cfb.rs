@@ -126,3 +126,196 @@ pub fn check(b: &[u8]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The largest sheet data area an .xls declares, in cells: the DIMENSIONS
+/// records of its Workbook stream, read as the workbook library reads them
+/// (including its wrapping arithmetic on inverted ranges). The library
+/// reserves room for each sheet's declared area in one allocation before
+/// it reads a cell, so a 5 KB file declaring 2^48 cells made it ask for
+/// petabytes and abort the whole run (found by fuzzing). Run after
+/// [`check`], which bounds every chain and stream this follows.
+pub fn xls_declared_cells(b: &[u8]) -> u64 {
+    let Some(stream) = workbook_stream(b) else {
+        return 0;
+    };
+    // Records from the stream's start, and from each sheet's start as its
+    // BOUNDSHEET record gives it (the library reads a sheet from there).
+    let mut starts = vec![0usize];
+    let mut largest = 0u64;
+    let mut k = 0;
+    while k < starts.len() && k < 4096 {
+        let mut pos = starts[k];
+        k += 1;
+        while let (Some(typ), Some(len)) = (u16_at(&stream, pos), u16_at(&stream, pos + 2)) {
+            let Some(data) = stream.get(pos + 4..pos + 4 + len as usize) else {
+                break;
+            };
+            match typ {
+                0x0085 if k == 1 => {
+                    if let Some(p) = u32_at(data, 0) {
+                        starts.push(p as usize);
+                    }
+                }
+                0x0200 => largest = largest.max(dimensions_area(data)),
+                0x000A if k > 1 => break,
+                _ => (),
+            }
+            pos += 4 + len as usize;
+        }
+    }
+    largest
+}
+
+/// The Workbook (or Book) stream, found and followed exactly as the
+/// workbook library finds and follows it — including where it is lenient
+/// (a sector cut off by the end of the file, a name of any length) — so
+/// that this sees the records the library will read. None where the
+/// library fails.
+fn workbook_stream(b: &[u8]) -> Option<Vec<u8>> {
+    let size: usize = match u16_at(b, 30)? {
+        9 => 512,
+        12 => 4096,
+        _ => return None,
+    };
+    if u16_at(b, 32)? != 6 || b.len() < size {
+        return None;
+    }
+    let maxid = (b.len() / size) as u32;
+    // Sector `id` begins after the header's sector; one cut off by the end
+    // of the file is read as far as it goes.
+    let sector = |id: u32| -> Option<&[u8]> {
+        if maxid < id {
+            return None;
+        }
+        let start = (id as usize + 1) * size;
+        Some(b.get(start..(start + size).min(b.len())).unwrap_or(&[]))
+    };
+    let u32s =
+        |s: &[u8]| -> Vec<u32> { (0..s.len() / 4).filter_map(|i| u32_at(s, i * 4)).collect() };
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    let mut difat = u32s(&b[76..512]);
+    let mut id = u32_at(b, 68)?;
+    let mut steps = 0u32;
+    while id < RESERVED {
+        steps += 1;
+        if steps > maxid + 1 {
+            return None;
+        }
+        difat.extend(u32s(sector(id)?));
+        id = difat.pop()?;
+    }
+    let mut fat = Vec::new();
+    for id in difat.into_iter().filter(|&id| id < DIFSECT) {
+        fat.extend(u32s(sector(id)?));
+    }
+    // A chain read up to `len` bytes; a loop or a step outside the table
+    // (where the library would spin or fail) gives None.
+    let chain = |start: u32, len: usize, table: &[u32], get: &dyn Fn(u32) -> Option<Vec<u8>>| {
+        let mut out = Vec::new();
+        let mut id = start;
+        let mut steps = 0usize;
+        while id != ENDOFCHAIN {
+            steps += 1;
+            if steps > table.len() + 1 {
+                return None;
+            }
+            let s = get(id)?;
+            let take = s.len().min(len - out.len());
+            out.extend_from_slice(&s[..take]);
+            if out.len() >= len {
+                break;
+            }
+            id = *table.get(id as usize)?;
+        }
+        Some(out)
+    };
+    let big = |id: u32| sector(id).map(<[u8]>::to_vec);
+    let dirs = chain(u32_at(b, 48)?, usize::MAX, &fat, &big)?;
+    let entries: Vec<(String, u32, usize)> = dirs
+        .chunks_exact(128)
+        .map(|e| {
+            let units: Vec<u16> = (0..32).filter_map(|i| u16_at(e, i * 2)).collect();
+            let mut name = String::from_utf16_lossy(&units);
+            if let Some(l) = name.bytes().position(|c| c == 0) {
+                name.truncate(l);
+            }
+            let len = if size == 512 {
+                u64::from(u32_at(e, 120).unwrap_or(0))
+            } else {
+                u64_at(e, 120).unwrap_or(0)
+            };
+            (name, u32_at(e, 116).unwrap_or(ENDOFCHAIN), len as usize)
+        })
+        .collect();
+    let root = entries.first()?;
+    let (_, start, len) = ["Workbook", "Book"]
+        .iter()
+        .find_map(|n| entries.iter().find(|e| e.0.eq_ignore_ascii_case(n)))?;
+    // The library reads at most what the file could hold (check() bounds
+    // every stream by that too).
+    if *len as u64 > b.len() as u64 * 8 {
+        return None;
+    }
+    if *len >= MINI_CUTOFF as usize {
+        return chain(*start, *len, &fat, &big);
+    }
+    let mini_fat_len = u32_at(b, 64)? as usize;
+    if mini_fat_len == 0 {
+        return None;
+    }
+    let mini_stream = chain(root.1, root.2.min(b.len() * 8), &fat, &big)?;
+    let mini_fat = u32s(&chain(
+        u32_at(b, 60)?,
+        mini_fat_len.saturating_mul(size),
+        &fat,
+        &big,
+    )?);
+    let mini = |id: u32| -> Option<Vec<u8>> {
+        if maxid.saturating_mul(8) < id {
+            return None;
+        }
+        let start = id as usize * 64;
+        Some(
+            mini_stream
+                .get(start..(start + 64).min(mini_stream.len()))
+                .unwrap_or(&[])
+                .to_vec(),
+        )
+    };
+    chain(*start, *len, &mini_fat, &mini)
+}
+
+/// The cells a DIMENSIONS record makes the library reserve room for.
+fn dimensions_area(r: &[u8]) -> u64 {
+    let (rf, rl, cf, cl) = match r.len() {
+        10 => (
+            u16_at(r, 0).map(u32::from),
+            u16_at(r, 2).map(u32::from),
+            u16_at(r, 4).map(u32::from),
+            u16_at(r, 6).map(u32::from),
+        ),
+        14 | 16 => (
+            u32_at(r, 0),
+            u32_at(r, 4),
+            u16_at(r, 8).map(u32::from),
+            u16_at(r, 10).map(u32::from),
+        ),
+        // The library refuses the record, and with it the file.
+        _ => return 0,
+    };
+    let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) else {
+        return 0;
+    };
+    // The library's own correction: a first column past 255 or past the
+    // last counts as column 0.
+    let cf = if 0xFF < cf || cl < cf { 0 } else { cf };
+    let (start, end) = if rl >= 1 && cl >= 1 {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
+    let rows = u64::from(end.0.wrapping_sub(start.0).wrapping_add(1));
+    let cols = u64::from(end.1.wrapping_sub(start.1).wrapping_add(1));
+    rows.saturating_mul(cols)
+}

@@ -218,13 +218,7 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         }
         if has("xl/workbook.bin") {
             let wb: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsb", e))?;
-            return collect(
-                wb,
-                Format::Xlsb,
-                limits,
-                |_, _| Vec::new(),
-                |w, n, _| calamine_range(w, n, Format::Xlsb),
-            );
+            return collect(wb, Format::Xlsb, limits, |_, _| Vec::new(), xlsb_range);
         }
         match xlsx::read(&bytes, &names, limits) {
             Ok(wb) => return Ok(wb),
@@ -241,6 +235,19 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
             return Err(ReadError::Unreadable(msg(
                 format!("文件已损坏（OLE 复合文档结构错误：{why}），请用 Excel 打开后另存为 .xlsx"),
                 format!("the file is damaged (broken OLE compound file: {why}); open it in Excel and save as .xlsx"),
+            )));
+        }
+        let declared = cfb::xls_declared_cells(&bytes);
+        if declared > limits.cells {
+            return Err(ReadError::TooLarge(msg(
+                format!(
+                    "工作表声明的数据区域共 {declared} 个单元格，上限 {}（疑似损坏或恶意文件）",
+                    limits.cells
+                ),
+                format!(
+                    "a sheet declares a data area of {declared} cells, the limit is {}",
+                    limits.cells
+                ),
             )));
         }
         let wb: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|e| unreadable("xls", e))?;
@@ -384,12 +391,39 @@ fn xlsx_range(
     let mut reader = wb
         .worksheet_cells_reader(name)
         .map_err(|e| unreadable("xlsx", e))?;
-    // Room for the cells the sheet declares (its <dimension>), within the
+    let declared = reader.dimensions().len();
+    streamed_range(name, limits, declared, || {
+        reader.next_cell().map_err(|e| unreadable("xlsx", e))
+    })
+}
+
+/// An xlsb sheet, streamed for the same reason (its positions are 32-bit).
+fn xlsb_range(
+    wb: &mut Xlsb<Cursor<Vec<u8>>>,
+    name: &str,
+    limits: &Limits,
+) -> Result<Range<Data>, ReadError> {
+    let mut reader = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| unreadable("xlsb", e))?;
+    let declared = reader.dimensions().len();
+    streamed_range(name, limits, declared, || {
+        reader.next_cell().map_err(|e| unreadable("xlsb", e))
+    })
+}
+
+fn streamed_range<'a>(
+    name: &str,
+    limits: &Limits,
+    declared: u64,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, ReadError>,
+) -> Result<Range<Data>, ReadError> {
+    // Room for the cells the sheet declares (its dimension), within the
     // limit: a declared size is only a hint, and may be hostile.
-    let declared = reader.dimensions().len().min(limits.cells).min(1 << 16);
+    let declared = declared.min(limits.cells).min(1 << 16);
     let mut cells: Vec<calamine::Cell<Data>> = Vec::with_capacity(declared as usize);
     let (mut r0, mut c0, mut r1, mut c1) = (u32::MAX, u32::MAX, 0u32, 0u32);
-    while let Some(cell) = reader.next_cell().map_err(|e| unreadable("xlsx", e))? {
+    while let Some(cell) = next()? {
         let (r, c) = cell.get_position();
         let v: Data = cell.get_value().clone().into();
         if v == Data::Empty {

@@ -130,6 +130,44 @@ fn regression_calamine_rk_record_overflow_is_contained() {
     assert_eq!(v["summary"]["files"], 2);
 }
 
+/// Found by the workbook_reader fuzz target: a 5 KB .xls whose DIMENSIONS
+/// record declares ≈2^48 cells; the workbook library reserves room for the
+/// declared area in one allocation, which failed and aborted the process —
+/// every other file of the run with it. Now refused as `file.too_large`
+/// before the library opens it, under a 1 GB memory cap.
+#[test]
+fn regression_oom_xls_dimensions_record() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bad = root.join("tests/fixtures/fuzz/oom_xls_dimensions_record.xls");
+    let good = root.join("data-samples/城关街道/南门社区.xlsx");
+    let bin = env!("CARGO_BIN_EXE_pbstat");
+    let script = format!(
+        "ulimit -v 1048576; exec '{bin}' validate --format json --period 2026Q3 '{}' '{}'",
+        bad.display(),
+        good.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "only the bad file has a diagnostic: {d:?}");
+    assert_eq!(d[0]["code"], "file.too_large");
+    assert!(d[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("oom_xls_dimensions_record.xls"));
+    assert_eq!(v["summary"]["files"], 2);
+    pbstat::fuzzing::workbook(&std::fs::read(&bad).unwrap());
+}
+
 /// The differential target's smoke run: mutated sheet XML, read by the lean
 /// .xlsx reader and by calamine; wherever the lean reader takes a file the
 /// two must agree cell for cell (a difference panics).
