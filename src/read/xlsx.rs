@@ -695,8 +695,16 @@ fn sheet(
     // Elements open, as the XML reader counts them: an end tag with none
     // open is malformed for it, so for the scan too.
     let mut depth = 0usize;
+    // The first `<mergeCells>`, wherever it is: the library's merged
+    // regions come from there.
+    let mut merges_at: Option<(usize, usize)> = None;
     loop {
+        let before = r.buffer_position() as usize;
         match r.read_event()? {
+            Event::Start(e) if is(&e, "mergeCells") && merges_at.is_none() => {
+                merges_at = Some((before, depth));
+                depth += 1;
+            }
             Event::Start(e) if is(&e, "dimension") => {
                 let d = dimension(attr(&e, "ref")?.ok_or(Stop::General)?)?;
                 let side = |a: u32, b: u32| u64::from(b.saturating_sub(a)) + 1;
@@ -726,9 +734,10 @@ fn sheet(
     // or what follows the grid.
     let merges_from = if x[..at].ends_with(b"/>") {
         // `<sheetData/>`: no cells.
-        (at, depth - 1)
+        merges_at.unwrap_or((at, depth - 1))
     } else {
         let mut scan = Scan::new(x, at, depth)?;
+        scan.merges_at = merges_at;
         scan.cells(ctx, |pos, value| {
             if cells.len() as u64 >= limits.cells {
                 return Err(too_many());
@@ -992,7 +1001,10 @@ impl<'a> Scan<'a> {
                         put(pos, value)?;
                     }
                 }
+                // `<sheetData/>` inside the grid ends it too (an empty
+                // element is a start and an end to XML readers).
                 (true, "sheetData") => return Ok(()),
+                (false, "sheetData") if t.empty => return Ok(()),
                 (false, "mergeCells") if self.merges_at.is_none() => {
                     let before = if t.empty { self.depth } else { self.depth - 1 };
                     self.merges_at = Some((t.at, before));
@@ -1029,7 +1041,7 @@ impl<'a> Scan<'a> {
                 }
                 "f" => {
                     if !t.empty {
-                        self.skip_to_end(t.name)?;
+                        self.past_element(t.name)?;
                     }
                     Data::Empty
                 }
@@ -1037,7 +1049,7 @@ impl<'a> Scan<'a> {
                     if t.empty {
                         Data::String(String::new())
                     } else {
-                        self.skip_to_end(t.name)?;
+                        self.to_first_end(t.name)?;
                         let mut r = xml(&self.s.as_bytes()[t.at..self.i]);
                         r.read_event()?;
                         Data::String(string(&mut r, t.name)?)
@@ -1048,13 +1060,31 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Past the end tag named `name` (no element of that name nests in a
-    /// cell).
-    fn skip_to_end(&mut self, name: &str) -> Result<(), Bad> {
+    /// Past the first end tag named `name`.
+    fn to_first_end(&mut self, name: &str) -> Result<(), Bad> {
         loop {
             let (_, t) = self.must_tag()?;
             if t.close && t.name == name {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Past the end tag that closes an element named `name`, counting
+    /// elements of that name nested in it (as XML readers skip elements).
+    fn past_element(&mut self, name: &str) -> Result<(), Bad> {
+        let mut depth = 0usize;
+        loop {
+            let (_, t) = self.must_tag()?;
+            if t.name != name || t.empty {
+                continue;
+            }
+            if !t.close {
+                depth += 1;
+            } else if depth == 0 {
+                return Ok(());
+            } else {
+                depth -= 1;
             }
         }
     }
@@ -1157,7 +1187,10 @@ pub(crate) mod differential {
     /// Both paths on one file: when the lean path reads it, the general
     /// reader must give exactly the same sheets, cells and merges.
     pub(crate) fn compare(bytes: &[u8], what: &str) -> Outcome {
-        let limits = Limits::default();
+        let limits = Limits {
+            merges: true,
+            ..Limits::default()
+        };
         let Ok(names) = check_zip(bytes, &limits) else {
             return Outcome::Handed;
         };
@@ -1270,6 +1303,32 @@ mod tests {
         ] {
             let bytes = hand_made(SHEET, STRINGS, STYLES, book_pr);
             assert!(matches!(compare(&bytes, what), Outcome::Lean), "{what}");
+        }
+        // Malformed but read alike: an empty `<sheetData/>` inside the
+        // grid ends it; merged regions listed before the grid count.
+        let early_end = SHEET.replace(r#"<x:row r="6""#, r#"<x:sheetData/><x:row r="6""#);
+        let merges_first = SHEET.replace(
+            r#"<x:dimension ref="A1:H9"/>"#,
+            r#"<x:dimension ref="A1:H9"/><x:mergeCells><x:mergeCell ref="D4:E5"/></x:mergeCells>"#,
+        );
+        // A formula element inside a formula element: skipped whole, as
+        // XML readers skip an element (the `<v>` in it is not the value).
+        let nested_f = SHEET.replace(
+            "<x:f>SUM(A3:A4)</x:f><x:v>12</x:v>",
+            "<x:v>12</x:v><x:f>SUM(<x:f>A3</x:f><x:v>99</x:v>)</x:f>",
+        );
+        for (what, sheet) in [
+            ("early end", &early_end),
+            ("merges first", &merges_first),
+            ("nested formula", &nested_f),
+        ] {
+            assert!(
+                matches!(
+                    compare(&hand_made(sheet, STRINGS, STYLES, ""), what),
+                    Outcome::Lean
+                ),
+                "{what}"
+            );
         }
         // What the lean path leaves to the general reader.
         let bad_type = SHEET.replace(r#"t="d""#, r#"t="q""#);

@@ -192,3 +192,18 @@ fn lean_xlsx_reader_agrees_with_calamine_on_mutated_sheets() {
     );
     eprintln!("lean reader took {lean} of {rounds} mutated sheets");
 }
+
+/// Found by the xlsx_lean differential fuzz target: a self-closing
+/// `<sheetData/>` inside the cell grid ends it for XML readers (an empty
+/// element is a start and an end); the lean reader read on past it and
+/// gave two cells more than calamine.
+#[test]
+fn regression_lean_reader_empty_sheetdata_inside_grid_ends_it() {
+    let input = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/lean_empty_sheetdata_inside_grid.xml"),
+    )
+    .unwrap();
+    // Panics if the readers disagree; the lean reader does take this one.
+    assert!(pbstat::fuzzing::xlsx_lean(&input));
+}
