@@ -1049,7 +1049,7 @@ impl<'a> Scan<'a> {
                     if t.empty {
                         Data::String(String::new())
                     } else {
-                        self.to_first_end(t.name)?;
+                        self.past_first_end(t.name)?;
                         let mut r = xml(&self.s.as_bytes()[t.at..self.i]);
                         r.read_event()?;
                         Data::String(string(&mut r, t.name)?)
@@ -1061,7 +1061,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Past the first end tag named `name`.
-    fn to_first_end(&mut self, name: &str) -> Result<(), Bad> {
+    fn past_first_end(&mut self, name: &str) -> Result<(), Bad> {
         loop {
             let (_, t) = self.must_tag()?;
             if t.close && t.name == name {
