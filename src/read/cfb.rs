@@ -127,40 +127,83 @@ pub fn check(b: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// The largest sheet data area an .xls declares, in cells: the DIMENSIONS
-/// records of its Workbook stream, read as the workbook library reads them
-/// (including its wrapping arithmetic on inverted ranges). The library
-/// reserves room for each sheet's declared area in one allocation before
-/// it reads a cell, so a 5 KB file declaring 2^48 cells made it ask for
-/// petabytes and abort the whole run (found by fuzzing). Run after
-/// [`check`], which bounds every chain and stream this follows.
+/// The largest data area an .xls sheet would make the workbook library
+/// allocate, in cells: the area its DIMENSIONS record declares (read as the
+/// library reads it, with its wrapping arithmetic on inverted ranges), or
+/// the box its cell records span. The library reserves room for the
+/// declared area in one allocation before it reads a cell, and builds each
+/// sheet as one dense grid over its cells, so a 5 KB file declaring 2^48
+/// cells, and another with two cells 65,535 rows and columns apart (both
+/// found by fuzzing), made it ask for terabytes and abort the whole run.
+/// Run after [`check`], which bounds every chain and stream this follows.
 pub fn xls_declared_cells(b: &[u8]) -> u64 {
     let Some(stream) = workbook_stream(b) else {
         return 0;
     };
-    // Records from the stream's start, and from each sheet's start as its
-    // BOUNDSHEET record gives it (the library reads a sheet from there).
-    let mut starts = vec![0usize];
+    let record = |pos: usize| -> Option<(u16, &[u8])> {
+        let len = u16_at(&stream, pos + 2)? as usize;
+        Some((u16_at(&stream, pos)?, stream.get(pos + 4..pos + 4 + len)?))
+    };
+    // The sheets start where the globals' BOUNDSHEET records say.
+    let mut starts = Vec::new();
+    let mut pos = 0;
+    while let Some((typ, data)) = record(pos) {
+        match typ {
+            0x0085 if starts.len() < 4096 => starts.extend(u32_at(data, 0).map(|p| p as usize)),
+            // FILEPASS: the records are encrypted; the library refuses the
+            // file as password-protected before it reads a sheet.
+            0x002F => return 0,
+            0x000A => break,
+            _ => (),
+        }
+        pos += 4 + data.len();
+    }
     let mut largest = 0u64;
-    let mut k = 0;
-    while k < starts.len() && k < 4096 {
-        let mut pos = starts[k];
-        k += 1;
-        while let (Some(typ), Some(len)) = (u16_at(&stream, pos), u16_at(&stream, pos + 2)) {
-            let Some(data) = stream.get(pos + 4..pos + 4 + len as usize) else {
-                break;
+    for start in starts {
+        // As the library walks a sheet: nested substreams (charts) are
+        // skipped, the sheet's own EOF ends it.
+        let (mut seen_bof, mut nested) = (false, 0usize);
+        let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0u32, u32::MAX, 0u32);
+        let mut pos = start;
+        while let Some((typ, data)) = record(pos) {
+            pos += 4 + data.len();
+            if nested > 0 {
+                match typ {
+                    0x0809 => nested += 1,
+                    0x000A => nested -= 1,
+                    _ => (),
+                }
+                continue;
+            }
+            let mut cell = |row: u16, first: u16, last: u16| {
+                (r0, r1) = (r0.min(row.into()), r1.max(row.into()));
+                (c0, c1) = (c0.min(first.into()), c1.max(last.into()));
             };
             match typ {
-                0x0085 if k == 1 => {
-                    if let Some(p) = u32_at(data, 0) {
-                        starts.push(p as usize);
+                0x0809 if seen_bof => nested += 1,
+                0x0809 => seen_bof = true,
+                0x0200 => largest = largest.max(dimensions_area(data)),
+                // Number, Label, RString, BoolErr, RK, LabelSst, Formula.
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                    if let (Some(row), Some(col)) = (u16_at(data, 0), u16_at(data, 2)) {
+                        cell(row, col, col);
                     }
                 }
-                0x0200 => largest = largest.max(dimensions_area(data)),
-                0x000A if k > 1 => break,
+                // MulRk: a run of cells along a row, six bytes each.
+                0x00BD if data.len() >= 12 => {
+                    if let (Some(row), Some(col)) = (u16_at(data, 0), u16_at(data, 2)) {
+                        let n = ((data.len() - 6) / 6).max(1) as u32;
+                        let last = (u32::from(col) + n - 1).min(u32::from(u16::MAX)) as u16;
+                        cell(row, col, last);
+                    }
+                }
+                0x000A => break,
                 _ => (),
             }
-            pos += 4 + len as usize;
+        }
+        if r0 <= r1 && c0 <= c1 {
+            let area = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+            largest = largest.max(area);
         }
     }
     largest

@@ -47,6 +47,8 @@ struct Package<'b> {
     /// One inflater for every part: a fresh one per part spent more on
     /// setting up its window than on inflating a small part.
     inflate: flate2::Decompress,
+    /// The workbook's uncompressed-size limit.
+    limit: u64,
 }
 
 impl Package<'_> {
@@ -85,15 +87,10 @@ impl Package<'_> {
                     &mut out,
                     flate2::FlushDecompress::Finish,
                 )?;
+                if status != flate2::Status::StreamEnd && out.len() == size {
+                    return Err(Stop::Limit(Box::new(self.overrun(input, path))));
+                }
                 if status != flate2::Status::StreamEnd {
-                    if out.len() == size {
-                        return Err(Stop::Limit(Box::new(ReadError::TooLarge(msg(
-                            format!("压缩包内 {path} 的实际大小超过其声明的大小（疑似压缩炸弹）"),
-                            format!(
-                                "entry {path} expands beyond the size it declares (a zip bomb)"
-                            ),
-                        )))));
-                    }
                     return Err(Stop::General);
                 }
                 out
@@ -104,6 +101,43 @@ impl Package<'_> {
             return Err(Stop::General);
         }
         Ok(Some(out))
+    }
+}
+
+impl Package<'_> {
+    /// A part that inflates past its declared size: a zip bomb lying in its
+    /// header when it goes on past the workbook limit, damage otherwise
+    /// (its CRC would not match). Only counted, never kept, and never handed
+    /// to the general reader, which would expand it.
+    fn overrun(&mut self, input: &[u8], path: &str) -> ReadError {
+        let mut scratch = vec![0u8; 1 << 16];
+        let mut extra = 0u64;
+        while extra <= self.limit {
+            let (before_in, before_out) = (self.inflate.total_in(), self.inflate.total_out());
+            let rest = input.get(before_in as usize..).unwrap_or(&[]);
+            let status =
+                self.inflate
+                    .decompress(rest, &mut scratch, flate2::FlushDecompress::Finish);
+            extra += self.inflate.total_out() - before_out;
+            let stuck =
+                self.inflate.total_in() == before_in && self.inflate.total_out() == before_out;
+            if !matches!(status, Ok(flate2::Status::Ok | flate2::Status::BufError)) || stuck {
+                break;
+            }
+        }
+        if extra > self.limit {
+            ReadError::TooLarge(msg(
+                format!("压缩包内 {path} 的实际大小远超其声明的大小（疑似压缩炸弹）"),
+                format!("entry {path} expands far beyond the size it declares (a zip bomb)"),
+            ))
+        } else {
+            ReadError::Unreadable(msg(
+                format!(
+                    "文件已损坏（压缩包内 {path} 的内容与其声明的大小不符），请重新保存或重新发送"
+                ),
+                format!("the file is damaged (entry {path} does not match its declared size)"),
+            ))
+        }
     }
 }
 
@@ -223,6 +257,7 @@ pub(super) fn read(bytes: &[u8], names: &[String], limits: &Limits) -> Res<Workb
         zip: zip::ZipArchive::new(Cursor::new(bytes))?,
         index,
         inflate: flate2::Decompress::new(false),
+        limit: limits.uncompressed_bytes,
     };
     let (dir, book) = document(&mut pkg)?;
     let rels = relationships(
@@ -1439,32 +1474,37 @@ mod tests {
     /// declared size and the file is refused, not handed on to be expanded.
     #[test]
     fn regression_entry_larger_than_declared_is_refused() {
+        // A part of 1 MB whose header says 1,000 bytes: with a limit below
+        // 1 MB a bomb, with a larger one damage. Never read either way.
         let mut bytes = package(&[("xl/worksheets/sheet1.xml", &"0".repeat(1 << 20))]);
         let declared = 1000u32.to_le_bytes();
         for (sig, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
             let p = bytes.windows(4).position(|w| w == sig).unwrap();
             bytes[p + at..p + at + 4].copy_from_slice(&declared);
         }
-        let mut pkg = Package {
-            bytes: &bytes,
-            zip: zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap(),
-            index: [("xl/worksheets/sheet1.xml".to_string(), 0)].into(),
-            inflate: flate2::Decompress::new(false),
+        let open = |bytes: &[u8], name: &str, limit: u64| {
+            let mut pkg = Package {
+                bytes,
+                zip: zip::ZipArchive::new(Cursor::new(bytes)).unwrap(),
+                index: [(name.to_string(), 0)].into(),
+                inflate: flate2::Decompress::new(false),
+                limit,
+            };
+            pkg.part(name)
         };
-        match pkg.part("xl/worksheets/sheet1.xml") {
-            Err(Stop::Limit(e)) => assert!(matches!(*e, ReadError::TooLarge(_))),
-            _ => panic!("an entry larger than declared must be refused"),
+        let part = "xl/worksheets/sheet1.xml";
+        match open(&bytes, part, 100_000) {
+            Err(Stop::Limit(e)) => assert!(matches!(*e, ReadError::TooLarge(_)), "{e:?}"),
+            _ => panic!("a part far larger than declared is a bomb"),
+        }
+        match open(&bytes, part, 10 << 20) {
+            Err(Stop::Limit(e)) => assert!(matches!(*e, ReadError::Unreadable(_)), "{e:?}"),
+            _ => panic!("a part larger than declared is damage"),
         }
         // The same entry, honest: read whole.
         let honest = package(&[("a.xml", "<a/>")]);
-        let mut pkg = Package {
-            bytes: &honest,
-            zip: zip::ZipArchive::new(Cursor::new(&honest[..])).unwrap(),
-            index: [("a.xml".to_string(), 0)].into(),
-            inflate: flate2::Decompress::new(false),
-        };
         assert_eq!(
-            pkg.part("a.xml").ok().flatten().as_deref(),
+            open(&honest, "a.xml", 10 << 20).ok().flatten().as_deref(),
             Some(&b"<a/>"[..])
         );
     }

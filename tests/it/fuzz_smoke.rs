@@ -116,25 +116,34 @@ fn regression_oom_cyclic_cfb_directory_chain() {
 /// Found by the workbook_reader fuzz target: an xls MULRK record whose
 /// column range underflows makes the reader panic when overflow checks are
 /// on (the test build), and return an error otherwise. Either way the file
-/// is `file.unreadable` and the files beside it are still checked.
+/// is `file.unreadable` and the files beside it are still checked. (Its
+/// cells also span 17.6 M cells, which the .xls guard refuses by default
+/// before the reader runs; a larger `--max-cells` lets the reader meet the
+/// broken record.)
 #[test]
 fn regression_calamine_rk_record_overflow_is_contained() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let bad = root.join("tests/fixtures/fuzz/calamine_rk_record_overflow.xls");
     let good = root.join("data-samples/城关街道/南门社区.xlsx");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pbstat"))
-        .args(["validate", "--format", "json", "--period", "2026Q3"])
-        .arg(&bad)
-        .arg(&good)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let d = v["diagnostics"].as_array().unwrap();
-    assert_eq!(d.len(), 1, "only the bad file has a diagnostic: {d:?}");
-    assert_eq!(d[0]["code"], "file.unreadable");
-    assert_eq!(v["summary"]["files"], 2);
+    for (max_cells, code) in [
+        ("100000000", "file.unreadable"),
+        ("5000000", "file.too_large"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pbstat"))
+            .args(["validate", "--format", "json", "--period", "2026Q3"])
+            .args(["--max-cells", max_cells])
+            .arg(&bad)
+            .arg(&good)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let d = v["diagnostics"].as_array().unwrap();
+        assert_eq!(d.len(), 1, "only the bad file has a diagnostic: {d:?}");
+        assert_eq!(d[0]["code"], code);
+        assert_eq!(v["summary"]["files"], 2);
+    }
 }
 
 /// Found by the workbook_reader fuzz target: a 5 KB .xls whose DIMENSIONS
@@ -156,6 +165,19 @@ fn regression_oom_xls_dimensions_record() {
         .unwrap()
         .ends_with("oom_xls_dimensions_record.xls"));
     assert_eq!(v["summary"]["files"], 2);
+    pbstat::fuzzing::workbook(&std::fs::read(&bad).unwrap());
+}
+
+/// Found by the workbook_reader fuzz target: an .xls with cells 65,535
+/// rows and columns apart; the workbook library builds each sheet as one
+/// dense grid while opening the file, and asked for 135 GB. Now refused as
+/// `file.too_large` from the span of the cell records, before it opens it.
+#[test]
+fn regression_oom_xls_cells_far_apart() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bad = root.join("tests/fixtures/fuzz/oom_xls_cells_far_apart.xls");
+    let v = validate_under_1gb(&[&bad]);
+    assert_eq!(v["diagnostics"][0]["code"], "file.too_large");
     pbstat::fuzzing::workbook(&std::fs::read(&bad).unwrap());
 }
 
