@@ -181,11 +181,15 @@ pub struct Input {
 pub fn collect_inputs(paths: &[PathBuf], skip: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut out = Vec::new();
+    // Files that may be another name for a file found elsewhere: links, and
+    // anything under a second PATH. Only these are resolved (resolving a
+    // path costs a system call per folder in it; a province has thousands).
+    let mut aliases = paths.len() > 1;
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found)?;
+            aliases |= walk(p, &mut found)?;
             found.sort();
             for f in found {
                 let rel = f
@@ -207,14 +211,17 @@ pub fn collect_inputs(paths: &[PathBuf], skip: &[PathBuf]) -> anyhow::Result<Vec
             });
         }
     }
+    // The registry is not a submission, whatever it is called here.
+    let skip_names: Vec<&std::ffi::OsStr> = skip.iter().filter_map(|p| p.file_name()).collect();
     out.retain(|i| {
-        !i.path
-            .canonicalize()
-            .map(|c| skip.contains(&c))
-            .unwrap_or(false)
+        let maybe = !skip.is_empty()
+            && (aliases || i.path.file_name().is_some_and(|n| skip_names.contains(&n)));
+        !(maybe && i.path.canonicalize().is_ok_and(|c| skip.contains(&c)))
     });
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|i| seen.insert(i.path.canonicalize().unwrap_or_else(|_| i.path.clone())));
+    if aliases {
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|i| seen.insert(i.path.canonicalize().unwrap_or_else(|_| i.path.clone())));
+    }
     Ok(out)
 }
 
@@ -222,9 +229,12 @@ fn is_hidden_or_lock(name: &str) -> bool {
     name.starts_with('.') || name.starts_with("~$")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+/// Whether any file found is a link (and so maybe another name for one
+/// found elsewhere).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<bool> {
     let rd = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {}", dir.display(), e))?;
     let ignored = ignore_list(dir);
+    let mut links = false;
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         if is_hidden_or_lock(&name) || ignored.contains(&name) {
@@ -235,8 +245,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
             Ok(t) => t,
             Err(_) => continue,
         };
+        let before = out.len();
         if ft.is_dir() {
-            walk(&path, out)?;
+            links |= walk(&path, out)?;
         } else if crate::read::EXTENSIONS.contains(&crate::read::extension_of(&path).as_str()) {
             out.push(path);
         } else if ft.is_file() && looks_like_misnamed_workbook(&path) {
@@ -244,8 +255,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
             // extension is reported, not silently skipped.
             out.push(path);
         }
+        links |= ft.is_symlink() && out.len() > before;
     }
-    Ok(())
+    Ok(links)
 }
 
 /// Names listed in a folder's `.pbstatignore` (one per line, `#` comments):

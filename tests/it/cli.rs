@@ -1,6 +1,7 @@
 //! Exit codes, output formats and languages (cli.md, rules.md "Shape").
 
 use crate::support::book::{break_id, s};
+use crate::support::county::registry_book;
 use crate::workdir::*;
 
 #[test]
@@ -219,4 +220,44 @@ fn timings_go_to_stderr_only_when_asked() {
     // Standard output is the same result as without timings.
     assert_eq!(String::from_utf8_lossy(&out.stdout), quiet.stdout);
     assert_eq!(out.status.code(), Some(quiet.code));
+}
+
+/// A file reached twice — through a link, or named again as a second PATH —
+/// is one submission; the registry is never a submission, whatever a link
+/// to it is called. (Only such files are resolved to their real paths.)
+#[test]
+fn links_and_repeated_paths_count_a_file_once_and_skip_the_registry() {
+    let w = Workdir::new();
+    let c = county();
+    w.book("in/a.xlsx", &plain_community(&c));
+    w.book("reg/registry.xlsx", &registry_book(&c));
+    std::os::unix::fs::symlink(w.path("in/a.xlsx"), w.path("in/b.xlsx")).unwrap();
+    std::os::unix::fs::symlink(w.path("reg/registry.xlsx"), w.path("in/c.xlsx")).unwrap();
+    let files = |args: &[&str]| {
+        let mut a = vec!["validate", "--period", "2026Q3", "--format", "json"];
+        a.extend_from_slice(args);
+        w.run(&a).json()["summary"]["files"].as_u64().unwrap()
+    };
+    // Without a registry the link to it is just another workbook.
+    assert_eq!(files(&["in"]), 2);
+    assert_eq!(files(&["in", "--registry", "reg/registry.xlsx"]), 1);
+    assert_eq!(
+        files(&["in", "in/a.xlsx", "--registry", "reg/registry.xlsx"]),
+        1
+    );
+    // No links, one folder: the registry inside it is skipped by its name.
+    let v = Workdir::new();
+    v.book("in/a.xlsx", &plain_community(&c));
+    v.book("in/registry.xlsx", &registry_book(&c));
+    let r = v.run(&[
+        "validate",
+        "in",
+        "--period",
+        "2026Q3",
+        "--format",
+        "json",
+        "--registry",
+        "in/registry.xlsx",
+    ]);
+    assert_eq!(r.json()["summary"]["files"], 1);
 }
