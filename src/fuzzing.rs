@@ -115,3 +115,24 @@ pub fn xlsx_lean(data: &[u8]) -> bool {
         Outcome::Lean
     )
 }
+
+/// The same, on the shared-strings part: the bytes as `sharedStrings.xml`,
+/// and a sheet that shows each string once. True when the lean reader took it.
+pub fn xlsx_lean_strings(data: &[u8]) -> bool {
+    use read::xlsx::differential::{compare, hand_made, Outcome, STYLES};
+    let strings = String::from_utf8_lossy(data);
+    let n = strings.matches("<si").count().clamp(1, 64);
+    let cells: String = (0..n)
+        .map(|i| {
+            format!(
+                r#"<c r="{}1" t="s"><v>{i}</v></c>"#,
+                crate::diag::col_letter(i as u32)
+            )
+        })
+        .collect();
+    let sheet = format!("<worksheet><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>");
+    matches!(
+        compare(&hand_made(&sheet, &strings, STYLES, ""), "fuzz input"),
+        Outcome::Lean
+    )
+}

@@ -451,6 +451,7 @@ fn entity(g: &quick_xml::events::BytesRef<'_>, out: &mut String) -> Res<()> {
 fn shared_strings(x: &[u8]) -> Res<Vec<String>> {
     let mut r = xml(x);
     let mut out = Vec::new();
+    let mut depth = 0usize;
     loop {
         match r.read_event()? {
             Event::Start(e) if is(&e, "sst") => {
@@ -459,20 +460,22 @@ fn shared_strings(x: &[u8]) -> Res<Vec<String>> {
                         out.reserve(n.min(1 << 20));
                     }
                 }
+                depth += 1;
                 break;
             }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
             Event::Eof => return Err(Stop::General),
             _ => (),
         }
     }
-    loop {
-        match r.read_event()? {
-            Event::Start(e) if is(&e, "si") => out.push(string(&mut r, e.name().as_ref())?),
-            Event::End(e) if e.local_name().as_ref() == "sst" => return Ok(out),
-            Event::Eof => return Err(Stop::General),
-            _ => (),
-        }
+    let at = r.buffer_position() as usize;
+    if x[..at].ends_with(b"/>") {
+        return Ok(out);
     }
+    let mut scan = Scan::new(x, at, depth)?;
+    scan.shared_strings(&mut out)?;
+    Ok(out)
 }
 
 /// A plain or rich string (`<si>`, `<is>`) up to the element named
@@ -1093,6 +1096,65 @@ impl<'a> Scan<'a> {
                 _ => return Err(Stop::General),
             };
         }
+    }
+
+    /// The strings of `<sst>`, in order. Most are one plain run,
+    /// `<si><t>text</t></si>`, read here directly; any other (rich runs,
+    /// phonetic guides, references, line ends) is read by the XML library,
+    /// as everywhere else.
+    fn shared_strings(&mut self, out: &mut Vec<String>) -> Res<()> {
+        loop {
+            let (_, t) = self.must_tag()?;
+            match (t.close, t.local) {
+                (false, "si") if t.empty => out.push(String::new()),
+                (false, "si") => {
+                    let saved = (self.i, self.depth);
+                    match self.plain_string(t.name) {
+                        Some(s) => out.push(s),
+                        None => {
+                            (self.i, self.depth) = saved;
+                            self.past_first_end(t.name)?;
+                            let mut r = xml(&self.s.as_bytes()[t.at..self.i]);
+                            r.read_event()?;
+                            out.push(string(&mut r, t.name)?);
+                        }
+                    }
+                }
+                (true, "sst") => return Ok(()),
+                (false, "sst") if t.empty => return Ok(()),
+                _ => (),
+            }
+        }
+    }
+
+    /// `<t>text</t></si>` right after `<si>`, with nothing to resolve in
+    /// the text; None for anything else.
+    fn plain_string(&mut self, si: &str) -> Option<String> {
+        let (_, t) = self.tag().ok()??;
+        if t.close || t.empty || t.local != "t" {
+            return None;
+        }
+        let preserve = match t.attrs.trim_ascii() {
+            "" => false,
+            a => match raw_attrs(a).collect::<Result<Vec<_>, _>>().ok()?.as_slice() {
+                [("xml:space", v)] => *v == "preserve",
+                _ => return None,
+            },
+        };
+        let (text, end) = self.tag().ok()??;
+        if !(end.close && end.name == t.name) || text.contains(['&', '\r']) {
+            return None;
+        }
+        let (gap, close) = self.tag().ok()??;
+        if !(close.close && close.name == si && gap.is_empty()) {
+            return None;
+        }
+        let text = if preserve {
+            text
+        } else {
+            text.trim_matches([' ', '\t', '\r', '\n'])
+        };
+        Some(unescape_excel(text).into_owned())
     }
 
     /// Past the first end tag named `name`.

@@ -220,3 +220,25 @@ fn regression_lean_reader_empty_sheetdata_inside_grid_ends_it() {
     // Panics if the readers disagree; the lean reader does take this one.
     assert!(pbstat::fuzzing::xlsx_lean(&input));
 }
+
+/// The differential smoke run on the shared strings: mutated
+/// `sharedStrings.xml`, every string shown once, the two readers agree.
+#[test]
+fn lean_xlsx_reader_agrees_with_calamine_on_mutated_shared_strings() {
+    let seed = r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="7" uniqueCount="7"><si><t>  党员 </t></si><si><t xml:space="preserve">  保留 </t></si><si><r><rPr><b/></rPr><t>富</t></r><r><t xml:space="preserve"> 文本</t></r><rPh sb="0" eb="1"><t>フ</t></rPh></si><si><t>a_x000D_b_x005F_x000D_&amp;&#x4E2D;</t></si><si/><si><t>_xD83D__xDCF7_</t></si><si><t>东湖社区</t></si></sst>"#;
+    let mut rng = Rng::new(13);
+    assert!(pbstat::fuzzing::xlsx_lean_strings(seed.as_bytes()));
+    let (mut lean, rounds) = (0, 3000);
+    for _ in 0..rounds {
+        let m = mutate(&mut rng, seed.as_bytes());
+        match std::panic::catch_unwind(|| pbstat::fuzzing::xlsx_lean_strings(&m)) {
+            Ok(took) => lean += usize::from(took),
+            Err(_) => panic!("the readers disagree on: {}", String::from_utf8_lossy(&m)),
+        }
+    }
+    assert!(
+        lean * 4 > rounds,
+        "only {lean} of {rounds} read by the lean reader"
+    );
+    eprintln!("lean reader took {lean} of {rounds} mutated string tables");
+}
