@@ -1157,11 +1157,13 @@ impl<'a> Scan<'a> {
         Some(unescape_excel(text).into_owned())
     }
 
-    /// Past the first end tag named `name`.
+    /// Past the first end of an element named `name` — an end tag, or an
+    /// empty element of that name, which XML readers read as a start and
+    /// an end.
     fn past_first_end(&mut self, name: &str) -> Result<(), Bad> {
         loop {
             let (_, t) = self.must_tag()?;
-            if t.close && t.name == name {
+            if (t.close || t.empty) && t.name == name {
                 return Ok(());
             }
         }
@@ -1427,6 +1429,12 @@ mod tests {
                 "{what}"
             );
         }
+        // An empty `<si/>` inside a string ends that string.
+        let si_ends = STRINGS.replace("<si/>", "<si><t>z</t><si/>");
+        assert!(matches!(
+            compare(&hand_made(SHEET, &si_ends, STYLES, ""), "empty si"),
+            Outcome::Lean
+        ));
         // What the lean path leaves to the general reader.
         let bad_type = SHEET.replace(r#"t="d""#, r#"t="q""#);
         let bad_index = SHEET.replace("<x:v>5</x:v>", "<x:v>99</x:v>");

@@ -242,3 +242,17 @@ fn lean_xlsx_reader_agrees_with_calamine_on_mutated_shared_strings() {
     );
     eprintln!("lean reader took {lean} of {rounds} mutated string tables");
 }
+
+/// Found by the xlsx_lean_strings differential fuzz target: `<si><t>a</t>
+/// <si/>` — an empty `<si/>` inside a string ends it for XML readers (it is
+/// a start and an end); the lean reader read on to the next `</si>` and
+/// lost the string after it.
+#[test]
+fn regression_lean_reader_empty_si_ends_a_string() {
+    let input = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/lean_empty_si_ends_a_string.xml"),
+    )
+    .unwrap();
+    assert!(pbstat::fuzzing::xlsx_lean_strings(&input));
+}
