@@ -1416,18 +1416,14 @@ mod tests {
             "<x:f>SUM(A3:A4)</x:f><x:v>12</x:v>",
             "<x:v>12</x:v><x:f>SUM(<x:f>A3</x:f><x:v>99</x:v>)</x:f>",
         );
+        let outcome =
+            |sheet: &str, what: &str| compare(&hand_made(sheet, STRINGS, STYLES, ""), what);
         for (what, sheet) in [
             ("early end", &early_end),
             ("merges first", &merges_first),
             ("nested formula", &nested_f),
         ] {
-            assert!(
-                matches!(
-                    compare(&hand_made(sheet, STRINGS, STYLES, ""), what),
-                    Outcome::Lean
-                ),
-                "{what}"
-            );
+            assert!(matches!(outcome(sheet, what), Outcome::Lean), "{what}");
         }
         // An empty `<si/>` inside a string ends that string.
         let si_ends = STRINGS.replace("<si/>", "<si><t>z</t><si/>");
@@ -1449,13 +1445,7 @@ mod tests {
             ("boolean that is not one", &bad_bool),
             ("no sheetData", &no_data),
         ] {
-            assert!(
-                matches!(
-                    compare(&hand_made(sheet, STRINGS, STYLES, ""), what),
-                    Outcome::Handed
-                ),
-                "{what}"
-            );
+            assert!(matches!(outcome(sheet, what), Outcome::Handed), "{what}");
         }
         let no_strings = hand_made(SHEET, "<sst><si><t>x</t></si>", STYLES, "");
         assert!(matches!(

@@ -187,23 +187,7 @@ fn regression_oom_xls_cells_far_apart() {
 #[test]
 fn lean_xlsx_reader_agrees_with_calamine_on_mutated_sheets() {
     let seed = r#"<worksheet><dimension ref="A1:H4"/><sheetData><row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>46000</v></c><c t="inlineStr"><is><r><t>x</t></r><rPh><t>y</t></rPh></is></c></row><row><c t="b"><v>1</v></c><c t="str"><f>A1</f><v>a&amp;b_x000D_</v></c><c s="2"><v>1.5</v></c><c t="e"><v>#N/A</v></c><c r="H2" t="d"><v>2026-01-01</v></c></row><row r="4"/><row r="5"><c r="C5" s="3"><v>0.25</v></c><c><v>x1</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#;
-    let mut rng = Rng::new(11);
-    assert!(pbstat::fuzzing::xlsx_lean(seed.as_bytes()));
-    let (mut lean, rounds) = (0, 3000);
-    for _ in 0..rounds {
-        let m = mutate(&mut rng, seed.as_bytes());
-        match std::panic::catch_unwind(|| pbstat::fuzzing::xlsx_lean(&m)) {
-            Ok(took) => lean += usize::from(took),
-            Err(_) => panic!("the readers disagree on: {}", String::from_utf8_lossy(&m)),
-        }
-    }
-    // Enough of the mutations are read by the lean reader for the
-    // agreement to mean something.
-    assert!(
-        lean * 4 > rounds,
-        "only {lean} of {rounds} read by the lean reader"
-    );
-    eprintln!("lean reader took {lean} of {rounds} mutated sheets");
+    agree_on_mutations(seed, 11, pbstat::fuzzing::xlsx_lean, "sheets");
 }
 
 /// Found by the xlsx_lean differential fuzz target: a self-closing
@@ -226,21 +210,12 @@ fn regression_lean_reader_empty_sheetdata_inside_grid_ends_it() {
 #[test]
 fn lean_xlsx_reader_agrees_with_calamine_on_mutated_shared_strings() {
     let seed = r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="7" uniqueCount="7"><si><t>  党员 </t></si><si><t xml:space="preserve">  保留 </t></si><si><r><rPr><b/></rPr><t>富</t></r><r><t xml:space="preserve"> 文本</t></r><rPh sb="0" eb="1"><t>フ</t></rPh></si><si><t>a_x000D_b_x005F_x000D_&amp;&#x4E2D;</t></si><si/><si><t>_xD83D__xDCF7_</t></si><si><t>东湖社区</t></si></sst>"#;
-    let mut rng = Rng::new(13);
-    assert!(pbstat::fuzzing::xlsx_lean_strings(seed.as_bytes()));
-    let (mut lean, rounds) = (0, 3000);
-    for _ in 0..rounds {
-        let m = mutate(&mut rng, seed.as_bytes());
-        match std::panic::catch_unwind(|| pbstat::fuzzing::xlsx_lean_strings(&m)) {
-            Ok(took) => lean += usize::from(took),
-            Err(_) => panic!("the readers disagree on: {}", String::from_utf8_lossy(&m)),
-        }
-    }
-    assert!(
-        lean * 4 > rounds,
-        "only {lean} of {rounds} read by the lean reader"
+    agree_on_mutations(
+        seed,
+        13,
+        pbstat::fuzzing::xlsx_lean_strings,
+        "string tables",
     );
-    eprintln!("lean reader took {lean} of {rounds} mutated string tables");
 }
 
 /// Found by the xlsx_lean_strings differential fuzz target: `<si><t>a</t>
@@ -255,4 +230,25 @@ fn regression_lean_reader_empty_si_ends_a_string() {
     )
     .unwrap();
     assert!(pbstat::fuzzing::xlsx_lean_strings(&input));
+}
+
+/// 3,000 mutations of `seed` through a differential entry point: none may
+/// make the readers disagree, and enough must be read by the lean reader
+/// for the agreement to mean something.
+fn agree_on_mutations(seed: &str, rng: u64, read: fn(&[u8]) -> bool, what: &str) {
+    let mut rng = Rng::new(rng);
+    assert!(read(seed.as_bytes()), "the lean reader reads the seed");
+    let (mut lean, rounds) = (0, 3000);
+    for _ in 0..rounds {
+        let m = mutate(&mut rng, seed.as_bytes());
+        match std::panic::catch_unwind(|| read(&m)) {
+            Ok(took) => lean += usize::from(took),
+            Err(_) => panic!("the readers disagree on: {}", String::from_utf8_lossy(&m)),
+        }
+    }
+    assert!(
+        lean * 4 > rounds,
+        "only {lean} of {rounds} {what} read by the lean reader"
+    );
+    eprintln!("lean reader took {lean} of {rounds} mutated {what}");
 }
