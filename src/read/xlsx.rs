@@ -448,27 +448,45 @@ fn entity(g: &quick_xml::events::BytesRef<'_>, out: &mut String) -> Res<()> {
     }
 }
 
-fn shared_strings(x: &[u8]) -> Res<Vec<String>> {
-    let mut r = xml(x);
-    let mut out = Vec::new();
+/// Events up to and including the start of the element `local`, where the
+/// scan takes over; `each` sees every start tag on the way, with where its
+/// event began and the elements then open. Returns the elements open after
+/// it, as the XML reader counts them (an end tag with none open is
+/// malformed for it, and so for the scan).
+fn open_until<'a>(
+    r: &mut Reader<&'a [u8]>,
+    local: &str,
+    mut each: impl FnMut(&BytesStart<'a>, usize, usize) -> Res<()>,
+) -> Res<usize> {
     let mut depth = 0usize;
     loop {
+        let before = r.buffer_position() as usize;
         match r.read_event()? {
-            Event::Start(e) if is(&e, "sst") => {
-                if let Some(n) = attr(&e, "uniqueCount")? {
-                    if let Ok(n) = n.parse::<usize>() {
-                        out.reserve(n.min(1 << 20));
-                    }
-                }
+            Event::Start(e) => {
+                each(&e, before, depth)?;
                 depth += 1;
-                break;
+                if is(&e, local) {
+                    return Ok(depth);
+                }
             }
-            Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
             Event::Eof => return Err(Stop::General),
             _ => (),
         }
     }
+}
+
+fn shared_strings(x: &[u8]) -> Res<Vec<String>> {
+    let mut r = xml(x);
+    let mut out = Vec::new();
+    let depth = open_until(&mut r, "sst", |e, _, _| {
+        if is(e, "sst") {
+            if let Some(n) = attr(e, "uniqueCount")?.and_then(|n| n.parse::<usize>().ok()) {
+                out.reserve(n.min(1 << 20));
+            }
+        }
+        Ok(())
+    })?;
     let at = r.buffer_position() as usize;
     if x[..at].ends_with(b"/>") {
         return Ok(out);
@@ -730,35 +748,19 @@ fn sheet(
 ) -> Res<(Range<Data>, Vec<Dimensions>)> {
     let mut r = xml(x);
     let mut declared = 0u64;
-    // Elements open, as the XML reader counts them: an end tag with none
-    // open is malformed for it, so for the scan too.
-    let mut depth = 0usize;
     // The first `<mergeCells>`, wherever it is: the library's merged
     // regions come from there.
     let mut merges_at: Option<(usize, usize)> = None;
-    loop {
-        let before = r.buffer_position() as usize;
-        match r.read_event()? {
-            Event::Start(e) if is(&e, "mergeCells") && merges_at.is_none() => {
-                merges_at = Some((before, depth));
-                depth += 1;
-            }
-            Event::Start(e) if is(&e, "dimension") => {
-                let d = dimension(attr(&e, "ref")?.ok_or(Stop::General)?)?;
-                let side = |a: u32, b: u32| u64::from(b.saturating_sub(a)) + 1;
-                declared = side(d.start.0, d.end.0).saturating_mul(side(d.start.1, d.end.1));
-                depth += 1;
-            }
-            Event::Start(e) if is(&e, "sheetData") => {
-                depth += 1;
-                break;
-            }
-            Event::Start(_) => depth += 1,
-            Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Eof => return Err(Stop::General),
-            _ => (),
+    let depth = open_until(&mut r, "sheetData", |e, before, depth| {
+        if is(e, "mergeCells") && merges_at.is_none() {
+            merges_at = Some((before, depth));
+        } else if is(e, "dimension") {
+            let d = dimension(attr(e, "ref")?.ok_or(Stop::General)?)?;
+            let side = |a: u32, b: u32| u64::from(b.saturating_sub(a)) + 1;
+            declared = side(d.start.0, d.end.0).saturating_mul(side(d.start.1, d.end.1));
         }
-    }
+        Ok(())
+    })?;
     let too_many = || {
         Stop::Limit(Box::new(ReadError::TooLarge(msg(
             format!("工作表“{name}”超过 {} 个非空单元格", limits.cells),
