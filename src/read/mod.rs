@@ -204,9 +204,22 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         )));
     }
     if bytes.starts_with(ZIP_MAGIC) {
-        let names = check_zip(&bytes, limits)?;
+        let (zip, names) = check_zip(&bytes, limits)?;
         let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-        if has("content.xml") && !has("xl/workbook.xml") {
+        let (ods, xlsb) = (
+            has("content.xml") && !has("xl/workbook.xml"),
+            has("xl/workbook.bin"),
+        );
+        if !ods && !xlsb {
+            // The archive already opened is the lean reader's.
+            match xlsx::read(&bytes, zip, &names, limits) {
+                Ok(wb) => return Ok(wb),
+                Err(xlsx::Stop::Limit(e)) => return Err(*e),
+                Err(xlsx::Stop::General) => return xlsx_general(bytes, limits),
+            }
+        }
+        drop(zip);
+        if ods {
             let wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| unreadable("ods", e))?;
             return collect(
                 wb,
@@ -216,16 +229,8 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
                 |w, n, _| calamine_range(w, n, Format::Ods),
             );
         }
-        if has("xl/workbook.bin") {
-            let wb: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsb", e))?;
-            return collect(wb, Format::Xlsb, limits, |_, _| Vec::new(), xlsb_range);
-        }
-        match xlsx::read(&bytes, &names, limits) {
-            Ok(wb) => return Ok(wb),
-            Err(xlsx::Stop::Limit(e)) => return Err(*e),
-            Err(xlsx::Stop::General) => {}
-        }
-        return xlsx_general(bytes, limits);
+        let wb: Xlsb<_> = Xlsb::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsb", e))?;
+        return collect(wb, Format::Xlsb, limits, |_, _| Vec::new(), xlsb_range);
     }
     if bytes.starts_with(CFB_MAGIC) {
         if contains_utf16(&bytes, "EncryptedPackage") {
@@ -455,9 +460,16 @@ fn fmt_name(f: Format) -> &'static str {
     }
 }
 
-/// Refuse zip bombs before anything is inflated: the central directory
-/// states each entry's uncompressed size.
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<Vec<String>, ReadError> {
+/// A zip-based workbook opened in memory.
+type Archive<'b> = zip::ZipArchive<Cursor<&'b [u8]>>;
+
+/// The opened archive and its entry names, once zip bombs are refused
+/// before anything is inflated: the central directory states each entry's
+/// uncompressed size.
+fn check_zip<'b>(
+    bytes: &'b [u8],
+    limits: &Limits,
+) -> Result<(Archive<'b>, Vec<String>), ReadError> {
     let damaged = |e: zip::result::ZipError| {
         ReadError::Unreadable(msg(
             format!("文件已损坏或不完整（压缩包结构错误：{e}），请重新保存或重新发送"),
@@ -494,7 +506,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<Vec<String>, ReadError> {
             format!("the workbook expands to {a} MB, the limit is {b} MB"),
         )));
     }
-    Ok(names)
+    Ok((zip, names))
 }
 
 fn contains_utf16(hay: &[u8], needle: &str) -> bool {

@@ -246,7 +246,12 @@ fn is(e: &BytesStart<'_>, local: &str) -> bool {
     e.local_name().as_ref() == local
 }
 
-pub(super) fn read(bytes: &[u8], names: &[String], limits: &Limits) -> Res<Workbook> {
+pub(super) fn read<'b>(
+    bytes: &'b [u8],
+    zip: super::Archive<'b>,
+    names: &[String],
+    limits: &Limits,
+) -> Res<Workbook> {
     let index = names
         .iter()
         .enumerate()
@@ -254,7 +259,7 @@ pub(super) fn read(bytes: &[u8], names: &[String], limits: &Limits) -> Res<Workb
         .collect();
     let mut pkg = Package {
         bytes,
-        zip: zip::ZipArchive::new(Cursor::new(bytes))?,
+        zip,
         index,
         inflate: flate2::Decompress::new(false),
         limit: limits.uncompressed_bytes,
@@ -1292,10 +1297,10 @@ pub(crate) mod differential {
             merges: true,
             ..Limits::default()
         };
-        let Ok(names) = check_zip(bytes, &limits) else {
+        let Ok((zip, names)) = check_zip(bytes, &limits) else {
             return Outcome::Handed;
         };
-        let lean = match read(bytes, &names, &limits) {
+        let lean = match read(bytes, zip, &names, &limits) {
             Ok(wb) => wb,
             Err(Stop::General) => return Outcome::Handed,
             Err(Stop::Limit(_)) => return Outcome::Limit,
