@@ -243,13 +243,16 @@ fn main() {
         .unwrap_or(5);
     let root = PathBuf::from("bench/data");
     let sizes: [usize; 2] = if small { [25, 100] } else { [250, 1000] };
-    let bin = PathBuf::from("target/release/pbstat");
-    let floor_sys = PathBuf::from("target/release/examples/floor");
+    // This example runs from <target>/release/examples/: the binaries it
+    // measures are beside it, wherever cargo's target folder is.
+    let me = std::env::current_exe().unwrap();
+    let examples = me.parent().expect("examples folder");
+    let bin = examples.parent().expect("profile folder").join("pbstat");
+    let floor_sys = examples.join("floor");
     assert!(
         bin.exists() && floor_sys.exists(),
         "build first: cargo build --release --examples"
     );
-    let me = std::env::current_exe().unwrap();
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);

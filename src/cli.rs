@@ -365,6 +365,36 @@ const ARG_ZH: &[(&str, &str)] = &[
 
 fn localize(mut cmd: clap::Command, lang: Lang) -> clap::Command {
     if lang == Lang::Zh {
+        // clap's own headings and help flags, in Chinese.
+        cmd = cmd
+            .help_template("{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
+            .subcommand_help_heading("命令")
+            .next_help_heading("选项")
+            .disable_help_flag(true)
+            .arg(
+                clap::Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(clap::ArgAction::Help)
+                    .help("显示帮助")
+                    .global(true),
+            );
+        let positional: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| a.is_positional())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        for id in positional {
+            cmd = cmd.mut_arg(id, |a| a.help_heading("参数"));
+        }
+        let options: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| !a.is_positional() && a.get_help_heading().is_none())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        for id in options {
+            cmd = cmd.mut_arg(id, |a| a.help_heading("选项"));
+        }
         let ids: Vec<String> = cmd
             .get_arguments()
             .map(|a| a.get_id().to_string())
@@ -399,9 +429,69 @@ pub fn command(lang: Lang) -> clap::Command {
     let cmd = <Cli as clap::CommandFactory>::command();
     let cmd = match lang {
         Lang::Zh => cmd
+            .disable_version_flag(true)
+            .disable_help_subcommand(true)
+            .arg(
+                clap::Arg::new("version")
+                    .short('V')
+                    .long("version")
+                    .action(clap::ArgAction::Version)
+                    .help("显示版本"),
+            )
             .about("城市基层党建统计：校验、审核、汇总报表")
             .after_help("按使用顺序：validate 校验 → check 审核 → aggregate 汇总 → report 摘要；template 生成模板，schema 查看表样。\n每个命令的示例见 pbstat <命令> --help。"),
         Lang::En => cmd.after_help("In the order you meet them: validate → check → aggregate → report; template writes fill-in workbooks, schema shows the forms.\nEach command's examples: pbstat <command> --help."),
     };
     localize(cmd, lang)
+}
+
+/// A command-line error in Chinese (clap's own words are English): what was
+/// wrong, what would be right, and where help is.
+pub fn error_zh(e: &clap::Error) -> String {
+    use clap::error::{ContextKind as C, ErrorKind as K};
+    let get = |k: C| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let arg = get(C::InvalidArg);
+    let value = get(C::InvalidValue);
+    let mut msg = match e.kind() {
+        K::UnknownArgument => format!("不认识的选项或参数 {arg}"),
+        K::InvalidSubcommand => format!(
+            "没有命令 {}；可用的命令：validate、check、aggregate、report、template、schema、completions",
+            get(C::InvalidSubcommand)
+        ),
+        K::InvalidValue if value.is_empty() => format!("{arg} 后面缺少取值"),
+        K::InvalidValue => {
+            let valid = get(C::ValidValue);
+            if valid.is_empty() {
+                format!("{arg} 的取值 {value} 无效")
+            } else {
+                format!("{arg} 的取值 {value} 无效；可选：{valid}")
+            }
+        }
+        K::ValueValidation => format!("{arg} 的取值 {value} 无效：应为整数"),
+        K::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
+        K::ArgumentConflict => format!("{arg} 不能与 {} 同时使用", get(C::PriorArg)),
+        K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => {
+            format!("{arg} 的取值个数不对")
+        }
+        K::NoEquals => format!("{arg} 需要用 = 给出取值"),
+        K::MissingSubcommand | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "缺少命令；可用的命令：validate、check、aggregate、report、template、schema、completions"
+                .to_string()
+        }
+        _ => format!("命令行有误：{}", e.kind()),
+    };
+    for k in [C::SuggestedArg, C::SuggestedSubcommand, C::SuggestedValue] {
+        let s = get(k);
+        if !s.is_empty() {
+            msg.push_str(&format!("（是否想写 {s}？）"));
+        }
+    }
+    let usage = get(C::Usage);
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    let mut out = format!("pbstat: {msg}\n");
+    if !usage.is_empty() {
+        out.push_str(&format!("\n用法：{usage}\n"));
+    }
+    out.push_str("\n查看帮助：pbstat --help，或 pbstat <命令> --help\n");
+    out
 }

@@ -35,8 +35,13 @@ pub fn load() -> Result<FileConfig> {
     if !p.exists() {
         return Ok(FileConfig::default());
     }
-    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {FILE}"))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid {FILE}: {}", e.message()))
+    let text = std::fs::read_to_string(p).map_err(|e| crate::lang::io_error(p, &e))?;
+    toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(crate::lang::tr(
+            format!("配置文件 {FILE} 有误：{}", e.message()),
+            format!("invalid {FILE}: {}", e.message()),
+        ))
+    })
 }
 
 fn lang_named(s: &str) -> Option<Lang> {

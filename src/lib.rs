@@ -35,18 +35,33 @@ pub fn run() -> i32 {
     };
     let argv: Vec<String> = std::env::args().collect();
     let lang = config::early_lang(&argv, &file);
+    lang::set(lang);
     let parsed = cli::command(lang)
         .try_get_matches_from(&argv)
         .and_then(|m| cli::Cli::from_arg_matches(&m));
     let mut args = match parsed {
         Ok(a) => a,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                // --help and --version: printed as asked.
+                let _ = e.print();
+                return 0;
+            }
+            if lang == lang::Lang::Zh
+                && !matches!(
+                    e.kind(),
+                    clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                )
+            {
+                eprint!("{}", cli::error_zh(&e));
+            } else {
+                let _ = e.print();
+            }
+            return 2;
         }
     };
     config::apply(&mut args, &file, lang);
+    lang::set(args.common.lang);
     let result = match &args.command {
         cli::Command::Validate(a) => cmd::validate::run(&args.common, a),
         cli::Command::Check(a) => cmd::check::run(&args.common, a),
@@ -60,8 +75,22 @@ pub fn run() -> i32 {
     match result {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("pbstat: {e:#}");
+            eprintln!("pbstat: {}", describe(&e));
             2
         }
     }
+}
+
+/// An error of the run for a person: the system's own (English) words for
+/// a failed file operation are replaced by the reason in the run's language.
+fn describe(e: &anyhow::Error) -> String {
+    let parts: Vec<String> = e
+        .chain()
+        .map(|c| match c.downcast_ref::<std::io::Error>() {
+            Some(io) => lang::io_reason(io),
+            None => c.to_string(),
+        })
+        .collect();
+    let sep = if lang::current() == lang::Lang::Zh { "：" } else { ": " };
+    parts.join(sep)
 }

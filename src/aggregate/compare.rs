@@ -2,7 +2,9 @@
 //! of T1 and T3 and every rate of T4, joined on the organisation code. A
 //! rate's change is in percentage points, as a fraction.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
+
+use crate::lang::{io_reason, tr};
 use polars::prelude::*;
 use std::path::Path;
 
@@ -11,16 +13,25 @@ use super::Table;
 
 /// Earlier tables, from an aggregate output folder's summary.json.
 pub fn load_previous(dir: &Path) -> Result<serde_json::Value> {
+    let shown = dir.display();
     let p = dir.join("summary.json");
-    let text = std::fs::read_to_string(&p)
-        .with_context(|| format!("--previous {}: cannot read {}", dir.display(), p.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("--previous: {} is not valid JSON", p.display()))?;
+    let text = std::fs::read_to_string(&p).map_err(|e| {
+        anyhow!(tr(
+            format!("--previous {shown}：读不到上期汇总结果 summary.json（{}）；--previous 应指向上期 pbstat aggregate 的输出文件夹", io_reason(&e)),
+            format!("--previous {shown}: cannot read its summary.json ({}); --previous names the folder an earlier pbstat aggregate wrote", io_reason(&e)),
+        ))
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow!(tr(
+            format!("--previous {shown}：summary.json 已损坏（{e}）"),
+            format!("--previous {shown}: summary.json is damaged ({e})"),
+        ))
+    })?;
     if !v.get("tables").is_some_and(|t| t.is_object()) {
-        bail!(
-            "--previous: {} is not a pbstat summary (no tables)",
-            p.display()
-        );
+        bail!(tr(
+            format!("--previous {shown}：summary.json 不是 pbstat 的汇总结果（没有 tables）"),
+            format!("--previous {shown}: summary.json is not a pbstat summary (no tables)"),
+        ));
     }
     Ok(v)
 }

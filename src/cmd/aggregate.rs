@@ -7,22 +7,28 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::facts::{extract, sha256_of, Extract};
 use crate::aggregate::{aggregate, compare, Aggregation};
 use crate::cli::{AggregateArgs, Common, OutFormat};
-use crate::cmd::common::{period_and_previous, thread_pool, validate_all, Setup};
+use crate::cmd::common::{parse_period, period_and_previous, thread_pool, validate_all, Setup};
 use crate::cmd::validate::emit;
 use crate::diag::{Counts, Diagnostic, Severity};
 use crate::lang::Lang;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::{sort_diagnostics, Ctx, Registry};
 use crate::write::diagnostics::json as diagnostics_json;
-use crate::write::{atomic_dir, report, stdout, tables};
+use crate::write::{atomic_dir, prepare_output, report, stdout, tables};
 
 pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
-    let setup = Setup::load(common, &args.input)?;
-    let (period, previous) = period_and_previous(&setup, "aggregate", args.previous.as_deref())?;
-    let out = args
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("report-{period}")));
+    // The output folder is checked before anything is read: a run must
+    // never end by replacing a folder that is not its own earlier output.
+    let out = match (&args.output, parse_period(&args.input.period)?) {
+        (Some(o), _) => o.clone(),
+        (None, Some(p)) => PathBuf::from(format!("report-{p}")),
+        (None, None) => PathBuf::from("report"),
+    };
+    let mut protected = args.input.paths.clone();
+    protected.extend(args.input.registry.iter().cloned());
+    prepare_output(&out, &protected)?;
+    let setup = Setup::load(common, &args.input, Some(&out))?;
+    let (period, previous) = period_and_previous(common, &setup, "aggregate", args.previous.as_deref())?;
     let ctx = Ctx {
         hash: true,
         ..setup.ctx(common, &args.input)
@@ -45,7 +51,10 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         .filter(|e| matches!(e.kind, SubmissionKind::Workbook | SubmissionKind::CsvLedger))
         .count();
     if reports > 0 && subs > 0 {
-        bail!("the inputs mix report workbooks (逐级汇总) with submissions; aggregate each level on its own");
+        bail!(crate::lang::tr(
+            "输入中既有下级的汇总报表（report.xlsx，逐级汇总用）又有社区、单位的报表；请分级汇总：先汇总各级报表，再用汇总结果逐级汇总",
+            "the inputs mix report workbooks (逐级汇总) with submissions; aggregate each level on its own",
+        ));
     }
     let registry = if reports > 0 {
         None

@@ -34,8 +34,8 @@ const TREND: &[(&str, &str, &str)] = &[
 ];
 
 pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
-    let setup = Setup::load(common, &args.input)?;
-    let (period, previous) = period_and_previous(&setup, "check", args.previous.as_deref())?;
+    let setup = Setup::load(common, &args.input, args.annotate.as_deref())?;
+    let (period, previous) = period_and_previous(common, &setup, "check", args.previous.as_deref())?;
     let ctx = setup.ctx(common, &args.input);
     let lang = common.lang;
     let schemas = &setup.schemas;
@@ -61,7 +61,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
         e.explain(lang);
     }
     if let Some(dir) = &args.annotate {
-        annotate_inputs(dir, &setup, &extracts, lang)?;
+        annotate_inputs(dir, &setup, &extracts, lang, common.quiet)?;
     }
     let mut all: Vec<Diagnostic> = setup
         .registry

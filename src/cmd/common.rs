@@ -5,9 +5,10 @@ use anyhow::{anyhow, bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{Common, InputArgs};
+use crate::lang::tr;
 use crate::period::Period;
 use crate::schema::SchemaSet;
 use crate::validate::{collect_inputs, registry, validate_file, Ctx, Input, Registry, Submission};
@@ -17,31 +18,72 @@ pub fn parse_period(p: &Option<String>) -> Result<Option<Period>> {
         None => Ok(None),
         Some(s) => Period::parse(s)
             .map(Some)
-            .ok_or_else(|| anyhow!("--period {s}: not a period (write 2026Q3, 2026-09 or 2026)")),
+            .ok_or_else(|| {
+                anyhow!(tr(
+                    format!("--period {s}：不是报告期；季度写 2026Q3，月份写 2026-09，年度写 2026"),
+                    format!("--period {s}: not a period (write 2026Q3, 2026-09 or 2026)"),
+                ))
+            }),
     }
 }
 
 /// The period a command cannot run without, and the earlier output it may
-/// compare against (both errors of the run when wrong: exit 2).
+/// compare against (both errors of the run when wrong: exit 2). A
+/// `--previous` folder that does not exist at all is the first run of a
+/// monthly script: a warning, and no comparison.
 pub fn period_and_previous(
+    common: &Common,
     setup: &Setup,
     command: &str,
-    previous: Option<&std::path::Path>,
+    previous: Option<&Path>,
 ) -> Result<(Period, Option<serde_json::Value>)> {
-    let period = setup
-        .period
-        .ok_or_else(|| anyhow!("--period is required for {command} (e.g. --period 2026Q3)"))?;
-    let previous = previous
-        .map(crate::aggregate::compare::load_previous)
-        .transpose()?;
-    Ok((period, previous))
+    let period = setup.period.ok_or_else(|| {
+        anyhow!(tr(
+            format!("{command} 需要 --period 指定报告期（如 --period 2026Q3）"),
+            format!("--period is required for {command} (e.g. --period 2026Q3)"),
+        ))
+    })?;
+    let Some(dir) = previous else {
+        return Ok((period, None));
+    };
+    if !dir.exists() {
+        if !common.quiet {
+            eprintln!(
+                "pbstat: {}",
+                tr(
+                    format!("提示：上期输出 {} 不存在（首次运行？），本期不做环比", dir.display()),
+                    format!("note: the earlier output {} does not exist (a first run?); no comparison this time", dir.display()),
+                )
+            );
+        }
+        return Ok((period, None));
+    }
+    let prev = crate::aggregate::compare::load_previous(dir)?;
+    let before = prev["period"].as_str().and_then(Period::parse);
+    if let Some(b) = before {
+        if b.end() >= period.start() {
+            bail!(tr(
+                format!(
+                    "--previous {}：那是 {} 的汇总结果，不在本期 {} 之前；--previous 应指向更早一期的输出",
+                    dir.display(),
+                    b.display_zh(),
+                    period.display_zh()
+                ),
+                format!(
+                    "--previous {}: that output is for {b}, which does not end before {period} begins; name an earlier period's output",
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    Ok((period, Some(prev)))
 }
 
 pub fn thread_pool(common: &Common) -> Result<rayon::ThreadPool> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.jobs {
         if n == 0 {
-            bail!("-j must be at least 1");
+            bail!(tr("-j 至少为 1", "-j must be at least 1"));
         }
         b = b.num_threads(n);
     }
@@ -57,7 +99,8 @@ pub struct Setup {
 }
 
 impl Setup {
-    pub fn load(common: &Common, input: &InputArgs) -> Result<Setup> {
+    /// `output`: the folder the run will write, never read as an input.
+    pub fn load(common: &Common, input: &InputArgs, output: Option<&Path>) -> Result<Setup> {
         let schemas = SchemaSet::load(common.schemas.as_deref())?;
         let period = parse_period(&input.period)?;
         if let Some(f) = &input.form {
@@ -66,20 +109,36 @@ impl Setup {
                 .iter()
                 .any(|s| &s.name == f || s.matches_sheet_name(f));
             if !known {
-                bail!("--form {f}: no such form (see `pbstat schema list`)");
+                bail!(tr(
+                    format!("--form {f}：没有这个表样（可用的表样见 pbstat schema list）"),
+                    format!("--form {f}: no such form (see `pbstat schema list`)"),
+                ));
             }
         }
         let skip: Vec<PathBuf> = input.registry.iter().cloned().collect();
         // Listing the input folders and reading the registry are independent:
         // the walk runs beside the registry. A registry error still wins.
         let (registry, inputs) = std::thread::scope(|scope| {
-            let walk = scope.spawn(|| collect_inputs(&input.paths, &skip));
+            let walk = scope.spawn(|| collect_inputs(&input.paths, &skip, output));
             let registry = load_registry(common, input, &schemas, period);
             let inputs = walk.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (registry, inputs)
         });
         let registry = registry?;
         let inputs = inputs?;
+        if inputs.is_empty() {
+            let shown: Vec<String> = input.paths.iter().map(|p| p.display().to_string()).collect();
+            bail!(tr(
+                format!(
+                    "未找到任何报表文件：{} 中没有 .xlsx、.xlsm、.xls、.ods 或 .csv 文件",
+                    shown.join("、")
+                ),
+                format!(
+                    "no submission found: {} holds no .xlsx, .xlsm, .xls, .ods or .csv file",
+                    shown.join(", ")
+                ),
+            ));
+        }
         crate::timing::mark("setup");
         Ok(Setup {
             schemas,
@@ -113,7 +172,10 @@ fn load_registry(
         return Ok(None);
     };
     if !p.is_file() {
-        bail!("--registry {}: no such file", p.display());
+        bail!(tr(
+            format!("--registry {}：名录文件不存在，请检查路径", p.display()),
+            format!("--registry {}: no such file; check the path", p.display()),
+        ));
     }
     let ctx = Ctx {
         schemas,

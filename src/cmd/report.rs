@@ -144,17 +144,24 @@ fn below_text(b: &Value, lang: Lang) -> String {
 
 pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
     let p = args.dir.join("summary.json");
-    let text = std::fs::read_to_string(&p).with_context(|| {
-        format!(
-            "cannot read {} (is {} an aggregate output folder?)",
-            p.display(),
-            args.dir.display()
-        )
+    let shown = args.dir.display();
+    let text = std::fs::read_to_string(&p).map_err(|e| {
+        anyhow::anyhow!(crate::lang::tr(
+            format!("{shown}：读不到 summary.json（{}）；report 需要 pbstat aggregate 的输出文件夹", crate::lang::io_reason(&e)),
+            format!("{shown}: cannot read its summary.json ({}); report needs a folder pbstat aggregate wrote", crate::lang::io_reason(&e)),
+        ))
     })?;
-    let s: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON", p.display()))?;
+    let s: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(crate::lang::tr(
+            format!("{}：已损坏（{e}）", p.display()),
+            format!("{}: damaged ({e})", p.display()),
+        ))
+    })?;
     if !s["tables"].is_object() {
-        bail!("{} is not a pbstat summary", p.display());
+        bail!(crate::lang::tr(
+            format!("{}：不是 pbstat 的汇总结果", p.display()),
+            format!("{} is not a pbstat summary", p.display()),
+        ));
     }
     let lang = common.lang;
     let h = headline(&s);

@@ -1,5 +1,6 @@
 //! `pbstat schema list | show NAME | export DIR`.
 
+use crate::lang::tr;
 use anyhow::{bail, Result};
 use std::path::Path;
 
@@ -73,17 +74,17 @@ fn text_of(set: &SchemaSet, name: &str) -> Result<String> {
         Some(s) => Ok(toml::to_string_pretty(s)?),
         None => {
             let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
-            bail!(
-                "no schema named {name}; the schemas are: {}, requirements",
-                names.join(", ")
-            )
+            bail!(tr(
+                format!("没有名为 {name} 的表样；可用的有：{}、requirements", names.join("、")),
+                format!("no schema named {name}; the schemas are: {}, requirements", names.join(", ")),
+            ))
         }
     }
 }
 
 fn export(set: &SchemaSet, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        .map_err(|e| crate::lang::io_error(dir, &e))?;
     let mut names: Vec<String> = set.schemas.iter().map(|s| s.name.clone()).collect();
     names.push("requirements".into());
     for n in names {

@@ -11,7 +11,7 @@ use crate::validate::sort_diagnostics;
 use crate::write::{annotate, diagnostics as out, stdout};
 
 pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
-    let setup = Setup::load(common, &args.input)?;
+    let setup = Setup::load(common, &args.input, args.annotate.as_deref())?;
     let ctx = setup.ctx(common, &args.input);
     let schemas = &setup.schemas;
     let mut extracts = validate_all(common, &setup, &ctx, |s| {
@@ -24,7 +24,7 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
         e
     })?;
     if let Some(dir) = &args.annotate {
-        annotate_inputs(dir, &setup, &extracts, common.lang)?;
+        annotate_inputs(dir, &setup, &extracts, common.lang, common.quiet)?;
     }
     let mut diags: Vec<Diagnostic> = setup
         .registry
@@ -47,6 +47,7 @@ pub fn annotate_inputs(
     setup: &Setup,
     extracts: &[Extract],
     lang: Lang,
+    quiet: bool,
 ) -> Result<()> {
     let items: Vec<_> = setup
         .inputs
@@ -54,9 +55,17 @@ pub fn annotate_inputs(
         .zip(extracts)
         .map(|(i, e)| (i, e.diagnostics.clone()))
         .collect();
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("--annotate {}: {e}", dir.display()))?;
-    annotate::write_all(dir, &items, lang)?;
+    std::fs::create_dir_all(dir).map_err(|e| crate::lang::io_error(dir, &e))?;
+    let n = annotate::write_all(dir, &items, lang)?;
+    if !quiet {
+        eprintln!(
+            "{}",
+            lang.t(
+                format!("已写出批注副本 {n} 份：{}", dir.display()),
+                format!("{n} annotated copies written to {}", dir.display()),
+            )
+        );
+    }
     Ok(())
 }
 

@@ -117,3 +117,31 @@ pub fn read(wb: &Workbook) -> Result<ReportInput, String> {
         period_at: (prow, 1),
     })
 }
+
+/// The hidden file every output folder pbstat writes carries: only a folder
+/// with it (or an earlier pbstat's summary.json or diagnostics.json) may be
+/// replaced by `aggregate -o`, and a folder search reads such a folder as
+/// an output, never file by file.
+pub const OUTPUT_MARKER: &str = ".pbstat-output";
+
+/// Whether `dir` is an output folder written by pbstat.
+pub fn is_output_dir(dir: &std::path::Path) -> bool {
+    if dir.join(OUTPUT_MARKER).is_file() {
+        return true;
+    }
+    // Outputs of versions before the marker: their own JSON files.
+    let head = |name: &str| -> Option<String> {
+        use std::io::Read;
+        let mut buf = vec![0u8; 4096];
+        let mut f = std::fs::File::open(dir.join(name)).ok()?;
+        let n = f.read(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    if let Some(s) = std::fs::read_to_string(dir.join("summary.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    {
+        return s["generated_by"]["name"] == "pbstat";
+    }
+    head("diagnostics.json").is_some_and(|h| h.starts_with("{\n  \"diagnostics\": ["))
+}

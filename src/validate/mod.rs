@@ -178,18 +178,24 @@ pub struct Input {
 }
 
 /// Everything found under the given paths, in a stable order.
-pub fn collect_inputs(paths: &[PathBuf], skip: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+/// `skip_dir` is the folder this run writes (`-o`): never read back.
+pub fn collect_inputs(
+    paths: &[PathBuf],
+    skip: &[PathBuf],
+    skip_dir: Option<&Path>,
+) -> anyhow::Result<Vec<Input>> {
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let skip_dir = skip_dir.and_then(|d| d.canonicalize().ok());
     let mut out = Vec::new();
     // Files that may be another name for a file found elsewhere: links, and
     // anything under a second PATH. Only these are resolved (resolving a
     // path costs a system call per folder in it; a province has thousands).
     let mut aliases = paths.len() > 1;
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e))?;
+        let meta = std::fs::metadata(p).map_err(|e| crate::lang::io_error(p, &e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            aliases |= walk(p, &mut found)?;
+            aliases |= walk(p, &mut found, skip_dir.as_deref())?;
             found.sort();
             for f in found {
                 let rel = f
@@ -231,8 +237,17 @@ fn is_hidden_or_lock(name: &str) -> bool {
 
 /// Whether any file found is a link (and so maybe another name for one
 /// found elsewhere).
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<bool> {
-    let rd = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {}", dir.display(), e))?;
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, skip_dir: Option<&Path>) -> anyhow::Result<bool> {
+    // An aggregate output is read as that output (its report workbook),
+    // never file by file: its tables/*.csv are not submissions (cli.md).
+    if crate::read::report::is_output_dir(dir) {
+        let book = dir.join("report.xlsx");
+        if book.is_file() {
+            out.push(book);
+        }
+        return Ok(false);
+    }
+    let rd = std::fs::read_dir(dir).map_err(|e| crate::lang::io_error(dir, &e))?;
     let ignored = ignore_list(dir);
     let mut links = false;
     for e in rd.flatten() {
@@ -247,7 +262,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<bool> {
         };
         let before = out.len();
         if ft.is_dir() {
-            links |= walk(&path, out)?;
+            if skip_dir.is_some_and(|s| {
+                s.file_name() == path.file_name() && path.canonicalize().is_ok_and(|c| c == s)
+            }) {
+                continue;
+            }
+            links |= walk(&path, out, skip_dir)?;
         } else if crate::read::EXTENSIONS.contains(&crate::read::extension_of(&path).as_str()) {
             out.push(path);
         } else if ft.is_file() && looks_like_misnamed_workbook(&path) {

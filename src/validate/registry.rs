@@ -92,9 +92,15 @@ pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
             ReadError::Unreadable(m) | ReadError::Encoding(m) | ReadError::TooLarge(m) => {
                 ctx.lang.t(m.zh, m.en)
             }
-            ReadError::Unsupported(ext) => format!("unsupported extension .{ext}"),
+            ReadError::Unsupported(ext) => ctx.lang.t(
+                format!("不支持 .{ext} 文件（请另存为 .xlsx）"),
+                format!("unsupported extension .{ext} (save it as .xlsx)"),
+            ),
         };
-        anyhow!("cannot read the registry {display}: {why}")
+        anyhow!(ctx.lang.t(
+            format!("无法读取名录 {display}：{why}"),
+            format!("cannot read the registry {display}: {why}"),
+        ))
     })?;
     let schema = ctx.schemas.get("registry");
     let found = wb
@@ -103,9 +109,10 @@ pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
         .find(|s| schema.matches_sheet_name(&s.name) && header::detect(s, schema, false).is_some())
         .or_else(|| wb.sheets.iter().find(|s| header::detect(s, schema, false).is_some()))
         .ok_or_else(|| {
-            anyhow!(
-                "the registry {display} has no header row with 代码, 名称, 类型, 上级代码 in its first 30 rows"
-            )
+            anyhow!(ctx.lang.t(
+                format!("名录 {display} 的前 30 行中没有含“代码、名称、类型、上级代码”的表头行；请用 pbstat template --kind registry 生成的名录格式"),
+                format!("the registry {display} has no header row with 代码, 名称, 类型, 上级代码 in its first 30 rows"),
+            ))
         })?;
     let layout = header::detect(found, schema, false).expect("found above");
     let mut sink = Sink::new(&display, wb.format == read::Format::Csv);

@@ -10,7 +10,96 @@ pub mod tables;
 pub mod template;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::lang::{io_error, tr};
+use crate::read::report::{is_output_dir, OUTPUT_MARKER};
+
+/// `path` made absolute without following what does not exist yet: the
+/// longest existing ancestor resolved, the rest appended.
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut head = path.clone();
+    let mut tail = Vec::new();
+    loop {
+        if let Ok(c) = head.canonicalize() {
+            return tail.iter().rev().fold(c, |p, n| p.join(n));
+        }
+        match (head.file_name().map(|n| n.to_os_string()), head.parent()) {
+            (Some(n), Some(p)) => {
+                tail.push(n);
+                head = p.to_path_buf();
+            }
+            _ => return path,
+        }
+    }
+}
+
+/// Before any work: may `out` be written, and replaced whole? Only an
+/// empty folder or an earlier pbstat output is ever replaced; a folder that
+/// holds an input (or the registry), the working folder or one of its
+/// parents never is. The parent must be writable. Nothing is touched.
+pub fn prepare_output(out: &Path, protected: &[PathBuf]) -> anyhow::Result<()> {
+    let shown = out.display();
+    let abs = absolute(out);
+    if abs.parent().is_none() || abs.file_name().is_none() {
+        anyhow::bail!(tr(
+            format!("-o {shown}：不能把根文件夹用作输出文件夹，请指定一个新的文件夹"),
+            format!("-o {shown}: the root folder cannot be the output folder; name a new folder"),
+        ));
+    }
+    if let Ok(cwd) = std::env::current_dir().and_then(|c| c.canonicalize()) {
+        if cwd.starts_with(&abs) {
+            anyhow::bail!(tr(
+                format!("-o {shown}：这是当前所在的文件夹（或它的上级），输出会整个替换它；请指定一个新的文件夹，如 -o report-2026Q3"),
+                format!("-o {shown}: this is the working folder (or a parent of it), which the output would replace whole; name a new folder, such as -o report-2026Q3"),
+            ));
+        }
+    }
+    for p in protected {
+        let Ok(c) = p.canonicalize() else { continue };
+        if c.starts_with(&abs) {
+            anyhow::bail!(tr(
+                format!("-o {shown}：输出文件夹中有本次的输入 {}，输出会整个替换它；请指定另一个文件夹", p.display()),
+                format!("-o {shown}: the output folder holds the input {}, and the output would replace it whole; name another folder", p.display()),
+            ));
+        }
+    }
+    if abs.exists() {
+        if !abs.is_dir() {
+            anyhow::bail!(tr(
+                format!("-o {shown}：已有同名文件；-o 指定的是输出文件夹（报表写在其中的 report.xlsx），请换一个名字"),
+                format!("-o {shown}: a file of that name exists; -o names the output folder (the report is its report.xlsx): choose another name"),
+            ));
+        }
+        let empty = std::fs::read_dir(&abs)
+            .map_err(|e| io_error(out, &e))?
+            .next()
+            .is_none();
+        if !empty && !is_output_dir(&abs) {
+            anyhow::bail!(tr(
+                format!("-o {shown}：文件夹已存在，且不是 pbstat 的输出文件夹；为免覆盖其中的文件，pbstat 只替换空文件夹或它自己写的输出。请指定新的文件夹"),
+                format!("-o {shown}: the folder exists and is not a pbstat output; so as not to overwrite its files, pbstat only replaces an empty folder or an output it wrote. Name a new folder"),
+            ));
+        }
+    }
+    // Writable? Found now, not after reading thousands of files.
+    let parent = abs.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+    let probe = parent.join(format!(
+        ".{}.probe-{}",
+        abs.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    std::fs::create_dir(&probe).map_err(|e| {
+        anyhow::anyhow!(tr(
+            format!("无法写入输出位置 {}：{}", parent.display(), crate::lang::io_reason(&e)),
+            format!("cannot write to the output place {}: {}", parent.display(), crate::lang::io_reason(&e)),
+        ))
+    })?;
+    let _ = std::fs::remove_dir(&probe);
+    Ok(())
+}
 
 /// Write a file so that it either appears whole or not at all: write a
 /// temporary file beside it, then rename.
@@ -59,17 +148,26 @@ pub fn atomic_dir(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    if out.exists() && !out.is_dir() {
-        anyhow::bail!("{} exists and is not a folder", out.display());
+    if out.exists() && (!out.is_dir() || !(is_output_dir(out) || dir_is_empty(out))) {
+        // prepare_output said so before the run; the folder changed since.
+        anyhow::bail!(tr(
+            format!("{}：已存在且不是 pbstat 的输出文件夹，未替换", out.display()),
+            format!("{}: exists and is not a pbstat output folder; not replaced", out.display()),
+        ));
     }
-    std::fs::create_dir_all(parent)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
     clean_litter(parent, &name);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp)
-        .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", parent.display()))?;
-    if let Err(e) = fill(&tmp) {
+    std::fs::create_dir_all(&tmp).map_err(|e| io_error(parent, &e))?;
+    let filled = fill(&tmp).and_then(|_| {
+        std::fs::write(
+            tmp.join(OUTPUT_MARKER),
+            "pbstat output folder: a later `pbstat aggregate -o` may replace it whole\n",
+        )
+        .map_err(|e| io_error(&tmp, &e))
+    });
+    if let Err(e) = filled {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
@@ -82,19 +180,23 @@ pub fn atomic_dir(
     let had_old = out.exists();
     if had_old {
         std::fs::rename(out, &old)
-            .map_err(|e| anyhow::anyhow!("cannot replace {}: {e}", out.display()))?;
+            .map_err(|e| io_error(out, &e))?;
     }
     if let Err(e) = std::fs::rename(&tmp, out) {
         if had_old {
             let _ = std::fs::rename(&old, out);
         }
         let _ = std::fs::remove_dir_all(&tmp);
-        anyhow::bail!("cannot write {}: {e}", out.display());
+        return Err(io_error(out, &e));
     }
     if had_old {
         let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
+}
+
+fn dir_is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
 }
 
 /// Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE).

@@ -575,6 +575,7 @@ fn every_column_of_every_table_at_every_level() {
     let names: Vec<String> = std::fs::read_dir(w.path("out"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".pbstat-output")
         .collect();
     assert_eq!(names, vec!["diagnostics.json".to_string()]);
     assert!(r.stdout.contains("id.checksum"));
@@ -866,8 +867,20 @@ fn previous_period_columns() {
     let c = generate(5, 1, 2, 2, 24);
     registry(&w, &c);
     write_county(&w, &c, "q");
-    assert_eq!(w.aggregate("q", "before", &[]).code, 0);
-    // The same quarter later: one community has fewer members and issues.
+    // Last quarter's output, then this quarter's: one community has fewer
+    // members and issues.
+    write_county(&w, &c.in_quarter(2), "q2");
+    let r = w.run(&[
+        "aggregate",
+        "q2",
+        "--period",
+        "2026Q2",
+        "--registry",
+        "registry.xlsx",
+        "-o",
+        "before",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let mut c2 = c.clone();
     c2.communities[0].members.truncate(10);
     c2.communities[0].issues.truncate(2);
@@ -915,21 +928,27 @@ fn previous_period_columns() {
         .unwrap()
         .iter()
         .any(|c| matches!(c, Data::String(s) if s == "报到党员数（上期）")));
-    // A folder that is not an aggregate output stops the run.
-    assert_eq!(
-        w.run(&[
+    // A folder that is not an aggregate output stops the run, and so does
+    // an output of this very period.
+    for prev in ["q", "after"] {
+        let r = w.run(&[
             "aggregate",
             "q",
             "--period",
             "2026Q3",
             "--previous",
-            "q",
+            prev,
             "-o",
-            "x"
-        ])
-        .code,
-        2
-    );
+            "x",
+        ]);
+        assert_eq!(r.code, 2, "--previous {prev}: {}", r.stderr);
+        assert!(r.stderr.contains("--previous"), "{}", r.stderr);
+        assert!(!w.path("x").exists(), "nothing written");
+    }
+    let r = w.run(&[
+        "aggregate", "q", "--period", "2026Q3", "--previous", "after", "-o", "x",
+    ]);
+    assert!(r.stderr.contains("不在本期"), "{}", r.stderr);
 }
 
 /// For random counties: every parent row equals the sum of its children,

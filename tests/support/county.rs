@@ -108,6 +108,8 @@ pub struct County {
     /// Year and quarter of the period.
     pub year: u16,
     pub quarter: u8,
+    /// Set when the county reports for one month of that quarter.
+    pub month: Option<u8>,
 }
 
 /// A tiny deterministic generator (no dependency, same output everywhere).
@@ -213,7 +215,72 @@ pub fn name(rng: &mut Rng) -> String {
 
 impl County {
     pub fn period(&self) -> String {
-        format!("{}Q{}", self.year, self.quarter)
+        match self.month {
+            Some(m) => format!("{}-{m:02}", self.year),
+            None => format!("{}Q{}", self.year, self.quarter),
+        }
+    }
+
+    /// Every date of the county's books, mapped by `f`.
+    fn map_dates(&mut self, f: &dyn Fn(Ymd) -> Ymd) {
+        for c in &mut self.communities {
+            for m in &mut c.members {
+                m.registered_on = f(m.registered_on);
+            }
+            for m in &mut c.meetings {
+                m.date = f(m.date);
+            }
+            for i in &mut c.issues {
+                i.received = f(i.received);
+                i.resolved_on = i.resolved_on.map(f);
+            }
+        }
+        for u in &mut self.units {
+            for m in &mut u.members {
+                m.registered_on = f(m.registered_on);
+            }
+            for a in &mut u.activities {
+                a.date = f(a.date);
+            }
+        }
+        for st in &mut self.streets {
+            for m in &mut st.meetings {
+                m.date = f(m.date);
+            }
+        }
+    }
+
+    /// The same county in another quarter of its year: every date moved by
+    /// whole quarters (days stay at most 28, so every date exists).
+    pub fn in_quarter(&self, q: u8) -> County {
+        let mut c = self.clone();
+        let dm = (q as i32 - self.quarter as i32) * 3;
+        c.map_dates(&|(y, m, d)| {
+            let k = y as i32 * 12 + m as i32 - 1 + dm;
+            ((k / 12) as u16, (k % 12 + 1) as u8, d)
+        });
+        c.quarter = q;
+        c.month = None;
+        c
+    }
+
+    /// The same county reporting for month `m` of its quarter: the
+    /// quarter's days are squeezed into that month in order (a resolution
+    /// stays after its receipt); dates before the quarter stay.
+    pub fn in_month(&self, m: u8) -> County {
+        let first = self.first_month();
+        assert!((first..first + 3).contains(&m), "month {m} outside the quarter");
+        let year = self.year;
+        let mut c = self.clone();
+        c.map_dates(&|(y, mo, d)| {
+            if y != year || mo < first || mo >= first + 3 {
+                return (y, mo, d);
+            }
+            let k = (mo - first) as u32 * 28 + (d.min(28) - 1) as u32;
+            (y, m, (k / 3 + 1) as u8)
+        });
+        c.month = Some(m);
+        c
     }
     pub fn first_month(&self) -> u8 {
         (self.quarter - 1) * 3 + 1
@@ -285,6 +352,7 @@ pub fn generate_in(
         units: Vec::new(),
         year: 2026,
         quarter: 3,
+        month: None,
     };
     let mut id_seq = 0u32;
     let mut seen_ids = std::collections::HashSet::new();
@@ -789,7 +857,7 @@ pub fn cover_sheet(name: &str, pairs: &[(&str, V)], hand: &Hand) -> SheetSpec {
 }
 
 pub fn community_book(county: &County, c: &Community, hand: &Hand) -> Vec<SheetSpec> {
-    let period = if hand.aliases {
+    let period = if hand.aliases && county.month.is_none() {
         format!(
             "{}年第{}季度",
             county.year,
