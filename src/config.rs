@@ -6,7 +6,7 @@
 //! language falls back last to `LANG`: English when it names a language
 //! that is not Chinese.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

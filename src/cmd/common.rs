@@ -125,7 +125,33 @@ impl Setup {
             (registry, inputs)
         });
         let registry = registry?;
-        let inputs = inputs?;
+        let mut inputs = inputs?;
+        // An earlier output found inside a folder of submissions is not to
+        // be rolled up with them: left out, with a note. Outputs alone
+        // (a city rolling up its counties) are read as outputs.
+        let nested_output = |i: &Input| {
+            i.path.file_name().is_some_and(|n| n == "report.xlsx")
+                && !input.paths.contains(&i.path)
+                && i.path
+                    .parent()
+                    .is_some_and(crate::read::report::is_output_dir)
+        };
+        if inputs.iter().any(nested_output) && !inputs.iter().all(nested_output) {
+            let (outs, subs): (Vec<Input>, Vec<Input>) = inputs.into_iter().partition(nested_output);
+            if !common.quiet {
+                for o in &outs {
+                    let dir = o.path.parent().unwrap_or(&o.path).display();
+                    eprintln!(
+                        "pbstat: {}",
+                        tr(
+                            format!("跳过 {dir}：这是 pbstat 的汇总输出，不是报表"),
+                            format!("skipped {dir}: a pbstat output folder, not a submission"),
+                        )
+                    );
+                }
+            }
+            inputs = subs;
+        }
         if inputs.is_empty() {
             let shown: Vec<String> = input.paths.iter().map(|p| p.display().to_string()).collect();
             bail!(tr(

@@ -2,7 +2,7 @@
 //! chat message — headline figures and rates, organisations below target,
 //! the 催报 list, and what was left out.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use crate::cli::{Common, ReportArgs, ReportFormat};
@@ -144,11 +144,11 @@ fn below_text(b: &Value, lang: Lang) -> String {
 
 pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
     let p = args.dir.join("summary.json");
-    let shown = args.dir.display();
+    let dir_shown = args.dir.display();
     let text = std::fs::read_to_string(&p).map_err(|e| {
         anyhow::anyhow!(crate::lang::tr(
-            format!("{shown}：读不到 summary.json（{}）；report 需要 pbstat aggregate 的输出文件夹", crate::lang::io_reason(&e)),
-            format!("{shown}: cannot read its summary.json ({}); report needs a folder pbstat aggregate wrote", crate::lang::io_reason(&e)),
+            format!("{dir_shown}：读不到 summary.json（{}）；report 需要 pbstat aggregate 的输出文件夹", crate::lang::io_reason(&e)),
+            format!("{dir_shown}: cannot read its summary.json ({}); report needs a folder pbstat aggregate wrote", crate::lang::io_reason(&e)),
         ))
     })?;
     let s: Value = serde_json::from_str(&text).map_err(|e| {

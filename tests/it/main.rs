@@ -9,6 +9,7 @@ mod aggregate;
 mod check;
 mod cli;
 mod codes;
+mod dayone;
 mod corpus;
 mod fuzz_smoke;
 mod hardening;

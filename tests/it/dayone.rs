@@ -1,0 +1,224 @@
+//! What a statistician meets on the first day: regression tests named after
+//! what went wrong (data lost to -o, false success, English errors).
+
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+use crate::workdir::*;
+
+/// Every file under `dir` (names and bytes), as one hash.
+fn tree_hash(dir: &Path) -> String {
+    let mut files = Vec::new();
+    fn walk(d: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    walk(dir, &mut files);
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.strip_prefix(dir).unwrap().to_string_lossy().as_bytes());
+        h.update(std::fs::read(&f).unwrap());
+    }
+    format!("{:x}", h.finalize())
+}
+
+fn small_county(w: &Workdir) {
+    let c = county();
+    registry(w, &c);
+    write_county(w, &c, "sub");
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn aggregate_o_deleted_a_folder_that_was_not_its_output() {
+    let w = Workdir::new();
+    small_county(&w);
+    w.write("afile", "x");
+    w.write("我的文件夹/笔记.txt", "不要删");
+    w.book(
+        "我的文件夹/别的表.xlsx",
+        &[crate::support::book::SheetSpec::new("Sheet1")
+            .row(vec![crate::support::book::s("x")])],
+    );
+    // A copy of the submissions with the registry inside, for `-o sub2`.
+    small_county_in(&w, "q/sub2");
+    let before_root = tree_hash(w.root());
+    for (out, why) in [
+        ("我的文件夹", "不是 pbstat 的输出文件夹"),
+        ("sub", "输入"),
+        (".", "当前所在的文件夹"),
+        ("..", "当前所在的文件夹"),
+        ("afile", "已有同名文件"),
+    ] {
+        let r = w.aggregate("sub", out, &[]);
+        assert_eq!(r.code, 2, "-o {out}: {}", r.stderr);
+        assert!(r.stderr.contains(why), "-o {out}: {}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    // The folder holding the inputs and the registry, and a parent of it.
+    for out in ["q/sub2", "q"] {
+        let r = w.run(&[
+            "aggregate",
+            "q/sub2",
+            "--period",
+            "2026Q3",
+            "--registry",
+            "q/sub2/registry.xlsx",
+            "-o",
+            out,
+        ]);
+        assert_eq!(r.code, 2, "-o {out}: {}", r.stderr);
+        assert!(r.stderr.contains("输入"), "{}", r.stderr);
+    }
+    assert_eq!(tree_hash(w.root()), before_root, "nothing was touched");
+    let litter: Vec<_> = std::fs::read_dir(w.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(litter.is_empty(), "left behind: {litter:?}");
+
+    // An empty folder, and pbstat's own earlier output, are replaced.
+    std::fs::create_dir(w.path("空")).unwrap();
+    assert_eq!(w.aggregate("sub", "空", &[]).code, 0);
+    assert!(w.path("空/report.xlsx").is_file());
+    w.write("空/摘要.html", "<p>上次的摘要</p>");
+    let r = w.aggregate("sub", "空", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w.path("空/摘要.html").exists(), "the earlier output is replaced whole");
+    // An output of an earlier version (no marker, its summary.json) too.
+    std::fs::remove_file(w.path("空/.pbstat-output")).unwrap();
+    assert_eq!(w.aggregate("sub", "空", &[]).code, 0);
+}
+
+fn small_county_in(w: &Workdir, dir: &str) {
+    let c = county();
+    w.book(
+        &format!("{dir}/registry.xlsx"),
+        &crate::support::county::registry_book(&c),
+    );
+    write_county(w, &c, dir);
+}
+
+#[test]
+fn output_inside_the_input_folder_was_read_back_as_submissions() {
+    let w = Workdir::new();
+    small_county(&w);
+    let first = w.aggregate("sub", "sub/汇总", &["--format", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // The second run finds the first one's report and tables beside the
+    // submissions: they are neither submissions nor a report to roll up.
+    let again = w.aggregate("sub", "sub/汇总", &["--format", "json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.json()["files"], first.json()["files"]);
+    // Another earlier output in the folder is read as that output, not
+    // file by file: its tables/*.csv are not submissions.
+    let r = w.aggregate("sub", "out", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("跳过"), "{}", r.stderr);
+    let r = w.run(&["validate", "out", "--format", "json"]);
+    assert_eq!(r.json()["summary"]["files"], 1, "{}", r.stdout);
+}
+
+#[test]
+fn no_workbook_found_was_success() {
+    let w = Workdir::new();
+    std::fs::create_dir(w.path("空")).unwrap();
+    w.write("文档/通知.pdf", "%PDF-1.4");
+    w.write("文档/说明.docx", "PK");
+    for dir in ["空", "文档"] {
+        for args in [
+            vec!["validate", dir, "--period", "2026Q3"],
+            vec!["check", dir, "--period", "2026Q3"],
+            vec!["aggregate", dir, "--period", "2026Q3", "-o", "out"],
+        ] {
+            let r = w.run(&args);
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+            assert!(r.stderr.contains("未找到任何报表文件"), "{}", r.stderr);
+            assert!(r.stdout.is_empty());
+        }
+    }
+    assert!(!w.path("out").exists(), "no report is written");
+}
+
+#[test]
+fn errors_of_the_run_were_in_english() {
+    let w = Workdir::new();
+    small_county(&w);
+    w.write("afile", "x");
+    for (args, must) in [
+        (vec!["validate", "没有这个文件夹"], "没有这个文件夹：不存在"),
+        (vec!["validate", "sub", "--period", "2026X"], "不是报告期"),
+        (
+            vec!["validate", "sub", "--registry", "nope.xlsx"],
+            "nope.xlsx：名录文件不存在",
+        ),
+        (
+            vec!["check", "sub", "--period", "2026Q3", "--previous", "sub"],
+            "--previous sub",
+        ),
+        (vec!["check", "sub"], "需要 --period"),
+        (vec!["aggregate", "sub", "--bogus"], "不认识的选项"),
+        (vec!["validate", "sub", "--format", "xml"], "取值 xml 无效"),
+        (vec!["valdate", "sub"], "是否想写 validate"),
+        (vec!["validate"], "缺少必需的参数"),
+        // The output place is checked before anything is read.
+        (
+            vec!["aggregate", "sub", "--period", "2026Q3", "-o", "afile/out"],
+            "afile",
+        ),
+    ] {
+        let r = w.run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(must), "{args:?}: {}", r.stderr);
+        assert!(has_cjk(&r.stderr), "{args:?}: {}", r.stderr);
+        assert!(
+            !r.stderr.contains("os error") && !r.stderr.contains("error:"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // The same in English when asked.
+    let r = w.run(&["--lang", "en", "validate", "没有这个文件夹"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    let r = w.run(&["validate", "sub", "--period", "2026X", "--lang", "en"]);
+    assert!(r.stderr.contains("not a period"), "{}", r.stderr);
+}
+
+#[test]
+fn previous_of_the_same_period_was_accepted_and_a_missing_one_failed_the_first_run() {
+    let w = Workdir::new();
+    small_county(&w);
+    // The first run of a monthly script: no earlier output yet.
+    let r = w.aggregate("sub", "out", &["--previous", "还没有"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("首次运行"), "{}", r.stderr);
+    // This period's own output is no earlier period.
+    let r = w.aggregate("sub", "out2", &["--previous", "out"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("不在本期"), "{}", r.stderr);
+}
+
+#[test]
+fn template_overwrote_a_filled_workbook() {
+    let w = Workdir::new();
+    w.write("社区报表.xlsx", "已经填好的表");
+    let r = w.run(&["template", "--kind", "community", "-o", "社区报表.xlsx"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("已存在"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(w.path("社区报表.xlsx")).unwrap(),
+        "已经填好的表"
+    );
+}
