@@ -15,4 +15,5 @@ mod fuzz_smoke;
 mod hardening;
 mod looks;
 mod reading;
+mod recipe;
 mod schema;
