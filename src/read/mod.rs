@@ -171,7 +171,10 @@ fn open_inner(
     mut seen: impl FnMut(&[u8]),
 ) -> Result<Workbook, ReadError> {
     let ext = extension_of(path);
-    if !EXTENSIONS.contains(&ext.as_str()) && ext != "xlsb" {
+    // WPS (.et, .ett) and template extensions usually hold an ordinary
+    // workbook: read by content; refused only when the content is not one.
+    let by_content = matches!(ext.as_str(), "et" | "ett" | "xltx" | "xltm" | "xlt");
+    if !EXTENSIONS.contains(&ext.as_str()) && ext != "xlsb" && !by_content {
         return Err(ReadError::Unsupported(ext));
     }
     let io = |e: std::io::Error| {
@@ -189,6 +192,9 @@ fn open_inner(
     seen(&bytes);
     if ext == "csv" {
         return csvfile::read_csv(&bytes, path);
+    }
+    if by_content && !(bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(CFB_MAGIC)) {
+        return Err(ReadError::Unsupported(ext));
     }
     open_bytes(bytes, limits)
 }
@@ -212,11 +218,25 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         );
         if !ods && !xlsb {
             // The archive already opened is the lean reader's.
-            match xlsx::read(&bytes, zip, &names, limits) {
+            match xlsx::read(&bytes, zip, &names, limits, false) {
                 Ok(wb) => return Ok(wb),
                 Err(xlsx::Stop::Limit(e)) => return Err(*e),
-                Err(xlsx::Stop::General) => return xlsx_general(bytes, limits),
+                Err(xlsx::Stop::General) => {}
             }
+            // (A copy for the general reader: this path is taken only by
+            // workbooks the lean reader did not expect, rare and small.)
+            let refused = match xlsx_general(bytes.clone(), limits) {
+                Err(ReadError::Unreadable(m)) => m,
+                other => return other,
+            };
+            // What the general reader refuses, the lean one may still read
+            // in its tolerant mode; if not, the general reader's reason stands.
+            let (zip, names) = check_zip(&bytes, limits)?;
+            return match xlsx::read(&bytes, zip, &names, limits, true) {
+                Ok(wb) => Ok(wb),
+                Err(xlsx::Stop::Limit(e)) => Err(*e),
+                Err(xlsx::Stop::General) => Err(ReadError::Unreadable(refused)),
+            };
         }
         drop(zip);
         if ods {
@@ -263,6 +283,20 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
             |wb, name| wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
             |w, n, _| calamine_range(w, n, Format::Xls),
         );
+    }
+    // A bare BIFF stream (no OLE container) is Excel 2.x–4.0 (or a BIFF5
+    // saved on its own): a BOF record, 0x0009/0x0209/0x0409/0x0809.
+    if bytes.len() >= 4 && bytes[0] == 0x09 && [0x00, 0x02, 0x04, 0x08].contains(&bytes[1]) {
+        let version = match bytes[1] {
+            0x00 => "2.x",
+            0x02 => "3.0",
+            0x04 => "4.0",
+            _ => "5.0",
+        };
+        return Err(ReadError::Unreadable(msg(
+            format!("这是 Excel {version} 的旧格式文件（1990 年代的 .xls），本系统不读取；请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx"),
+            format!("this is an Excel {version} file (an early .xls format), which is not read; open it in Excel, WPS or LibreOffice and save it as .xlsx"),
+        )));
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
     if head.contains("<html") || head.contains("<table") || head.contains("<?xml") {
@@ -417,6 +451,51 @@ fn xlsb_range(
     })
 }
 
+/// The text a sheet's cells expand to, bounded like the parts of the file:
+/// one long shared string referenced by a million cells is a bomb of its
+/// own (apache-poi's poc-shared-strings.xlsx: 1 MB × 1,000,000 cells).
+pub(crate) struct TextBudget<'n> {
+    name: &'n str,
+    left: u64,
+    limit: u64,
+}
+
+impl<'n> TextBudget<'n> {
+    pub(crate) fn new(name: &'n str, limits: &Limits) -> Self {
+        TextBudget {
+            name,
+            left: limits.uncompressed_bytes,
+            limit: limits.uncompressed_bytes,
+        }
+    }
+
+    pub(crate) fn take(&mut self, v: &Data) -> Result<(), ReadError> {
+        let n = match v {
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.len() as u64,
+            _ => return Ok(()),
+        };
+        match self.left.checked_sub(n) {
+            Some(l) => {
+                self.left = l;
+                Ok(())
+            }
+            None => {
+                let mb = self.limit >> 20;
+                Err(ReadError::TooLarge(msg(
+                    format!(
+                        "工作表“{}”的文字展开后超过 {mb} MB（同一段长文字被大量单元格重复引用），疑为恶意文件",
+                        self.name
+                    ),
+                    format!(
+                        "the text of sheet {} expands to more than {mb} MB (one long text referenced by many cells): a hostile file",
+                        self.name
+                    ),
+                )))
+            }
+        }
+    }
+}
+
 fn streamed_range<'a>(
     name: &str,
     limits: &Limits,
@@ -428,12 +507,14 @@ fn streamed_range<'a>(
     let declared = declared.min(limits.cells).min(1 << 16);
     let mut cells: Vec<calamine::Cell<Data>> = Vec::with_capacity(declared as usize);
     let (mut r0, mut c0, mut r1, mut c1) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    let mut text = TextBudget::new(name, limits);
     while let Some(cell) = next()? {
         let (r, c) = cell.get_position();
         let v: Data = cell.get_value().clone().into();
         if v == Data::Empty {
             continue;
         }
+        text.take(&v)?;
         (r0, c0, r1, c1) = (r0.min(r), c0.min(c), r1.max(r), c1.max(c));
         if cells.len() as u64 >= limits.cells {
             return Err(ReadError::TooLarge(msg(

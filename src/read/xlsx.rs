@@ -246,11 +246,16 @@ fn is(e: &BytesStart<'_>, local: &str) -> bool {
     e.local_name().as_ref() == local
 }
 
+/// `tolerant`: the second try, for a workbook the general reader refused:
+/// a sheet whose part or relationship is missing is left out and a broken
+/// `<dimension>` ignored (other readers open such files; pbstat then says
+/// what it did not find in them instead of calling them unreadable).
 pub(super) fn read<'b>(
     bytes: &'b [u8],
     zip: super::Archive<'b>,
     names: &[String],
     limits: &Limits,
+    tolerant: bool,
 ) -> Res<Workbook> {
     let index = names
         .iter()
@@ -273,6 +278,7 @@ pub(super) fn read<'b>(
         &pkg.part(&format!("{dir}{book}"))?.ok_or(Stop::General)?,
         &rels,
         &dir,
+        tolerant,
     )?;
     let strings = match pkg.part(&format!("{dir}sharedStrings.xml"))? {
         Some(x) => shared_strings(&x)?,
@@ -286,11 +292,16 @@ pub(super) fn read<'b>(
         strings: &strings,
         formats: &formats,
         is_1904: wb.is_1904,
+        tolerant,
     };
     let mut sheets = Vec::with_capacity(wb.sheets.len());
     for (index, s) in wb.sheets.into_iter().enumerate() {
-        let part = pkg.part(&s.path)?.ok_or(Stop::General)?;
-        let (range, merges) = sheet(&part, &s.name, &ctx, limits)?;
+        let part = match pkg.part(&s.path)? {
+            Some(p) => p,
+            None if tolerant => continue,
+            None => return Err(Stop::General),
+        };
+        let (range, merges) = sheet(&part, &s.name, &ctx, limits, tolerant)?;
         sheets.push(Sheet {
             name: s.name,
             index,
@@ -368,7 +379,12 @@ struct Book {
     is_1904: bool,
 }
 
-fn workbook(x: &[u8], rels: &HashMap<String, (String, String)>, dir: &str) -> Res<Book> {
+fn workbook(
+    x: &[u8],
+    rels: &HashMap<String, (String, String)>,
+    dir: &str,
+    tolerant: bool,
+) -> Res<Book> {
     let mut r = xml(x);
     let mut book = Book {
         sheets: Vec::new(),
@@ -393,13 +409,20 @@ fn workbook(x: &[u8], rels: &HashMap<String, (String, String)>, dir: &str) -> Re
                         _ => (),
                     }
                 }
-                let (target, ty) = rels.get(rel.unwrap_or("")).ok_or(Stop::General)?;
+                let Some((target, ty)) = rels.get(rel.unwrap_or("")) else {
+                    if tolerant {
+                        continue;
+                    }
+                    return Err(Stop::General);
+                };
                 let path = match target.strip_prefix('/') {
                     Some(abs) => abs.to_string(),
                     None => format!("{dir}{target}"),
                 };
                 match ty.rsplit('/').next() {
                     Some("worksheet") => {}
+                    // Macro sheets (Excel 4 macros in an .xlsm) hold no form.
+                    Some("xlMacrosheet" | "xlIntlMacrosheet" | "macrosheet") if tolerant => continue,
                     Some("chartsheet" | "dialogsheet") => continue,
                     _ => return Err(Stop::General),
                 }
@@ -693,6 +716,8 @@ struct Context<'a> {
     strings: &'a [String],
     formats: &'a [NumFmt],
     is_1904: bool,
+    /// A reference that does not parse (`A0`) counts as absent.
+    tolerant: bool,
 }
 
 /// `A1` → (0, 0); the column may be missing only where `need_col` is false.
@@ -750,6 +775,7 @@ fn sheet(
     name: &str,
     ctx: &Context,
     limits: &Limits,
+    tolerant: bool,
 ) -> Res<(Range<Data>, Vec<Dimensions>)> {
     let mut r = xml(x);
     let mut declared = 0u64;
@@ -760,7 +786,11 @@ fn sheet(
         if is(e, "mergeCells") && merges_at.is_none() {
             merges_at = Some((before, depth));
         } else if is(e, "dimension") {
-            let d = dimension(attr(e, "ref")?.ok_or(Stop::General)?)?;
+            let d = match attr(e, "ref")?.ok_or(Stop::General).and_then(dimension) {
+                Ok(d) => d,
+                Err(_) if tolerant => return Ok(()),
+                Err(e) => return Err(e),
+            };
             let side = |a: u32, b: u32| u64::from(b.saturating_sub(a)) + 1;
             declared = side(d.start.0, d.end.0).saturating_mul(side(d.start.1, d.end.1));
         }
@@ -783,10 +813,12 @@ fn sheet(
     } else {
         let mut scan = Scan::new(x, at, depth)?;
         scan.merges_at = merges_at;
+        let mut text = super::TextBudget::new(name, limits);
         scan.cells(ctx, |pos, value| {
             if cells.len() as u64 >= limits.cells {
                 return Err(too_many());
             }
+            text.take(&value).map_err(|e| Stop::Limit(Box::new(e)))?;
             cells.push(Cell::new(pos, value));
             Ok(())
         })?;
@@ -1016,7 +1048,11 @@ impl<'a> Scan<'a> {
                     // The first `r` counts for a row (the library's rule).
                     let first = first_attr(t.attrs, "r")?;
                     if let Some(v) = first {
-                        row = position(v)?.0;
+                        match position(v) {
+                            Ok(p) => row = p.0,
+                            Err(_) if ctx.tolerant => {}
+                            Err(e) => return Err(e),
+                        }
                     }
                     if t.empty {
                         row = row.checked_add(1).ok_or(Stop::General)?;
@@ -1029,12 +1065,13 @@ impl<'a> Scan<'a> {
                 }
                 (false, "c") => {
                     let [at, style, ty] = attrs(t.attrs, ["r", "s", "t"])?;
-                    let pos = match at {
-                        Some(a) => {
-                            let p = cell_ref(a)?;
+                    let pos = match at.map(cell_ref) {
+                        Some(Ok(p)) => {
                             col = p.1;
                             p
                         }
+                        Some(Err(_)) if ctx.tolerant => (row, col),
+                        Some(Err(e)) => return Err(e),
                         None => (row, col),
                     };
                     col = col.checked_add(1).ok_or(Stop::General)?;
@@ -1300,7 +1337,7 @@ pub(crate) mod differential {
         let Ok((zip, names)) = check_zip(bytes, &limits) else {
             return Outcome::Handed;
         };
-        let lean = match read(bytes, zip, &names, &limits) {
+        let lean = match read(bytes, zip, &names, &limits, false) {
             Ok(wb) => wb,
             Err(Stop::General) => return Outcome::Handed,
             Err(Stop::Limit(_)) => return Outcome::Limit,

@@ -306,7 +306,8 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
                     flagged
                         .is_some_and(|ids| ids.iter().any(|&i| diags[i].severity != Severity::Note))
                 });
-                let is_date = matches!(v, Data::DateTime(_));
+                let is_date = matches!(v, Data::DateTime(_))
+                    || matches!(v, Data::DateTimeIso(t) if iso_serial(t).is_some());
                 let style = look
                     .and_then(|l| l.get((r, c)))
                     .filter(|st| **st != calamine::Style::default());
@@ -454,15 +455,82 @@ fn write_value(
             ws.write_number_with_format(r, c, dt.as_f64(), f)
                 .map_err(xerr)?;
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => {
-            ws.write_string_with_format(r, c, s, f).map_err(xerr)?;
-        }
+        // An .ods keeps dates and durations as ISO text: written back as
+        // the numbers they are, so the copy's cells keep their type.
+        Data::DateTimeIso(s) => match iso_serial(s) {
+            Some(x) => {
+                let f = if fmt.is_some() {
+                    f.clone()
+                } else {
+                    Format::new().set_num_format("yyyy-mm-dd")
+                };
+                let f = if x.fract() != 0.0 && !s.ends_with("T00:00:00") {
+                    f.set_num_format("yyyy-mm-dd hh:mm")
+                } else {
+                    f
+                };
+                ws.write_number_with_format(r, c, x, &f).map_err(xerr)?;
+            }
+            None => {
+                ws.write_string_with_format(r, c, s, f).map_err(xerr)?;
+            }
+        },
+        Data::DurationIso(s) => match iso_duration_days(s) {
+            Some(x) => {
+                let f = f.clone().set_num_format("[h]:mm:ss");
+                ws.write_number_with_format(r, c, x, &f).map_err(xerr)?;
+            }
+            None => {
+                ws.write_string_with_format(r, c, s, f).map_err(xerr)?;
+            }
+        },
         Data::Error(e) => {
             ws.write_formula_with_format(r, c, Formula::new("=NA()").set_result(e.to_string()), f)
                 .map_err(xerr)?;
         }
     }
     Ok(())
+}
+
+/// An ISO date or date-time (`2026-10-07`, `2026-10-07T09:30:00`) as an
+/// Excel serial (days since 1899-12-30).
+fn iso_serial(s: &str) -> Option<f64> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default())))
+        .ok()?;
+    let secs = (t - epoch).num_milliseconds() as f64 / 1000.0;
+    Some(secs / 86_400.0)
+}
+
+/// An ISO duration as .ods writes it (`PT09H30M00S`, `P1DT2H`) in days.
+fn iso_duration_days(s: &str) -> Option<f64> {
+    let rest = s.strip_prefix('-').unwrap_or(s);
+    let sign = if rest.len() < s.len() { -1.0 } else { 1.0 };
+    let rest = rest.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (rest, ""),
+    };
+    let mut total = 0.0;
+    let mut take = |part: &str, units: &[(char, f64)]| -> Option<()> {
+        let mut num = String::new();
+        for ch in part.chars() {
+            if ch.is_ascii_digit() || ch == '.' || ch == ',' {
+                num.push(if ch == ',' { '.' } else { ch });
+            } else {
+                let per = units.iter().find(|(u, _)| *u == ch)?.1;
+                total += num.parse::<f64>().ok()? * per;
+                num.clear();
+            }
+        }
+        num.is_empty().then_some(())
+    };
+    take(days, &[('Y', 365.0), ('W', 7.0), ('D', 1.0)])?;
+    take(time, &[('H', 1.0 / 24.0), ('M', 1.0 / 1440.0), ('S', 1.0 / 86_400.0)])?;
+    Some(sign * total)
 }
 
 /// Annotate every input that has diagnostics; returns how many copies were written.
