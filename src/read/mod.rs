@@ -240,7 +240,19 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         }
         drop(zip);
         if ods {
-            let wb: Ods<_> = Ods::new(Cursor::new(bytes)).map_err(|e| unreadable("ods", e))?;
+            // Some writers indent content.xml (odfpy, PhpSpreadsheet): the
+            // library stops at the layout whitespace between cells, which
+            // LibreOffice ignores. Such a file is read again without it.
+            let wb: Ods<_> = match Ods::new(Cursor::new(bytes.clone())) {
+                Ok(wb) => wb,
+                Err(e) => {
+                    let first = unreadable("ods", e);
+                    let Some(fixed) = ods_without_layout_space(&bytes, limits) else {
+                        return Err(first);
+                    };
+                    Ods::new(Cursor::new(fixed)).map_err(|_| first)?
+                }
+            };
             return collect(
                 wb,
                 Format::Ods,
@@ -309,6 +321,53 @@ pub fn open_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<Workbook, ReadError
         "文件内容不是工作簿（既不是 xlsx/ods 也不是 xls），可能是改了扩展名的其他文件",
         "the content is not a workbook (neither xlsx/ods nor xls)",
     )))
+}
+
+/// The .ods package again with the whitespace-only text between elements of
+/// content.xml removed, except inside text (`text:` elements), where it is
+/// content. None when the package cannot be rewritten.
+fn ods_without_layout_space(bytes: &[u8], limits: &Limits) -> Option<Vec<u8>> {
+    use quick_xml::events::Event;
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).ok()?;
+        let name = f.name().ok()?.to_string();
+        let mut data = Vec::new();
+        (&mut f)
+            .take(limits.uncompressed_bytes)
+            .read_to_end(&mut data)
+            .ok()?;
+        if name == "content.xml" {
+            let mut r = quick_xml::Reader::from_reader(&data[..]);
+            let mut w = quick_xml::Writer::new(Vec::with_capacity(data.len()));
+            let mut in_text = 0usize;
+            loop {
+                match r.read_event().ok()? {
+                    Event::Eof => break,
+                    Event::Start(e) => {
+                        if e.name().0.starts_with("text:") || in_text > 0 {
+                            in_text += 1;
+                        }
+                        w.write_event(Event::Start(e)).ok()?;
+                    }
+                    Event::End(e) => {
+                        in_text = in_text.saturating_sub(1);
+                        w.write_event(Event::End(e)).ok()?;
+                    }
+                    Event::Text(t) if in_text == 0 && t.as_ref().trim_ascii().is_empty() => {}
+                    ev => w.write_event(ev).ok()?,
+                }
+            }
+            data = w.into_inner();
+        }
+        out.start_file(name, stored).ok()?;
+        out.write_all(&data).ok()?;
+    }
+    Some(out.finish().ok()?.into_inner())
 }
 
 /// An .xlsx through the workbook library: what the lean path hands back.

@@ -117,7 +117,6 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
     let warn_fill = Format::new()
         .set_background_color("#FFEB9C")
         .set_font_color("#9C5700");
-    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let head = Format::new()
         .set_bold()
         .set_background_color("#D9E1F2")
@@ -327,13 +326,13 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
                                 .as_ref()
                                 .is_none_or(|n| n.format_code.eq_ignore_ascii_case("General"))
                         {
-                            f = f.set_num_format("yyyy-mm-dd");
+                            f = f.set_num_format(date_format(v));
                         }
                         Some(f)
                     }
-                    (None, Some(f), true) => Some(f.clone().set_num_format("yyyy-mm-dd")),
+                    (None, Some(f), true) => Some(f.clone().set_num_format(date_format(v))),
                     (None, Some(f), false) => Some(f.clone()),
-                    (None, None, true) => Some(date_fmt.clone()),
+                    (None, None, true) => Some(Format::new().set_num_format(date_format(v))),
                     (None, None, false) => None,
                 };
                 if let Some(t) = text_of(v) {
@@ -459,17 +458,7 @@ fn write_value(
         // the numbers they are, so the copy's cells keep their type.
         Data::DateTimeIso(s) => match iso_serial(s) {
             Some(x) => {
-                let f = if fmt.is_some() {
-                    f.clone()
-                } else {
-                    Format::new().set_num_format("yyyy-mm-dd")
-                };
-                let f = if x.fract() != 0.0 && !s.ends_with("T00:00:00") {
-                    f.set_num_format("yyyy-mm-dd hh:mm")
-                } else {
-                    f
-                };
-                ws.write_number_with_format(r, c, x, &f).map_err(xerr)?;
+                ws.write_number_with_format(r, c, x, f).map_err(xerr)?;
             }
             None => {
                 ws.write_string_with_format(r, c, s, f).map_err(xerr)?;
@@ -490,6 +479,22 @@ fn write_value(
         }
     }
     Ok(())
+}
+
+/// The number format a date cell without a style of its own is shown in:
+/// a duration as hours, a date with a time of day with it.
+fn date_format(v: &Data) -> &'static str {
+    let x = match v {
+        Data::DateTime(d) if d.is_duration() => return "[h]:mm:ss",
+        Data::DateTime(d) => d.as_f64(),
+        Data::DateTimeIso(s) => iso_serial(s).unwrap_or(0.0),
+        _ => 0.0,
+    };
+    if x.fract() == 0.0 {
+        "yyyy-mm-dd"
+    } else {
+        "yyyy-mm-dd hh:mm:ss"
+    }
 }
 
 /// An ISO date or date-time (`2026-10-07`, `2026-10-07T09:30:00`) as an

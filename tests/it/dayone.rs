@@ -222,3 +222,116 @@ fn template_overwrote_a_filled_workbook() {
         "已经填好的表"
     );
 }
+
+/// Every cell of every sheet, by sheet name, as calamine reads it.
+fn cells_of(path: &Path) -> Vec<(String, Vec<((u32, u32), calamine::Data)>)> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let names = wb.sheet_names();
+    names
+        .into_iter()
+        .map(|n| {
+            let r = wb.worksheet_range(&n).unwrap();
+            let cells = r
+                .used_cells()
+                .map(|(i, j, v)| {
+                    let (r0, c0) = r.start().unwrap();
+                    ((r0 + i as u32, c0 + j as u32), v.clone())
+                })
+                .collect();
+            (n, cells)
+        })
+        .collect()
+}
+
+/// A cell's value with its kind, dates and durations as day numbers.
+fn typed(v: &calamine::Data) -> (String, String) {
+    use calamine::Data;
+    match v {
+        Data::DateTime(d) if d.is_duration() => ("duration".into(), format!("{:.6}", d.as_f64())),
+        Data::DateTime(d) => ("date".into(), format!("{:.6}", d.as_f64())),
+        Data::DateTimeIso(s) => {
+            let d = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap())
+                })
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
+            let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            let days = (d - epoch).num_seconds() as f64 / 86_400.0;
+            ("date".into(), format!("{days:.6}"))
+        }
+        Data::Float(x) => ("number".into(), format!("{x}")),
+        Data::Int(i) => ("number".into(), format!("{}", *i as f64)),
+        Data::String(s) => ("text".into(), s.clone()),
+        Data::Bool(b) => ("bool".into(), b.to_string()),
+        Data::Error(e) => ("error".into(), format!("{e:?}")),
+        Data::DurationIso(s) => {
+            // PTnHnMnS, as .ods writes a time of day or a duration.
+            let mut days = 0.0;
+            let mut num = String::new();
+            for ch in s.trim_start_matches("PT").chars() {
+                match ch {
+                    'H' | 'M' | 'S' => {
+                        let per = match ch {
+                            'H' => 24.0,
+                            'M' => 1440.0,
+                            _ => 86_400.0,
+                        };
+                        days += num.parse::<f64>().unwrap() / per;
+                        num.clear();
+                    }
+                    c => num.push(c),
+                }
+            }
+            ("duration".into(), format!("{days:.6}"))
+        }
+        Data::Empty => ("empty".into(), String::new()),
+    }
+}
+
+#[test]
+fn annotated_copy_of_an_ods_turned_dates_into_text() {
+    let w = Workdir::new();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/calamine");
+    for f in ["date.ods", "date.xls", "date.xlsx", "date_1904.xlsx", "issues.ods", "special_cells.ods", "merged_cells.ods"] {
+        let src = corpus.join(f);
+        if !src.exists() {
+            continue;
+        }
+        std::fs::copy(&src, w.path(f)).unwrap();
+        // Not forms: every diagnostic is about the file or a sheet, so no
+        // cell of the copy is flagged and every value must come back.
+        let r = w.run(&["validate", f, "--annotate", "退回"]);
+        assert_eq!(r.code, 1, "{f}: {}", r.stderr);
+        assert!(r.stderr.contains("批注副本 1 份"), "{f}: {}", r.stderr);
+        let copy = w.path(&format!("退回/{}", Path::new(f).with_extension("xlsx").display()));
+        let original = cells_of(&w.path(f));
+        let copied = cells_of(&copy);
+        let mut compared = 0;
+        for (name, cells) in &original {
+            let (_, back) = copied
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{f}: sheet {name} missing from the copy"));
+            assert_eq!(cells.len(), back.len(), "{f}!{name}: cell count");
+            for ((pos, a), (pos2, b)) in cells.iter().zip(back) {
+                assert_eq!(pos, pos2, "{f}!{name}");
+                assert_eq!(typed(a), typed(b), "{f}!{name} at {pos:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 0, "{f}: no cell compared");
+        if f == "date.ods" {
+            let dates = original
+                .iter()
+                .flat_map(|(_, c)| c)
+                .filter(|(_, v)| matches!(v, calamine::Data::DateTimeIso(_)))
+                .count();
+            assert!(dates > 0, "date.ods has dates");
+        }
+    }
+}

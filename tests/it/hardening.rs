@@ -470,3 +470,25 @@ fn killed_mid_write_leaves_no_partial_report() {
         .collect();
     assert!(litter.is_empty(), "{litter:?}");
 }
+
+/// One long shared string referenced by thousands of cells expands to
+/// gigabytes of text (apache-poi's poc-shared-strings.xlsx): refused as
+/// too large, within bounded memory, on the lean path and the general one.
+#[test]
+fn one_shared_string_in_many_cells_is_a_bomb() {
+    let w = Workdir::new();
+    let long = "党".repeat(32_000); // 96 KB, Excel's longest cell text
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("封面").unwrap();
+    for r in 0..2_500u32 {
+        ws.write_string(r, 0, &long).unwrap();
+    }
+    wb.save(w.path("bomb.xlsx")).unwrap();
+    assert!(std::fs::metadata(w.path("bomb.xlsx")).unwrap().len() < 2 << 20);
+    // 240 MB of text: past the 200 MB the file may expand to.
+    let r = capped(&w, 1024, &["validate", "bomb.xlsx", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let d = expect_code(&r.diags(), "file.too_large").clone();
+    assert!(d["message"].as_str().unwrap().contains("重复引用"), "{d}");
+}
