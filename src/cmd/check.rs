@@ -74,7 +74,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
     let files = setup.inputs.len();
     let text = match args.format {
         OutFormat::Text => grouped_text(&all, &extracts, registry, files, lang, common.quiet),
-        OutFormat::Csv => out::csv(&all),
+        OutFormat::Csv => out::csv(&all, lang),
         OutFormat::Json => {
             let mut v = serde_json::to_value(json!({
                 "diagnostics": all,

@@ -73,7 +73,7 @@ pub fn emit(common: &Common, format: OutFormat, diags: &[Diagnostic], files: usi
     let text = match format {
         OutFormat::Text => out::text(diags, files, common.lang, common.quiet),
         OutFormat::Json => out::json(diags, files),
-        OutFormat::Csv => out::csv(diags),
+        OutFormat::Csv => out::csv(diags, common.lang),
     };
     stdout(&text)
 }

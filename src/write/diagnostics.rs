@@ -175,16 +175,42 @@ pub const CSV_COLUMNS: &[&str] = &[
     "explanation",
 ];
 
-pub fn csv(diags: &[Diagnostic]) -> String {
+/// The same columns as a person reads them in a Chinese spreadsheet.
+pub const CSV_COLUMNS_ZH: &[&str] = &[
+    "严重程度",
+    "代码",
+    "文件",
+    "工作表",
+    "单元格",
+    "行",
+    "列",
+    "字段",
+    "单位代码",
+    "值",
+    "说明",
+    "上报说明",
+];
+
+/// The diagnostics as CSV for a spreadsheet (README: opened in Excel or
+/// WPS): UTF-8 with a BOM, so that Excel on Chinese Windows reads it as
+/// UTF-8; headers and severities in the run's language; long digit
+/// strings (organisation codes) kept as text, so Excel neither shows
+/// 4.29901E+11 nor drops digits past the fifteenth. The code column keeps
+/// its stable English codes in both languages.
+pub fn csv(diags: &[Diagnostic], lang: Lang) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_COLUMNS).expect("in-memory write");
+    let heads = match lang {
+        Lang::Zh => CSV_COLUMNS_ZH,
+        Lang::En => CSV_COLUMNS,
+    };
+    w.write_record(heads).expect("in-memory write");
     for d in diags {
         let row = d.row.map(|r| r.to_string()).unwrap_or_default();
-        let opt = |o: &Option<String>| safe_cell(o.as_deref().unwrap_or(""));
+        let opt = |o: &Option<String>| spreadsheet_cell(o.as_deref().unwrap_or(""));
         w.write_record([
-            d.severity.as_str().to_string(),
+            d.severity.label(lang).to_string(),
             d.code.as_str().to_string(),
-            safe_cell(&d.file),
+            spreadsheet_cell(&d.file),
             opt(&d.sheet),
             opt(&d.cell),
             row,
@@ -192,12 +218,24 @@ pub fn csv(diags: &[Diagnostic]) -> String {
             opt(&d.field),
             opt(&d.org_code),
             opt(&d.value),
-            safe_cell(&d.message),
+            spreadsheet_cell(&d.message),
             opt(&d.explanation),
         ])
         .expect("in-memory write");
     }
-    String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8")
+    let mut out = String::from("\u{feff}");
+    out.push_str(&String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8"));
+    out
+}
+
+/// A cell of a CSV meant for a spreadsheet: formulas as text, and a digit
+/// string longer than Excel shows in full as a text formula (`="…"`).
+fn spreadsheet_cell(s: &str) -> String {
+    if s.len() > 11 && s.bytes().all(|b| b.is_ascii_digit()) {
+        format!("=\"{s}\"")
+    } else {
+        safe_cell(s)
+    }
 }
 
 /// Text that a spreadsheet would run as a formula is written as text.

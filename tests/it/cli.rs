@@ -120,18 +120,36 @@ fn json_and_csv_output_shape() {
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["summary"]["by_file"][0]["file"], "a.xlsx");
 
+    // CSV is for spreadsheets: a BOM (Excel on Chinese Windows reads UTF-8
+    // only with it), headers and severities in the run's language.
     let r = w.run(&[
         "validate", "a.xlsx", "--period", "2026Q3", "--format", "csv",
     ]);
-    let mut rdr = csv::Reader::from_reader(r.stdout.as_bytes());
+    let body = r.stdout.strip_prefix('\u{feff}').expect("a BOM");
+    let mut rdr = csv::Reader::from_reader(body.as_bytes());
     let headers = rdr.headers().unwrap().clone();
-    assert_eq!(&headers[0], "severity");
-    assert_eq!(&headers[4], "cell");
+    assert_eq!(&headers[0], "严重程度");
+    assert_eq!(&headers[4], "单元格");
+    assert_eq!(&headers[8], "单位代码");
     let rec = rdr.records().next().unwrap().unwrap();
+    assert_eq!(&rec[0], "错误");
     assert_eq!(&rec[1], "cell.type");
     assert_eq!(&rec[4], "F2");
-    // A value that a spreadsheet would run as a formula is written as text.
+    // A value that a spreadsheet would run as a formula is written as text,
+    // and a 12-digit organisation code stays text (not 4.29901E+11).
     assert!(rec[9].starts_with("'="), "{:?}", &rec[9]);
+    assert!(
+        rec[8].is_empty() || (rec[8].starts_with("=\"") && rec[8].len() > 14),
+        "{:?}",
+        &rec[8]
+    );
+    let r = w.run(&[
+        "validate", "a.xlsx", "--period", "2026Q3", "--format", "csv", "--lang", "en",
+    ]);
+    let body = r.stdout.strip_prefix('\u{feff}').expect("a BOM");
+    let mut rdr = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(&rdr.headers().unwrap()[0], "severity");
+    assert_eq!(&rdr.records().next().unwrap().unwrap()[0], "error");
 }
 
 #[test]
