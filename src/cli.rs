@@ -367,7 +367,9 @@ fn localize(mut cmd: clap::Command, lang: Lang) -> clap::Command {
     if lang == Lang::Zh {
         // clap's own headings and help flags, in Chinese.
         cmd = cmd
-            .help_template("{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
+            .help_template(
+                "{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}",
+            )
             .subcommand_help_heading("命令")
             .next_help_heading("选项")
             .disable_help_flag(true)

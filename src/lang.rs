@@ -60,7 +60,12 @@ pub fn io_reason(e: &std::io::Error) -> String {
         K::DirectoryNotEmpty => ("文件夹不为空", "the folder is not empty"),
         K::InvalidFilename => ("文件名无效", "the file name is not valid"),
         K::CrossesDevices => ("跨磁盘无法移动", "cannot be moved across disks"),
-        _ => return tr(format!("无法访问（{e}）"), format!("cannot be accessed ({e})")),
+        _ => {
+            return tr(
+                format!("无法访问（{e}）"),
+                format!("cannot be accessed ({e})"),
+            )
+        }
     };
     tr(zh, en)
 }

@@ -91,6 +91,10 @@ fn describe(e: &anyhow::Error) -> String {
             None => c.to_string(),
         })
         .collect();
-    let sep = if lang::current() == lang::Lang::Zh { "：" } else { ": " };
+    let sep = if lang::current() == lang::Lang::Zh {
+        "："
+    } else {
+        ": "
+    };
     parts.join(sep)
 }

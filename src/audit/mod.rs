@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub mod targets;
+pub mod trends;
 
 use crate::aggregate::facts::{Extract, IdKey, IdRef, IdSource};
 use crate::diag::{Code, Diagnostic};

@@ -4,6 +4,13 @@
 
 use serde::Serialize;
 
+use crate::aggregate::facts::Extract;
+use crate::diag::{Code, Diagnostic};
+use crate::lang::Lang;
+use crate::schema::SchemaSet;
+use crate::validate::submission::SubmissionKind;
+use crate::validate::Registry;
+
 use crate::aggregate::facts::Counts;
 use crate::period::Period;
 use crate::schema::Requirements;
@@ -84,5 +91,78 @@ pub fn judge(
         requirements: pairs.len(),
         requirements_met: pairs.len() - missed,
         shortfalls: out,
+    }
+}
+
+pub(crate) fn sheet_of<'a>(e: &'a Extract, schema: &str) -> Option<&'a (String, usize)> {
+    e.sheets.get(schema)
+}
+
+/// target.*: each submission's own counts against the requirements, as
+/// warnings on the submission (check and aggregate alike).
+pub fn diagnose(
+    extracts: &mut [Extract],
+    schemas: &SchemaSet,
+    period: &Period,
+    registry: Option<&Registry>,
+    lang: Lang,
+) {
+    for e in extracts.iter_mut() {
+        if e.kind != SubmissionKind::Workbook {
+            continue;
+        }
+        let (Some(org), Some(level)) = (e.org.clone(), e.level) else {
+            continue;
+        };
+        let Some(c) = e.counts.get(&org) else {
+            continue;
+        };
+        let name = registry
+            .and_then(|r| r.get(&org))
+            .map(|r| r.name.clone())
+            .or(e.org_name.clone())
+            .unwrap_or_else(|| org.clone());
+        let j = judge(&org, &name, level, c, &schemas.requirements, period);
+        for s in j.shortfalls {
+            let (code, schema, msg) = match s.what {
+                What::Registration => (
+                    Code::TargetRegistrationBelow,
+                    "roster",
+                    lang.t(
+                        format!("{name}报到党员 {} 人，低于考核要求的 {} 人", s.figure, s.minimum),
+                        format!("{name} has {} registered members, below the required {}", s.figure, s.minimum),
+                    ),
+                ),
+                What::Meeting => {
+                    let t = s.meeting_type.clone().unwrap_or_default();
+                    (
+                        Code::TargetMeetingShortfall,
+                        "meetings",
+                        lang.t(
+                            format!("{name}本期{t} {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
+                            format!("{name} held {t} {} times this period, fewer than the required {}", s.figure, s.minimum),
+                        ),
+                    )
+                }
+                What::UnitActivity => (
+                    Code::TargetUnitInactive,
+                    "unit_activities",
+                    lang.t(
+                        format!("{name}本期共建活动 {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
+                        format!("{name} held {} joint activities this period, fewer than the required {}", s.figure, s.minimum),
+                    ),
+                ),
+            };
+            let mut d = Diagnostic::new(code, &e.file, msg)
+                .org(Some(&org))
+                .value(s.figure.to_string());
+            if let Some(t) = &s.meeting_type {
+                d = d.field(t);
+            }
+            if let Some((sh, idx)) = sheet_of(e, schema) {
+                d = d.sheet(sh, *idx);
+            }
+            e.diagnostics.push(d);
+        }
     }
 }

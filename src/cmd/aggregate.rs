@@ -28,7 +28,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     protected.extend(args.input.registry.iter().cloned());
     prepare_output(&out, &protected)?;
     let setup = Setup::load(common, &args.input, Some(&out))?;
-    let (period, previous) = period_and_previous(common, &setup, "aggregate", args.previous.as_deref())?;
+    let (period, previous) =
+        period_and_previous(common, &setup, "aggregate", args.previous.as_deref())?;
     let ctx = Ctx {
         hash: true,
         ..setup.ctx(common, &args.input)
@@ -62,27 +63,39 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         setup.registry.as_ref()
     };
     let missing = crate::audit::run(&mut extracts, registry, common.lang);
-    for e in &mut extracts {
-        e.explain(common.lang);
+    // The requirements as check judges them: the same warnings, counted alike.
+    if reports == 0 {
+        crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, common.lang);
     }
     crate::timing::mark("audit");
 
-    let mut all: Vec<Diagnostic> = setup
+    let registry_diags: Vec<Diagnostic> = setup
         .registry
         .iter()
         .flat_map(|r| r.diagnostics.clone())
         .collect();
-    all.extend(extracts.iter().flat_map(|e| e.diagnostics.iter().cloned()));
-    all.extend(missing.iter().cloned());
-    sort_diagnostics(&mut all);
-    let registry_errors = setup
-        .registry
-        .as_ref()
-        .is_some_and(|r| r.diagnostics.iter().any(|d| d.severity == Severity::Error));
-    let any_error = all.iter().any(|d| d.severity == Severity::Error);
+    let registry_errors = registry_diags.iter().any(|d| d.severity == Severity::Error);
+    // Explanations turn warnings into notes, never errors: whether the run
+    // stops is known before they are applied.
+    let any_error = registry_errors
+        || missing.iter().any(|d| d.severity == Severity::Error)
+        || extracts
+            .iter()
+            .any(|e| e.diagnostics.iter().any(|d| d.severity == Severity::Error));
     let files = setup.inputs.len();
+    let collect_all = |extracts: &[Extract]| {
+        let mut all = registry_diags.clone();
+        all.extend(extracts.iter().flat_map(|e| e.diagnostics.iter().cloned()));
+        all.extend(missing.iter().cloned());
+        sort_diagnostics(&mut all);
+        all
+    };
 
     if any_error && (!args.exclude_invalid || registry_errors) {
+        for e in &mut extracts {
+            e.explain(common.lang);
+        }
+        let all = collect_all(&extracts);
         atomic_dir(&out, |dir| {
             std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
             Ok(())
@@ -103,8 +116,12 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         return Ok(1);
     }
 
-    // Registry tables passed among the inputs are not submissions.
-    extracts.retain(|e| e.kind != SubmissionKind::Registry);
+    // Registry tables passed among the inputs are not submissions; their
+    // diagnostics stay.
+    let (tables_in_inputs, rest): (Vec<Extract>, Vec<Extract>) = extracts
+        .into_iter()
+        .partition(|e| e.kind == SubmissionKind::Registry);
+    let mut extracts = rest;
     let accepted: Vec<bool> = extracts
         .iter()
         .map(|e| {
@@ -115,7 +132,26 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
     if let Some(p) = &previous {
         compare::add_previous(&mut agg.tables, p)?;
+        // check's abnormal-change warnings, so that both count the same.
+        crate::audit::trends::diagnose(
+            &mut extracts,
+            &agg,
+            p,
+            schemas.requirements.abnormal_change,
+            common.lang,
+        );
     }
+    let mut tables_in_inputs = tables_in_inputs;
+    for e in extracts.iter_mut().chain(tables_in_inputs.iter_mut()) {
+        e.explain(common.lang);
+    }
+    let mut all = collect_all(&extracts);
+    all.extend(
+        tables_in_inputs
+            .iter()
+            .flat_map(|e| e.diagnostics.iter().cloned()),
+    );
+    sort_diagnostics(&mut all);
     crate::timing::mark("aggregate");
     let explained: Vec<(String, String, String)> = all
         .iter()
@@ -211,7 +247,7 @@ fn done_text(
     let accepted = files - agg.excluded.len();
     lang.t(
         format!(
-            "已生成报表：{}\n汇总范围：{}（{}），{}\n报表 {} 份：纳入汇总 {}，未纳入 {}；错误 {}，警告 {}；未报送单位 {} 个\n查看摘要：pbstat report {}\n",
+            "已生成报表：{}\n汇总范围：{}（{}），{}\n收到报表文件 {} 个：纳入汇总 {} 个，未纳入 {} 个；错误 {}，警告 {}；应报单位中未报送 {} 个\n查看摘要：pbstat report {}\n",
             out.join("report.xlsx").display(),
             agg.scope.name,
             agg.scope.code,

@@ -6,50 +6,35 @@ use anyhow::Result;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+use crate::aggregate::aggregate;
 use crate::aggregate::facts::{extract, Extract};
-use crate::aggregate::{aggregate, Aggregation};
-use crate::audit::targets::{judge, What};
 use crate::cli::{CheckArgs, Common, OutFormat};
 use crate::cmd::common::{period_and_previous, validate_all, Setup};
 use crate::cmd::validate::{annotate_inputs, exit_code};
 use crate::diag::{Code, Counts, Diagnostic, Severity};
 use crate::lang::Lang;
-use crate::period::Period;
-use crate::schema::SchemaSet;
-use crate::validate::codes::Level;
-use crate::validate::submission::SubmissionKind;
 use crate::validate::{sort_diagnostics, Registry};
 use crate::write::diagnostics::{self as out, line, Summary};
 use crate::write::stdout;
 
-/// Counts compared against `--previous` (reports.md column keys).
-const TREND: &[(&str, &str, &str)] = &[
-    ("t1", "registered_members", "roster"),
-    ("t1", "service_count", "roster"),
-    ("t1", "service_hours", "roster"),
-    ("t2", "meetings", "meetings"),
-    ("t2", "attendance", "meetings"),
-    ("t3", "received", "issues"),
-    ("t3", "resolved", "issues"),
-];
-
 pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
     let setup = Setup::load(common, &args.input, args.annotate.as_deref())?;
-    let (period, previous) = period_and_previous(common, &setup, "check", args.previous.as_deref())?;
+    let (period, previous) =
+        period_and_previous(common, &setup, "check", args.previous.as_deref())?;
     let ctx = setup.ctx(common, &args.input);
     let lang = common.lang;
     let schemas = &setup.schemas;
     let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
     let registry = setup.registry.as_ref();
     let missing = crate::audit::run(&mut extracts, registry, lang);
-    targets(&mut extracts, schemas, &period, registry, lang);
+    crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang);
     if let Some(prev) = &previous {
         let accepted: Vec<bool> = extracts
             .iter()
             .map(|e| !e.diagnostics.iter().any(|d| d.severity == Severity::Error))
             .collect();
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
-        trends(
+        crate::audit::trends::diagnose(
             &mut extracts,
             &agg,
             prev,
@@ -91,149 +76,6 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
     };
     stdout(&text)?;
     Ok(exit_code(&all, args.strict))
-}
-
-fn sheet_of<'a>(e: &'a Extract, schema: &str) -> Option<&'a (String, usize)> {
-    e.sheets.get(schema)
-}
-
-/// target.*: each submission's own counts against the requirements.
-fn targets(
-    extracts: &mut [Extract],
-    schemas: &SchemaSet,
-    period: &Period,
-    registry: Option<&Registry>,
-    lang: Lang,
-) {
-    for e in extracts.iter_mut() {
-        if e.kind != SubmissionKind::Workbook {
-            continue;
-        }
-        let (Some(org), Some(level)) = (e.org.clone(), e.level) else {
-            continue;
-        };
-        let Some(c) = e.counts.get(&org) else {
-            continue;
-        };
-        let name = registry
-            .and_then(|r| r.get(&org))
-            .map(|r| r.name.clone())
-            .or(e.org_name.clone())
-            .unwrap_or_else(|| org.clone());
-        let j = judge(&org, &name, level, c, &schemas.requirements, period);
-        for s in j.shortfalls {
-            let (code, schema, msg) = match s.what {
-                What::Registration => (
-                    Code::TargetRegistrationBelow,
-                    "roster",
-                    lang.t(
-                        format!("{name}报到党员 {} 人，低于考核要求的 {} 人", s.figure, s.minimum),
-                        format!("{name} has {} registered members, below the required {}", s.figure, s.minimum),
-                    ),
-                ),
-                What::Meeting => {
-                    let t = s.meeting_type.clone().unwrap_or_default();
-                    (
-                        Code::TargetMeetingShortfall,
-                        "meetings",
-                        lang.t(
-                            format!("{name}本期{t} {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
-                            format!("{name} held {t} {} times this period, fewer than the required {}", s.figure, s.minimum),
-                        ),
-                    )
-                }
-                What::UnitActivity => (
-                    Code::TargetUnitInactive,
-                    "unit_activities",
-                    lang.t(
-                        format!("{name}本期共建活动 {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
-                        format!("{name} held {} joint activities this period, fewer than the required {}", s.figure, s.minimum),
-                    ),
-                ),
-            };
-            let mut d = Diagnostic::new(code, &e.file, msg)
-                .org(Some(&org))
-                .value(s.figure.to_string());
-            if let Some(t) = &s.meeting_type {
-                d = d.field(t);
-            }
-            if let Some((sh, idx)) = sheet_of(e, schema) {
-                d = d.sheet(sh, *idx);
-            }
-            e.diagnostics.push(d);
-        }
-        let _ = Level::Unit;
-    }
-}
-
-/// trend.abnormal_change: an organisation's own counts against the earlier output.
-fn trends(extracts: &mut [Extract], agg: &Aggregation, prev: &Value, share: f64, lang: Lang) {
-    let mut now: BTreeMap<(String, &str), f64> = BTreeMap::new();
-    for t in &agg.tables {
-        for row in crate::write::tables::rows(t) {
-            let code = row
-                .iter()
-                .find(|(k, _, _)| *k == "code")
-                .and_then(|(_, _, v)| match v {
-                    crate::write::tables::Val::Str(s) => Some(s.clone()),
-                    _ => None,
-                });
-            let Some(code) = code else { continue };
-            for (tid, key, _) in TREND {
-                if t.def.id != *tid {
-                    continue;
-                }
-                if let Some((_, _, v)) = row.iter().find(|(k, _, _)| k == key) {
-                    let x = match v {
-                        crate::write::tables::Val::Int(i) => *i as f64,
-                        crate::write::tables::Val::Num(x) => *x,
-                        _ => continue,
-                    };
-                    now.insert((code.clone(), key), x);
-                }
-            }
-        }
-    }
-    for e in extracts.iter_mut() {
-        let Some(org) = e.org.clone() else { continue };
-        for (tid, key, schema) in TREND {
-            let Some(cur) = now.get(&(org.clone(), *key)).copied() else {
-                continue;
-            };
-            let before = prev["tables"][*tid]
-                .as_array()
-                .and_then(|rows| rows.iter().find(|r| r["code"] == org.as_str()))
-                .and_then(|r| r[*key].as_f64());
-            let Some(before) = before.filter(|b| *b > 0.0) else {
-                continue;
-            };
-            let change = (cur - before) / before;
-            if change.abs() > share {
-                let header = crate::aggregate::columns::tables()
-                    .into_iter()
-                    .flat_map(|t| t.cols)
-                    .find(|c| c.key == *key)
-                    .map(|c| c.header)
-                    .unwrap_or_else(|| key.to_string());
-                let m = lang.t(
-                    format!("{header}由上期 {} 变为 {}（{:+.1}%），超过 ±{:.0}% 的异常变动阈值，请核实或在说明表中说明", fmt(before), fmt(cur), change * 100.0, share * 100.0),
-                    format!("{header} changed from {} to {} ({:+.1}%), more than ±{:.0}%: check it or explain it", fmt(before), fmt(cur), change * 100.0, share * 100.0),
-                );
-                let mut d = Diagnostic::new(Code::TrendAbnormalChange, &e.file, m)
-                    .org(Some(&org))
-                    .field(key)
-                    .value(format!("{}→{}", fmt(before), fmt(cur)));
-                if let Some((sh, idx)) = sheet_of(e, schema) {
-                    d = d.sheet(sh, *idx);
-                }
-                e.diagnostics.push(d);
-            }
-        }
-    }
-}
-
-fn fmt(x: f64) -> String {
-    crate::read::cell::number_text((x * 100.0).round() / 100.0)
 }
 
 fn missing_list(missing: &[Diagnostic], registry: Option<&Registry>) -> Vec<Value> {

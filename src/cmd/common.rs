@@ -16,14 +16,12 @@ use crate::validate::{collect_inputs, registry, validate_file, Ctx, Input, Regis
 pub fn parse_period(p: &Option<String>) -> Result<Option<Period>> {
     match p {
         None => Ok(None),
-        Some(s) => Period::parse(s)
-            .map(Some)
-            .ok_or_else(|| {
-                anyhow!(tr(
-                    format!("--period {s}：不是报告期；季度写 2026Q3，月份写 2026-09，年度写 2026"),
-                    format!("--period {s}: not a period (write 2026Q3, 2026-09 or 2026)"),
-                ))
-            }),
+        Some(s) => Period::parse(s).map(Some).ok_or_else(|| {
+            anyhow!(tr(
+                format!("--period {s}：不是报告期；季度写 2026Q3，月份写 2026-09，年度写 2026"),
+                format!("--period {s}: not a period (write 2026Q3, 2026-09 or 2026)"),
+            ))
+        }),
     }
 }
 
@@ -137,7 +135,8 @@ impl Setup {
                     .is_some_and(crate::read::report::is_output_dir)
         };
         if inputs.iter().any(nested_output) && !inputs.iter().all(nested_output) {
-            let (outs, subs): (Vec<Input>, Vec<Input>) = inputs.into_iter().partition(nested_output);
+            let (outs, subs): (Vec<Input>, Vec<Input>) =
+                inputs.into_iter().partition(nested_output);
             if !common.quiet {
                 for o in &outs {
                     let dir = o.path.parent().unwrap_or(&o.path).display();
@@ -153,7 +152,11 @@ impl Setup {
             inputs = subs;
         }
         if inputs.is_empty() {
-            let shown: Vec<String> = input.paths.iter().map(|p| p.display().to_string()).collect();
+            let shown: Vec<String> = input
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             bail!(tr(
                 format!(
                     "未找到任何报表文件：{} 中没有 .xlsx、.xlsm、.xls、.ods 或 .csv 文件",

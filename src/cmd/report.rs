@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 use crate::cli::{Common, ReportArgs, ReportFormat};
 use crate::lang::Lang;
@@ -31,8 +32,18 @@ fn headline(s: &Value) -> Headline {
         root(s, "t4"),
     );
     let items = vec![
-        ("expected", "应报单位", "expected", t0["expected"].clone()),
-        ("accepted", "纳入汇总", "accepted", t0["accepted"].clone()),
+        (
+            "expected",
+            "应报单位数",
+            "organisations expected",
+            t0["expected"].clone(),
+        ),
+        (
+            "accepted",
+            "纳入汇总单位数",
+            "organisations aggregated",
+            t0["accepted"].clone(),
+        ),
         (
             "submission_rate",
             "报送率",
@@ -174,6 +185,22 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
     let below: Vec<Value> = s["below_target"].as_array().cloned().unwrap_or_default();
     let missing: Vec<Value> = s["missing"].as_array().cloned().unwrap_or_default();
     let excluded: Vec<Value> = s["excluded"].as_array().cloned().unwrap_or_default();
+    let resubmit = resubmit_list(&s);
+    let below_lines = summarised(&s, &below, lang);
+    let resub_line = |r: &Value| {
+        format!(
+            "{} {}：{}",
+            r["code"].as_str().unwrap_or(""),
+            r["name"].as_str().unwrap_or(""),
+            lang.t(
+                format!("报送的 {} 份均未纳入汇总（原因见未纳入汇总）", r["files"]),
+                format!(
+                    "none of its {} files was aggregated (see Left out)",
+                    r["files"]
+                ),
+            )
+        )
+    };
     let miss_line = |m: &Value| {
         let parent = m["parent_name"]
             .as_str()
@@ -209,8 +236,14 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
                 .iter()
                 .map(|(k, zh, en, v)| (lang.t(*zh, *en), shown(k, v)))
                 .collect();
-            let below_l: Vec<String> = below.iter().map(|b| below_text(b, lang)).collect();
-            let miss_l: Vec<String> = missing.iter().map(miss_line).collect();
+            let below_l = below_lines.clone();
+            let mut miss_l: Vec<String> = missing.iter().map(miss_line).collect();
+            miss_l.extend(resubmit.iter().map(|r| {
+                lang.t(
+                    format!("需重报：{}", resub_line(r)),
+                    format!("to resubmit: {}", resub_line(r)),
+                )
+            }));
             let excl_l: Vec<String> = excluded.iter().map(excl_line).collect();
             crate::write::html::page(&s, &head, &below_l, &miss_l, &excl_l)?
         }
@@ -221,7 +254,7 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
             }
             let mut t = serde_json::to_string_pretty(&json!({
                 "scope": s["scope"], "period": s["period"], "headline": headline,
-                "below_target": below, "missing": missing, "excluded": excluded,
+                "below_target": below, "missing": missing, "resubmit": resubmit, "excluded": excluded,
             }))?;
             t.push('\n');
             t
@@ -281,7 +314,7 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
                     format!("未达到考核要求（{} 项）", below.len()),
                     format!("Below target ({})", below.len()),
                 ),
-                below.iter().map(|b| below_text(b, lang)).collect(),
+                below_lines.clone(),
                 lang.t("无", "none"),
             );
             section(
@@ -290,8 +323,31 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
                     format!("Not yet submitted ({})", missing.len()),
                 ),
                 missing.iter().map(miss_line).collect(),
-                lang.t("无，全部已报送", "none, everyone has submitted"),
+                if resubmit.is_empty() {
+                    lang.t("无，全部已报送", "none, everyone has submitted")
+                } else {
+                    lang.t(
+                        "无（但有单位需重报，见下）",
+                        "none (but some must resubmit, below)",
+                    )
+                },
             );
+            if !resubmit.is_empty() {
+                section(
+                    lang.t(
+                        format!(
+                            "需重报名单：报送了但没有一份纳入汇总（{} 个）",
+                            resubmit.len()
+                        ),
+                        format!(
+                            "To resubmit: nothing they sent was aggregated ({})",
+                            resubmit.len()
+                        ),
+                    ),
+                    resubmit.iter().map(resub_line).collect(),
+                    String::new(),
+                );
+            }
             section(
                 lang.t(
                     format!("未纳入汇总（{} 份）", excluded.len()),
@@ -308,4 +364,89 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<i32> {
         None => stdout(&out)?,
     }
     Ok(0)
+}
+
+/// Organisations that submitted and had nothing accepted: every file of
+/// theirs left out (errors, a duplicate). They are not on the 催报 list
+/// (they did submit) and not counted as reported.
+fn resubmit_list(s: &Value) -> Vec<Value> {
+    let mut by_org: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for i in s["inputs"].as_array().into_iter().flatten() {
+        let Some(code) = i["org_code"].as_str() else {
+            continue;
+        };
+        let e = by_org.entry(code.to_string()).or_default();
+        if i["status"] == "accepted" {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    by_org
+        .into_iter()
+        .filter(|(_, (ok, left))| *ok == 0 && *left > 0)
+        .map(|(code, (_, left))| {
+            let name = s["excluded"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|e| e["org_code"] == code.as_str())
+                .and_then(|e| e["name"].as_str())
+                .unwrap_or("")
+                .to_string();
+            json!({"code": code, "name": name, "files": left})
+        })
+        .collect()
+}
+
+/// How many below-target lines a summary shows in full; past it, a few
+/// per street and a line saying where the rest is (a province has
+/// thousands, and a mail is read on a phone).
+const BELOW_IN_FULL: usize = 30;
+const BELOW_PER_STREET: usize = 3;
+
+fn summarised(s: &Value, below: &[Value], lang: Lang) -> Vec<String> {
+    if below.len() <= BELOW_IN_FULL {
+        return below.iter().map(|b| below_text(b, lang)).collect();
+    }
+    let names: BTreeMap<String, String> = s["tables"]["t0"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            Some((
+                r["code"].as_str()?.to_string(),
+                r["name"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    // A community's street from its code (forms.md: 9 digits + 000); a
+    // unit's 18-character credit code says nothing of where it is.
+    let group_of = |b: &Value| -> String {
+        let code = b["code"].as_str().unwrap_or("");
+        if code.len() == 12 {
+            let street = format!("{}000", &code[..9]);
+            names.get(&street).cloned().unwrap_or(street)
+        } else {
+            lang.t("驻区单位", "resident units")
+        }
+    };
+    let mut groups: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for b in below {
+        groups.entry(group_of(b)).or_default().push(b);
+    }
+    let mut out = Vec::new();
+    for (g, items) in &groups {
+        for b in items.iter().take(BELOW_PER_STREET) {
+            out.push(below_text(b, lang));
+        }
+        if items.len() > BELOW_PER_STREET {
+            let rest = items.len() - BELOW_PER_STREET;
+            out.push(lang.t(
+                format!("{g}其余 {rest} 项见 report.xlsx"),
+                format!("{g}: {rest} more in report.xlsx"),
+            ));
+        }
+    }
+    out
 }

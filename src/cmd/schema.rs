@@ -75,16 +75,21 @@ fn text_of(set: &SchemaSet, name: &str) -> Result<String> {
         None => {
             let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
             bail!(tr(
-                format!("没有名为 {name} 的表样；可用的有：{}、requirements", names.join("、")),
-                format!("no schema named {name}; the schemas are: {}, requirements", names.join(", ")),
+                format!(
+                    "没有名为 {name} 的表样；可用的有：{}、requirements",
+                    names.join("、")
+                ),
+                format!(
+                    "no schema named {name}; the schemas are: {}, requirements",
+                    names.join(", ")
+                ),
             ))
         }
     }
 }
 
 fn export(set: &SchemaSet, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| crate::lang::io_error(dir, &e))?;
+    std::fs::create_dir_all(dir).map_err(|e| crate::lang::io_error(dir, &e))?;
     let mut names: Vec<String> = set.schemas.iter().map(|s| s.name.clone()).collect();
     names.push("requirements".into());
     for n in names {

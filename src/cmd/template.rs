@@ -59,21 +59,26 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
         );
         return done(common, args, &[out.display().to_string()], &text);
     };
-    let period = parse_period(&args.period)?
-        .ok_or_else(|| {
-            anyhow!(tr(
-                "与 --registry 同用时需要 --period 指定报告期（写进封面），如 --period 2026Q3",
-                "--registry needs --period to pre-fill the covers (e.g. --period 2026Q3)",
-            ))
-        })?;
+    let period = parse_period(&args.period)?.ok_or_else(|| {
+        anyhow!(tr(
+            "与 --registry 同用时需要 --period 指定报告期（写进封面），如 --period 2026Q3",
+            "--registry needs --period to pre-fill the covers (e.g. --period 2026Q3)",
+        ))
+    })?;
     let dir = args
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("templates-{period}")));
     if dir.is_file() {
         bail!(tr(
-            format!("-o {}：已有同名文件；与 --registry 同用时 -o 指定的是文件夹", dir.display()),
-            format!("-o {}: a file of that name exists; with --registry, -o names a folder", dir.display()),
+            format!(
+                "-o {}：已有同名文件；与 --registry 同用时 -o 指定的是文件夹",
+                dir.display()
+            ),
+            format!(
+                "-o {}: a file of that name exists; with --registry, -o names a folder",
+                dir.display()
+            ),
         ));
     }
     let ctx = Ctx {

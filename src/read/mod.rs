@@ -331,8 +331,8 @@ fn ods_without_layout_space(bytes: &[u8], limits: &Limits) -> Option<Vec<u8>> {
     use std::io::{Read, Write};
     let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for i in 0..zin.len() {
         let mut f = zin.by_index(i).ok()?;
         let name = f.name().ok()?.to_string();

@@ -422,7 +422,9 @@ fn workbook(
                 match ty.rsplit('/').next() {
                     Some("worksheet") => {}
                     // Macro sheets (Excel 4 macros in an .xlsm) hold no form.
-                    Some("xlMacrosheet" | "xlIntlMacrosheet" | "macrosheet") if tolerant => continue,
+                    Some("xlMacrosheet" | "xlIntlMacrosheet" | "macrosheet") if tolerant => {
+                        continue
+                    }
                     Some("chartsheet" | "dialogsheet") => continue,
                     _ => return Err(Stop::General),
                 }

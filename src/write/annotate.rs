@@ -504,7 +504,9 @@ fn iso_serial(s: &str) -> Option<f64> {
     let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
     let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default())))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
+        })
         .ok()?;
     let secs = (t - epoch).num_milliseconds() as f64 / 1000.0;
     Some(secs / 86_400.0)
@@ -534,7 +536,14 @@ fn iso_duration_days(s: &str) -> Option<f64> {
         num.is_empty().then_some(())
     };
     take(days, &[('Y', 365.0), ('W', 7.0), ('D', 1.0)])?;
-    take(time, &[('H', 1.0 / 24.0), ('M', 1.0 / 1440.0), ('S', 1.0 / 86_400.0)])?;
+    take(
+        time,
+        &[
+            ('H', 1.0 / 24.0),
+            ('M', 1.0 / 1440.0),
+            ('S', 1.0 / 86_400.0),
+        ],
+    )?;
     Some(sign * total)
 }
 

@@ -52,13 +52,23 @@ fn columns(
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18).into_font().color(&BLACK))
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(if labels.len() > 8 { 96 } else { 44 })
             .y_label_area_size(52)
             .build_cartesian_2d(0f64..n as f64, 0f64..top)
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
         let labels_owned = labels.to_vec();
+        // Past a few bars the names stand upright, so that none overlaps.
+        let upright = n > 8;
         chart
             .configure_mesh()
+            .x_label_style(if upright {
+                ("sans-serif", 12)
+                    .into_font()
+                    .color(&GREY)
+                    .transform(FontTransform::Rotate90)
+            } else {
+                ("sans-serif", 14).into_font().color(&GREY)
+            })
             .disable_x_mesh()
             .x_labels(2 * n + 1)
             .x_label_formatter(&move |x| {
@@ -96,7 +106,7 @@ fn columns(
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
                 });
         }
-        if let Some((name, t)) = target {
+        if let Some((name, t)) = &target {
             let pts: Vec<(f64, f64)> = t
                 .iter()
                 .enumerate()
@@ -105,19 +115,53 @@ fn columns(
             chart
                 .draw_series(LineSeries::new(pts, RED.stroke_width(2)))
                 .map_err(|e| anyhow::anyhow!("chart: {e}"))?
-                .label(name)
+                .label(*name)
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], RED.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(GREY)
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
         root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     }
-    Ok(format!("<figure class=\"chart\">{svg}</figure>"))
+    // The legend below the plot, as page text: it never covers a bar.
+    let hex = |c: &RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+    let mut legend: Vec<String> = series
+        .iter()
+        .map(|(name, _, c)| {
+            format!(
+                "<span><i style=\"background:{}\"></i>{}</span>",
+                hex(c),
+                esc(name)
+            )
+        })
+        .collect();
+    if let Some((name, _)) = target {
+        legend.push(format!(
+            "<span><i class=\"line\" style=\"background:{}\"></i>{}</span>",
+            hex(&RED),
+            esc(name)
+        ));
+    }
+    Ok(format!(
+        "<figure class=\"chart\">{svg}<figcaption class=\"legend\">{}</figcaption></figure>",
+        legend.join("")
+    ))
+}
+
+/// More bars than a chart can label legibly: past this, a chart shows the
+/// lowest ones (those to follow up) and says how many there are in all.
+pub const MAX_BARS: usize = 20;
+
+/// The indices of the `MAX_BARS` lowest values (no value counts as lowest),
+/// in their original order; all of them when there are few enough.
+fn lowest(values: &[Option<f64>]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    if idx.len() > MAX_BARS {
+        idx.sort_by(|&a, &b| {
+            let (x, y) = (values[a].unwrap_or(f64::MIN), values[b].unwrap_or(f64::MIN));
+            x.total_cmp(&y).then(a.cmp(&b))
+        });
+        idx.truncate(MAX_BARS);
+        idx.sort();
+    }
+    idx
 }
 
 fn rows<'a>(s: &'a Value, table: &str) -> Vec<&'a Value> {
@@ -156,27 +200,41 @@ pub fn page(
     let mut charts = Vec::new();
     if !kids.is_empty() {
         let get = |k: &str| kids.iter().map(|r| f(&r[k])).collect::<Vec<_>>();
+        let pick =
+            |idx: &[usize], v: Vec<Option<f64>>| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let names_of = |idx: &[usize]| idx.iter().map(|&i| names[i].clone()).collect::<Vec<_>>();
+        let note = |shown: usize, what: &str| {
+            if shown < kids.len() {
+                format!("；共 {} 个{by}，显示{what}最低的 {shown} 个", kids.len())
+            } else {
+                String::new()
+            }
+        };
+        let idx = lowest(&get("completion_rate"));
         charts.push(columns(
             &format!(
-                "各{by}办结率与满意率（{scope}：办结率 {}，满意率 {}）",
+                "各{by}办结率与满意率（{scope}：办结率 {}，满意率 {}{}）",
                 pct(&root4["completion_rate"]),
-                pct(&root4["satisfaction_rate"])
+                pct(&root4["satisfaction_rate"]),
+                note(idx.len(), "办结率")
             ),
-            &names,
+            &names_of(&idx),
             &[
-                ("办结率", get("completion_rate"), BLUE),
-                ("满意率", get("satisfaction_rate"), RED),
+                ("办结率", pick(&idx, get("completion_rate")), BLUE),
+                ("满意率", pick(&idx, get("satisfaction_rate")), RED),
             ],
             None,
             true,
         )?);
+        let idx = lowest(&get("submission_rate"));
         charts.push(columns(
             &format!(
-                "各{by}报送率（{scope}：{}）",
-                pct(&root4["submission_rate"])
+                "各{by}报送率（{scope}：{}{}）",
+                pct(&root4["submission_rate"]),
+                note(idx.len(), "报送率")
             ),
-            &names,
-            &[("报送率", get("submission_rate"), BLUE)],
+            &names_of(&idx),
+            &[("报送率", pick(&idx, get("submission_rate")), BLUE)],
             None,
             true,
         )?);
@@ -187,16 +245,24 @@ pub fn page(
         .collect();
     if !comms.is_empty() {
         let min = s["registration_minimum"].as_f64().unwrap_or(0.0);
-        let names: Vec<String> = comms
+        let all_vals: Vec<Option<f64>> =
+            comms.iter().map(|r| f(&r["registered_members"])).collect();
+        let idx = lowest(&all_vals);
+        let names: Vec<String> = idx
             .iter()
-            .map(|r| r["name"].as_str().unwrap_or("").to_string())
+            .map(|&i| comms[i]["name"].as_str().unwrap_or("").to_string())
             .collect();
-        let vals: Vec<Option<f64>> = comms.iter().map(|r| f(&r["registered_members"])).collect();
+        let vals: Vec<Option<f64>> = idx.iter().map(|&i| all_vals[i]).collect();
+        let more = if idx.len() < comms.len() {
+            format!("；共 {} 个社区，显示最少的 {} 个", comms.len(), idx.len())
+        } else {
+            String::new()
+        };
         charts.push(columns(
-            &format!("各社区报到党员数与考核要求（不少于 {min} 人）"),
+            &format!("各社区报到党员数与考核要求（不少于 {min} 人{more}）"),
             &names,
             &[("报到党员数", vals, BLUE)],
-            Some(("考核要求", vec![min; comms.len()])),
+            Some(("考核要求", vec![min; idx.len()])),
             false,
         )?);
     }
@@ -261,6 +327,10 @@ main {{ max-width: 1100px; margin: 0 auto; padding: 12px; }}
 .charts {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 12px; }}
 figure.chart {{ margin: 0; background: #fff; border-radius: 6px; padding: 6px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }}
 figure.chart svg {{ width: 100%; height: auto; display: block; }}
+figcaption.legend {{ font-size: 13px; color: #595959; text-align: center; padding: 2px 0 4px; }}
+figcaption.legend span {{ margin: 0 8px; white-space: nowrap; }}
+figcaption.legend i {{ display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }}
+figcaption.legend i.line {{ height: 2px; width: 14px; vertical-align: 3px; }}
 section {{ background: #fff; border-radius: 6px; padding: 8px 16px; margin: 12px 0; box-shadow: 0 1px 2px rgba(0,0,0,.08); }}
 h2 {{ font-size: 1.1rem; border-left: 4px solid #9b1c1c; padding-left: 8px; }}
 li {{ margin: 4px 0; }}

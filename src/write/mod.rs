@@ -93,8 +93,16 @@ pub fn prepare_output(out: &Path, protected: &[PathBuf]) -> anyhow::Result<()> {
     ));
     std::fs::create_dir(&probe).map_err(|e| {
         anyhow::anyhow!(tr(
-            format!("无法写入输出位置 {}：{}", parent.display(), crate::lang::io_reason(&e)),
-            format!("cannot write to the output place {}: {}", parent.display(), crate::lang::io_reason(&e)),
+            format!(
+                "无法写入输出位置 {}：{}",
+                parent.display(),
+                crate::lang::io_reason(&e)
+            ),
+            format!(
+                "cannot write to the output place {}: {}",
+                parent.display(),
+                crate::lang::io_reason(&e)
+            ),
         ))
     })?;
     let _ = std::fs::remove_dir(&probe);
@@ -151,8 +159,14 @@ pub fn atomic_dir(
     if out.exists() && (!out.is_dir() || !(is_output_dir(out) || dir_is_empty(out))) {
         // prepare_output said so before the run; the folder changed since.
         anyhow::bail!(tr(
-            format!("{}：已存在且不是 pbstat 的输出文件夹，未替换", out.display()),
-            format!("{}: exists and is not a pbstat output folder; not replaced", out.display()),
+            format!(
+                "{}：已存在且不是 pbstat 的输出文件夹，未替换",
+                out.display()
+            ),
+            format!(
+                "{}: exists and is not a pbstat output folder; not replaced",
+                out.display()
+            ),
         ));
     }
     std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
@@ -179,8 +193,7 @@ pub fn atomic_dir(
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let had_old = out.exists();
     if had_old {
-        std::fs::rename(out, &old)
-            .map_err(|e| io_error(out, &e))?;
+        std::fs::rename(out, &old).map_err(|e| io_error(out, &e))?;
     }
     if let Err(e) = std::fs::rename(&tmp, out) {
         if had_old {

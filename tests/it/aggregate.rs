@@ -946,7 +946,14 @@ fn previous_period_columns() {
         assert!(!w.path("x").exists(), "nothing written");
     }
     let r = w.run(&[
-        "aggregate", "q", "--period", "2026Q3", "--previous", "after", "-o", "x",
+        "aggregate",
+        "q",
+        "--period",
+        "2026Q3",
+        "--previous",
+        "after",
+        "-o",
+        "x",
     ]);
     assert!(r.stderr.contains("不在本期"), "{}", r.stderr);
 }

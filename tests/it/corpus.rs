@@ -154,7 +154,10 @@ fn wild_corpus_files_other_readers_open_are_not_called_unreadable() {
         .iter()
         .map(|d| d["file"].as_str().unwrap().replace(&prefix, ""))
         .collect();
-    assert_eq!(named.len(), v["summary"]["files"].as_u64().unwrap() as usize);
+    assert_eq!(
+        named.len(),
+        v["summary"]["files"].as_u64().unwrap() as usize
+    );
     assert!(named.len() >= 390, "found {} files", named.len());
     let unreadable: std::collections::BTreeSet<String> = v["diagnostics"]
         .as_array()

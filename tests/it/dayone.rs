@@ -47,8 +47,7 @@ fn aggregate_o_deleted_a_folder_that_was_not_its_output() {
     w.write("我的文件夹/笔记.txt", "不要删");
     w.book(
         "我的文件夹/别的表.xlsx",
-        &[crate::support::book::SheetSpec::new("Sheet1")
-            .row(vec![crate::support::book::s("x")])],
+        &[crate::support::book::SheetSpec::new("Sheet1").row(vec![crate::support::book::s("x")])],
     );
     // A copy of the submissions with the registry inside, for `-o sub2`.
     small_county_in(&w, "q/sub2");
@@ -95,7 +94,10 @@ fn aggregate_o_deleted_a_folder_that_was_not_its_output() {
     w.write("空/摘要.html", "<p>上次的摘要</p>");
     let r = w.aggregate("sub", "空", &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(!w.path("空/摘要.html").exists(), "the earlier output is replaced whole");
+    assert!(
+        !w.path("空/摘要.html").exists(),
+        "the earlier output is replaced whole"
+    );
     // An output of an earlier version (no marker, its summary.json) too.
     std::fs::remove_file(w.path("空/.pbstat-output")).unwrap();
     assert_eq!(w.aggregate("sub", "空", &[]).code, 0);
@@ -297,7 +299,15 @@ fn typed(v: &calamine::Data) -> (String, String) {
 fn annotated_copy_of_an_ods_turned_dates_into_text() {
     let w = Workdir::new();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/calamine");
-    for f in ["date.ods", "date.xls", "date.xlsx", "date_1904.xlsx", "issues.ods", "special_cells.ods", "merged_cells.ods"] {
+    for f in [
+        "date.ods",
+        "date.xls",
+        "date.xlsx",
+        "date_1904.xlsx",
+        "issues.ods",
+        "special_cells.ods",
+        "merged_cells.ods",
+    ] {
         let src = corpus.join(f);
         if !src.exists() {
             continue;
@@ -308,7 +318,10 @@ fn annotated_copy_of_an_ods_turned_dates_into_text() {
         let r = w.run(&["validate", f, "--annotate", "退回"]);
         assert_eq!(r.code, 1, "{f}: {}", r.stderr);
         assert!(r.stderr.contains("批注副本 1 份"), "{f}: {}", r.stderr);
-        let copy = w.path(&format!("退回/{}", Path::new(f).with_extension("xlsx").display()));
+        let copy = w.path(&format!(
+            "退回/{}",
+            Path::new(f).with_extension("xlsx").display()
+        ));
         let original = cells_of(&w.path(f));
         let copied = cells_of(&copy);
         let mut compared = 0;
@@ -334,4 +347,102 @@ fn annotated_copy_of_an_ods_turned_dates_into_text() {
             assert!(dates > 0, "date.ods has dates");
         }
     }
+}
+
+#[test]
+fn counts_disagreed_between_check_aggregate_and_report() {
+    let w = Workdir::new();
+    let c = county();
+    registry(&w, &c);
+    write_county(&w, &c, "sub");
+    // One community's only workbook has an error: it submitted, nothing of
+    // it is aggregated, so it must be re-submitted.
+    let mut bad = plain_community(&c);
+    let id = c.communities[0].members[1].id.clone();
+    put(
+        &mut bad,
+        "在职党员报到",
+        "C3",
+        crate::support::book::s(crate::support::book::break_id(&id)),
+    );
+    w.book(&format!("sub/{}.xlsx", c.communities[0].code), &bad);
+    let check = w.run(&[
+        "check",
+        "sub",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--format",
+        "json",
+    ]);
+    let agg = w.aggregate("sub", "out", &["--exclude-invalid"]);
+    assert_eq!(agg.code, 1, "{}", agg.stderr);
+    let diag: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap())
+            .unwrap();
+    let cs = &check.json()["summary"];
+    assert!(cs["warnings"].as_u64().unwrap() > 0, "targets warn: {cs}");
+    assert_eq!(diag["summary"]["warnings"], cs["warnings"]);
+    assert_eq!(diag["summary"]["errors"], cs["errors"]);
+    let agg_text = w.aggregate("sub", "out", &["--exclude-invalid"]).stdout;
+    assert!(
+        agg_text.contains(&format!("警告 {}", cs["warnings"])),
+        "{agg_text}"
+    );
+    assert!(
+        agg_text.contains("收到报表文件"),
+        "files, not organisations: {agg_text}"
+    );
+    let report = w.run(&["report", "out"]).stdout;
+    assert!(report.contains("需重报名单"), "{report}");
+    assert!(report.contains(c.communities[0].code.as_str()), "{report}");
+    assert!(!report.contains("无，全部已报送"), "{report}");
+    let j = w.run(&["report", "out", "--format", "json"]).json();
+    assert_eq!(j["resubmit"][0]["code"], c.communities[0].code.as_str());
+}
+
+#[test]
+fn province_scale_summary_listed_every_row_and_drew_a_solid_block() {
+    let w = Workdir::new();
+    let c = county();
+    registry(&w, &c);
+    write_county(&w, &c, "sub");
+    assert_eq!(w.aggregate("sub", "out", &[]).code, 0);
+    // The same output as a province would have it: 1,200 below-target rows
+    // over 40 streets, 400 communities.
+    let mut s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/summary.json")).unwrap())
+            .unwrap();
+    let below: Vec<serde_json::Value> = (0..1200)
+        .map(|k| {
+            serde_json::json!({"code": format!("429901{:03}{:03}", k % 40 + 1, k / 40 + 1),
+                "name": format!("社区{k}"), "level": "community", "what": "meeting",
+                "meeting_type": "党课", "figure": 0, "minimum": 1})
+        })
+        .collect();
+    s["below_target"] = serde_json::Value::Array(below);
+    let t1 = s["tables"]["t1"].as_array().unwrap().clone();
+    let community = t1
+        .iter()
+        .find(|r| r["level"] == "community")
+        .unwrap()
+        .clone();
+    let mut rows = vec![t1[0].clone()];
+    for k in 0..400 {
+        let mut r = community.clone();
+        r["name"] = format!("社区{k}").into();
+        r["registered_members"] = (k % 50).into();
+        rows.push(r);
+    }
+    s["tables"]["t1"] = serde_json::Value::Array(rows);
+    w.write("big/summary.json", serde_json::to_string(&s).unwrap());
+    let text = w.run(&["report", "big"]).stdout;
+    assert!(text.contains("未达到考核要求（1200 项）"), "{text}");
+    assert!(text.contains("其余"), "{text}");
+    assert!(text.lines().count() < 200, "{} lines", text.lines().count());
+    let html = w.run(&["report", "big", "--format", "html"]);
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    assert!(html.stdout.contains("共 400 个社区，显示最少的 20 个"));
+    assert!(html.stdout.contains("figcaption class=\"legend\""));
 }

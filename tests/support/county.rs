@@ -269,7 +269,10 @@ impl County {
     /// stays after its receipt); dates before the quarter stay.
     pub fn in_month(&self, m: u8) -> County {
         let first = self.first_month();
-        assert!((first..first + 3).contains(&m), "month {m} outside the quarter");
+        assert!(
+            (first..first + 3).contains(&m),
+            "month {m} outside the quarter"
+        );
         let year = self.year;
         let mut c = self.clone();
         c.map_dates(&|(y, mo, d)| {
