@@ -67,6 +67,7 @@ codes! {
     SheetMissing = "sheet.missing", Error;
     SheetUnknown = "sheet.unknown", Note;
     SheetMatchedByHeader = "sheet.matched_by_header", Note;
+    SheetEmpty = "sheet.empty", Warning;
     HeaderNotFound = "header.not_found", Error;
     HeaderMissingColumn = "header.missing_column", Error;
     HeaderDuplicateColumn = "header.duplicate_column", Error;

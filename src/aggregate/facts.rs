@@ -215,6 +215,17 @@ impl Extract {
     }
 }
 
+impl Extract {
+    /// Explanations applied again after more warnings were found (the
+    /// 跨期 ones, which need the aggregation first): what was explained
+    /// stays so, and an explanation unmatched before may match now.
+    pub fn explain_again(&mut self, lang: crate::lang::Lang) {
+        self.diagnostics
+            .retain(|d| d.code != crate::diag::Code::ExplanationUnmatched);
+        self.explain(lang);
+    }
+}
+
 pub fn sha256_of(path: &std::path::Path) -> String {
     match std::fs::read(path) {
         Ok(b) => format!("{:x}", Sha256::digest(&b)),

@@ -114,9 +114,9 @@ pub fn diagnose(
         let (Some(org), Some(level)) = (e.org.clone(), e.level) else {
             continue;
         };
-        let Some(c) = e.counts.get(&org) else {
-            continue;
-        };
+        // No rows at all counts as zero, not as nothing to judge.
+        let none = Counts::default();
+        let c = e.counts.get(&org).unwrap_or(&none);
         let name = registry
             .and_then(|r| r.get(&org))
             .map(|r| r.name.clone())

@@ -67,6 +67,9 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     if reports == 0 {
         crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, common.lang);
     }
+    for e in &mut extracts {
+        e.explain(common.lang);
+    }
     crate::timing::mark("audit");
 
     let registry_diags: Vec<Diagnostic> = setup
@@ -92,15 +95,13 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
     };
 
     if any_error && (!args.exclude_invalid || registry_errors) {
-        for e in &mut extracts {
-            e.explain(common.lang);
-        }
         let all = collect_all(&extracts);
         atomic_dir(&out, |dir| {
             std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
             Ok(())
         })?;
         emit(common, args.format, &all, files)?;
+        crate::cmd::common::period_hint(common, &setup, &all);
         let why = if registry_errors && args.exclude_invalid {
             common.lang.t(
                 "名录本身有错误，无法汇总",
@@ -140,10 +141,9 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
             schemas.requirements.abnormal_change,
             common.lang,
         );
-    }
-    let mut tables_in_inputs = tables_in_inputs;
-    for e in extracts.iter_mut().chain(tables_in_inputs.iter_mut()) {
-        e.explain(common.lang);
+        for e in &mut extracts {
+            e.explain_again(common.lang);
+        }
     }
     let mut all = collect_all(&extracts);
     all.extend(

@@ -75,6 +75,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
         }
     };
     stdout(&text)?;
+    crate::cmd::common::period_hint(common, &setup, &all);
     Ok(exit_code(&all, args.strict))
 }
 

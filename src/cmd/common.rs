@@ -258,3 +258,20 @@ pub fn validate_all<T: Send>(
     crate::timing::mark("read+validate");
     Ok(out)
 }
+
+/// On standard error, unless quiet: the hint that `--period` itself is
+/// likely wrong, when the covers agree on another period.
+pub fn period_hint(common: &Common, setup: &Setup, diags: &[crate::diag::Diagnostic]) {
+    if common.quiet {
+        return;
+    }
+    let run = setup.period.map(|p| p.to_string());
+    if let Some(h) = crate::write::diagnostics::period_hint(
+        diags,
+        setup.inputs.len(),
+        run.as_deref(),
+        common.lang,
+    ) {
+        eprintln!("pbstat: {h}");
+    }
+}

@@ -38,6 +38,7 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
     );
     sort_diagnostics(&mut diags);
     emit(common, args.format, &diags, setup.inputs.len())?;
+    crate::cmd::common::period_hint(common, &setup, &diags);
     Ok(exit_code(&diags, args.strict))
 }
 

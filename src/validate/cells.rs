@@ -215,13 +215,28 @@ pub fn check_cell(
             }
             if let Some(reg) = ctx.registry {
                 if reg.get(&code).map(|e| e.level) != Some(Level::Community) {
-                    let m = lang.t(
-                        format!("{}“{code}”不是名录中的社区", field.header),
-                        format!(
-                            "{} \"{code}\" is not a community in the registry",
-                            field.header
+                    // The community the registry pairs the submitting unit
+                    // with: where a typo in either place shows.
+                    let paired = sink
+                        .org
+                        .as_deref()
+                        .and_then(|o| reg.get(o))
+                        .and_then(|u| u.parent.as_deref())
+                        .and_then(|p| reg.get(p))
+                        .filter(|e| e.level == Level::Community && e.code != code);
+                    let m = match paired {
+                        Some(e) => lang.t(
+                            format!("{}“{code}”不是名录中的社区；名录中本单位结对的社区是“{}”（{}），是这里还是名录中的代码写错了？", field.header, e.name, e.code),
+                            format!("{} \"{code}\" is not a community in the registry; the registry pairs this unit with \"{}\" ({}): is the code wrong here or in the registry?", field.header, e.name, e.code),
                         ),
-                    );
+                        None => lang.t(
+                            format!("{}“{code}”不是名录中的社区", field.header),
+                            format!(
+                                "{} \"{code}\" is not a community in the registry",
+                                field.header
+                            ),
+                        ),
+                    };
                     sink.push(at(sink, Code::CrossUnknownCommunity, m).value(code.clone()));
                     return Value::Invalid;
                 }

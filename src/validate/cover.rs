@@ -212,9 +212,21 @@ pub fn check_cover(
         let e = &pairs["org_code"];
         match reg.get(code) {
             None => {
+                let hint = info.org_name.as_deref().and_then(|n| reg.likely_meant(n)).map(|r| {
+                    lang.t(
+                        format!("；名录中“{}”的代码是 {}，是封面还是名录中的代码写错了？", r.name, r.code),
+                        format!("; the registry has \"{}\" as {}: is the code wrong on the cover or in the registry?", r.name, r.code),
+                    )
+                });
                 let m = lang.t(
-                    format!("单位代码 {code} 不在报送单位名录中，请核对代码"),
-                    format!("organisation code {code} is not in the registry"),
+                    format!(
+                        "单位代码 {code} 不在报送单位名录中{}",
+                        hint.clone().unwrap_or_else(|| "，请核对代码".into())
+                    ),
+                    format!(
+                        "organisation code {code} is not in the registry{}",
+                        hint.unwrap_or_default()
+                    ),
                 );
                 let d = sink
                     .at(Code::CoverUnknownOrg, e.at.0, e.at.1, m)

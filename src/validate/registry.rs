@@ -42,6 +42,22 @@ impl Registry {
         i.map(|&i| &self.entries[i])
     }
 
+    /// The entry a code not in the registry most likely means: the one of
+    /// the same name. (Codes alone say nothing: neighbouring communities'
+    /// codes differ in one digit, so a near code is no evidence of a typo.)
+    pub fn likely_meant(&self, name: &str) -> Option<&RegEntry> {
+        let fold = |s: &str| crate::read::header::normalize_header(s);
+        let n = fold(name);
+        if n.is_empty() {
+            return None;
+        }
+        let mut same = self.entries.iter().filter(|e| fold(&e.name) == n);
+        match (same.next(), same.next()) {
+            (Some(e), None) => Some(e),
+            _ => None,
+        }
+    }
+
     pub fn children<'a>(&'a self, code: &str) -> impl Iterator<Item = &'a RegEntry> + 'a {
         self.kids
             .get(code)

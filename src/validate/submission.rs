@@ -472,7 +472,13 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
         let schema = schemas.cover_for(level.unwrap_or(Level::Community));
         sub.cover = check_cover(ctx, sink, schema, &pairs);
     }
-    let period = ctx.period.or(sub.cover.period);
+    // The rows are checked against the cover's own period when it differs
+    // from the one being processed: the mismatch is one error, on the
+    // cover, not one more on every dated row.
+    let period = match (ctx.period, sub.cover.period) {
+        (Some(run), Some(cover)) if run != cover => Some(cover),
+        (run, cover) => run.or(cover),
+    };
 
     // 6. Each ledger.
     for (s, schema) in &assigned {
@@ -500,6 +506,26 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
                 sub.ledgers.push(ledger);
             }
             None => header_not_found(ctx, sink, schema),
+        }
+    }
+    // Every ledger without a row: the template sent back as it came. Worth
+    // a warning on each before it counts as "nothing happened this period"
+    // (one empty ledger in a filled workbook is a quiet period, which the
+    // requirements judge).
+    if !sub.ledgers.is_empty() && sub.ledgers.iter().all(|l| l.records.is_empty()) {
+        for l in &sub.ledgers {
+            sink.on_sheet(&l.sheet, l.sheet_index);
+            let m = lang.t(
+                format!(
+                    "工作表“{}”只有表头，没有数据行（整份报表的台账都是空的，像是未填写的模板）；请填写后再报送，如本期确实没有，请在“说明”表中说明",
+                    l.sheet
+                ),
+                format!(
+                    "sheet \"{}\" has headers but no rows (every ledger of the workbook is empty, like an unfilled template); fill it in, or say in the 说明 sheet that there were none",
+                    l.sheet
+                ),
+            );
+            sink.push(sink.make(Code::SheetEmpty, m));
         }
     }
     if let Some(s) = expl_sheet {

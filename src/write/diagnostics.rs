@@ -246,3 +246,35 @@ pub fn safe_cell(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// One line for a run whose covers agree on a period other than the one
+/// given: the likely mistake is `--period`, not every submission.
+pub fn period_hint(
+    diags: &[Diagnostic],
+    files: usize,
+    run: Option<&str>,
+    lang: Lang,
+) -> Option<String> {
+    let run = run?;
+    let said: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.code == crate::diag::Code::CoverPeriodMismatch)
+        .filter_map(|d| d.value.as_deref())
+        .collect();
+    let first = *said.first()?;
+    if said.len() < 2 || said.len() * 2 < files || said.iter().any(|p| *p != first) {
+        return None;
+    }
+    let all = if said.len() == files {
+        lang.t(format!("全部 {files} 份"), format!("all {files}"))
+    } else {
+        lang.t(
+            format!("{files} 份中有 {} 份", said.len()),
+            format!("{} of {files}", said.len()),
+        )
+    };
+    Some(lang.t(
+        format!("{all}报表的封面报告期都是 {first}，而 --period 是 {run}：如果本次要处理的是 {first}，请改用 --period {first}"),
+        format!("{all} covers say {first}, but --period is {run}: if {first} is meant, use --period {first}"),
+    ))
+}

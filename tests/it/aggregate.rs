@@ -111,6 +111,9 @@ fn oracle(
                 "requirements_met",
                 (n >= 3) as u8 as f64,
             );
+            // Each requirement not met is a target.* warning (check's, and
+            // aggregate's alike).
+            add(&mut own, &st.code, "warnings", (n < 3) as u8 as f64);
         }
     }
     for cm in &c.communities {
@@ -124,6 +127,21 @@ fn oracle(
         add(&mut own, code, "submitted", 1.0);
         if plan.excluded.contains(code) {
             add(&mut own, code, "errors", 1.0);
+            // Its requirements are judged all the same (check's warnings).
+            let ids: BTreeSet<&str> = cm.members.iter().map(|m| m.id.as_str()).collect();
+            let short = (ids.len() < 20) as usize
+                + [
+                    ("联席会议", 3),
+                    ("主题党日", 3),
+                    ("支委会", 3),
+                    ("党小组会", 3),
+                    ("支部党员大会", 1),
+                    ("党课", 1),
+                ]
+                .iter()
+                .filter(|(t, min)| cm.meetings.iter().filter(|m| m.kind == *t).count() < *min)
+                .count();
+            add(&mut own, code, "warnings", short as f64);
             continue;
         }
         add(&mut own, code, "accepted", 1.0);
@@ -136,6 +154,7 @@ fn oracle(
             "communities_on_target",
             (ids.len() >= 20) as u8 as f64,
         );
+        add(&mut own, code, "warnings", (ids.len() < 20) as u8 as f64);
         let in_q3 = |d: (u16, u8, u8)| d.0 == 2026 && (7..=9).contains(&d.1);
         add(
             &mut own,
@@ -183,6 +202,7 @@ fn oracle(
             add(&mut own, code, "requirements", 1.0);
             let n = cm.meetings.iter().filter(|m| m.kind == t).count();
             add(&mut own, code, "requirements_met", (n >= min) as u8 as f64);
+            add(&mut own, code, "warnings", (n < min) as u8 as f64);
         }
         for i in &cm.issues {
             let resolved = i.status == "已办结";
@@ -235,6 +255,12 @@ fn oracle(
             &u.code,
             "units_active",
             (!u.activities.is_empty()) as u8 as f64,
+        );
+        add(
+            &mut own,
+            &u.code,
+            "warnings",
+            u.activities.is_empty() as u8 as f64,
         );
         for m in &u.members {
             add(&mut own, &m.community, "unit_reported_members", 1.0);

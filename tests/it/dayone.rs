@@ -446,3 +446,125 @@ fn province_scale_summary_listed_every_row_and_drew_a_solid_block() {
     assert!(html.stdout.contains("共 400 个社区，显示最少的 20 个"));
     assert!(html.stdout.contains("figcaption class=\"legend\""));
 }
+
+#[test]
+fn a_wrong_period_flooded_every_dated_row() {
+    let w = Workdir::new();
+    small_county(&w);
+    let r = w.run(&[
+        "validate",
+        "sub",
+        "--period",
+        "2026Q2",
+        "--registry",
+        "registry.xlsx",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1);
+    let d = r.diags();
+    let covers = with_code(&d, "cover.period_mismatch").len();
+    assert_eq!(covers, 4, "{}", pretty(&d));
+    // The rows agree with their covers: no error of theirs repeats it.
+    expect_none(&d, "date.out_of_period");
+    expect_none(&d, "date.after_period");
+    assert!(
+        r.stderr.contains("全部 4 份报表的封面报告期都是 2026Q3")
+            && r.stderr.contains("--period 2026Q3"),
+        "{}",
+        r.stderr
+    );
+    // A date outside the cover's own period is still flagged.
+    let c = county();
+    let mut b = plain_community(&c);
+    put(
+        &mut b,
+        "会议活动",
+        "B2",
+        crate::support::book::s("2026-01-15"),
+    );
+    w.book("one/a.xlsx", &b);
+    let (_, d) = w.validate_json(&["one", "--period", "2026Q2"]);
+    expect_at(&d, "date.out_of_period", "B2");
+}
+
+#[test]
+fn an_empty_prefilled_template_passed_silently() {
+    let w = Workdir::new();
+    let c = county();
+    registry(&w, &c);
+    let r = w.run(&[
+        "template",
+        "--registry",
+        "registry.xlsx",
+        "--period",
+        "2026Q3",
+        "-o",
+        "tpl",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (r, d) = w.validate_json(&["tpl", "--period", "2026Q3", "--registry", "registry.xlsx"]);
+    assert_eq!(r.code, 0, "warnings only: {}", pretty(&d));
+    let empty = with_code(&d, "sheet.empty");
+    assert!(empty.len() >= 6, "{}", pretty(&d));
+    assert!(empty
+        .iter()
+        .all(|x| x["severity"] == "warning" && x["sheet"].is_string()));
+    // check judges the requirements on zeros.
+    let r = w.run(&[
+        "check",
+        "tpl",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--format",
+        "json",
+    ]);
+    let d = r.diags();
+    let comm = c.communities[0].code.as_str();
+    assert!(
+        with_code(&d, "target.registration_below")
+            .iter()
+            .any(|x| x["org_code"] == comm && x["value"] == "0"),
+        "{}",
+        pretty(&d)
+    );
+    assert!(!with_code(&d, "target.meeting_shortfall").is_empty());
+    // A filled workbook with one quiet ledger is not flagged as empty.
+    write_county(&w, &c, "sub");
+    let (_, d) = w.validate_json(&["sub", "--period", "2026Q3"]);
+    expect_none(&d, "sheet.empty");
+}
+
+#[test]
+fn a_registry_code_typo_did_not_point_at_the_typo() {
+    let w = Workdir::new();
+    let mut c = county();
+    write_county(&w, &c, "sub");
+    // The registry lists the first community under a mistyped code.
+    let right = c.communities[0].code.clone();
+    let typo = format!(
+        "{}{}",
+        &right[..10],
+        if &right[10..] == "99" { "98" } else { "99" }
+    );
+    c.communities[0].code = typo.clone();
+    for u in c.units.iter_mut().filter(|u| u.community == right) {
+        u.community = typo.clone();
+    }
+    w.book("registry.xlsx", &crate::support::county::registry_book(&c));
+    let (_, d) = w.validate_json(&["sub", "--period", "2026Q3", "--registry", "registry.xlsx"]);
+    let cover = d
+        .iter()
+        .find(|x| x["code"] == "cover.unknown_org" && x["org_code"] == right.as_str())
+        .unwrap_or_else(|| panic!("{}", pretty(&d)));
+    let m = cover["message"].as_str().unwrap();
+    assert!(m.contains(&typo) && m.contains("写错"), "{m}");
+    let rows = with_code(&d, "cross.unknown_community");
+    assert!(!rows.is_empty(), "{}", pretty(&d));
+    for x in rows {
+        let m = x["message"].as_str().unwrap();
+        assert!(m.contains(&typo) && m.contains("写错"), "{m}");
+    }
+}
