@@ -43,7 +43,7 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
         if let Some(p) = parse_period(&args.period)? {
             prefill.push(("period".into(), p.to_string()));
         }
-        refuse_existing(&[out.clone()])?;
+        refuse_existing(std::slice::from_ref(&out))?;
         atomic_write(&out, &template_bytes(&schemas, kind_of(kind), &prefill)?)?;
         let text = lang.t(
             format!(

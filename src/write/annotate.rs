@@ -50,11 +50,7 @@ fn safe_sheet_name(name: &str, taken: &[String]) -> String {
     out
 }
 
-fn width(s: &str) -> f64 {
-    s.chars()
-        .map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.0 })
-        .sum()
-}
+use super::styles::{text_width as width, wrapped_height};
 
 /// Formulas by (row, col) for the sheets of a workbook, where the reader has them.
 fn formulas(path: &Path) -> HashMap<String, HashMap<(u32, u32), String>> {
@@ -247,6 +243,9 @@ pub fn annotate(src: &Path, diags: &[Diagnostic], out: &Path, lang: Lang) -> Res
                 msg.push_str(&lang.t(format!("（已说明：{e}）"), format!(" (explained: {e})")));
             }
             ws.write_string_with_format(r, 5, &msg, &wrap)
+                .map_err(xerr)?;
+            // A wrapped message in a one-line row shows only its last line.
+            ws.set_row_height(r, wrapped_height(&msg, 90.0))
                 .map_err(xerr)?;
         }
         for (j, w) in [6.0, 10.0, 30.0, 16.0, 10.0, 90.0].iter().enumerate() {

@@ -134,11 +134,7 @@ impl Styles {
 }
 
 /// Display width of a text: CJK characters take two columns.
-fn width(s: &str) -> f64 {
-    s.chars()
-        .map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.0 })
-        .sum()
-}
+use super::styles::{text_width as width, wrapped_height};
 
 fn sheet_error(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
     anyhow::anyhow!("cannot write the report workbook: {e}")
@@ -186,11 +182,18 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
     let period = agg.period.display_zh();
     let ncols = t.def.cols.len() as u16;
     ws.set_name(t.def.sheet).map_err(sheet_error)?;
+    // The title over the printed (visible) columns.
+    let printed = t
+        .def
+        .cols
+        .iter()
+        .rposition(|c| c.kind != Kind::Part)
+        .unwrap_or(0) as u16;
     ws.merge_range(
         0,
         0,
         0,
-        ncols.saturating_sub(1),
+        printed.max(1).min(ncols.saturating_sub(1)),
         &format!("{scope}{period}{}", t.def.title),
         &st.title,
     )
@@ -198,13 +201,17 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
     ws.set_row_height(0, 30).map_err(sheet_error)?;
     ws.write_string_with_format(1, 0, format!("填报单位：{scope}"), &st.sub)
         .map_err(sheet_error)?;
-    ws.write_string_with_format(
-        1,
-        ncols.saturating_sub(1),
-        format!("报告期：{period}"),
-        &st.sub_right,
-    )
-    .map_err(sheet_error)?;
+    let visible: Vec<u16> = t
+        .def
+        .cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind != Kind::Part)
+        .map(|(j, _)| j as u16)
+        .collect();
+    let last_visible = visible.last().copied().unwrap_or(0);
+    ws.write_string_with_format(1, last_visible, format!("报告期：{period}"), &st.sub_right)
+        .map_err(sheet_error)?;
     let mut widths: Vec<f64> = t
         .def
         .cols
@@ -276,13 +283,21 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
         ws.set_column_width(j as u16, (w + 2.0).min(50.0))
             .map_err(sheet_error)?;
     }
+    // A rate's numerator and denominator stay in the sheet for anyone who
+    // checks a rate, hidden: printed, T4 is the rates leaders read (with
+    // every part it was 31 columns on one A4 page, about 3 pt).
+    for (j, c) in t.def.cols.iter().enumerate() {
+        if c.kind == Kind::Part {
+            ws.set_column_hidden(j as u16).map_err(sheet_error)?;
+        }
+    }
     let foot = 3 + t.df.height() as u32 + 1;
-    let step = (ncols / 4).max(1);
+    let step = (visible.len() / 4).max(1);
     for (k, label) in ["填表人：", "审核人：", "负责人：", "报出日期："]
         .iter()
         .enumerate()
     {
-        let c = (k as u16 * step).min(ncols.saturating_sub(1));
+        let c = visible[(k * step).min(visible.len() - 1)];
         ws.write_string_with_format(foot, c, *label, &st.footer)
             .map_err(sheet_error)?;
     }
@@ -468,32 +483,47 @@ fn excluded_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<
             .map_err(sheet_error)?;
     }
     let mut widths = [30.0, 16.0, 20.0, 8.0, 60.0];
-    let wrap = st.text.clone().set_text_wrap();
+    // Rows as tall as their reasons, every cell read from the top.
+    let wrap = st
+        .text
+        .clone()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    let count = st
+        .count
+        .clone()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     if agg.excluded.is_empty() {
         ws.write_string_with_format(2, 0, "（无：全部报表均已纳入汇总）", &st.text)
             .map_err(sheet_error)?;
     }
     for (i, e) in agg.excluded.iter().enumerate() {
         let r = 2 + i as u32;
-        ws.write_string_with_format(r, 0, &e.file, &st.text)
+        ws.write_string_with_format(r, 0, &e.file, &wrap)
             .map_err(sheet_error)?;
-        ws.write_string_with_format(r, 1, e.org_code.as_deref().unwrap_or(""), &st.text)
+        ws.write_string_with_format(r, 1, e.org_code.as_deref().unwrap_or(""), &wrap)
             .map_err(sheet_error)?;
-        ws.write_string_with_format(r, 2, e.name.as_deref().unwrap_or(""), &st.text)
+        ws.write_string_with_format(r, 2, e.name.as_deref().unwrap_or(""), &wrap)
             .map_err(sheet_error)?;
-        ws.write_number_with_format(r, 3, e.errors as f64, &st.count)
+        ws.write_number_with_format(r, 3, e.errors as f64, &count)
             .map_err(sheet_error)?;
-        ws.write_string_with_format(r, 4, e.reasons.join("\n"), &wrap)
+        let reasons = e.reasons.join("\n");
+        ws.write_string_with_format(r, 4, &reasons, &wrap)
             .map_err(sheet_error)?;
-        widths[0] = f64::max(widths[0], width(&e.file) + 2.0);
+        widths[0] = f64::max(widths[0], (width(&e.file) + 2.0).min(40.0));
+        let h = wrapped_height(&reasons, widths[4]).max(wrapped_height(&e.file, 40.0));
+        ws.set_row_height(r, h).map_err(sheet_error)?;
     }
     for (j, w) in widths.iter().enumerate() {
         ws.set_column_width(j as u16, w.min(60.0))
             .map_err(sheet_error)?;
     }
+    ws.set_row_height(0, 30).map_err(sheet_error)?;
     ws.set_freeze_panes(2, 0).map_err(sheet_error)?;
     ws.set_landscape();
     ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 1).map_err(sheet_error)?;
     Ok(())
 }
 
@@ -506,6 +536,14 @@ fn notes_sheet(
     ws.set_name("说明").map_err(sheet_error)?;
     ws.merge_range(0, 0, 0, 3, "指标说明", &st.title)
         .map_err(sheet_error)?;
+    ws.set_row_height(0, 30).map_err(sheet_error)?;
+    let wrap = st
+        .text
+        .clone()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    const WIDTHS: [f64; 4] = [24.0, 18.0, 24.0, 70.0];
+    let full: f64 = WIDTHS.iter().sum();
     let mut r = 1;
     let notes = [
         format!("汇总范围：{}（{}），报告期：{}。", agg.scope.name, agg.scope.code, agg.period.display_zh()),
@@ -514,7 +552,10 @@ fn notes_sheet(
         format!("本表由 pbstat {} 生成。", env!("CARGO_PKG_VERSION")),
     ];
     for n in notes {
-        ws.write_string(r, 0, n).map_err(sheet_error)?;
+        // Across the page, wrapped: a sentence is never cut at the edge.
+        ws.merge_range(r, 0, r, 3, &n, &wrap).map_err(sheet_error)?;
+        ws.set_row_height(r, wrapped_height(&n, full))
+            .map_err(sheet_error)?;
         r += 1;
     }
     r += 1;
@@ -529,14 +570,16 @@ fn notes_sheet(
                 r,
                 0,
                 format!("{} {}", t.def.id.to_uppercase(), t.def.title),
-                &st.text,
+                &wrap,
             )
             .map_err(sheet_error)?;
-            ws.write_string_with_format(r, 1, &c.header, &st.text)
+            ws.write_string_with_format(r, 1, &c.header, &wrap)
                 .map_err(sheet_error)?;
-            ws.write_string_with_format(r, 2, &c.key, &st.text)
+            ws.write_string_with_format(r, 2, &c.key, &wrap)
                 .map_err(sheet_error)?;
-            ws.write_string_with_format(r, 3, &c.def, &st.text)
+            ws.write_string_with_format(r, 3, &c.def, &wrap)
+                .map_err(sheet_error)?;
+            ws.set_row_height(r, wrapped_height(&c.def, WIDTHS[3]))
                 .map_err(sheet_error)?;
             r += 1;
         }
@@ -549,17 +592,22 @@ fn notes_sheet(
         }
         r += 1;
         for (a, b, c) in extra {
-            ws.write_string_with_format(r, 0, a, &st.text)
-                .map_err(sheet_error)?;
             ws.write_string_with_format(r, 1, b, &st.text)
                 .map_err(sheet_error)?;
-            ws.write_string_with_format(r, 2, c, &st.text)
+            ws.write_string_with_format(r, 0, a, &wrap)
                 .map_err(sheet_error)?;
+            // The explanation runs across the two last columns.
+            ws.merge_range(r, 2, r, 3, c, &wrap).map_err(sheet_error)?;
+            let h = wrapped_height(c, WIDTHS[2] + WIDTHS[3]).max(wrapped_height(a, WIDTHS[0]));
+            ws.set_row_height(r, h).map_err(sheet_error)?;
             r += 1;
         }
     }
-    for (j, w) in [26.0, 18.0, 26.0, 70.0].iter().enumerate() {
+    for (j, w) in WIDTHS.iter().enumerate() {
         ws.set_column_width(j as u16, *w).map_err(sheet_error)?;
     }
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     Ok(())
 }

@@ -137,3 +137,23 @@ pub fn format_of(style: Option<&Style>, fill: Option<&str>) -> Format {
     }
     f
 }
+
+/// How wide a text is in Excel's column units (a CJK character is two).
+pub fn text_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.0 })
+        .sum()
+}
+
+/// The row height (points) that shows all of a wrapped text in a column
+/// `width` units wide: Excel and WPS keep a written row's height, so a
+/// long message in a one-line row shows only its last line.
+pub fn wrapped_height(text: &str, width: f64) -> f64 {
+    let per_line = (width - 1.0).max(4.0);
+    let lines: f64 = text
+        .split('\n')
+        .map(|l| (text_width(l) / per_line).ceil().max(1.0))
+        .sum();
+    // 13.5 pt a line of the 10–11 pt text the sheets use, and a little air.
+    (lines * 13.5 + 3.0).clamp(15.0, 409.0)
+}

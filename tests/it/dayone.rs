@@ -225,8 +225,11 @@ fn template_overwrote_a_filled_workbook() {
     );
 }
 
+/// A sheet's name and its cells with their positions.
+type SheetCells = (String, Vec<((u32, u32), calamine::Data)>);
+
 /// Every cell of every sheet, by sheet name, as calamine reads it.
-fn cells_of(path: &Path) -> Vec<(String, Vec<((u32, u32), calamine::Data)>)> {
+fn cells_of(path: &Path) -> Vec<SheetCells> {
     use calamine::Reader;
     let mut wb = calamine::open_workbook_auto(path).unwrap();
     let names = wb.sheet_names();

@@ -475,3 +475,203 @@ fn json_everywhere_is_one_document() {
     assert_eq!(v["accepted"], 17);
     assert!(v["report"].as_str().unwrap().ends_with("report.xlsx"));
 }
+
+/// LibreOffice and poppler, to print a workbook as a person would. When
+/// PBSTAT_REQUIRE_LIBREOFFICE is set (CI installs them) their absence fails.
+fn printer() -> Option<()> {
+    let ok = |b: &str, a: &str| {
+        Command::new(b)
+            .arg(a)
+            .output()
+            .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
+    };
+    if ok("soffice", "--version") && ok("pdftotext", "-v") && ok("pdfinfo", "-v") {
+        return Some(());
+    }
+    assert!(
+        std::env::var_os("PBSTAT_REQUIRE_LIBREOFFICE").is_none(),
+        "LibreOffice (soffice) and poppler-utils are required here"
+    );
+    eprintln!("skipped: no LibreOffice/poppler-utils to print the workbooks with");
+    None
+}
+
+/// `book` printed to PDF by LibreOffice: (pages, text of each page, and
+/// each page's words with their boxes).
+fn print_pdf(w: &Workdir, book: &Path) -> (usize, Vec<String>, Vec<String>) {
+    let out = w.path("pdf");
+    let profile = w.path("lo-profile");
+    let st = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&out)
+        .arg(book)
+        .output()
+        .unwrap();
+    let pdf = out.join(book.file_stem().unwrap()).with_extension("pdf");
+    assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&st.stderr));
+    let info =
+        String::from_utf8(Command::new("pdfinfo").arg(&pdf).output().unwrap().stdout).unwrap();
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let page = |k: usize, bbox: bool| {
+        let mut c = Command::new("pdftotext");
+        c.args(["-f", &k.to_string(), "-l", &k.to_string()]);
+        if bbox {
+            c.arg("-bbox");
+        }
+        String::from_utf8(c.arg(&pdf).arg("-").output().unwrap().stdout).unwrap()
+    };
+    let texts = (1..=pages).map(|k| page(k, false)).collect();
+    let boxes = (1..=pages).map(|k| page(k, true)).collect();
+    (pages, texts, boxes)
+}
+
+/// The heights of the boxes of `word` in a page's `-bbox` output.
+fn word_heights(bbox: &str, word: &str) -> Vec<f64> {
+    bbox.lines()
+        .filter(|l| l.contains(&format!(">{word}</word>")))
+        .filter_map(|l| {
+            let get = |k: &str| -> Option<f64> {
+                let at = l.find(&format!("{k}=\""))? + k.len() + 2;
+                l[at..].split('"').next()?.parse().ok()
+            };
+            Some(get("yMax")? - get("yMin")?)
+        })
+        .collect()
+}
+
+/// The printed report: T4 readable on one page (its parts hidden), the
+/// left-out reasons and the definitions whole (rows as tall as their text),
+/// titles not split; the annotated copy's messages whole.
+#[test]
+fn report_and_annotated_copy_print_readably() {
+    if printer().is_none() {
+        return;
+    }
+    let w = sample_workdir();
+    // Broken submissions among the good ones: 未纳入汇总 has long reasons.
+    for e in std::fs::read_dir(samples().join("broken"))
+        .unwrap()
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "xlsx") {
+            std::fs::copy(
+                &p,
+                w.path(&format!("submissions/{}", e.file_name().to_string_lossy())),
+            )
+            .unwrap();
+        }
+    }
+    let r = w.run(&[
+        "aggregate",
+        "submissions",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--exclude-invalid",
+        "-o",
+        "out",
+        "-q",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let (pages, texts, boxes) = print_pdf(&w, &w.path("out/report.xlsx"));
+    assert!(pages <= 20, "{pages} pages");
+    let t4: Vec<usize> = (0..pages)
+        .filter(|&k| texts[k].contains("完成率与满意度统计表") && texts[k].contains("填报单位"))
+        .collect();
+    assert_eq!(t4.len(), 1, "T4 prints on one page");
+    let sizes = word_heights(&boxes[t4[0]], "100.00%");
+    assert!(!sizes.is_empty());
+    assert!(
+        sizes.iter().all(|h| *h >= 6.0),
+        "T4's figures print at least 6 pt high: {sizes:?}"
+    );
+    assert!(!texts[t4[0]].contains("分子"), "the parts are not printed");
+    // Every reason of every left-out file is printed whole.
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/summary.json")).unwrap())
+            .unwrap();
+    // Compared without spaces and hyphens: a wrapped line breaks there and
+    // pdftotext joins a hyphenated break.
+    let squeeze = |t: &str| -> String {
+        t.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect()
+    };
+    let all_text = squeeze(&texts.concat());
+    let excluded = s["excluded"].as_array().unwrap();
+    assert!(excluded.len() >= 4);
+    for e in excluded {
+        for reason in e["reasons"].as_array().unwrap() {
+            let reason = squeeze(reason.as_str().unwrap());
+            let tail: String = reason
+                .chars()
+                .rev()
+                .take(8)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let head: String = reason.chars().take(12).collect();
+            assert!(
+                all_text.contains(&head) && all_text.contains(&tail),
+                "reason not printed whole: {reason}"
+            );
+        }
+    }
+    // The title of 未纳入汇总 heads each of its pages, above its header.
+    for k in (0..pages).filter(|&k| texts[k].contains("原因（前五条错误）")) {
+        assert!(texts[k].contains("未纳入汇总的报表"), "page {}", k + 1);
+    }
+
+    // The annotated copy of the workbook with the most problems.
+    let r = w.run(&[
+        "check",
+        "submissions",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--annotate",
+        "退回",
+        "--format",
+        "json",
+    ]);
+    let diags = r.diags();
+    let copy = w.path("退回/南门社区_多处错误.xlsx");
+    assert!(copy.is_file(), "{}", r.stderr);
+    let (_, texts, _) = print_pdf(&w, &copy);
+    let first: String = texts[0].split_whitespace().collect();
+    for d in diags.iter().filter(|d| {
+        d["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("南门社区_多处错误.xlsx"))
+    }) {
+        let m = squeeze(d["message"].as_str().unwrap());
+        let head: String = m.chars().take(10).collect();
+        let tail: String = m
+            .chars()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let printed = squeeze(&texts.concat());
+        assert!(
+            printed.contains(&head) && printed.contains(&tail),
+            "message not printed whole: {m}\n{first}"
+        );
+    }
+}
