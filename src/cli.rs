@@ -141,8 +141,8 @@ pub struct TemplateArgs {
     #[arg(long, value_name = "P")]
     pub period: Option<String>,
     /// What to print when done: text or one JSON document
-    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
-    pub format: OutFormat,
+    #[arg(long, value_enum, default_value_t = DoneFormat::Text)]
+    pub format: DoneFormat,
 }
 
 const CHECK_EXAMPLES: &str = "\
@@ -201,8 +201,8 @@ pub struct AggregateArgs {
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
     /// What to print when done: a summary (text) or one JSON document
-    #[arg(long, value_enum, default_value_t = OutFormat::Text)]
-    pub format: OutFormat,
+    #[arg(long, value_enum, default_value_t = DoneFormat::Text)]
+    pub format: DoneFormat,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -240,6 +240,24 @@ pub enum OutFormat {
     Text,
     Json,
     Csv,
+}
+
+/// What a command that writes files prints when done (no CSV: there is no
+/// table to print).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum DoneFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl From<DoneFormat> for OutFormat {
+    fn from(f: DoneFormat) -> OutFormat {
+        match f {
+            DoneFormat::Text => OutFormat::Text,
+            DoneFormat::Json => OutFormat::Json,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -405,6 +423,10 @@ fn localize(mut cmd: clap::Command, lang: Lang) -> clap::Command {
             if ids.iter().any(|i| i == id) {
                 cmd = cmd.mut_arg(*id, |a| a.help(*zh));
             }
+        }
+        // One id, another meaning: `schema export DIR` writes into DIR.
+        if cmd.get_name() == "export" && ids.iter().any(|i| i == "dir") {
+            cmd = cmd.mut_arg("dir", |a| a.help("写入表样文件的文件夹（不存在时新建）"));
         }
         if let Some(after) = cmd.get_after_help().map(|s| s.to_string()) {
             cmd = cmd.after_help(after.replace("Examples:", "示例："));

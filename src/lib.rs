@@ -26,6 +26,7 @@ pub fn run() -> i32 {
     use clap::FromArgMatches;
     timing::start();
     panic_guard::install();
+    panic_guard::on_interrupt();
     let file = match config::load() {
         Ok(f) => f,
         Err(e) => {

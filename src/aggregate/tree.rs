@@ -255,12 +255,13 @@ fn scope_above(roots: &[String]) -> (String, String, String) {
             .all(|r| r.len() >= n && roots[0].len() >= n && r[..n] == roots[0][..n])
     };
     if !roots.is_empty() && share(4) {
+        // Its name is not in any county's workbook: the title says what it is.
         let c = format!("{}00000000", &roots[0][..4]);
-        return (c.clone(), "city".into(), c);
+        return (c, "city".into(), "市级汇总".into());
     }
     if !roots.is_empty() && share(2) {
         let c = format!("{}0000000000", &roots[0][..2]);
-        return (c.clone(), "province".into(), c);
+        return (c, "province".into(), "省级汇总".into());
     }
     ("000000000000".into(), "all".into(), "全部".into())
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::aggregate::facts::{extract, sha256_of, Extract};
 use crate::aggregate::{aggregate, compare, Aggregation};
-use crate::cli::{AggregateArgs, Common, OutFormat};
+use crate::cli::{AggregateArgs, Common};
 use crate::cmd::common::{parse_period, period_and_previous, thread_pool, validate_all, Setup};
 use crate::cmd::validate::emit;
 use crate::diag::{Counts, Diagnostic, Severity};
@@ -100,7 +100,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
             std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
             Ok(())
         })?;
-        emit(common, args.format, &all, files)?;
+        emit(common, args.format.into(), &all, files)?;
         crate::cmd::common::period_hint(common, &setup, &all);
         let why = if registry_errors && args.exclude_invalid {
             common.lang.t(
@@ -206,7 +206,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         });
         book.and(rest)
     })?;
-    if args.format == OutFormat::Json {
+    if args.format == crate::cli::DoneFormat::Json {
         let c = Counts::of(&all);
         let mut t = serde_json::to_string_pretty(&json!({
             "output": out.display().to_string(),

@@ -32,25 +32,42 @@ pub fn run(common: &Common, args: &SchemaArgs) -> Result<i32> {
             stdout(&t)?;
         }
         SchemaAction::List { .. } => {
+            let lang = common.lang;
+            // Padded by display width: a CJK character takes two columns.
+            let pad = |t: &str, w: usize| {
+                let n = crate::write::styles::text_width(t) as usize;
+                format!("{t}{}", " ".repeat(w.saturating_sub(n)))
+            };
             let mut s = String::new();
             for sc in &set.schemas {
                 let kind = format!("{:?}", sc.kind).to_lowercase();
                 let req: Vec<&str> = sc.required_for.iter().map(|l| l.as_str()).collect();
                 let lv = sc.level.map(|l| l.as_str()).unwrap_or("");
+                let what = if req.is_empty() {
+                    lv.to_string()
+                } else {
+                    lang.t(
+                        format!("{} 必填", req.join("、")),
+                        format!("required for {}", req.join(", ")),
+                    )
+                };
                 s.push_str(&format!(
-                    "{:<16} {:<12} {:<14} {} {}\n",
-                    sc.name,
-                    kind,
-                    sc.title,
-                    if req.is_empty() {
-                        lv.to_string()
-                    } else {
-                        format!("required for {}", req.join(", "))
-                    },
-                    format_args!("({} fields)", sc.fields.len())
+                    "{} {} {} {} {}\n",
+                    pad(&sc.name, 16),
+                    pad(&kind, 12),
+                    pad(&sc.title, 14),
+                    what,
+                    lang.t(
+                        format!("（{} 个字段）", sc.fields.len()),
+                        format!("({} fields)", sc.fields.len())
+                    )
                 ));
             }
-            s.push_str("requirements     requirements 考核要求\n");
+            s.push_str(&format!(
+                "{} {} 考核要求\n",
+                pad("requirements", 16),
+                pad("requirements", 12)
+            ));
             stdout(&s)?;
         }
         SchemaAction::Show { name } => stdout(&text_of(&set, name)?)?,

@@ -161,7 +161,7 @@ fn refuse_existing(paths: &[PathBuf]) -> Result<()> {
 }
 
 fn done(common: &Common, args: &TemplateArgs, written: &[String], text: &str) -> Result<i32> {
-    if args.format == crate::cli::OutFormat::Json {
+    if args.format == crate::cli::DoneFormat::Json {
         let mut t = serde_json::to_string_pretty(&serde_json::json!({"written": written}))?;
         t.push('\n');
         stdout(&t)?;

@@ -3,6 +3,7 @@
 //! columns lives in code; this module only gives the files a type and checks
 //! them so that a broken schema stops the run with its file and problem named.
 
+use crate::lang::tr;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -345,73 +346,108 @@ impl Schema {
         let mut lookup: HashMap<String, usize> = HashMap::new();
         for (i, f) in self.fields.iter().enumerate() {
             if self.fields[..i].iter().any(|g| g.key == f.key) {
-                bail!("{file}: field key `{}` is declared twice", f.key);
+                bail!(tr(
+                    format!("{file}：字段键 `{}` 声明了两次", f.key),
+                    format!("{file}: field key `{}` is declared twice", f.key)
+                ));
             }
             for h in std::iter::once(&f.header).chain(&f.aliases) {
                 let n = normalize_header(h);
                 if n.is_empty() {
-                    bail!("{file}: field `{}` has an empty header or alias", f.key);
+                    bail!(tr(
+                        format!("{file}：字段 `{}` 的表头或别名为空", f.key),
+                        format!("{file}: field `{}` has an empty header or alias", f.key)
+                    ));
                 }
                 if let Some(&j) = lookup.get(&n) {
                     if j != i {
-                        bail!(
-                            "{file}: header `{h}` would match both `{}` and `{}`",
-                            self.fields[j].key,
-                            f.key
-                        );
+                        bail!(tr(
+                            format!(
+                                "{file}：表头 `{h}` 会同时匹配 `{}` 和 `{}`",
+                                self.fields[j].key, f.key
+                            ),
+                            format!(
+                                "{file}: header `{h}` would match both `{}` and `{}`",
+                                self.fields[j].key, f.key
+                            )
+                        ));
                     }
                 }
                 lookup.insert(n, i);
             }
             if f.ty == FieldType::Enum && f.values.is_empty() {
-                bail!("{file}: enum field `{}` lists no values", f.key);
+                bail!(tr(
+                    format!("{file}：枚举字段 `{}` 没有列出可选值（values）", f.key),
+                    format!("{file}: enum field `{}` lists no values", f.key)
+                ));
             }
             if f.ty != FieldType::Enum && !f.values.is_empty() {
-                bail!(
-                    "{file}: field `{}` lists values but its type is not enum",
-                    f.key
-                );
+                bail!(tr(
+                    format!("{file}：字段 `{}` 列出了可选值，但类型不是 enum", f.key),
+                    format!(
+                        "{file}: field `{}` lists values but its type is not enum",
+                        f.key
+                    )
+                ));
             }
             for (a, v) in &f.value_aliases {
                 if !f.values.contains(v) {
-                    bail!("{file}: value alias `{a}` of `{}` points to `{v}`, which is not one of its values", f.key);
+                    bail!(tr(format!("{file}：字段 `{}` 的取值别名 `{a}` 指向 `{v}`，但它不是该字段的可选值", f.key), format!("{file}: value alias `{a}` of `{}` points to `{v}`, which is not one of its values", f.key)));
                 }
             }
             if let Some(c) = &f.unique_code {
                 if Code::parse(c).is_none() {
-                    bail!(
-                        "{file}: field `{}` uses unknown diagnostic code `{c}`",
-                        f.key
-                    );
+                    bail!(tr(
+                        format!(
+                            "{file}：字段 `{}` 使用了未知的诊断代码 `{c}`（代码见 docs/codes.md）",
+                            f.key
+                        ),
+                        format!(
+                            "{file}: field `{}` uses unknown diagnostic code `{c}`",
+                            f.key
+                        )
+                    ));
                 }
             }
             if let (Some(lo), Some(hi)) = (f.min, f.max) {
                 if lo > hi {
-                    bail!("{file}: field `{}` has min {lo} above max {hi}", f.key);
+                    bail!(tr(
+                        format!("{file}：字段 `{}` 的最小值 {lo} 大于最大值 {hi}", f.key),
+                        format!("{file}: field `{}` has min {lo} above max {hi}", f.key)
+                    ));
                 }
             }
             if let Some(d) = &f.default {
                 if f.ty == FieldType::Enum && !f.values.contains(d) {
-                    bail!(
-                        "{file}: default `{d}` of `{}` is not one of its values",
-                        f.key
-                    );
+                    bail!(tr(
+                        format!("{file}：字段 `{}` 的默认值 `{d}` 不是它的可选值", f.key),
+                        format!(
+                            "{file}: default `{d}` of `{}` is not one of its values",
+                            f.key
+                        )
+                    ));
                 }
                 if matches!(f.ty, FieldType::Integer | FieldType::Decimal)
                     && d.parse::<f64>().is_err()
                 {
-                    bail!("{file}: default `{d}` of `{}` is not a number", f.key);
+                    bail!(tr(
+                        format!("{file}：字段 `{}` 的默认值 `{d}` 不是数字", f.key),
+                        format!("{file}: default `{d}` of `{}` is not a number", f.key)
+                    ));
                 }
             }
         }
         for r in &self.rules {
             let code = r.code();
             if Code::parse(code).is_none() {
-                bail!("{file}: rule uses unknown diagnostic code `{code}`");
+                bail!(tr(
+                    format!("{file}：规则使用了未知的诊断代码 `{code}`"),
+                    format!("{file}: rule uses unknown diagnostic code `{code}`")
+                ));
             }
             for k in r.fields() {
                 if !self.fields.iter().any(|f| f.key == k) {
-                    bail!("{file}: rule `{code}` names field `{k}`, which the schema does not declare");
+                    bail!(tr(format!("{file}：规则 `{code}` 引用的字段 `{k}` 在表样中没有声明"), format!("{file}: rule `{code}` names field `{k}`, which the schema does not declare")));
                 }
             }
         }
@@ -527,13 +563,16 @@ impl SchemaSet {
         for e in rd {
             let p = e?.path();
             if p.extension().and_then(|e| e.to_str()) == Some("toml") {
-                let text = std::fs::read_to_string(&p)
-                    .with_context(|| format!("cannot read schema file {}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(&p).map_err(|e| crate::lang::io_error(&p, &e))?;
                 given.insert(p.display().to_string(), text);
             }
         }
         if given.is_empty() {
-            bail!("schema folder {} holds no .toml files", dir.display());
+            bail!(tr(
+                format!("表样文件夹 {} 中没有 .toml 文件", dir.display()),
+                format!("schema folder {} holds no .toml files", dir.display())
+            ));
         }
         let mut files: Vec<(String, String)> = Vec::new();
         for (name, text) in EMBEDDED {
@@ -557,31 +596,49 @@ impl SchemaSet {
                 .and_then(|s| s.to_str())
                 .is_some_and(|s| s.starts_with("requirements"));
             if is_req {
-                let r: Requirements = toml::from_str(&text)
-                    .map_err(|e| anyhow!("invalid schema file {file}: {}", e.message()))?;
+                let r: Requirements = toml::from_str(&text).map_err(|e| {
+                    anyhow!(tr(
+                        format!("表样文件 {file} 有误：{}", e.message()),
+                        format!("invalid schema file {file}: {}", e.message()),
+                    ))
+                })?;
                 r.check(&file)?;
                 requirements = Some(r);
                 continue;
             }
             let mut s: Schema = toml::from_str(&text).map_err(|e| {
-                let at = e
-                    .span()
-                    .map(|sp| format!(" (line {})", text[..sp.start].lines().count().max(1)))
-                    .unwrap_or_default();
-                anyhow!("invalid schema file {file}{at}: {}", e.message())
+                let at = e.span().map(|sp| text[..sp.start].lines().count().max(1));
+                anyhow!(tr(
+                    format!(
+                        "表样文件 {file}{} 有误：{}",
+                        at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                        e.message()
+                    ),
+                    format!(
+                        "invalid schema file {file}{}: {}",
+                        at.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                        e.message()
+                    ),
+                ))
             })?;
             s.prepare(&file)?;
             if schemas.iter().any(|o| o.name == s.name) {
-                bail!(
-                    "invalid schema file {file}: a schema named `{}` is declared twice",
-                    s.name
-                );
+                bail!(tr(
+                    format!("表样文件 {file} 有误：名为 `{}` 的表样声明了两次", s.name),
+                    format!(
+                        "invalid schema file {file}: a schema named `{}` is declared twice",
+                        s.name
+                    )
+                ));
             }
             schemas.push(s);
         }
         for n in NEEDED {
             if !schemas.iter().any(|s| s.name == *n) {
-                bail!("schema `{n}` is missing from the schema set");
+                bail!(tr(
+                    format!("缺少表样 `{n}`"),
+                    format!("schema `{n}` is missing from the schema set")
+                ));
             }
         }
         for (n, keys) in NEEDED_KEYS {
@@ -591,12 +648,19 @@ impl SchemaSet {
                 .expect("checked above");
             for k in *keys {
                 if s.field(k).is_none() {
-                    bail!("schema `{n}` must declare the field `{k}`");
+                    bail!(tr(
+                        format!("表样 `{n}` 必须声明字段 `{k}`"),
+                        format!("schema `{n}` must declare the field `{k}`")
+                    ));
                 }
             }
         }
-        let requirements =
-            requirements.ok_or_else(|| anyhow!("the requirements file is missing"))?;
+        let requirements = requirements.ok_or_else(|| {
+            anyhow!(tr(
+                "缺少考核要求文件 requirements.toml",
+                "the requirements file is missing"
+            ))
+        })?;
         Ok(SchemaSet {
             schemas,
             requirements,

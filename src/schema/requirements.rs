@@ -55,10 +55,16 @@ impl Requirements {
         // Written so that NaN is refused too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(self.abnormal_change > 0.0) {
-            bail!("invalid requirements file {file}: abnormal_change must be above 0");
+            bail!(crate::lang::tr(
+                format!("考核要求文件 {file} 有误：abnormal_change 必须大于 0"),
+                format!("invalid requirements file {file}: abnormal_change must be above 0"),
+            ));
         }
         if self.satisfied_levels.is_empty() {
-            bail!("invalid requirements file {file}: satisfied_levels is empty");
+            bail!(crate::lang::tr(
+                format!("考核要求文件 {file} 有误：satisfied_levels 为空"),
+                format!("invalid requirements file {file}: satisfied_levels is empty"),
+            ));
         }
         Ok(())
     }

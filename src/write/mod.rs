@@ -48,6 +48,13 @@ pub fn prepare_output(out: &Path, protected: &[PathBuf]) -> anyhow::Result<()> {
             format!("-o {shown}: the root folder cannot be the output folder; name a new folder"),
         ));
     }
+    let ext = crate::read::extension_of(out);
+    if !abs.exists() && ["xlsx", "xlsm", "xls", "ods", "csv", "json"].contains(&ext.as_str()) {
+        anyhow::bail!(tr(
+            format!("-o {shown}：-o 指定的是输出文件夹（报表写在其中的 report.xlsx），不是文件名；请写 -o 文件夹名，如 -o report-2026Q3"),
+            format!("-o {shown}: -o names the output folder (the report is its report.xlsx), not a file; write a folder name, such as -o report-2026Q3"),
+        ));
+    }
     if let Ok(cwd) = std::env::current_dir().and_then(|c| c.canonicalize()) {
         if cwd.starts_with(&abs) {
             anyhow::bail!(tr(
