@@ -23,9 +23,9 @@ demo:
 test:
 	$(CARGO) test
 
-# The optimised pbstat on your PATH (~/.cargo/bin/pbstat): a clean build
-# takes about 6 minutes on 2 cores; the debug binary of `make demo` is about
-# ten times slower on a whole quarter.
+# The optimised pbstat on your PATH (~/.cargo/bin/pbstat), an optimised
+# build of several minutes; the debug binary of `make demo` is about ten
+# times slower on a whole quarter.
 install:
 	$(CARGO) install --path . --locked
 
