@@ -12,6 +12,16 @@ use crate::workdir::*;
 
 type Row = BTreeMap<String, String>;
 
+/// The default requirements for a community's meetings (schemas/requirements.toml).
+const COMMUNITY_MEETINGS: &[(&str, usize)] = &[
+    ("联席会议", 3),
+    ("主题党日", 3),
+    ("支委会", 3),
+    ("党小组会", 3),
+    ("支部党员大会", 1),
+    ("党课", 1),
+];
+
 fn read_csv(path: &std::path::Path) -> Vec<Row> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
@@ -130,17 +140,10 @@ fn oracle(
             // Its requirements are judged all the same (check's warnings).
             let ids: BTreeSet<&str> = cm.members.iter().map(|m| m.id.as_str()).collect();
             let short = (ids.len() < 20) as usize
-                + [
-                    ("联席会议", 3),
-                    ("主题党日", 3),
-                    ("支委会", 3),
-                    ("党小组会", 3),
-                    ("支部党员大会", 1),
-                    ("党课", 1),
-                ]
-                .iter()
-                .filter(|(t, min)| cm.meetings.iter().filter(|m| m.kind == *t).count() < *min)
-                .count();
+                + COMMUNITY_MEETINGS
+                    .iter()
+                    .filter(|(t, min)| cm.meetings.iter().filter(|m| m.kind == *t).count() < *min)
+                    .count();
             add(&mut own, code, "warnings", short as f64);
             continue;
         }
@@ -191,14 +194,7 @@ fn oracle(
             cm.members.iter().map(|m| m.service_hours).sum(),
         );
         meetings(&mut own, code, &cm.meetings);
-        for (t, min) in [
-            ("联席会议", 3),
-            ("主题党日", 3),
-            ("支委会", 3),
-            ("党小组会", 3),
-            ("支部党员大会", 1),
-            ("党课", 1),
-        ] {
+        for &(t, min) in COMMUNITY_MEETINGS {
             add(&mut own, code, "requirements", 1.0);
             let n = cm.meetings.iter().filter(|m| m.kind == t).count();
             add(&mut own, code, "requirements_met", (n >= min) as u8 as f64);
@@ -895,18 +891,7 @@ fn previous_period_columns() {
     write_county(&w, &c, "q");
     // Last quarter's output, then this quarter's: one community has fewer
     // members and issues.
-    write_county(&w, &c.in_quarter(2), "q2");
-    let r = w.run(&[
-        "aggregate",
-        "q2",
-        "--period",
-        "2026Q2",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "before",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    last_quarter_output(&w, &c, "before");
     let mut c2 = c.clone();
     c2.communities[0].members.truncate(10);
     c2.communities[0].issues.truncate(2);

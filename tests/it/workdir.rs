@@ -212,3 +212,20 @@ pub fn registry(w: &Workdir, c: &County) -> String {
     w.book("registry.xlsx", &registry_book(c));
     "registry.xlsx".to_string()
 }
+
+/// The county's output for the quarter before (2026Q2, dates moved back a
+/// quarter) into `out`: what `--previous` compares against.
+pub fn last_quarter_output(w: &Workdir, c: &County, out: &str) {
+    write_county(w, &c.in_quarter(2), "q2");
+    let r = w.run(&[
+        "aggregate",
+        "q2",
+        "--period",
+        "2026Q2",
+        "--registry",
+        "registry.xlsx",
+        "-o",
+        out,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
