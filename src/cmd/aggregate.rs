@@ -86,16 +86,21 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
             .iter()
             .any(|e| e.diagnostics.iter().any(|d| d.severity == Severity::Error));
     let files = setup.inputs.len();
-    let collect_all = |extracts: &[Extract]| {
+    let collect_all = |extracts: &[Extract], more: &[Extract]| {
         let mut all = registry_diags.clone();
-        all.extend(extracts.iter().flat_map(|e| e.diagnostics.iter().cloned()));
+        all.extend(
+            extracts
+                .iter()
+                .chain(more)
+                .flat_map(|e| e.diagnostics.iter().cloned()),
+        );
         all.extend(missing.iter().cloned());
         sort_diagnostics(&mut all);
         all
     };
 
     if any_error && (!args.exclude_invalid || registry_errors) {
-        let all = collect_all(&extracts);
+        let all = collect_all(&extracts, &[]);
         atomic_dir(&out, |dir| {
             std::fs::write(dir.join("diagnostics.json"), diagnostics_json(&all, files))?;
             Ok(())
@@ -145,13 +150,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
             e.explain_again(common.lang);
         }
     }
-    let mut all = collect_all(&extracts);
-    all.extend(
-        tables_in_inputs
-            .iter()
-            .flat_map(|e| e.diagnostics.iter().cloned()),
-    );
-    sort_diagnostics(&mut all);
+    let all = collect_all(&extracts, &tables_in_inputs);
     crate::timing::mark("aggregate");
     let explained: Vec<(String, String, String)> = all
         .iter()
