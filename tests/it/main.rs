@@ -12,6 +12,7 @@ mod codes;
 mod corpus;
 mod dayone;
 mod fuzz_smoke;
+mod golden;
 mod hardening;
 mod looks;
 mod reading;
