@@ -75,7 +75,7 @@ pub fn cells(data: &[u8]) {
     let _ = cell::parse_date(&d);
     let _ = cell::code_of(&d);
     let _ = cell::error_of(&d);
-    let _ = header::normalize_header(&t);
+    let _ = crate::text::normalize_header(&t);
     let _ = table::is_footer(&t);
     let _ = table::total_kind(&t);
     let _ = crate::period::Period::parse(&t);
@@ -91,7 +91,7 @@ pub fn cells(data: &[u8]) {
 
 /// The code checks: ID numbers, credit codes, organisation codes.
 pub fn codes(data: &[u8]) {
-    use crate::validate::codes::*;
+    use crate::org::*;
     let t = String::from_utf8_lossy(data).into_owned();
     let id = normalize_id(&t);
     let _ = check_id(&id);

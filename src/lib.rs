@@ -1,8 +1,37 @@
 //! pbstat: urban grassroots party-building statistics (城市基层党建统计).
 //!
-//! The pipeline, one module each: read → schema → validate → audit →
-//! aggregate → write; `cmd` holds the subcommands, thin on top. The binary
-//! (src/main.rs) only maps results to exit codes.
+//! The modules form one pipeline of layers, lowest first (see
+//! ARCHITECTURE.md); a module imports only from the layers before it, and
+//! tests/it/layers.rs fails on any `crate::` import that points up:
+//!
+//! lang → panic_guard → timing → text → org → period → diag → schema →
+//! read → validate → facts → audit → aggregate → write → cli → config →
+//! fuzzing → cmd
+//!
+//! The binary (src/main.rs) only calls [`run`], which maps a command's
+//! outcome to the exit status of cli.md.
+
+/// The layer order, lowest first: each module may use only those before it.
+pub const LAYERS: &[&str] = &[
+    "lang",
+    "panic_guard",
+    "timing",
+    "text",
+    "org",
+    "period",
+    "diag",
+    "schema",
+    "read",
+    "validate",
+    "facts",
+    "audit",
+    "aggregate",
+    "write",
+    "cli",
+    "config",
+    "fuzzing",
+    "cmd",
+];
 
 pub mod aggregate;
 pub mod audit;
@@ -10,12 +39,15 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diag;
+pub mod facts;
 pub mod fuzzing;
 pub mod lang;
+pub mod org;
 pub mod panic_guard;
 pub mod period;
 pub mod read;
 pub mod schema;
+pub mod text;
 pub mod timing;
 pub mod validate;
 pub mod write;

@@ -83,7 +83,7 @@ impl Period {
 
     /// Parse every spelling forms.md §2 allows, after width/space normalisation.
     pub fn parse(raw: &str) -> Option<Period> {
-        let s: String = crate::read::cell::normalize_text(raw)
+        let s: String = crate::text::normalize_text(raw)
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();

@@ -8,8 +8,8 @@ use crate::lang::{io_reason, tr};
 use polars::prelude::*;
 use std::path::Path;
 
-use super::columns::{Kind, COMPARED};
 use super::Table;
+use crate::schema::columns::{Kind, COMPARED};
 
 /// Earlier tables, from an aggregate output folder's summary.json.
 pub fn load_previous(dir: &Path) -> Result<serde_json::Value> {
@@ -93,13 +93,13 @@ pub fn add_previous(tables: &mut [Table], prev: &serde_json::Value) -> Result<()
                 } else {
                     Kind::Hours
                 };
-                new_cols.push(super::columns::Col {
+                new_cols.push(crate::schema::columns::Col {
                     key: pk,
                     header: format!("{}（上期）", c.header),
                     kind,
                     def: format!("上期{}", c.header),
                 });
-                new_cols.push(super::columns::Col {
+                new_cols.push(crate::schema::columns::Col {
                     key: ck,
                     header: format!("{}增减", c.header),
                     kind: if c.kind == Kind::Count {

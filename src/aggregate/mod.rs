@@ -7,20 +7,20 @@ use anyhow::Result;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-pub mod columns;
 pub mod compare;
-pub mod facts;
-pub mod tree;
 
-use columns::{base_index, tables, Kind, TableDef, BASE, CATEGORY_BASE, RATES};
-use facts::{Counts, Extract};
+pub mod tree;
+pub mod values;
+
+use crate::facts::{Counts, Extract};
+use crate::schema::columns::{base_index, tables, Kind, TableDef, BASE, CATEGORY_BASE, RATES};
 use tree::{Node, Tree};
 
 use crate::audit::targets::{judge, Shortfall, What};
 use crate::diag::Severity;
+use crate::org::Level;
 use crate::period::Period;
 use crate::schema::SchemaSet;
-use crate::validate::codes::Level;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
 
@@ -502,7 +502,7 @@ fn data_def(id: &'static str, df: &DataFrame) -> TableDef {
                 "service_hours" => Kind::Hours,
                 _ => Kind::Count,
             };
-            columns::Col {
+            crate::schema::columns::Col {
                 key: n.to_string(),
                 header: n.to_string(),
                 kind,
@@ -525,6 +525,44 @@ fn data_def(id: &'static str, df: &DataFrame) -> TableDef {
 }
 
 /// Round half away from zero (f64::round) to `places` decimals.
+impl Aggregation {
+    /// The figures the trend audit compares, from each organisation's row.
+    pub fn figures(&self) -> crate::audit::trends::Figures {
+        use values::Val;
+        let mut now = BTreeMap::new();
+        for t in &self.tables {
+            let keys: Vec<&str> = crate::audit::trends::compared()
+                .filter(|(tid, _)| *tid == t.def.id)
+                .map(|(_, k)| k)
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            for row in values::rows(t) {
+                let code =
+                    row.iter()
+                        .find(|(k, _, _)| *k == "code")
+                        .and_then(|(_, _, v)| match v {
+                            Val::Str(s) => Some(s.clone()),
+                            _ => None,
+                        });
+                let Some(code) = code else { continue };
+                for key in &keys {
+                    if let Some((_, _, v)) = row.iter().find(|(k, _, _)| k == key) {
+                        let x = match v {
+                            Val::Int(i) => *i as f64,
+                            Val::Num(x) => *x,
+                            _ => continue,
+                        };
+                        now.insert((code.clone(), key.to_string()), x);
+                    }
+                }
+            }
+        }
+        crate::audit::trends::Figures(now)
+    }
+}
+
 pub fn round_to(v: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (v * f).round() / f

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::facts::Extract;
-use crate::validate::codes::{level_of_code, normalize_org_code, Level};
+use crate::facts::Extract;
+use crate::org::{level_of_code, normalize_org_code, Level};
 use crate::validate::Registry;
 
 #[derive(Debug, Clone)]

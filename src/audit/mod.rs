@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 pub mod targets;
 pub mod trends;
 
-use crate::aggregate::facts::{Extract, IdKey, IdRef, IdSource};
 use crate::diag::{Code, Diagnostic};
+use crate::facts::{Extract, IdKey, IdRef, IdSource};
 use crate::lang::Lang;
-use crate::validate::codes::Level;
+use crate::org::Level;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
 

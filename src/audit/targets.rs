@@ -4,17 +4,17 @@
 
 use serde::Serialize;
 
-use crate::aggregate::facts::Extract;
 use crate::diag::{Code, Diagnostic};
+use crate::facts::Extract;
 use crate::lang::Lang;
 use crate::schema::SchemaSet;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
 
-use crate::aggregate::facts::Counts;
+use crate::facts::Counts;
+use crate::org::Level;
 use crate::period::Period;
 use crate::schema::Requirements;
-use crate::validate::codes::Level;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,9 +5,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::targets::sheet_of;
-use crate::aggregate::facts::Extract;
-use crate::aggregate::Aggregation;
 use crate::diag::{Code, Diagnostic};
+use crate::facts::Extract;
 use crate::lang::Lang;
 
 /// Counts compared against `--previous` (reports.md column keys).
@@ -21,38 +20,28 @@ const TREND: &[(&str, &str, &str)] = &[
     ("t3", "resolved", "issues"),
 ];
 
-/// trend.abnormal_change: an organisation's own counts against the earlier output.
-pub fn diagnose(extracts: &mut [Extract], agg: &Aggregation, prev: &Value, share: f64, lang: Lang) {
-    let mut now: BTreeMap<(String, &str), f64> = BTreeMap::new();
-    for t in &agg.tables {
-        for row in crate::write::tables::rows(t) {
-            let code = row
-                .iter()
-                .find(|(k, _, _)| *k == "code")
-                .and_then(|(_, _, v)| match v {
-                    crate::write::tables::Val::Str(s) => Some(s.clone()),
-                    _ => None,
-                });
-            let Some(code) = code else { continue };
-            for (tid, key, _) in TREND {
-                if t.def.id != *tid {
-                    continue;
-                }
-                if let Some((_, _, v)) = row.iter().find(|(k, _, _)| k == key) {
-                    let x = match v {
-                        crate::write::tables::Val::Int(i) => *i as f64,
-                        crate::write::tables::Val::Num(x) => *x,
-                        _ => continue,
-                    };
-                    now.insert((code.clone(), key), x);
-                }
-            }
-        }
+/// This period's figures by (organisation code, column key): each
+/// organisation's row of the report tables, as the aggregation computed it.
+#[derive(Debug, Default)]
+pub struct Figures(pub BTreeMap<(String, String), f64>);
+
+impl Figures {
+    fn get(&self, org: &str, key: &str) -> Option<f64> {
+        self.0.get(&(org.to_string(), key.to_string())).copied()
     }
+}
+
+/// The (table, column) pairs compared, for whoever builds the [`Figures`].
+pub fn compared() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TREND.iter().map(|(t, k, _)| (*t, *k))
+}
+
+/// trend.abnormal_change: an organisation's own counts against the earlier output.
+pub fn diagnose(extracts: &mut [Extract], now: &Figures, prev: &Value, share: f64, lang: Lang) {
     for e in extracts.iter_mut() {
         let Some(org) = e.org.clone() else { continue };
         for (tid, key, schema) in TREND {
-            let Some(cur) = now.get(&(org.clone(), *key)).copied() else {
+            let Some(cur) = now.get(&org, key) else {
                 continue;
             };
             let before = prev["tables"][*tid]
@@ -64,7 +53,7 @@ pub fn diagnose(extracts: &mut [Extract], agg: &Aggregation, prev: &Value, share
             };
             let change = (cur - before) / before;
             if change.abs() > share {
-                let header = crate::aggregate::columns::tables()
+                let header = crate::schema::columns::tables()
                     .into_iter()
                     .flat_map(|t| t.cols)
                     .find(|c| c.key == *key)
@@ -88,5 +77,5 @@ pub fn diagnose(extracts: &mut [Extract], agg: &Aggregation, prev: &Value, share
 }
 
 fn fmt(x: f64) -> String {
-    crate::read::cell::number_text((x * 100.0).round() / 100.0)
+    crate::text::number_text((x * 100.0).round() / 100.0)
 }

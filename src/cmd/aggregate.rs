@@ -4,12 +4,12 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-use crate::aggregate::facts::{extract, sha256_of, Extract};
 use crate::aggregate::{aggregate, compare, Aggregation};
 use crate::cli::{AggregateArgs, Common};
 use crate::cmd::common::{parse_period, period_and_previous, thread_pool, validate_all, Setup};
 use crate::cmd::validate::emit;
 use crate::diag::{Counts, Diagnostic, Severity};
+use crate::facts::{extract, sha256_of, Extract};
 use crate::lang::Lang;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::{sort_diagnostics, Ctx, Registry};
@@ -141,7 +141,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<i32> {
         // check's abnormal-change warnings, so that both count the same.
         crate::audit::trends::diagnose(
             &mut extracts,
-            &agg,
+            &agg.figures(),
             p,
             schemas.requirements.abnormal_change,
             common.lang,

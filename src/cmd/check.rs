@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 use crate::aggregate::aggregate;
-use crate::aggregate::facts::{extract, Extract};
 use crate::cli::{CheckArgs, Common, OutFormat};
 use crate::cmd::common::{period_and_previous, validate_all, Setup};
 use crate::cmd::validate::{annotate_inputs, exit_code};
 use crate::diag::{Code, Counts, Diagnostic, Severity};
+use crate::facts::{extract, Extract};
 use crate::lang::Lang;
 use crate::validate::{sort_diagnostics, Registry};
 use crate::write::diagnostics::{self as out, line, Summary};
@@ -36,7 +36,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
         crate::audit::trends::diagnose(
             &mut extracts,
-            &agg,
+            &agg.figures(),
             prev,
             schemas.requirements.abnormal_change,
             lang,
@@ -46,7 +46,9 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<i32> {
         e.explain(lang);
     }
     if let Some(dir) = &args.annotate {
-        annotate_inputs(dir, &setup, &extracts, lang, common.quiet)?;
+        let per_file: Vec<Vec<Diagnostic>> =
+            extracts.iter().map(|e| e.diagnostics.clone()).collect();
+        annotate_inputs(dir, &setup, &per_file, lang, common.quiet)?;
     }
     let mut all: Vec<Diagnostic> = setup
         .registry

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use crate::cli::{Common, TemplateArgs, TemplateKindArg};
 use crate::cmd::common::parse_period;
+use crate::org::Level;
 use crate::read::Limits;
 use crate::schema::SchemaSet;
-use crate::validate::codes::Level;
 use crate::validate::{registry, Ctx};
 use crate::write::template::{safe_file_name, template_bytes, Prefill, TemplateKind};
 use crate::write::{atomic_write, stdout};

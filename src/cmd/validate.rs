@@ -2,10 +2,10 @@
 
 use anyhow::Result;
 
-use crate::aggregate::facts::{extract_with, Extract};
 use crate::cli::{Common, OutFormat, ValidateArgs};
 use crate::cmd::common::{validate_all, Setup};
 use crate::diag::{Counts, Diagnostic};
+use crate::facts::file_diagnostics;
 use crate::lang::Lang;
 use crate::validate::sort_diagnostics;
 use crate::write::{annotate, diagnostics as out, stdout};
@@ -14,28 +14,18 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
     let setup = Setup::load(common, &args.input, args.annotate.as_deref())?;
     let ctx = setup.ctx(common, &args.input);
     let schemas = &setup.schemas;
-    let mut extracts = validate_all(common, &setup, &ctx, |s| {
-        let mut e = extract_with(s, schemas, setup.period, false);
-        e.explain(common.lang);
-        // validate needs only the diagnostics; drop the counts early.
-        e.counts.clear();
-        e.roster.clear();
-        e.unit_members.clear();
-        e
+    let mut per_file = validate_all(common, &setup, &ctx, |s| {
+        file_diagnostics(s, schemas, setup.period, common.lang)
     })?;
     if let Some(dir) = &args.annotate {
-        annotate_inputs(dir, &setup, &extracts, common.lang, common.quiet)?;
+        annotate_inputs(dir, &setup, &per_file, common.lang, common.quiet)?;
     }
     let mut diags: Vec<Diagnostic> = setup
         .registry
         .iter()
         .flat_map(|r| r.diagnostics.clone())
         .collect();
-    diags.extend(
-        extracts
-            .iter_mut()
-            .flat_map(|e| std::mem::take(&mut e.diagnostics)),
-    );
+    diags.extend(per_file.iter_mut().flat_map(std::mem::take));
     sort_diagnostics(&mut diags);
     emit(common, args.format, &diags, setup.inputs.len())?;
     crate::cmd::common::period_hint(common, &setup, &diags);
@@ -46,16 +36,11 @@ pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
 pub fn annotate_inputs(
     dir: &std::path::Path,
     setup: &Setup,
-    extracts: &[Extract],
+    per_file: &[Vec<Diagnostic>],
     lang: Lang,
     quiet: bool,
 ) -> Result<()> {
-    let items: Vec<_> = setup
-        .inputs
-        .iter()
-        .zip(extracts)
-        .map(|(i, e)| (i, e.diagnostics.clone()))
-        .collect();
+    let items: Vec<_> = setup.inputs.iter().zip(per_file.iter().cloned()).collect();
     std::fs::create_dir_all(dir).map_err(|e| crate::lang::io_error(dir, &e))?;
     let n = annotate::write_all(dir, &items, lang)?;
     if !quiet {

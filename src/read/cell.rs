@@ -4,70 +4,7 @@ use calamine::Data;
 use chrono::{Duration, NaiveDate};
 use std::borrow::Cow;
 
-/// Whether normalisation changes a character: full-width ASCII, the
-/// ideographic space and the other spaces Excel users paste in.
-fn folds(c: char) -> bool {
-    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}')
-}
-
-/// One character as normalisation reads it.
-pub fn fold(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' | '\u{00A0}' | '\u{2002}'..='\u{200B}' | '\u{FEFF}' => ' ',
-        _ => c,
-    }
-}
-
-/// Full-width ASCII and the ideographic space folded to half-width; ends trimmed
-/// of every kind of white space (including U+3000 and NBSP). Borrows unless a
-/// character had to change: this runs on every cell, and most need nothing.
-pub fn normalize_text(s: &str) -> Cow<'_, str> {
-    // Every folded character's UTF-8 starts with one of these bytes; most
-    // cells hold none of them, and the byte scan is cheaper than decoding.
-    let maybe = s.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xE3 | 0xEF));
-    if !maybe || !s.chars().any(folds) {
-        return Cow::Borrowed(s.trim());
-    }
-    let out: String = s.chars().map(fold).collect();
-    match out.trim() {
-        t if t.len() == out.len() => Cow::Owned(out),
-        t => Cow::Owned(t.to_string()),
-    }
-}
-
-/// The characters of a text with normalisation applied and every white
-/// space dropped: for comparing labels (合 计, 填表人：) without allocating.
-pub fn squeezed(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
-    s.chars().map(fold).filter(|c| !c.is_whitespace())
-}
-
-/// Trim every kind of white space from both ends, keeping the text itself
-/// as typed (names keep their full-width brackets).
-pub fn trim_text(s: &str) -> &str {
-    // Most cells need no trimming; tell that from their first and last
-    // bytes. A white-space character (as trimmed here) begins with an
-    // ASCII byte up to 0x20 or with 0xC2, 0xE1, 0xE2, 0xE3 or 0xEF.
-    let may_trim = |b: u8| b <= 0x20 || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
-    let bytes = s.as_bytes();
-    let last_lead = bytes.iter().rev().find(|&&b| b & 0xC0 != 0x80);
-    if let (Some(&first), Some(&last)) = (bytes.first(), last_lead) {
-        if !may_trim(first) && !may_trim(last) {
-            return s;
-        }
-    }
-    s.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '\u{3000}' | '\u{00A0}' | '\u{FEFF}' | '\u{200B}')
-    })
-}
-
-/// The texts that mean "nothing here" on a hand-filled form.
-pub fn is_blank_marker(s: &str) -> bool {
-    matches!(
-        s,
-        "" | "—" | "——" | "-" | "--" | "/" | "无" | "N/A" | "n/a" | "NA"
-    )
-}
+pub use crate::text::{fold, is_blank_marker, normalize_text, number_text, squeezed, trim_text};
 
 /// A string cell's text as a clerk reads it: trimmed, None when blank or a
 /// blank marker.
@@ -129,14 +66,6 @@ pub fn text_ref(d: &Data) -> Option<Cow<'_, str>> {
 /// [`text_ref`] as an owned string.
 pub fn text_of(d: &Data) -> Option<String> {
     text_ref(d).map(Cow::into_owned)
-}
-
-pub fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e17 {
-        format!("{}", f as i128)
-    } else {
-        format!("{f}")
-    }
 }
 
 /// The Excel error a cell holds, if any (`#DIV/0!`, `#REF!`, …).

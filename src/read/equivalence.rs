@@ -5,9 +5,9 @@
 //! brackets, apostrophes. Any difference in behaviour fails.
 
 use super::cell::{code_of, fold, normalize_text, text_of, trim_text};
-use super::header::normalize_header;
 use super::table::{is_footer, total_kind, TotalKind};
-use crate::validate::codes::{check_uscc, UsccProblem};
+use crate::org::{check_uscc, UsccProblem};
+use crate::text::normalize_header;
 use calamine::Data;
 
 /// The previous implementations, kept as the reference.

@@ -19,52 +19,13 @@
 use calamine::Data;
 use std::borrow::Cow;
 
-use super::cell::{is_blank, parse_date, parse_number, squeezed, text_of, text_ref};
+use super::cell::{is_blank, parse_date, parse_number, text_of, text_ref};
 use super::Sheet;
 use crate::schema::{HeaderMatch, Schema};
+use crate::text::normalize_header;
 
 /// Rows searched for a header.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
-
-/// Header text as compared: width-folded, without spaces, line breaks, `*`
-/// markers, a trailing colon or a trailing bracketed unit; ASCII lower-cased.
-pub fn normalize_header(s: &str) -> String {
-    // One buffer, trimmed in place: this runs on every cell of the rows
-    // searched for a header, for every form a sheet might be.
-    let mut t = String::with_capacity(s.len());
-    t.extend(squeezed(s).filter(|c| !matches!(c, '*' | '＊' | '※')));
-    loop {
-        let before = t.len();
-        let kept = t.trim_end_matches([':', '：']).len();
-        t.truncate(kept);
-        for (open, close) in [('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕')] {
-            if t.ends_with(close) {
-                if let Some(i) = t.rfind(open) {
-                    if i > 0 {
-                        t.truncate(i);
-                    }
-                }
-            }
-        }
-        if t.len() == before {
-            break;
-        }
-    }
-    if t.is_ascii() {
-        t.make_ascii_lowercase();
-    } else if t
-        .chars()
-        .any(|c| c.is_ascii_uppercase() || !(c.is_ascii() || is_caseless(c)))
-    {
-        t = t.to_lowercase();
-    }
-    t
-}
-
-/// CJK ideographs and punctuation, kana and full-width forms: no case.
-fn is_caseless(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FFEF}')
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ColumnKind {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use super::cell::{parse_number, text_of};
 use super::{Sheet, Workbook};
-use crate::aggregate::columns::BASE;
 use crate::period::Period;
+use crate::schema::columns::BASE;
 
 pub const META_SHEET: &str = "_meta";
 pub const BASE_SHEET: &str = "_data_base";

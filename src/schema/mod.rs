@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::diag::Code;
-use crate::read::header::normalize_header;
-use crate::validate::codes::Level;
+use crate::org::Level;
+use crate::text::normalize_header;
 
+pub mod columns;
 pub mod requirements;
 pub use requirements::Requirements;
 

@@ -4,8 +4,8 @@
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::org::Level;
 use crate::period::{Period, PeriodKind};
-use crate::validate::codes::Level;
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -4,11 +4,11 @@
 
 use calamine::Data;
 
-use super::codes::{
-    check_id, check_uscc, level_of_code, normalize_org_code, IdProblem, Level, UsccProblem,
-};
 use super::{Ctx, Sink, Value};
 use crate::diag::{mask_id, Code};
+use crate::org::{
+    check_id, check_uscc, level_of_code, normalize_org_code, IdProblem, Level, UsccProblem,
+};
 use crate::period::Period;
 use crate::read::cell::{
     code_of, error_of, is_blank, is_integer, parse_date, parse_number, text_of, text_ref,

@@ -8,9 +8,9 @@ use super::{Ctx, Sink, Value};
 use crate::diag::Code;
 use crate::period::Period;
 use crate::read::cell::text_of;
-use crate::read::header::normalize_header;
 use crate::read::Sheet;
 use crate::schema::{HeaderMatch, MissingSeverity, Schema, SchemaSet};
+use crate::text::normalize_header;
 
 #[derive(Debug, Clone)]
 pub struct CoverEntry {

@@ -4,7 +4,7 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::lang::Lang;
-use crate::read::header::normalize_header;
+use crate::text::normalize_header;
 
 #[derive(Debug, Clone)]
 pub struct Explanation {

@@ -5,9 +5,9 @@ use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 
 use super::cells::{check_cell, Pos};
-use super::codes::{id_is_male, normalize_org_code};
 use super::{Ctx, Ledger, Record, Sink, Value};
 use crate::diag::{col_letter, Code};
+use crate::org::{id_is_male, normalize_org_code};
 use crate::period::Period;
 use crate::read::cell::{code_of, normalize_text, parse_number, text_of};
 use crate::read::header::{ColumnKind, HeaderLayout};

@@ -12,7 +12,6 @@ use crate::read::Limits;
 use crate::schema::SchemaSet;
 
 pub mod cells;
-pub mod codes;
 pub mod cover;
 pub mod explain;
 pub mod ledger;

@@ -5,10 +5,10 @@ use anyhow::{anyhow, Result};
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::codes::{level_of_code, prefix_parent, Level};
 use super::ledger::read_ledger;
 use super::{Ctx, Sink, Value};
 use crate::diag::{Code, Diagnostic};
+use crate::org::{level_of_code, prefix_parent, Level};
 use crate::read::{self, header, ReadError};
 
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ impl Registry {
     /// Looked up for every code cell, so it allocates only for the short form.
     pub fn get(&self, code: &str) -> Option<&RegEntry> {
         let i = if code.len() == 6 {
-            self.index.get(&super::codes::normalize_org_code(code))
+            self.index.get(&crate::org::normalize_org_code(code))
         } else {
             self.index.get(code)
         };
@@ -46,7 +46,7 @@ impl Registry {
     /// the same name. (Codes alone say nothing: neighbouring communities'
     /// codes differ in one digit, so a near code is no evidence of a typo.)
     pub fn likely_meant(&self, name: &str) -> Option<&RegEntry> {
-        let fold = |s: &str| crate::read::header::normalize_header(s);
+        let fold = |s: &str| crate::text::normalize_header(s);
         let n = fold(name);
         if n.is_empty() {
             return None;

@@ -5,15 +5,16 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use super::codes::{level_of_code, Level};
 use super::cover::{check_cover, label_count, read_pairs, CoverInfo};
 use super::ledger::read_ledger;
 use super::{Ctx, Ledger, Sink};
 use crate::diag::{Code, Diagnostic};
+use crate::org::{level_of_code, Level};
 use crate::read::cell::code_of;
-use crate::read::header::{detect, normalize_header};
+use crate::read::header::detect;
 use crate::read::{self, report, Format, ReadError, Sheet, Workbook};
 use crate::schema::{FormKind, Schema};
+use crate::text::normalize_header;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmissionKind {
@@ -364,7 +365,7 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
             .or_else(|| level_of_code(c).ok())
     });
     if let Some(c) = &raw_code {
-        sink.org = Some(crate::validate::codes::normalize_org_code(c));
+        sink.org = Some(crate::org::normalize_org_code(c));
     }
     let found_by_name: BTreeSet<String> = assigned.iter().map(|(_, l)| l.name.clone()).collect();
     let level = code_level.or_else(|| level_from_ledgers(ctx, &found_by_name));

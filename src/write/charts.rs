@@ -8,11 +8,11 @@ use rust_xlsxwriter::{
     Chart, ChartType, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet,
 };
 
-use super::tables::{val, Val};
-use crate::aggregate::columns::MEETING_KEYS;
 use crate::aggregate::tree::level_zh;
+use crate::aggregate::values::{val, Val};
 use crate::aggregate::{Aggregation, Table};
 use crate::diag::col_letter;
+use crate::schema::columns::MEETING_KEYS;
 
 pub const SHEET: &str = "图表";
 const W: u32 = 760;

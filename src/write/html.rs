@@ -268,7 +268,7 @@ pub fn page(
     }
     let t2 = rows(s, "t2");
     if let Some(t2r) = t2.first() {
-        let types = crate::aggregate::columns::MEETING_KEYS;
+        let types = crate::schema::columns::MEETING_KEYS;
         let names: Vec<String> = types.iter().map(|(zh, _)| zh.to_string()).collect();
         let held: Vec<Option<f64>> = types.iter().map(|(_, k)| f(&t2r[*k])).collect();
         let req: Vec<Option<f64>> = types

@@ -10,11 +10,11 @@ use rust_xlsxwriter::{
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::tables::{column_values, columns, Val};
-use crate::aggregate::columns::Kind;
 use crate::aggregate::tree::level_zh;
+use crate::aggregate::values::{column_values, columns, Val};
 use crate::aggregate::{Aggregation, Table};
 use crate::read::report::{BASE_SHEET, CATEGORY_SHEET, FORMAT_TAG, META_SHEET};
+use crate::schema::columns::Kind;
 
 struct Styles {
     title: Format,

@@ -10,8 +10,8 @@ use rust_xlsxwriter::{
     Format, FormatAlign, FormatBorder, Workbook, Worksheet,
 };
 
+use crate::org::Level;
 use crate::schema::{Field, FieldType, Schema, SchemaSet};
-use crate::validate::codes::Level;
 
 /// Rows of each ledger that carry the validations.
 const ROWS: u32 = 1000;

@@ -14,6 +14,7 @@ mod dayone;
 mod fuzz_smoke;
 mod golden;
 mod hardening;
+mod layers;
 mod looks;
 mod reading;
 mod recipe;

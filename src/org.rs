@@ -1,5 +1,7 @@
-//! The code algorithms of forms.md §1: 公民身份号码 (GB 11643-1999),
-//! 统一社会信用代码 (GB 32100-2015) and the organisation code shapes.
+//! Organisations and their codes (forms.md §1): levels, the organisation
+//! code shapes and their hierarchy, 统一社会信用代码 (GB 32100-2015) and
+//! 公民身份号码 (GB 11643-1999). Below the schema, so that forms, the
+//! registry and the readers all judge a code the same way.
 
 use chrono::NaiveDate;
 

@@ -8,12 +8,14 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::columns::{BASE, MEETING_BASE, MEETING_KEYS, SATISFACTION_BASE, SATISFACTION_KEYS};
 use crate::diag::Diagnostic;
+use crate::org::Level;
 use crate::period::Period;
 use crate::read::report::ReportInput;
+use crate::schema::columns::{
+    BASE, MEETING_BASE, MEETING_KEYS, SATISFACTION_BASE, SATISFACTION_KEYS,
+};
 use crate::schema::SchemaSet;
-use crate::validate::codes::Level;
 use crate::validate::explain::Explanation;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::{Ledger, Record, Submission, Value};
@@ -303,9 +305,22 @@ pub fn extract(sub: Submission, schemas: &SchemaSet, period: Option<Period>) -> 
     extract_with(sub, schemas, period, true)
 }
 
-/// `counts: false` keeps only what validate needs (diagnostics,
-/// explanations, who and where), skipping the per-row counting.
-pub fn extract_with(
+/// What `validate` reports for one file: its diagnostics with its own
+/// 上报说明 applied, without the per-row counting aggregation needs.
+pub fn file_diagnostics(
+    sub: Submission,
+    schemas: &SchemaSet,
+    period: Option<Period>,
+    lang: crate::lang::Lang,
+) -> Vec<Diagnostic> {
+    let mut e = extract_with(sub, schemas, period, false);
+    e.explain(lang);
+    e.diagnostics
+}
+
+/// `counts: false` keeps only the diagnostics, explanations, who and where,
+/// skipping the per-row counting.
+fn extract_with(
     sub: Submission,
     schemas: &SchemaSet,
     period: Option<Period>,

@@ -85,7 +85,7 @@ const fn const_eq(a: &str, b: &str) -> bool {
 #[macro_export]
 macro_rules! base {
     ($key:literal) => {{
-        const I: usize = $crate::aggregate::columns::base_index($key);
+        const I: usize = $crate::schema::columns::base_index($key);
         I
     }};
 }
