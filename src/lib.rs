@@ -4,8 +4,8 @@
 //! ARCHITECTURE.md); a module imports only from the layers before it, and
 //! tests/it/layers.rs fails on any `crate::` import that points up:
 //!
-//! lang → panic_guard → timing → text → org → period → diag → schema →
-//! read → validate → facts → audit → aggregate → write → cli → config →
+//! lang → panic_guard → timing → text → org → period → diag → summary →
+//! schema → read → validate → facts → audit → aggregate → write → cli → config →
 //! fuzzing → cmd
 //!
 //! The binary (src/main.rs) only calls [`run`], which maps a command's
@@ -20,6 +20,7 @@ pub const LAYERS: &[&str] = &[
     "org",
     "period",
     "diag",
+    "summary",
     "schema",
     "read",
     "validate",
@@ -47,6 +48,7 @@ pub mod panic_guard;
 pub mod period;
 pub mod read;
 pub mod schema;
+pub mod summary;
 pub mod text;
 pub mod timing;
 pub mod validate;
@@ -63,7 +65,7 @@ pub fn run() -> i32 {
         Ok(f) => f,
         Err(e) => {
             eprintln!("pbstat: {e:#}");
-            return 2;
+            return cmd::COULD_NOT_RUN;
         }
     };
     let argv: Vec<String> = std::env::args().collect();
@@ -78,7 +80,7 @@ pub fn run() -> i32 {
             if !e.use_stderr() {
                 // --help and --version: printed as asked.
                 let _ = e.print();
-                return 0;
+                return cmd::Exit::Clean.code();
             }
             if lang == lang::Lang::Zh
                 && !matches!(
@@ -90,7 +92,7 @@ pub fn run() -> i32 {
             } else {
                 let _ = e.print();
             }
-            return 2;
+            return cmd::COULD_NOT_RUN;
         }
     };
     config::apply(&mut args, &file, lang);
@@ -106,10 +108,10 @@ pub fn run() -> i32 {
     };
     timing::mark("done");
     match result {
-        Ok(c) => c,
+        Ok(exit) => exit.code(),
         Err(e) => {
             eprintln!("pbstat: {}", describe(&e));
-            2
+            cmd::COULD_NOT_RUN
         }
     }
 }

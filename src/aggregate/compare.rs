@@ -2,7 +2,7 @@
 //! of T1 and T3 and every rate of T4, joined on the organisation code. A
 //! rate's change is in percentage points, as a fraction.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 
 use crate::lang::{io_reason, tr};
 use polars::prelude::*;
@@ -10,9 +10,10 @@ use std::path::Path;
 
 use super::Table;
 use crate::schema::columns::{Kind, COMPARED};
+use crate::summary::Summary;
 
 /// Earlier tables, from an aggregate output folder's summary.json.
-pub fn load_previous(dir: &Path) -> Result<serde_json::Value> {
+pub fn load_previous(dir: &Path) -> Result<Summary> {
     let shown = dir.display();
     let p = dir.join("summary.json");
     let text = std::fs::read_to_string(&p).map_err(|e| {
@@ -21,31 +22,22 @@ pub fn load_previous(dir: &Path) -> Result<serde_json::Value> {
             format!("--previous {shown}: cannot read its summary.json ({}); --previous names the folder an earlier pbstat aggregate wrote", io_reason(&e)),
         ))
     })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+    Summary::parse(&text).map_err(|e| {
+        let why = e.describe();
         anyhow!(tr(
-            format!("--previous {shown}：summary.json 已损坏（{e}）"),
-            format!("--previous {shown}: summary.json is damaged ({e})"),
+            format!("--previous {shown}：{why}"),
+            format!("--previous {shown}: {why}")
         ))
-    })?;
-    if !v.get("tables").is_some_and(|t| t.is_object()) {
-        bail!(tr(
-            format!("--previous {shown}：summary.json 不是 pbstat 的汇总结果（没有 tables）"),
-            format!("--previous {shown}: summary.json is not a pbstat summary (no tables)"),
-        ));
-    }
-    Ok(v)
+    })
 }
 
 pub fn compared(kind: Kind) -> bool {
     matches!(kind, Kind::Count | Kind::Hours | Kind::Rate)
 }
 
-pub fn add_previous(tables: &mut [Table], prev: &serde_json::Value) -> Result<()> {
+pub fn add_previous(tables: &mut [Table], prev: &Summary) -> Result<()> {
     for t in tables.iter_mut().filter(|t| COMPARED.contains(&t.def.id)) {
-        let rows = prev["tables"][t.def.id]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let rows = prev.rows(t.def.id);
         let keys: Vec<String> = t
             .def
             .cols

@@ -1,7 +1,8 @@
-//! The report tables T0–T4 (reports.md): each organisation's own counts,
-//! summed over its subtree with polars (a join of ancestor/descendant pairs
-//! and a group-by), rates recomputed at every row from that row's summed
-//! numerator and denominator.
+//! The report tables T0–T4 (reports.md): each organisation's own counts
+//! (from the facts of its files), summed over its subtree in one pass over
+//! the organisation tree (`roll_up`), then put in polars frames where every
+//! rate is recomputed at every row from that row's summed numerator and
+//! denominator, and T3b is grouped by category.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -17,12 +18,16 @@ use crate::schema::columns::{base_index, tables, Kind, TableDef, BASE, CATEGORY_
 use tree::{Node, Tree};
 
 use crate::audit::targets::{judge, Shortfall, What};
+use crate::diag::Diagnostic;
 use crate::diag::Severity;
+use crate::facts::sha256_of;
 use crate::org::Level;
 use crate::period::Period;
 use crate::schema::SchemaSet;
+use crate::summary::{GeneratedBy, InputFile, RegistryFile, Scope, SummaryHead};
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
+use std::path::Path;
 
 /// One computed table.
 pub struct Table {
@@ -30,15 +35,7 @@ pub struct Table {
     pub df: DataFrame,
 }
 
-/// A submission left out of the tables, and why.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Excluded {
-    pub file: String,
-    pub org_code: Option<String>,
-    pub name: Option<String>,
-    pub errors: usize,
-    pub reasons: Vec<String>,
-}
+pub use crate::summary::Excluded;
 
 pub struct Aggregation {
     pub period: Period,
@@ -526,6 +523,15 @@ fn data_def(id: &'static str, df: &DataFrame) -> TableDef {
 
 /// Round half away from zero (f64::round) to `places` decimals.
 impl Aggregation {
+    /// The scope as the JSON documents show it.
+    pub fn scope_doc(&self) -> Scope {
+        Scope {
+            code: self.scope.code.clone(),
+            name: self.scope.name.clone(),
+            level: self.scope.level.clone(),
+        }
+    }
+
     /// The figures the trend audit compares, from each organisation's row.
     pub fn figures(&self) -> crate::audit::trends::Figures {
         use values::Val;
@@ -561,6 +567,72 @@ impl Aggregation {
         }
         crate::audit::trends::Figures(now)
     }
+}
+
+/// summary.json's head: the run as a document.
+pub fn summary_head(
+    agg: &Aggregation,
+    extracts: &[Extract],
+    accepted: &[bool],
+    registry: Option<&Registry>,
+    missing: &[Diagnostic],
+) -> SummaryHead {
+    let inputs = extracts
+        .iter()
+        .zip(accepted)
+        .map(|(e, ok)| InputFile {
+            file: e.file.clone(),
+            sha256: e.sha256.clone(),
+            org_code: e.org.clone(),
+            status: if e.kind == SubmissionKind::Unreadable {
+                "unreadable"
+            } else if *ok {
+                "accepted"
+            } else {
+                "excluded"
+            }
+            .to_string(),
+        })
+        .collect();
+    SummaryHead {
+        period: agg.period.to_string(),
+        period_name: agg.period.display_zh(),
+        scope: agg.scope_doc(),
+        generated_by: GeneratedBy {
+            name: "pbstat".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        registry: registry.map(|r| RegistryFile {
+            file: r.path.clone(),
+            sha256: sha256_of(Path::new(&r.path)),
+        }),
+        inputs,
+        excluded: agg.excluded.clone(),
+        missing: crate::audit::missing_list(missing, registry),
+        below_target: agg.below_target.clone(),
+        meeting_required: agg.meeting_required.clone(),
+        registration_minimum: agg.registration_minimum,
+    }
+}
+
+/// Whether the inputs are report workbooks to roll up (逐级汇总); they may
+/// not be mixed with submissions.
+pub fn is_rollup(extracts: &[Extract]) -> Result<bool> {
+    let reports = extracts
+        .iter()
+        .filter(|e| e.kind == SubmissionKind::Report)
+        .count();
+    let subs = extracts
+        .iter()
+        .filter(|e| matches!(e.kind, SubmissionKind::Workbook | SubmissionKind::CsvLedger))
+        .count();
+    if reports > 0 && subs > 0 {
+        anyhow::bail!(crate::lang::tr(
+            "输入中既有下级的汇总报表（report.xlsx，逐级汇总用）又有社区、单位的报表；请分级汇总：先汇总各级报表，再用汇总结果逐级汇总",
+            "the inputs mix report workbooks (逐级汇总) with submissions; aggregate each level on its own",
+        ));
+    }
+    Ok(reports > 0)
 }
 
 pub fn round_to(v: f64, places: i32) -> f64 {

@@ -11,6 +11,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::facts::{Extract, IdKey, IdRef, IdSource};
 use crate::lang::Lang;
 use crate::org::Level;
+use crate::summary::MissingOrg;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
 
@@ -39,6 +40,30 @@ fn at(code: Code, file: &str, r: &IdRef, s: &IdSource, msg: String) -> Diagnosti
         None => d.at_row(r.row),
     };
     d.field("id_number").value(r.id.masked())
+}
+
+/// The 催报 list: each organisation a `submission.missing` note is about,
+/// with its registry entry and the parent the registry names for it (even
+/// when the registry lacks that parent, which registry.unknown_parent
+/// reports).
+pub fn missing_list(missing: &[Diagnostic], registry: Option<&Registry>) -> Vec<MissingOrg> {
+    missing
+        .iter()
+        .map(|d| {
+            let code = d.org_code.clone().unwrap_or_default();
+            let e = registry.and_then(|r| r.get(&code));
+            let parent = e.and_then(|e| e.parent.as_deref());
+            MissingOrg {
+                name: e.map(|e| e.name.clone()),
+                level: e.map(|e| e.level.as_str().to_string()),
+                parent_code: parent.map(str::to_string),
+                parent_name: parent
+                    .and_then(|p| registry.and_then(|r| r.get(p)))
+                    .map(|p| p.name.clone()),
+                code,
+            }
+        })
+        .collect()
 }
 
 /// Run every audit aggregation depends on. Diagnostics about a file go into

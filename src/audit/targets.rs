@@ -2,7 +2,7 @@
 //! shared by `check` (target.* warnings) and `aggregate` (达标 counts and
 //! the below-target list of `report`).
 
-use serde::Serialize;
+pub use crate::summary::{Shortfall, What};
 
 use crate::diag::{Code, Diagnostic};
 use crate::facts::Extract;
@@ -15,27 +15,6 @@ use crate::facts::Counts;
 use crate::org::Level;
 use crate::period::Period;
 use crate::schema::Requirements;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum What {
-    Registration,
-    Meeting,
-    UnitActivity,
-}
-
-/// One requirement an organisation falls short of.
-#[derive(Debug, Clone, Serialize)]
-pub struct Shortfall {
-    pub code: String,
-    pub name: String,
-    pub level: String,
-    pub what: What,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meeting_type: Option<String>,
-    pub figure: i64,
-    pub minimum: i64,
-}
 
 /// What an organisation's counts mean against the requirements.
 pub struct Judgement {

@@ -1,13 +1,13 @@
 //! trend.abnormal_change: this period's counts against an earlier output
 //! (`--previous`).
 
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::targets::sheet_of;
 use crate::diag::{Code, Diagnostic};
 use crate::facts::Extract;
 use crate::lang::Lang;
+use crate::summary::Summary;
 
 /// Counts compared against `--previous` (reports.md column keys).
 const TREND: &[(&str, &str, &str)] = &[
@@ -37,17 +37,14 @@ pub fn compared() -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 /// trend.abnormal_change: an organisation's own counts against the earlier output.
-pub fn diagnose(extracts: &mut [Extract], now: &Figures, prev: &Value, share: f64, lang: Lang) {
+pub fn diagnose(extracts: &mut [Extract], now: &Figures, prev: &Summary, share: f64, lang: Lang) {
     for e in extracts.iter_mut() {
         let Some(org) = e.org.clone() else { continue };
         for (tid, key, schema) in TREND {
             let Some(cur) = now.get(&org, key) else {
                 continue;
             };
-            let before = prev["tables"][*tid]
-                .as_array()
-                .and_then(|rows| rows.iter().find(|r| r["code"] == org.as_str()))
-                .and_then(|r| r[*key].as_f64());
+            let before = prev.row_of(tid, &org).and_then(|r| r.get(*key)?.as_f64());
             let Some(before) = before.filter(|b| *b > 0.0) else {
                 continue;
             };

@@ -34,7 +34,7 @@ pub fn period_and_previous(
     setup: &Setup,
     command: &str,
     previous: Option<&Path>,
-) -> Result<(Period, Option<serde_json::Value>)> {
+) -> Result<(Period, Option<crate::summary::Summary>)> {
     let period = setup.period.ok_or_else(|| {
         anyhow!(tr(
             format!("{command} 需要 --period 指定报告期（如 --period 2026Q3）"),
@@ -57,7 +57,7 @@ pub fn period_and_previous(
         return Ok((period, None));
     }
     let prev = crate::aggregate::compare::load_previous(dir)?;
-    let before = prev["period"].as_str().and_then(Period::parse);
+    let before = Period::parse(&prev.head.period);
     if let Some(b) = before {
         if b.end() >= period.start() {
             bail!(tr(

@@ -1,6 +1,8 @@
 //! `pbstat schema list | show NAME | export DIR`.
 
+use crate::cmd::Exit;
 use crate::lang::tr;
+use crate::summary::{to_json, SchemaEntry, SchemaListDoc};
 use anyhow::{bail, Result};
 use std::path::Path;
 
@@ -8,28 +10,32 @@ use crate::cli::{Common, SchemaAction, SchemaArgs};
 use crate::schema::{SchemaSet, EMBEDDED};
 use crate::write::{atomic_write, stdout};
 
-pub fn run(common: &Common, args: &SchemaArgs) -> Result<i32> {
+pub fn run(common: &Common, args: &SchemaArgs) -> Result<Exit> {
     let set = SchemaSet::load(common.schemas.as_deref())?;
     match &args.action {
         SchemaAction::List {
             format: crate::cli::OutFormat::Json,
         } => {
-            let list: Vec<serde_json::Value> = set
+            let list: Vec<SchemaEntry> = set
                 .schemas
                 .iter()
-                .map(|s| {
-                    serde_json::json!({
-                        "name": s.name, "title": s.title, "kind": format!("{:?}", s.kind).to_lowercase(),
-                        "required_for": s.required_for.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
-                        "level": s.level.map(|l| l.as_str()), "fields": s.fields.len(),
-                    })
+                .map(|s| SchemaEntry {
+                    name: s.name.clone(),
+                    title: s.title.clone(),
+                    kind: format!("{:?}", s.kind).to_lowercase(),
+                    required_for: s
+                        .required_for
+                        .iter()
+                        .map(|l| l.as_str().to_string())
+                        .collect(),
+                    level: s.level.map(|l| l.as_str().to_string()),
+                    fields: s.fields.len(),
                 })
                 .collect();
-            let mut t = serde_json::to_string_pretty(
-                &serde_json::json!({"schemas": list, "source": set.source}),
-            )?;
-            t.push('\n');
-            stdout(&t)?;
+            stdout(&to_json(&SchemaListDoc {
+                schemas: list,
+                source: set.source.clone(),
+            }))?;
         }
         SchemaAction::List { .. } => {
             let lang = common.lang;
@@ -73,7 +79,7 @@ pub fn run(common: &Common, args: &SchemaArgs) -> Result<i32> {
         SchemaAction::Show { name } => stdout(&text_of(&set, name)?)?,
         SchemaAction::Export { dir } => export(&set, dir)?,
     }
-    Ok(0)
+    Ok(Exit::Clean)
 }
 
 /// A schema as TOML: the embedded file itself (with its comments) when the

@@ -1,17 +1,17 @@
 //! `pbstat template`: blank fill-in workbooks from the schemas, or one
 //! pre-filled workbook per expected organisation of the registry.
 
+use crate::cmd::Exit;
 use crate::lang::tr;
 use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
 
 use crate::cli::{Common, TemplateArgs, TemplateKindArg};
 use crate::cmd::common::parse_period;
-use crate::org::Level;
 use crate::read::Limits;
 use crate::schema::SchemaSet;
 use crate::validate::{registry, Ctx};
-use crate::write::template::{safe_file_name, template_bytes, Prefill, TemplateKind};
+use crate::write::template::{prefill_of, safe_file_name, template_bytes, Prefill, TemplateKind};
 use crate::write::{atomic_write, stdout};
 
 fn kind_of(k: TemplateKindArg) -> TemplateKind {
@@ -23,7 +23,7 @@ fn kind_of(k: TemplateKindArg) -> TemplateKind {
     }
 }
 
-pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
+pub fn run(common: &Common, args: &TemplateArgs) -> Result<Exit> {
     let schemas = SchemaSet::load(common.schemas.as_deref())?;
     let lang = common.lang;
     let Some(reg_path) = &args.registry else {
@@ -38,7 +38,7 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
         let out = args
             .output
             .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("{}模板.xlsx", name_of(kind_of(kind)))));
+            .unwrap_or_else(|| PathBuf::from(kind_of(kind).default_file_name()));
         let mut prefill = Prefill::new();
         if let Some(p) = parse_period(&args.period)? {
             prefill.push(("period".into(), p.to_string()));
@@ -107,16 +107,7 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<i32> {
     )?;
     for e in chosen {
         let kind = TemplateKind::of_level(e.level);
-        let mut prefill: Prefill = vec![
-            ("org_name".into(), e.name.clone()),
-            ("org_code".into(), e.code.clone()),
-            ("period".into(), period.to_string()),
-        ];
-        if e.level == Level::Unit {
-            if let Some(p) = &e.parent {
-                prefill.push(("paired_community".into(), p.clone()));
-            }
-        }
+        let prefill = prefill_of(e, &period);
         let path = dir.join(safe_file_name(&e.code, &e.name));
         atomic_write(&path, &template_bytes(&schemas, kind, &prefill)?)?;
         written.push(path.display().to_string());
@@ -160,22 +151,13 @@ fn refuse_existing(paths: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn done(common: &Common, args: &TemplateArgs, written: &[String], text: &str) -> Result<i32> {
+fn done(common: &Common, args: &TemplateArgs, written: &[String], text: &str) -> Result<Exit> {
     if args.format == crate::cli::DoneFormat::Json {
-        let mut t = serde_json::to_string_pretty(&serde_json::json!({"written": written}))?;
-        t.push('\n');
-        stdout(&t)?;
+        stdout(&crate::summary::to_json(&crate::summary::TemplateDoc {
+            written,
+        }))?;
     } else if !common.quiet {
         stdout(text)?;
     }
-    Ok(0)
-}
-
-fn name_of(k: TemplateKind) -> &'static str {
-    match k {
-        TemplateKind::Community => "社区报表",
-        TemplateKind::Unit => "驻区单位报表",
-        TemplateKind::Meetings => "街道会议报表",
-        TemplateKind::Registry => "报送单位名录",
-    }
+    Ok(Exit::Clean)
 }

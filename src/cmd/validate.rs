@@ -1,5 +1,6 @@
 //! `pbstat validate`: each submission on its own, and against the registry.
 
+use crate::cmd::Exit;
 use anyhow::Result;
 
 use crate::cli::{Common, OutFormat, ValidateArgs};
@@ -7,26 +8,24 @@ use crate::cmd::common::{validate_all, Setup};
 use crate::diag::{Counts, Diagnostic};
 use crate::facts::file_diagnostics;
 use crate::lang::Lang;
-use crate::validate::sort_diagnostics;
+use crate::validate::run_diagnostics;
 use crate::write::{annotate, diagnostics as out, stdout};
 
-pub fn run(common: &Common, args: &ValidateArgs) -> Result<i32> {
+pub fn run(common: &Common, args: &ValidateArgs) -> Result<Exit> {
     let setup = Setup::load(common, &args.input, args.annotate.as_deref())?;
     let ctx = setup.ctx(common, &args.input);
     let schemas = &setup.schemas;
-    let mut per_file = validate_all(common, &setup, &ctx, |s| {
+    let per_file = validate_all(common, &setup, &ctx, |s| {
         file_diagnostics(s, schemas, setup.period, common.lang)
     })?;
     if let Some(dir) = &args.annotate {
         annotate_inputs(dir, &setup, &per_file, common.lang, common.quiet)?;
     }
-    let mut diags: Vec<Diagnostic> = setup
-        .registry
-        .iter()
-        .flat_map(|r| r.diagnostics.clone())
-        .collect();
-    diags.extend(per_file.iter_mut().flat_map(std::mem::take));
-    sort_diagnostics(&mut diags);
+    let diags = run_diagnostics(
+        setup.registry.as_ref(),
+        per_file.iter().map(Vec::as_slice),
+        &[],
+    );
     emit(common, args.format, &diags, setup.inputs.len())?;
     crate::cmd::common::period_hint(common, &setup, &diags);
     Ok(exit_code(&diags, args.strict))
@@ -65,11 +64,7 @@ pub fn emit(common: &Common, format: OutFormat, diags: &[Diagnostic], files: usi
 }
 
 /// 0: no errors (warnings allowed unless strict); 1: the data has errors.
-pub fn exit_code(diags: &[Diagnostic], strict: bool) -> i32 {
+pub fn exit_code(diags: &[Diagnostic], strict: bool) -> Exit {
     let c = Counts::of(diags);
-    if c.errors > 0 || (strict && c.warnings > 0) {
-        1
-    } else {
-        0
-    }
+    Exit::when_errors(c.errors > 0 || (strict && c.warnings > 0))
 }

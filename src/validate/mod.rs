@@ -301,6 +301,23 @@ fn looks_like_misnamed_workbook(path: &Path) -> bool {
     )
 }
 
+/// Every diagnostic of a run in one sorted list: the registry's, each
+/// file's, and those about no file (the 催报 notes). validate, check and
+/// aggregate all report through this.
+pub fn run_diagnostics<'a>(
+    registry: Option<&Registry>,
+    files: impl IntoIterator<Item = &'a [Diagnostic]>,
+    about_no_file: &[Diagnostic],
+) -> Vec<Diagnostic> {
+    let mut all: Vec<Diagnostic> = registry.map(|r| r.diagnostics.clone()).unwrap_or_default();
+    for f in files {
+        all.extend_from_slice(f);
+    }
+    all.extend_from_slice(about_no_file);
+    sort_diagnostics(&mut all);
+    all
+}
+
 /// Sorted diagnostics of a whole run (stable across runs and thread counts).
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -1,47 +1,11 @@
 //! Diagnostics as text (grouped by file, with a summary), JSON and CSV.
 
-use serde::Serialize;
-use std::collections::BTreeMap;
-
-use crate::diag::{Counts, Diagnostic, Severity};
+use crate::diag::{Code, Counts, Diagnostic, Severity};
+use crate::facts::Extract;
 use crate::lang::Lang;
-
-#[derive(Serialize)]
-pub struct FileCounts {
-    pub file: String,
-    #[serde(flatten)]
-    pub counts: Counts,
-}
-
-#[derive(Serialize)]
-pub struct Summary {
-    pub files: usize,
-    #[serde(flatten)]
-    pub counts: Counts,
-    pub files_with_errors: usize,
-    pub by_file: Vec<FileCounts>,
-}
-
-impl Summary {
-    pub fn of(diags: &[Diagnostic], files: usize) -> Summary {
-        let mut by: BTreeMap<&str, Counts> = BTreeMap::new();
-        for d in diags {
-            by.entry(&d.file).or_default().add(d.severity);
-        }
-        Summary {
-            files,
-            counts: Counts::of(diags),
-            files_with_errors: by.values().filter(|c| c.errors > 0).count(),
-            by_file: by
-                .into_iter()
-                .map(|(f, c)| FileCounts {
-                    file: f.to_string(),
-                    counts: c,
-                })
-                .collect(),
-        }
-    }
-}
+use crate::summary::{DiagnosticCounts, ValidateDoc};
+use crate::validate::Registry;
+use std::collections::BTreeMap;
 
 /// Where a diagnostic stands, as the text line shows it.
 fn location(d: &Diagnostic, lang: Lang) -> String {
@@ -123,7 +87,7 @@ pub fn text(diags: &[Diagnostic], files: usize, lang: Lang, quiet: bool) -> Stri
 
 /// The closing line of every text listing: counts per severity and files with errors.
 pub fn summary_line(diags: &[Diagnostic], files: usize, lang: Lang) -> String {
-    let s = Summary::of(diags, files);
+    let s = DiagnosticCounts::of(diags, files);
     lang.t(
         format!(
             "共检查 {} 个文件：{}；有错误的文件 {} 个\n",
@@ -144,16 +108,12 @@ pub fn counts_line(c: &Counts, lang: Lang) -> String {
     counts_text(c, lang)
 }
 
-#[derive(Serialize)]
-struct JsonDoc<'a> {
-    diagnostics: &'a [Diagnostic],
-    summary: Summary,
-}
-
 pub fn json(diags: &[Diagnostic], files: usize) -> String {
-    let doc = JsonDoc {
+    // Serialised as declared, not through `to_json`: validate's keys have
+    // always come in the order of `Diagnostic`'s fields.
+    let doc = ValidateDoc {
         diagnostics: diags,
-        summary: Summary::of(diags, files),
+        summary: DiagnosticCounts::of(diags, files),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("diagnostics serialise");
     s.push('\n');
@@ -277,4 +237,96 @@ pub fn period_hint(
         format!("{all}报表的封面报告期都是 {first}，而 --period 是 {run}：如果本次要处理的是 {first}，请改用 --period {first}"),
         format!("{all} covers say {first}, but --period is {run}: if {first} is meant, use --period {first}"),
     ))
+}
+
+/// check's text: grouped by organisation (in registry order: county,
+/// street, community, its units; then by code), then the 催报 list and the
+/// summary line.
+pub fn grouped(
+    all: &[Diagnostic],
+    extracts: &[Extract],
+    registry: Option<&Registry>,
+    files: usize,
+    lang: Lang,
+    quiet: bool,
+) -> String {
+    if quiet {
+        return text(all, files, lang, true);
+    }
+    let name_of = |code: &str| {
+        registry
+            .and_then(|r| r.get(code))
+            .map(|e| e.name.clone())
+            .or_else(|| {
+                extracts
+                    .iter()
+                    .find(|e| e.org.as_deref() == Some(code))
+                    .and_then(|e| e.org_name.clone())
+            })
+            .unwrap_or_default()
+    };
+    // Organisations in registry order (county, street, community, its units), then by code.
+    let rank = |code: &str| {
+        registry
+            .and_then(|r| r.entries.iter().position(|e| e.code == code))
+            .unwrap_or(usize::MAX)
+    };
+    let mut groups: BTreeMap<(u8, usize, String), Vec<&Diagnostic>> = BTreeMap::new();
+    let reg_file = registry.map(|r| r.path.clone());
+    for d in all.iter().filter(|d| d.code != Code::SubmissionMissing) {
+        let key = if Some(&d.file) == reg_file.as_ref() {
+            (0, 0, String::new())
+        } else {
+            match &d.org_code {
+                Some(o) => (1, rank(o), o.clone()),
+                None => (2, 0, String::new()),
+            }
+        };
+        groups.entry(key).or_default().push(d);
+    }
+    let mut s = String::new();
+    for ((kind, _, org), ds) in &groups {
+        let c = Counts::of(ds.iter().copied());
+        let counts = lang.t(
+            format!("错误 {}，警告 {}，提示 {}", c.errors, c.warnings, c.notes),
+            format!(
+                "{} errors, {} warnings, {} notes",
+                c.errors, c.warnings, c.notes
+            ),
+        );
+        let title = match kind {
+            0 => lang.t(
+                format!("报送单位名录（{}）", reg_file.clone().unwrap_or_default()),
+                format!("registry ({})", reg_file.clone().unwrap_or_default()),
+            ),
+            1 => format!("{}（{}）", name_of(org), org),
+            _ => lang.t("未能识别填报单位的文件", "files whose submitter is unknown"),
+        };
+        s.push_str(&format!("== {title}：{counts}\n"));
+        for d in ds {
+            s.push_str("  ");
+            s.push_str(&line(d, lang));
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    let missing: Vec<&Diagnostic> = all
+        .iter()
+        .filter(|d| d.code == Code::SubmissionMissing)
+        .collect();
+    if registry.is_some() {
+        s.push_str(&lang.t(
+            format!("催报名单（未报送 {} 个）：\n", missing.len()),
+            format!("Not yet submitted ({}):\n", missing.len()),
+        ));
+        for d in &missing {
+            s.push_str(&format!("  {}\n", d.message));
+        }
+        if missing.is_empty() {
+            s.push_str(&lang.t("  无，全部已报送\n", "  none\n"));
+        }
+        s.push('\n');
+    }
+    s.push_str(&summary_line(all, files, lang));
+    s
 }

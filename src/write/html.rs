@@ -4,6 +4,7 @@
 //! organisations below target, the 催报 list and what was left out.
 //! Prints on A4 and reads on a phone.
 
+use crate::summary::Summary;
 use anyhow::Result;
 use plotters::prelude::*;
 use serde_json::Value;
@@ -164,27 +165,24 @@ fn lowest(values: &[Option<f64>]) -> Vec<usize> {
     idx
 }
 
-fn rows<'a>(s: &'a Value, table: &str) -> Vec<&'a Value> {
-    s["tables"][table]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default()
+/// A table's rows as JSON values, so that an absent column reads as null.
+fn rows(s: &Summary, table: &str) -> Vec<Value> {
+    s.rows(table).iter().cloned().map(Value::Object).collect()
 }
 
 pub fn page(
-    s: &Value,
+    s: &Summary,
     headline: &[(String, String)],
     below: &[String],
     missing: &[String],
     excluded: &[String],
 ) -> Result<String> {
-    let scope = s["scope"]["name"].as_str().unwrap_or("");
-    let root = s["scope"]["code"].as_str().unwrap_or("").to_string();
-    let period = s["period_name"].as_str().unwrap_or("");
+    let scope = s.head.scope.name.as_str();
+    let root = s.head.scope.code.clone();
+    let period = s.head.period_name.as_str();
     let t4 = rows(s, "t4");
     let kids: Vec<&Value> = t4
         .iter()
-        .copied()
         .filter(|r| r["parent_code"].as_str() == Some(root.as_str()))
         .collect();
     let names: Vec<String> = kids
@@ -196,7 +194,7 @@ pub fn page(
         Some("community") => "社区",
         _ => "街道",
     };
-    let root4 = t4.first().copied().cloned().unwrap_or(Value::Null);
+    let root4 = t4.first().cloned().unwrap_or(Value::Null);
     let mut charts = Vec::new();
     if !kids.is_empty() {
         let get = |k: &str| kids.iter().map(|r| f(&r[k])).collect::<Vec<_>>();
@@ -239,12 +237,12 @@ pub fn page(
             true,
         )?);
     }
-    let comms: Vec<&Value> = rows(s, "t1")
+    let comms: Vec<Value> = rows(s, "t1")
         .into_iter()
         .filter(|r| r["level"] == "community")
         .collect();
     if !comms.is_empty() {
-        let min = s["registration_minimum"].as_f64().unwrap_or(0.0);
+        let min = f64::from(s.head.registration_minimum);
         let all_vals: Vec<Option<f64>> =
             comms.iter().map(|r| f(&r["registered_members"])).collect();
         let idx = lowest(&all_vals);
@@ -273,7 +271,11 @@ pub fn page(
         let held: Vec<Option<f64>> = types.iter().map(|(_, k)| f(&t2r[*k])).collect();
         let req: Vec<Option<f64>> = types
             .iter()
-            .map(|(zh, _)| Some(s["meeting_required"][*zh].as_f64().unwrap_or(0.0)))
+            .map(|(zh, _)| {
+                Some(f64::from(
+                    s.head.meeting_required.get(*zh).copied().unwrap_or(0),
+                ))
+            })
             .collect();
         charts.push(columns(
             "会议开展次数与考核要求（按类型）",

@@ -3,7 +3,9 @@
 pub mod annotate;
 pub mod charts;
 pub mod diagnostics;
+pub mod digest;
 pub mod html;
+pub mod output;
 pub mod report;
 pub mod styles;
 pub mod tables;

@@ -11,7 +11,9 @@ use rust_xlsxwriter::{
 };
 
 use crate::org::Level;
+use crate::period::Period;
 use crate::schema::{Field, FieldType, Schema, SchemaSet};
+use crate::validate::registry::RegEntry as RegistryEntry;
 
 /// Rows of each ledger that carry the validations.
 const ROWS: u32 = 1000;
@@ -50,6 +52,35 @@ impl TemplateKind {
 
 /// Values to put in a pre-filled cover: field key → text.
 pub type Prefill = Vec<(String, String)>;
+
+/// The cover fields a registry entry fills in: who, when, and for a unit
+/// the community it is paired with.
+pub fn prefill_of(e: &RegistryEntry, period: &Period) -> Prefill {
+    let mut prefill: Prefill = vec![
+        ("org_name".into(), e.name.clone()),
+        ("org_code".into(), e.code.clone()),
+        ("period".into(), period.to_string()),
+    ];
+    if e.level == Level::Unit {
+        if let Some(p) = &e.parent {
+            prefill.push(("paired_community".into(), p.clone()));
+        }
+    }
+    prefill
+}
+
+impl TemplateKind {
+    /// The file a blank template is written to without `-o`.
+    pub fn default_file_name(self) -> String {
+        let name = match self {
+            TemplateKind::Community => "社区报表",
+            TemplateKind::Unit => "驻区单位报表",
+            TemplateKind::Meetings => "街道会议报表",
+            TemplateKind::Registry => "报送单位名录",
+        };
+        format!("{name}模板.xlsx")
+    }
+}
 
 fn label(f: &Field) -> String {
     if f.required {

@@ -1189,3 +1189,53 @@ fn cross_submission_audits() {
     // Nothing else but diagnostics was written.
     assert!(!w.path("out/report.xlsx").exists());
 }
+
+/// summary.json is one type for its writer and its readers: a key missing
+/// from it stops `report` and `--previous` at load, naming the key, where
+/// it used to print `—` or compare against nothing.
+#[test]
+fn summary_missing_a_key_fails_at_load_naming_it() {
+    let w = Workdir::new();
+    let c = county();
+    registry(&w, &c);
+    last_quarter_output(&w, &c, "prev");
+    let text = std::fs::read_to_string(w.path("prev/summary.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v.as_object_mut().unwrap().remove("period_name");
+    w.write("prev/summary.json", serde_json::to_string(&v).unwrap());
+    let r = w.run(&["report", "prev"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("period_name"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+
+    write_county(&w, &c, "in");
+    let r = w.aggregate("in", "out", &["--previous", "prev"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("--previous prev") && r.stderr.contains("period_name"),
+        "{}",
+        r.stderr
+    );
+    assert!(!w.path("out").exists(), "nothing is written on error");
+
+    // A column missing from a table is named too.
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["tables"]["t4"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("submission_rate");
+    w.write("prev/summary.json", serde_json::to_string(&v).unwrap());
+    let r = w.run(&["report", "prev", "--format", "json"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("tables.t4.submission_rate"),
+        "{}",
+        r.stderr
+    );
+
+    // And a damaged file says so.
+    w.write("prev/summary.json", &text[..text.len() / 2]);
+    let r = w.run(&["report", "prev"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("已损坏"), "{}", r.stderr);
+}

@@ -852,3 +852,46 @@ fn annotated_copy_keeps_the_original_styles() {
     assert!(copy.contains("<b/>"), "bold labels");
     assert!(copy.contains("thin"), "borders");
 }
+
+/// Regression: check and aggregate built the 催报 list each their own way
+/// and disagreed on `parent_code` for a parent missing from the registry
+/// (check said null, summary.json the registry's code). One list now: the
+/// parent the registry names, with no name where the registry lacks it.
+#[test]
+fn missing_list_names_the_registry_parent_even_when_absent() {
+    let w = Workdir::new();
+    let c = county();
+    let mut reg = crate::support::county::registry_book(&c);
+    reg[0].rows.push(vec![
+        n(91),
+        s("429901001150"),
+        s("孤儿社区"),
+        s("社区"),
+        s("429901077000"),
+        s("是"),
+    ]);
+    w.book("registry.xlsx", &reg);
+    write_county(&w, &c, "in");
+    let r = w.run(&[
+        "check",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "the registry's unknown parent is an error");
+    let v = r.json();
+    let m = v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "429901001150")
+        .unwrap_or_else(|| panic!("not on the 催报 list: {}", v["missing"]));
+    assert_eq!(m["parent_code"], "429901077000");
+    assert!(m["parent_name"].is_null());
+    assert_eq!(m["name"], "孤儿社区");
+    assert_eq!(m["level"], "community");
+}

@@ -1,0 +1,313 @@
+//! The documents pbstat writes for people's scripts and reads back: the
+//! head of summary.json (its writer in `cmd::aggregate`, its readers in
+//! `report`, the HTML summary and `--previous`), the 催报 list, and the
+//! `--format json` documents of check, aggregate, template and schema list.
+//!
+//! One type per document, shared by writer and readers, so a key renamed
+//! on one side cannot go unnoticed on the other, and a summary.json missing
+//! a key fails at load, naming the key. Every document is rendered through
+//! [`to_json`], which sorts keys as earlier pbstat versions wrote them.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+use crate::diag::{Counts, Diagnostic};
+
+/// A key that must be present even where its value may be null: serde
+/// would otherwise read a missing `Option` as `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
+
+/// A document as pretty JSON with its keys sorted, ending in a newline.
+pub fn to_json(doc: &impl Serialize) -> String {
+    let v = serde_json::to_value(doc).expect("documents serialise");
+    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialise");
+    s.push('\n');
+    s
+}
+
+/// A document's fields as a sorted map, for writers that stream more
+/// fields beside them (summary.json's tables).
+pub fn to_map(doc: &impl Serialize) -> Map<String, Value> {
+    match serde_json::to_value(doc).expect("documents serialise") {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Which requirement an organisation falls short of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum What {
+    Registration,
+    Meeting,
+    UnitActivity,
+}
+
+/// One requirement an organisation falls short of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Shortfall {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub what: What,
+    /// Only for meetings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_type: Option<String>,
+    pub figure: i64,
+    pub minimum: i64,
+}
+
+/// A submission left out of the tables, and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Excluded {
+    pub file: String,
+    #[serde(deserialize_with = "present")]
+    pub org_code: Option<String>,
+    #[serde(deserialize_with = "present")]
+    pub name: Option<String>,
+    pub errors: usize,
+    pub reasons: Vec<String>,
+}
+
+/// An organisation expected to submit that has not (the 催报 list).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MissingOrg {
+    pub code: String,
+    #[serde(deserialize_with = "present")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "present")]
+    pub level: Option<String>,
+    /// The parent the registry names, even when the registry lacks it.
+    #[serde(deserialize_with = "present")]
+    pub parent_code: Option<String>,
+    #[serde(deserialize_with = "present")]
+    pub parent_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scope {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GeneratedBy {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistryFile {
+    pub file: String,
+    pub sha256: String,
+}
+
+/// One input file of the run and what became of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputFile {
+    pub file: String,
+    pub sha256: String,
+    #[serde(deserialize_with = "present")]
+    pub org_code: Option<String>,
+    /// accepted, excluded or unreadable.
+    pub status: String,
+}
+
+/// summary.json without its tables (which are streamed beside it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryHead {
+    pub period: String,
+    pub period_name: String,
+    pub scope: Scope,
+    pub generated_by: GeneratedBy,
+    #[serde(deserialize_with = "present")]
+    pub registry: Option<RegistryFile>,
+    pub inputs: Vec<InputFile>,
+    pub excluded: Vec<Excluded>,
+    pub missing: Vec<MissingOrg>,
+    pub below_target: Vec<Shortfall>,
+    /// Meetings required by type, summed over the accepted organisations.
+    pub meeting_required: BTreeMap<String, u32>,
+    pub registration_minimum: u32,
+}
+
+/// One row of a report table as summary.json holds it: column key → value.
+pub type Row = Map<String, Value>;
+
+/// Why a summary.json could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadError {
+    /// Not JSON at all (cut short, say).
+    Damaged(String),
+    /// JSON, but without this key: not a pbstat summary, or from a pbstat
+    /// that wrote fewer keys.
+    MissingKey(String),
+    /// A key whose value has the wrong type.
+    WrongValue(String),
+}
+
+impl LoadError {
+    /// What is wrong, in the run's language.
+    pub fn describe(&self) -> String {
+        match self {
+            LoadError::Damaged(e) => crate::lang::tr(
+                format!("summary.json 已损坏（{e}）"),
+                format!("summary.json is damaged ({e})"),
+            ),
+            LoadError::MissingKey(k) => crate::lang::tr(
+                format!("summary.json 缺少 {k}，不是本版 pbstat aggregate 写出的汇总结果"),
+                format!("summary.json has no {k}: it is not a summary this pbstat aggregate wrote"),
+            ),
+            LoadError::WrongValue(e) => crate::lang::tr(
+                format!("summary.json 中有不符合格式的值（{e}）"),
+                format!("summary.json holds a value of the wrong kind ({e})"),
+            ),
+        }
+    }
+}
+
+/// summary.json as read back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub head: SummaryHead,
+    /// Each table's rows by table id (t0, t1, …), the scope's row first.
+    pub tables: BTreeMap<String, Vec<Row>>,
+}
+
+impl Summary {
+    /// Read summary.json's text.
+    pub fn parse(text: &str) -> Result<Summary, LoadError> {
+        let v: Value = serde_json::from_str(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
+        serde_json::from_value(v).map_err(|e| {
+            let m = e.to_string();
+            match m
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split_once('`'))
+            {
+                Some((key, _)) => LoadError::MissingKey(key.to_string()),
+                None => LoadError::WrongValue(m),
+            }
+        })
+    }
+
+    /// A table's rows (none when the table is absent).
+    pub fn rows(&self, table: &str) -> &[Row] {
+        self.tables.get(table).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// A table's first row: the scope's own.
+    pub fn root(&self, table: &str) -> Option<&Row> {
+        self.rows(table).first()
+    }
+
+    /// The row of an organisation in a table.
+    pub fn row_of(&self, table: &str, code: &str) -> Option<&Row> {
+        self.rows(table)
+            .iter()
+            .find(|r| r.get("code").and_then(Value::as_str) == Some(code))
+    }
+}
+
+/// Diagnostic counts of a run, overall and by file.
+#[derive(Debug, Serialize)]
+pub struct FileCounts {
+    pub file: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosticCounts {
+    pub files: usize,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub files_with_errors: usize,
+    pub by_file: Vec<FileCounts>,
+}
+
+impl DiagnosticCounts {
+    pub fn of(diags: &[Diagnostic], files: usize) -> DiagnosticCounts {
+        let mut by: BTreeMap<&str, Counts> = BTreeMap::new();
+        for d in diags {
+            by.entry(&d.file).or_default().add(d.severity);
+        }
+        DiagnosticCounts {
+            files,
+            counts: Counts::of(diags),
+            files_with_errors: by.values().filter(|c| c.errors > 0).count(),
+            by_file: by
+                .into_iter()
+                .map(|(f, c)| FileCounts {
+                    file: f.to_string(),
+                    counts: c,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `validate --format json`.
+#[derive(Debug, Serialize)]
+pub struct ValidateDoc<'a> {
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: DiagnosticCounts,
+}
+
+/// `check --format json`.
+#[derive(Debug, Serialize)]
+pub struct CheckDoc<'a> {
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: DiagnosticCounts,
+    pub missing: &'a [MissingOrg],
+    pub period: String,
+}
+
+/// `aggregate --format json`: what the run wrote and what it found.
+#[derive(Debug, Serialize)]
+pub struct AggregateDoc<'a> {
+    pub output: String,
+    pub report: String,
+    pub period: String,
+    pub scope: Scope,
+    pub files: usize,
+    pub accepted: usize,
+    pub excluded: &'a [Excluded],
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub missing: &'a [MissingOrg],
+    pub exit_code: i32,
+}
+
+/// `template --format json`.
+#[derive(Debug, Serialize)]
+pub struct TemplateDoc<'a> {
+    pub written: &'a [String],
+}
+
+/// One schema as `schema list --format json` shows it.
+#[derive(Debug, Serialize)]
+pub struct SchemaEntry {
+    pub name: String,
+    pub title: String,
+    pub kind: String,
+    pub required_for: Vec<String>,
+    pub level: Option<String>,
+    pub fields: usize,
+}
+
+/// `schema list --format json`.
+#[derive(Debug, Serialize)]
+pub struct SchemaListDoc {
+    pub schemas: Vec<SchemaEntry>,
+    pub source: String,
+}
