@@ -7,7 +7,7 @@ CARGO ?= cargo
 PBSTAT := $(CARGO) run --quiet --bin pbstat --
 PERIOD := 2026Q3
 
-.PHONY: all build demo test bench bench-small fmt lint samples clean man install
+.PHONY: all build demo test bench bench-small fmt lint samples clean man install docs bless
 
 all: build
 
@@ -43,6 +43,16 @@ bench:
 bench-small:
 	$(CARGO) build --release --examples
 	$(CARGO) run --release --example bench -- --small --rounds $(ROUNDS) --out bench/results-small.md
+
+# The reference pages docs/codes.md, docs/forms.md and docs/tables.md,
+# regenerated from src/diag.rs, schemas/ and src/schema/columns.rs (a test
+# fails while a committed page is stale).
+docs:
+	PBSTAT_BLESS=1 $(CARGO) test --test it docs::
+
+# Accept a deliberate change of output: rewrite tests/golden/ (review the diff).
+bless:
+	PBSTAT_BLESS=1 $(CARGO) test --test it golden::
 
 # Man pages from the command-line definitions: man/pbstat.1, man/pbstat-<command>.1
 man:

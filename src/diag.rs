@@ -37,16 +37,22 @@ impl Severity {
 }
 
 macro_rules! codes {
-    ($( $variant:ident = $code:literal, $sev:ident; )*) => {
+    ($( $variant:ident = $code:literal, $sev:ident, $zh:literal, $en:literal; )*) => {
         /// Every diagnostic code pbstat emits (rules.md), with its default severity.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code { $( $variant, )* }
 
         impl Code {
-            #[cfg(test)]
+            /// Every code, in the table's order (docs/codes.md lists them so).
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
             pub fn as_str(self) -> &'static str {
                 match self { $( Code::$variant => $code, )* }
+            }
+            /// When the code is raised, in the given language.
+            pub fn meaning(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $( (Code::$variant, Lang::Zh) => $zh, (Code::$variant, Lang::En) => $en, )*
+                }
             }
             pub fn severity(self) -> Severity {
                 match self { $( Code::$variant => Severity::$sev, )* }
@@ -59,60 +65,60 @@ macro_rules! codes {
 }
 
 codes! {
-    FileUnreadable = "file.unreadable", Error;
-    FileUnsupported = "file.unsupported", Error;
-    FileTooLarge = "file.too_large", Error;
-    FileEncoding = "file.encoding", Error;
-    FileDuplicateSubmission = "file.duplicate_submission", Error;
-    SheetMissing = "sheet.missing", Error;
-    SheetUnknown = "sheet.unknown", Note;
-    SheetMatchedByHeader = "sheet.matched_by_header", Note;
-    SheetEmpty = "sheet.empty", Warning;
-    HeaderNotFound = "header.not_found", Error;
-    HeaderMissingColumn = "header.missing_column", Error;
-    HeaderDuplicateColumn = "header.duplicate_column", Error;
-    HeaderUnknownColumn = "header.unknown_column", Warning;
-    CoverMissingField = "cover.missing_field", Error;
-    CoverPeriodMismatch = "cover.period_mismatch", Error;
-    CoverUnknownOrg = "cover.unknown_org", Error;
-    CoverNameMismatch = "cover.name_mismatch", Warning;
-    CoverKindMismatch = "cover.kind_mismatch", Error;
-    CellRequired = "cell.required", Error;
-    CellType = "cell.type", Error;
-    CellEnum = "cell.enum", Error;
-    CellRange = "cell.range", Error;
-    CellFormulaError = "cell.formula_error", Error;
-    IdChecksum = "id.checksum", Error;
-    IdFormat = "id.format", Error;
-    IdBirthdate = "id.birthdate", Error;
-    IdGenderMismatch = "id.gender_mismatch", Warning;
-    UsccChecksum = "uscc.checksum", Error;
-    UsccFormat = "uscc.format", Error;
-    CodeFormat = "code.format", Error;
-    CodeHierarchy = "code.hierarchy", Error;
-    DateOutOfPeriod = "date.out_of_period", Error;
-    DateAfterPeriod = "date.after_period", Error;
-    RowDuplicateKey = "row.duplicate_key", Error;
-    MeetingAttendanceExceedsExpected = "meeting.attendance_exceeds_expected", Error;
-    IssueResolvedDateMissing = "issue.resolved_date_missing", Error;
-    IssueResolvedDateUnexpected = "issue.resolved_date_unexpected", Error;
-    IssueResolvedBeforeReceived = "issue.resolved_before_received", Error;
-    IssueRatingUnresolved = "issue.rating_unresolved", Error;
-    RosterHoursImplausible = "roster.hours_implausible", Warning;
-    TotalMismatch = "total.mismatch", Error;
-    RegistryDuplicateCode = "registry.duplicate_code", Error;
-    RegistryUnknownParent = "registry.unknown_parent", Error;
-    RegistryKindMismatch = "registry.kind_mismatch", Error;
-    CrossDuplicateRegistration = "cross.duplicate_registration", Error;
-    CrossUnitMemberNotOnRoster = "cross.unit_member_not_on_roster", Warning;
-    CrossUnknownCommunity = "cross.unknown_community", Error;
-    CrossPairedUnitsMismatch = "cross.paired_units_mismatch", Warning;
-    SubmissionMissing = "submission.missing", Note;
-    TargetRegistrationBelow = "target.registration_below", Warning;
-    TargetMeetingShortfall = "target.meeting_shortfall", Warning;
-    TargetUnitInactive = "target.unit_inactive", Warning;
-    TrendAbnormalChange = "trend.abnormal_change", Warning;
-    ExplanationUnmatched = "explanation.unmatched", Warning;
+    FileUnreadable = "file.unreadable", Error, "文件打不开：已损坏、加密、不完整，或内容与扩展名不符", "the file cannot be read: damaged, encrypted, cut short, or not what its extension says";
+    FileUnsupported = "file.unsupported", Error, "pbstat 不读这种扩展名的文件", "pbstat does not read files with this extension";
+    FileTooLarge = "file.too_large", Error, "文件或工作表超过设定的大小、解压后大小或单元格数上限（含压缩炸弹）", "the file or a sheet is over the configured size, unpacked size or cell limit (zip bombs included)";
+    FileEncoding = "file.encoding", Error, "CSV 既不是 UTF-8 也不是 GB18030 编码", "a CSV file in neither UTF-8 nor GB18030";
+    FileDuplicateSubmission = "file.duplicate_submission", Error, "同一单位同一报告期交了两份（或更多）报表", "two or more files from one organisation for one period";
+    SheetMissing = "sheet.missing", Error, "缺少本级单位必须填报的工作表", "a sheet this organisation's level must carry is absent";
+    SheetUnknown = "sheet.unknown", Note, "pbstat 不使用的工作表（不影响汇总）", "a sheet pbstat does not use (aggregation is not affected)";
+    SheetMatchedByHeader = "sheet.matched_by_header", Note, "工作表名不是标准名称，按表头认出了它是哪张台账", "a sheet with a non-standard name, recognised by its header";
+    SheetEmpty = "sheet.empty", Warning, "台账工作表有表头但没有数据行", "a ledger sheet with a header and no data rows";
+    HeaderNotFound = "header.not_found", Error, "前 30 行中找不到与表样相符的表头", "no header row matching the form in the first 30 rows";
+    HeaderMissingColumn = "header.missing_column", Error, "缺少必填的列", "a required column is absent";
+    HeaderDuplicateColumn = "header.duplicate_column", Error, "两列对应同一个字段", "two columns map to the same field";
+    HeaderUnknownColumn = "header.unknown_column", Warning, "表样中没有的列（其内容不汇总）", "a column the form does not know (its content is not counted)";
+    CoverMissingField = "cover.missing_field", Error, "封面缺少必填项（填表人、负责人为警告，其余为错误）", "a required cover field is blank (a warning for 填表人 and 负责人, else an error)";
+    CoverPeriodMismatch = "cover.period_mismatch", Error, "封面的报告期不是本次处理的报告期", "the cover's period is not the period being processed";
+    CoverUnknownOrg = "cover.unknown_org", Error, "封面的单位代码不在报送单位名录中", "the cover's organisation code is not in the registry";
+    CoverNameMismatch = "cover.name_mismatch", Warning, "封面的单位名称与名录不一致", "the cover's name differs from the registry's";
+    CoverKindMismatch = "cover.kind_mismatch", Error, "工作簿的工作表与单位的层级不相符", "the workbook's sheets do not fit the organisation's level";
+    CellRequired = "cell.required", Error, "必填单元格为空", "a required cell is blank";
+    CellType = "cell.type", Error, "单元格内容读不成该列的类型（数字、整数、日期等）", "the cell cannot be read as its column's type (number, integer, date …)";
+    CellEnum = "cell.enum", Error, "不是允许的取值之一（提示中列出可选值）", "not one of the allowed values (the message lists them)";
+    CellRange = "cell.range", Error, "超出该列的最小值或最大值", "outside the column's minimum or maximum";
+    CellFormulaError = "cell.formula_error", Error, "单元格是 Excel 错误值（#DIV/0!、#REF! 等）", "the cell holds an Excel error value (#DIV/0!, #REF! …)";
+    IdChecksum = "id.checksum", Error, "身份证号校验码不对", "the ID number's check character is wrong";
+    IdFormat = "id.format", Error, "身份证号不是 18 位或形式不对", "the ID number is not 18 characters of the right shape";
+    IdBirthdate = "id.birthdate", Error, "身份证号中的出生日期不存在，或晚于报告期末", "the ID number's birth date is impossible or after the period end";
+    IdGenderMismatch = "id.gender_mismatch", Warning, "性别与身份证号不符", "性别 contradicts the ID number";
+    UsccChecksum = "uscc.checksum", Error, "统一社会信用代码校验码不对", "the unified social credit code's check character is wrong";
+    UsccFormat = "uscc.format", Error, "统一社会信用代码不是 18 位代码字符", "not 18 characters of the credit code's alphabet";
+    CodeFormat = "code.format", Error, "单位代码形式不对", "an organisation code of the wrong shape";
+    CodeHierarchy = "code.hierarchy", Error, "单位代码的前缀与上级不符", "a code whose prefix does not match its parent's";
+    DateOutOfPeriod = "date.out_of_period", Error, "应在报告期内的日期不在报告期内", "a date that must lie inside the period does not";
+    DateAfterPeriod = "date.after_period", Error, "日期晚于报告期末", "a date after the period end";
+    RowDuplicateKey = "row.duplicate_key", Error, "关键列（名册中的身份证号、事项编号等）重复", "a key (an ID number in a roster, 事项编号 in issues …) repeats";
+    MeetingAttendanceExceedsExpected = "meeting.attendance_exceeds_expected", Error, "实到人数多于应到人数", "实到人数 greater than 应到人数";
+    IssueResolvedDateMissing = "issue.resolved_date_missing", Error, "已办结却没有办结日期", "已办结 without 办结日期";
+    IssueResolvedDateUnexpected = "issue.resolved_date_unexpected", Error, "未办结的事项填了办结日期", "办结日期 on an item not 已办结";
+    IssueResolvedBeforeReceived = "issue.resolved_before_received", Error, "办结日期早于受理日期", "办结日期 earlier than 受理日期";
+    IssueRatingUnresolved = "issue.rating_unresolved", Error, "未办结的事项填了满意度", "a satisfaction rating on an item not 已办结";
+    RosterHoursImplausible = "roster.hours_implausible", Warning, "服务时长超过服务次数 × 24 小时", "service hours above 24 × the number of services";
+    TotalMismatch = "total.mismatch", Error, "合计行与上面各行之和不等", "a 合计 row differs from the sum of the rows above it";
+    RegistryDuplicateCode = "registry.duplicate_code", Error, "名录中同一代码出现两次", "a code listed twice in the registry";
+    RegistryUnknownParent = "registry.unknown_parent", Error, "名录中的上级代码不在名录中", "a parent code the registry does not list";
+    RegistryKindMismatch = "registry.kind_mismatch", Error, "名录中的类型与代码形式或上级类型不符", "a kind that disagrees with the code's shape or the parent's kind";
+    CrossDuplicateRegistration = "cross.duplicate_registration", Error, "同一身份证号出现在两个社区的报到名册中（两处都指出）", "one ID number on the rosters of two communities (both named)";
+    CrossUnitMemberNotOnRoster = "cross.unit_member_not_on_roster", Warning, "单位报称已到某社区报到的党员，不在该社区名册中", "a unit lists a member as registered at a community whose roster lacks that ID number";
+    CrossUnknownCommunity = "cross.unknown_community", Error, "单位的行或封面写的社区不在名录中", "a unit's row or cover names a community not in the registry";
+    CrossPairedUnitsMismatch = "cross.paired_units_mismatch", Warning, "社区封面的结对单位数与名录中结对单位的个数不同", "a community's cover 结对单位数 differs from the registry's count of its paired units";
+    SubmissionMissing = "submission.missing", Note, "应报单位没有报送（催报名单）", "an expected organisation has not submitted (the 催报 list)";
+    TargetRegistrationBelow = "target.registration_below", Warning, "社区报到党员少于考核要求", "a community's registered members below the requirement";
+    TargetMeetingShortfall = "target.meeting_shortfall", Warning, "某类会议次数少于考核要求（每个单位、每类会议一条）", "a meeting type held fewer times than required (one per organisation and type)";
+    TargetUnitInactive = "target.unit_inactive", Warning, "驻区单位共建活动少于考核要求", "a resident unit with fewer joint activities than required";
+    TrendAbnormalChange = "trend.abnormal_change", Warning, "与上期（--previous）相比变动超过设定比例", "a count changed by more than the configured share against --previous";
+    ExplanationUnmatched = "explanation.unmatched", Warning, "上报说明没有对应任何警告", "an explanation (上报说明) that matches no warning";
 }
 
 impl fmt::Display for Code {

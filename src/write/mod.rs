@@ -6,6 +6,7 @@ pub mod diagnostics;
 pub mod digest;
 pub mod html;
 pub mod output;
+pub mod reference;
 pub mod report;
 pub mod styles;
 pub mod tables;

@@ -11,6 +11,7 @@ mod cli;
 mod codes;
 mod corpus;
 mod dayone;
+mod docs;
 mod fuzz_smoke;
 mod golden;
 mod hardening;
