@@ -84,7 +84,9 @@ fn field_notes(f: &Field) -> String {
     if f.unique {
         n.push(format!(
             "unique ({})",
-            f.unique_code.as_deref().unwrap_or("row.duplicate_key")
+            f.unique_code
+                .as_deref()
+                .unwrap_or(Code::RowDuplicateKey.as_str())
         ));
     }
     n.join("; ")
