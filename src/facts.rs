@@ -204,6 +204,16 @@ impl Extract {
         &self.id_sources[r.src as usize]
     }
 
+    /// Whether the file goes into the tables: read, and without errors.
+    /// check (for its trends) and aggregate decide alike through this.
+    pub fn accepted(&self) -> bool {
+        self.kind != SubmissionKind::Unreadable
+            && !self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == crate::diag::Severity::Error)
+    }
+
     /// Apply the file's 上报说明 to its diagnostics, then put them in order.
     pub fn explain(&mut self, lang: crate::lang::Lang) {
         crate::validate::explain::apply(

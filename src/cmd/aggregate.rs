@@ -110,13 +110,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         .into_iter()
         .partition(|e| e.kind == SubmissionKind::Registry);
     let mut extracts = rest;
-    let accepted: Vec<bool> = extracts
-        .iter()
-        .map(|e| {
-            e.kind != SubmissionKind::Unreadable
-                && !e.diagnostics.iter().any(|d| d.severity == Severity::Error)
-        })
-        .collect();
+    let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
     let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
     if let Some(p) = &previous {
         compare::add_previous(&mut agg.tables, p)?;

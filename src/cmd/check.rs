@@ -9,8 +9,8 @@ use crate::aggregate::aggregate;
 use crate::cli::{CheckArgs, Common, OutFormat};
 use crate::cmd::common::{period_and_previous, validate_all, Setup};
 use crate::cmd::validate::{annotate_inputs, exit_code};
-use crate::diag::{Diagnostic, Severity};
-use crate::facts::extract;
+use crate::diag::Diagnostic;
+use crate::facts::{extract, Extract};
 use crate::summary::{to_json, CheckDoc, DiagnosticCounts};
 use crate::validate::run_diagnostics;
 use crate::write::diagnostics as out;
@@ -28,10 +28,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     let missing = crate::audit::run(&mut extracts, registry, lang);
     crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang);
     if let Some(prev) = &previous {
-        let accepted: Vec<bool> = extracts
-            .iter()
-            .map(|e| !e.diagnostics.iter().any(|d| d.severity == Severity::Error))
-            .collect();
+        let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
         crate::audit::trends::diagnose(
             &mut extracts,
