@@ -548,6 +548,36 @@ impl SchemaSet {
         Self::from_texts(files, "embedded".into())
     }
 
+    /// A schema as TOML: the embedded file itself (with its comments) when the
+    /// defaults are in use, else the loaded schema re-serialised.
+    pub fn text_of(&self, name: &str) -> Result<String> {
+        let set = self;
+        if set.source == "embedded" {
+            if let Some((_, t)) = EMBEDDED.iter().find(|(n, _)| *n == name) {
+                return Ok(t.to_string());
+            }
+        }
+        if name == "requirements" {
+            return Ok(toml::to_string_pretty(&set.requirements)?);
+        }
+        match set.schemas.iter().find(|s| s.name == name) {
+            Some(s) => Ok(toml::to_string_pretty(s)?),
+            None => {
+                let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
+                bail!(tr(
+                    format!(
+                        "没有名为 {name} 的表样；可用的有：{}、requirements",
+                        names.join("、")
+                    ),
+                    format!(
+                        "no schema named {name}; the schemas are: {}, requirements",
+                        names.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
     pub fn load(dir: Option<&Path>) -> Result<SchemaSet> {
         match dir {
             None => Self::embedded(),
