@@ -173,6 +173,63 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 
+/// The line of a TOML text where a quoted value first stands, for errors
+/// found after parsing.
+fn line_of(text: &str, value: &str) -> Option<usize> {
+    let quoted = format!("\"{value}\"");
+    text.lines()
+        .position(|l| l.contains(&quoted))
+        .map(|i| i + 1)
+}
+
+/// The requirements name meeting types and satisfaction levels: each must
+/// be a value of its field, or every community would silently fall short
+/// (a type nobody holds) or nobody count as satisfied.
+fn check_requirement_values(
+    r: &Requirements,
+    schemas: &[Schema],
+    file: &str,
+    text: &str,
+) -> Result<()> {
+    let values_of = |schema: &str, key: &str| -> Vec<String> {
+        schemas
+            .iter()
+            .find(|s| s.name == schema)
+            .and_then(|s| s.field(key))
+            .map(|f| f.values.clone())
+            .unwrap_or_default()
+    };
+    let types = values_of("meetings", "type");
+    let levels = values_of("issues", "satisfaction");
+    let named = r
+        .meetings
+        .iter()
+        .map(|m| (&m.meeting_type, "meetings.type", &types))
+        .chain(
+            r.satisfied_levels
+                .iter()
+                .map(|l| (l, "issues.satisfaction", &levels)),
+        );
+    for (v, field, allowed) in named {
+        if !allowed.contains(v) {
+            let at = line_of(text, v);
+            bail!(tr(
+                format!(
+                    "考核要求文件 {file}{} 有误：`{v}` 不是 {field} 的可选值（可选值：{}）",
+                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                    allowed.join("、")
+                ),
+                format!(
+                    "invalid requirements file {file}{}: `{v}` is not a value of {field} (its values: {})",
+                    at.map(|l| format!(" line {l}")).unwrap_or_default(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A rule between two cells of a row; each names the diagnostic it raises.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
@@ -239,6 +296,25 @@ impl RowRule {
         }
     }
     /// The two fields a rule compares: the one it flags, then the other.
+    /// The enum values the rule names, with the field they must belong to:
+    /// (field key, values).
+    pub fn values(&self) -> Vec<(&str, &[String])> {
+        match self {
+            RowRule::RequiredWhen { when, equals, .. }
+            | RowRule::BlankUnless { when, equals, .. } => {
+                vec![(when, equals)]
+            }
+            RowRule::OnlyWhen {
+                field,
+                allowed,
+                when,
+                equals,
+                ..
+            } => vec![(field, allowed), (when, equals)],
+            _ => Vec::new(),
+        }
+    }
+
     pub fn fields(&self) -> Vec<&str> {
         match self {
             RowRule::NotGreater { field, than, .. } | RowRule::NotBefore { field, than, .. } => {
@@ -341,6 +417,38 @@ impl Schema {
         let canonical = self.enum_lookup.get(i)?.get(&normalize_header(text))?;
         let j = field.values.iter().position(|v| v == canonical)?;
         field.choices.get(j).copied()
+    }
+
+    /// Every enum value a row rule names must be a value of its field: a
+    /// misspelt 已办结 would make the rule silently never apply.
+    fn check_rule_values(&self, file: &str, text: &str) -> Result<()> {
+        for r in &self.rules {
+            for (key, values) in r.values() {
+                let Some(f) = self.fields.iter().find(|f| f.key == key) else {
+                    continue;
+                };
+                for v in values {
+                    if !f.values.contains(v) {
+                        let at = line_of(text, v);
+                        bail!(tr(
+                            format!(
+                                "{file}{}：规则 `{}` 写的 `{v}` 不是字段 `{key}` 的可选值（可选值：{}）",
+                                at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                                r.code(),
+                                f.values.join("、")
+                            ),
+                            format!(
+                                "{file}{}: rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
+                                at.map(|l| format!(" line {l}")).unwrap_or_default(),
+                                r.code(),
+                                f.values.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn prepare(&mut self, file: &str) -> Result<()> {
@@ -620,7 +728,7 @@ impl SchemaSet {
 
     fn from_texts(files: Vec<(String, String)>, source: String) -> Result<SchemaSet> {
         let mut schemas: Vec<Schema> = Vec::new();
-        let mut requirements = None;
+        let mut requirements: Option<(Requirements, String, String)> = None;
         for (file, text) in files {
             let is_req = Path::new(&file)
                 .file_stem()
@@ -634,7 +742,7 @@ impl SchemaSet {
                     ))
                 })?;
                 r.check(&file)?;
-                requirements = Some(r);
+                requirements = Some((r, file, text));
                 continue;
             }
             let mut s: Schema = toml::from_str(&text).map_err(|e| {
@@ -653,6 +761,7 @@ impl SchemaSet {
                 ))
             })?;
             s.prepare(&file)?;
+            s.check_rule_values(&file, &text)?;
             if schemas.iter().any(|o| o.name == s.name) {
                 bail!(tr(
                     format!("表样文件 {file} 有误：名为 `{}` 的表样声明了两次", s.name),
@@ -686,12 +795,13 @@ impl SchemaSet {
                 }
             }
         }
-        let requirements = requirements.ok_or_else(|| {
+        let (requirements, req_file, req_text) = requirements.ok_or_else(|| {
             anyhow!(tr(
                 "缺少考核要求文件 requirements.toml",
                 "the requirements file is missing"
             ))
         })?;
+        check_requirement_values(&requirements, &schemas, &req_file, &req_text)?;
         Ok(SchemaSet {
             schemas,
             requirements,

@@ -107,3 +107,54 @@ fn a_broken_schema_file_stops_the_run_naming_it() {
         0
     );
 }
+
+/// Regression: a meeting type or satisfaction level misspelt in
+/// requirements.toml made every community fall short (or nobody count as
+/// satisfied) without a word; an enum value misspelt in a row rule made the
+/// rule never apply. Each now stops the run at load with exit 2, naming the
+/// file, the line and the values it may take.
+#[test]
+fn misspelt_enum_values_in_rules_and_requirements_stop_the_run() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    let cases = [
+        (
+            "requirements.toml",
+            "type = \"联席会议\"",
+            "type = \"联席会\"",
+            "联席会",
+        ),
+        (
+            "requirements.toml",
+            "\"基本满意\"]",
+            "\"基本满\"]",
+            "基本满",
+        ),
+        (
+            "issues.toml",
+            "equals = [\"已办结\"]",
+            "equals = [\"已办\"]",
+            "已办",
+        ),
+    ];
+    for (file, from, to, bad) in cases {
+        let p = w.path(&format!("s/{file}"));
+        let good = std::fs::read_to_string(&p).unwrap();
+        assert!(good.contains(from), "{file} lacks {from}");
+        let edited = good.replacen(from, to, 1);
+        let line = edited
+            .lines()
+            .position(|l| l.contains(&format!("\"{bad}\"")))
+            .unwrap()
+            + 1;
+        std::fs::write(&p, edited).unwrap();
+        let r = w.run(&["validate", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{file}: {}", r.stderr);
+        assert!(r.stderr.contains(file), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("第 {line} 行")), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("`{bad}`")), "{}", r.stderr);
+        std::fs::write(&p, good).unwrap();
+    }
+}
