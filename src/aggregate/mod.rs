@@ -69,6 +69,8 @@ fn own_counts(
     meeting_required: &mut BTreeMap<String, u32>,
 ) -> Own {
     let reqs = &schemas.requirements;
+    // Where T3b's four counts stand in the categories breakdown.
+    let category_at = schemas.measures.positions("categories", CATEGORY_BASE);
     let root = tree.root().code.clone();
     let mut merged: BTreeMap<String, Counts> = BTreeMap::new();
     let mut has_sub: BTreeMap<String, bool> = BTreeMap::new();
@@ -160,24 +162,16 @@ fn own_counts(
         for (i, (k, _)) in BASE.iter().enumerate() {
             if !matches!(
                 *k,
-                "expected"
-                    | "submitted"
-                    | "accepted"
-                    | "errors"
-                    | "warnings"
-                    | "registered_members"
-                    | "employer_units"
+                "expected" | "submitted" | "accepted" | "errors" | "warnings"
             ) {
-                b[i] += c.base[i];
+                b[i] += c.value(i);
             }
         }
-        b[base_index("registered_members")] += c.ids.len() as f64;
-        b[base_index("employer_units")] += c.employers.len() as f64;
         let cat = cats.entry(n.code.clone()).or_default();
-        for (k, v) in &c.categories {
+        for (k, v) in c.breakdowns.get("categories").into_iter().flatten() {
             let t = cat.entry(k.clone()).or_default();
-            for i in 0..4 {
-                t[i] += v[i];
+            for (i, at) in category_at.iter().enumerate() {
+                t[i] += v[*at];
             }
         }
         if !ok {

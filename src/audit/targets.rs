@@ -44,7 +44,7 @@ pub fn judge(
     };
     if level == Level::Community {
         let min = reqs.registration_minimum.for_period(period) as i64;
-        let have = c.ids.len() as i64;
+        let have = c.value(crate::schema::columns::base_index("registered_members")) as i64;
         if have < min {
             out.push(short(What::Registration, None, have, min));
         }
@@ -54,15 +54,16 @@ pub fn judge(
         l => reqs.meeting_minimums(l, period),
     };
     for (t, min) in &pairs {
-        let have = c.meeting_types.get(*t).copied().unwrap_or(0);
+        let have = c.broken_down("meeting_types", t, 0) as i64;
         if have < *min as i64 {
             out.push(short(What::Meeting, Some(t), have, *min as i64));
         }
     }
     if level == Level::Unit {
         let min = reqs.unit_activity_minimum.for_period(period) as i64;
-        if c.unit_activity_rows < min {
-            out.push(short(What::UnitActivity, None, c.unit_activity_rows, min));
+        let have = c.aux("unit_activity_rows") as i64;
+        if have < min {
+            out.push(short(What::UnitActivity, None, have, min));
         }
     }
     let missed = out.iter().filter(|s| s.what == What::Meeting).count();

@@ -42,6 +42,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         }
         e
     })?;
+    crate::facts::measure::measure(&mut extracts, schemas, Some(period))?;
+    crate::timing::mark("measures");
     // A roll-up of report workbooks (逐级汇总) has its tree in them, not in
     // the registry.
     let rollup = crate::aggregate::is_rollup(&extracts)?;

@@ -24,6 +24,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     let lang = common.lang;
     let schemas = &setup.schemas;
     let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
+    crate::facts::measure::measure(&mut extracts, schemas, Some(period))?;
     let registry = setup.registry.as_ref();
     let missing = crate::audit::run(&mut extracts, registry, lang);
     crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang);

@@ -27,6 +27,7 @@ fn export(set: &SchemaSet, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| crate::lang::io_error(dir, &e))?;
     let mut names: Vec<String> = set.schemas.iter().map(|s| s.name.clone()).collect();
     names.push("requirements".into());
+    names.push("measures".into());
     for n in names {
         atomic_write(&dir.join(format!("{n}.toml")), set.text_of(&n)?.as_bytes())?;
     }

@@ -14,7 +14,9 @@ use crate::org::Level;
 use crate::text::normalize_header;
 
 pub mod columns;
+pub mod measures;
 pub mod requirements;
+pub use measures::MeasureSet;
 pub use requirements::Requirements;
 
 /// The embedded defaults, in the order `schema list` shows them.
@@ -56,6 +58,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "requirements",
         include_str!("../../schemas/requirements.toml"),
     ),
+    ("measures", include_str!("../../schemas/measures.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -643,6 +646,8 @@ const NEEDED_KEYS: &[(&str, &[&str])] = &[
 pub struct SchemaSet {
     pub schemas: Vec<Schema>,
     pub requirements: Requirements,
+    /// What the report tables count (取数公式).
+    pub measures: MeasureSet,
     /// Where they came from, for messages: "embedded" or a folder.
     pub source: String,
 }
@@ -668,17 +673,20 @@ impl SchemaSet {
         if name == "requirements" {
             return Ok(toml::to_string_pretty(&set.requirements)?);
         }
+        if name == "measures" {
+            return Ok(toml::to_string_pretty(&set.measures)?);
+        }
         match set.schemas.iter().find(|s| s.name == name) {
             Some(s) => Ok(toml::to_string_pretty(s)?),
             None => {
                 let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
                 bail!(tr(
                     format!(
-                        "没有名为 {name} 的表样；可用的有：{}、requirements",
+                        "没有名为 {name} 的表样；可用的有：{}、requirements、measures",
                         names.join("、")
                     ),
                     format!(
-                        "no schema named {name}; the schemas are: {}, requirements",
+                        "no schema named {name}; the schemas are: {}, requirements, measures",
                         names.join(", ")
                     ),
                 ))
@@ -729,7 +737,32 @@ impl SchemaSet {
     fn from_texts(files: Vec<(String, String)>, source: String) -> Result<SchemaSet> {
         let mut schemas: Vec<Schema> = Vec::new();
         let mut requirements: Option<(Requirements, String, String)> = None;
+        let mut measures: Option<(MeasureSet, String, String)> = None;
         for (file, text) in files {
+            let stem = Path::new(&file)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            if stem.starts_with("measures") {
+                let m: MeasureSet = toml::from_str(&text).map_err(|e| {
+                    let at = e.span().map(|sp| text[..sp.start].lines().count().max(1));
+                    anyhow!(tr(
+                        format!(
+                            "取数公式文件 {file}{} 有误：{}",
+                            at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                            e.message()
+                        ),
+                        format!(
+                            "invalid measures file {file}{}: {}",
+                            at.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                            e.message()
+                        ),
+                    ))
+                })?;
+                measures = Some((m, file, text));
+                continue;
+            }
             let is_req = Path::new(&file)
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -802,9 +835,17 @@ impl SchemaSet {
             ))
         })?;
         check_requirement_values(&requirements, &schemas, &req_file, &req_text)?;
+        let (mut measures, m_file, m_text) = measures.ok_or_else(|| {
+            anyhow!(tr(
+                "缺少取数公式文件 measures.toml",
+                "the measures file is missing"
+            ))
+        })?;
+        measures.prepare(&schemas, &requirements, &m_file, &m_text)?;
         Ok(SchemaSet {
             schemas,
             requirements,
+            measures,
             source,
         })
     }

@@ -186,8 +186,9 @@ pub fn forms_md(set: &SchemaSet) -> String {
     s
 }
 
-/// docs/tables.md: every report table and column, with its definition.
-pub fn tables_md() -> String {
+/// docs/tables.md: every report table and column, with its definition,
+/// and what each base count counts (the measures of the schema set).
+pub fn tables_md(set: &SchemaSet) -> String {
     let mut s = String::from("# Report tables\n\n");
     s.push_str(GENERATED);
     s.push_str(
@@ -227,6 +228,45 @@ pub fn tables_md() -> String {
                 cell(&c.def)
             ));
         }
+    }
+    s.push_str(
+        "\n## What each base count counts (measures.toml)\n\n\
+         The counts above that are summed up the tree come from these \
+         measures over the ledgers' rows; a county changes them in \
+         measures.toml (`pbstat schema export`, `--schemas`). Conditions are \
+         SQL over the ledger's field keys.\n\n\
+         | key | ledger | counts | where | at |\n|---|---|---|---|---|\n",
+    );
+    for m in &set.measures.measures {
+        let counts = match (&m.sum, &m.distinct) {
+            (Some(f), _) => format!("sum of `{f}`"),
+            (_, Some(f)) => format!("distinct `{f}`"),
+            _ => "rows".to_string(),
+        };
+        s.push_str(&format!(
+            "| `{}` | {} | {counts} | {} | {} |\n",
+            m.key,
+            m.ledger,
+            m.filter.as_deref().map(|f| format!("`{}`", cell(f))).unwrap_or_default(),
+            m.at.as_deref().map(|a| format!("the community in `{a}`")).unwrap_or_else(|| "submitter".into()),
+        ));
+    }
+    for src in &set.measures.sources {
+        s.push_str(&format!(
+            "\nRows of `{}` count only {}{}.\n",
+            src.ledger,
+            src.filter.as_deref().map(|f| format!("where `{}`", cell(f))).unwrap_or_else(|| "all".into()),
+            src.unique.as_deref().map(|u| format!(", once per `{u}` and organisation within a file")).unwrap_or_default(),
+        ));
+    }
+    for b in &set.measures.breakdowns {
+        s.push_str(&format!(
+            "\nBreakdown `{}`: {} of `{}` per value of `{}`.\n",
+            b.key,
+            b.measures.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            b.ledger,
+            cell(&b.by),
+        ));
     }
     s
 }
@@ -292,6 +332,11 @@ pub fn schema_list_text(set: &SchemaSet, lang: Lang) -> String {
         "{} {} 考核要求\n",
         pad("requirements", 16),
         pad("requirements", 12)
+    ));
+    s.push_str(&format!(
+        "{} {} 取数公式\n",
+        pad("measures", 16),
+        pad("measures", 12)
     ));
     s
 }

@@ -158,3 +158,113 @@ fn misspelt_enum_values_in_rules_and_requirements_stop_the_run() {
         std::fs::write(&p, good).unwrap();
     }
 }
+
+/// Regression (issue 13): renaming 已办结 in an exported schema set made
+/// T3 `resolved` 0 and changed the rates, because the counting named the
+/// value in code. What is counted under which value now lives in
+/// measures.toml, so a rename made consistently in every exported file (the
+/// old spelling kept as an alias, so the same workbooks read) changes no
+/// table.
+#[test]
+fn renaming_enum_values_across_an_exported_set_changes_no_table() {
+    let w = Workdir::new();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
+    let base = [
+        samples.to_str().unwrap(),
+        "--period",
+        "2026Q3",
+        "--registry",
+    ];
+    let reg = samples.join("registry.xlsx");
+    let run = |out: &str, extra: &[&str]| {
+        let mut a = vec!["aggregate"];
+        a.extend_from_slice(&base);
+        a.push(reg.to_str().unwrap());
+        a.extend_from_slice(&["-o", out]);
+        a.extend_from_slice(extra);
+        let r = w.run(&a);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    run("before", &[]);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    assert!(w.path("s/measures.toml").exists(), "export writes the measures");
+    // Exported and passed back as they are: the same tables.
+    run("roundtrip", &["--schemas", "s"]);
+    let tables = [
+        "t0_submissions",
+        "t1_registrations",
+        "t2_meetings",
+        "t3_issues",
+        "t3b_issue_categories",
+        "t4_rates",
+    ];
+    for t in tables {
+        let a = std::fs::read(w.path(&format!("before/tables/{t}.csv"))).unwrap();
+        let b = std::fs::read(w.path(&format!("roundtrip/tables/{t}.csv"))).unwrap();
+        assert!(a == b, "{t} changed on the round trip");
+    }
+    for (old, new, file) in [("已办结", "已结案", "issues.toml"), ("已完成", "已竣工", "unit_projects.toml")] {
+        for f in std::fs::read_dir(w.path("s")).unwrap() {
+            let p = f.unwrap().path();
+            let t = std::fs::read_to_string(&p).unwrap();
+            let t = t
+                .replace(&format!("\"{old}\""), &format!("\"{new}\""))
+                .replace(&format!("'{old}'"), &format!("'{new}'"));
+            std::fs::write(&p, t).unwrap();
+        }
+        // The old spelling stays readable.
+        let p = w.path(&format!("s/{file}"));
+        let t = std::fs::read_to_string(&p).unwrap();
+        assert!(t.contains("value_aliases = {"), "{file}");
+        let t = t.replacen(
+            "value_aliases = {",
+            &format!("value_aliases = {{ \"{old}\" = \"{new}\","),
+            1,
+        );
+        std::fs::write(&p, t).unwrap();
+    }
+    let edited = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
+    assert!(edited.contains("'已结案'") && edited.contains("'已竣工'"));
+    run("after", &["--schemas", "s"]);
+    for t in tables {
+        let a = std::fs::read(w.path(&format!("before/tables/{t}.csv"))).unwrap();
+        let b = std::fs::read(w.path(&format!("after/tables/{t}.csv"))).unwrap();
+        assert!(a == b, "{t} changed after the rename");
+    }
+    let resolved = std::fs::read_to_string(w.path("after/tables/t3_issues.csv")).unwrap();
+    assert!(resolved.lines().nth(1).is_some_and(|l| !l.contains(",0,0,")));
+}
+
+/// A measure naming a field its ledger lacks, a key no table has, or a
+/// condition that is not SQL stops the run at load, naming file and line.
+#[test]
+fn a_broken_measure_stops_the_run_naming_file_and_line() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    let cases = [
+        ("where = \"status = '已办结'\"", "where = \"statuz = '已办结'\"", "statuz"),
+        ("key = \"resolved\"", "key = \"resolvd\"", "resolvd"),
+        ("where = \"post IS NOT NULL\"", "where = \"post IS NOT NUL AND\"", "post IS NOT NUL"),
+        ("sum = \"attended\"", "sum = \"atended\"", "atended"),
+    ];
+    let p = w.path("s/measures.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    for (from, to, named) in cases {
+        assert!(good.contains(from), "measures.toml lacks {from}");
+        let edited = good.replacen(from, to, 1);
+        let line = edited.lines().position(|l| l.contains(to)).unwrap() + 1;
+        std::fs::write(&p, &edited).unwrap();
+        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(r.stderr.contains("measures.toml"), "{}", r.stderr);
+        assert!(r.stderr.contains(named), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("第 {line} 行")), "{to}: {}", r.stderr);
+    }
+    std::fs::write(&p, good).unwrap();
+    assert_eq!(
+        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]).code,
+        0
+    );
+}

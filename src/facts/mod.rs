@@ -12,9 +12,9 @@ use crate::diag::Diagnostic;
 use crate::org::Level;
 use crate::period::Period;
 use crate::read::report::ReportInput;
-use crate::schema::columns::{
-    BASE, MEETING_BASE, MEETING_KEYS, SATISFACTION_BASE, SATISFACTION_KEYS,
-};
+use crate::schema::columns::BASE;
+
+pub mod measure;
 use crate::schema::SchemaSet;
 use crate::validate::explain::Explanation;
 use crate::validate::submission::SubmissionKind;
@@ -74,60 +74,76 @@ impl std::fmt::Display for IdKey {
     }
 }
 
-/// Raw counts one file adds to one organisation.
+/// Raw counts one file adds to one organisation: what the measures of
+/// schemas/measures.toml counted (measure.rs).
 #[derive(Debug, Clone)]
 pub struct Counts {
+    /// By base count (schema::columns::BASE).
     pub base: Vec<f64>,
-    /// Rows per meeting type (requirements compare these).
-    pub meeting_types: BTreeMap<String, i64>,
-    /// Per issue category: received, resolved, rated, satisfied_total.
-    pub categories: BTreeMap<String, [f64; 4]>,
-    /// A unit's own 共建活动 rows, wherever they were held.
-    pub unit_activity_rows: i64,
-    /// Distinct roster ID numbers, sorted (kept so that data from two files
-    /// of one community still count each person once).
-    pub ids: Vec<IdKey>,
-    pub employers: BTreeSet<String>,
+    /// The values a `distinct` measure met, by base count: the files of one
+    /// organisation count each value once.
+    pub sets: BTreeMap<usize, BTreeSet<String>>,
+    /// Measures the requirements read that are no base count.
+    pub aux: BTreeMap<String, f64>,
+    /// Per breakdown (categories, meeting_types …) and value: its measures,
+    /// in the breakdown's order.
+    pub breakdowns: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
 }
 
 impl Default for Counts {
     fn default() -> Self {
         Counts {
             base: vec![0.0; BASE.len()],
-            meeting_types: BTreeMap::new(),
-            categories: BTreeMap::new(),
-            unit_activity_rows: 0,
-            ids: Vec::new(),
-            employers: BTreeSet::new(),
+            sets: BTreeMap::new(),
+            aux: BTreeMap::new(),
+            breakdowns: BTreeMap::new(),
         }
     }
 }
 
 impl Counts {
-    /// Add to a base count by position (`base!("key")`).
-    pub fn add(&mut self, i: usize, v: f64) {
-        self.base[i] += v;
-    }
     pub fn merge(&mut self, o: &Counts) {
         for (a, b) in self.base.iter_mut().zip(&o.base) {
             *a += b;
         }
-        for (k, v) in &o.meeting_types {
-            *self.meeting_types.entry(k.clone()).or_default() += v;
+        for (k, v) in &o.sets {
+            self.sets.entry(*k).or_default().extend(v.iter().cloned());
         }
-        for (k, v) in &o.categories {
-            let e = self.categories.entry(k.clone()).or_default();
-            for i in 0..4 {
-                e[i] += v[i];
+        for (k, v) in &o.aux {
+            *self.aux.entry(k.clone()).or_default() += v;
+        }
+        for (k, groups) in &o.breakdowns {
+            let mine = self.breakdowns.entry(k.clone()).or_default();
+            for (g, v) in groups {
+                let e = mine.entry(g.clone()).or_insert_with(|| vec![0.0; v.len()]);
+                for (a, b) in e.iter_mut().zip(v) {
+                    *a += b;
+                }
             }
         }
-        self.unit_activity_rows += o.unit_activity_rows;
-        if !o.ids.is_empty() {
-            self.ids.extend_from_slice(&o.ids);
-            self.ids.sort_unstable();
-            self.ids.dedup();
+    }
+
+    /// A base count as the tables take it: a distinct measure's number of
+    /// values, else the sum.
+    pub fn value(&self, i: usize) -> f64 {
+        match self.sets.get(&i) {
+            Some(s) => s.len() as f64,
+            None => self.base[i],
         }
-        self.employers.extend(o.employers.iter().cloned());
+    }
+
+    pub fn aux(&self, key: &str) -> f64 {
+        self.aux.get(key).copied().unwrap_or(0.0)
+    }
+
+    /// One measure of a breakdown for one value (0 when absent).
+    pub fn broken_down(&self, breakdown: &str, value: &str, at: usize) -> f64 {
+        self.breakdowns
+            .get(breakdown)
+            .and_then(|b| b.get(value))
+            .and_then(|v| v.get(at))
+            .copied()
+            .unwrap_or(0.0)
     }
 }
 
@@ -183,8 +199,11 @@ pub struct Extract {
     pub paired_community: Option<String>,
     pub paired_units: Option<PairedUnits>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Counts by the organisation they belong to.
+    /// Counts by the organisation they belong to (filled by
+    /// [`measure::measure`] from `rows`).
     pub counts: BTreeMap<String, Counts>,
+    /// The rows of each measured ledger, until the measures have run.
+    pub rows: BTreeMap<String, measure::Rows>,
     pub roster: Vec<IdRef>,
     pub unit_members: Vec<IdRef>,
     /// Where the ID numbers of `roster` and `unit_members` stand.
@@ -248,62 +267,28 @@ pub fn sha256_of(path: &std::path::Path) -> String {
 /// The fields extraction reads, resolved once per ledger instead of by
 /// name on every row (None where the ledger's schema lacks one).
 struct Fields {
-    attended: Option<usize>,
-    category: Option<usize>,
     code: Option<usize>,
     community_code: Option<usize>,
-    employer_code: Option<usize>,
-    expected: Option<usize>,
     id_number: Option<usize>,
     location: Option<usize>,
-    post: Option<usize>,
-    registered_on: Option<usize>,
-    resolved: Option<usize>,
-    satisfaction: Option<usize>,
-    service_count: Option<usize>,
-    service_hours: Option<usize>,
-    status: Option<usize>,
     text: Option<usize>,
-    kind: Option<usize>,
 }
 
 impl Fields {
     fn of(schema: &crate::schema::Schema) -> Fields {
         let i = |k: &str| schema.field_index(k);
         Fields {
-            attended: i("attended"),
-            category: i("category"),
             code: i("code"),
             community_code: i("community_code"),
-            employer_code: i("employer_code"),
-            expected: i("expected"),
             id_number: i("id_number"),
             location: i("location"),
-            post: i("post"),
-            registered_on: i("registered_on"),
-            resolved: i("resolved"),
-            satisfaction: i("satisfaction"),
-            service_count: i("service_count"),
-            service_hours: i("service_hours"),
-            status: i("status"),
             text: i("text"),
-            kind: i("type"),
         }
     }
 }
 
 fn text(r: &Record, i: Option<usize>) -> Option<&str> {
     r.values.get(i?).and_then(Value::text)
-}
-
-fn num(r: &Record, i: Option<usize>) -> f64 {
-    i.and_then(|i| r.values.get(i))
-        .and_then(Value::num)
-        .unwrap_or(0.0)
-}
-
-fn date(r: &Record, i: Option<usize>) -> Option<chrono::NaiveDate> {
-    r.values.get(i?).and_then(Value::date)
 }
 
 fn col_of(l: &Ledger, i: Option<usize>) -> Option<u32> {
@@ -336,8 +321,7 @@ fn extract_with(
     period: Option<Period>,
     counts: bool,
 ) -> Extract {
-    let reqs = &schemas.requirements;
-    let period = period.or(sub.cover.period);
+    let _ = period;
     let mut ex = Extract {
         sha256: sub.sha256.clone().unwrap_or_default(),
         file: sub.file.clone(),
@@ -356,6 +340,7 @@ fn extract_with(
         paired_units: None,
         diagnostics: sub.diagnostics,
         counts: BTreeMap::new(),
+        rows: BTreeMap::new(),
         roster: Vec::new(),
         unit_members: Vec::new(),
         id_sources: Vec::new(),
@@ -381,7 +366,6 @@ fn extract_with(
         });
     }
     let own: Option<Arc<str>> = ex.org.as_deref().map(Arc::from);
-    let satisfied: BTreeSet<&str> = reqs.satisfied_levels.iter().map(String::as_str).collect();
     // Shared names: one per organisation code met in this file.
     let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
     let mut name_of = |code: &str| -> Arc<str> {
@@ -409,6 +393,7 @@ fn extract_with(
             (sources.len() - 1) as u32
         })
     };
+    let measured = schemas.measures.ledgers();
     for l in sub
         .ledgers
         .iter()
@@ -417,6 +402,12 @@ fn extract_with(
         let fl = Fields::of(schemas.get(&l.schema));
         let sheet: Arc<str> = Arc::from(l.sheet.as_str());
         let mut last_org: Option<Arc<str>> = None;
+        let mut rows = measured
+            .contains(&l.schema.as_str())
+            .then(|| measure::Rows::new(schemas, &l.schema));
+        // An organisation with rows in a ledger counted at its submitter
+        // has counts, even when no measure matched a row.
+        let at_submitter = schemas.measures.counts_at_submitter(&l.schema);
         for r in &l.records {
             let org = match (&r.org, &own) {
                 (Some(o), _) => name_of(o),
@@ -427,32 +418,21 @@ fn extract_with(
                 ex.ledger_orgs.insert((org.to_string(), l.schema.clone()));
                 last_org = Some(org.clone());
             }
+            if let Some(rows) = &mut rows {
+                rows.push(&org, r);
+                if at_submitter {
+                    counts_of(&mut ex.counts, &org);
+                }
+            }
+            // The ID numbers the cross-audits compare (rules.md 表间审核).
             match l.schema.as_str() {
                 "roster" => {
-                    let c = counts_of(&mut ex.counts, &org);
                     let Some(id) = text(r, fl.id_number).map(IdKey::of) else {
                         continue;
                     };
                     if !seen.entry(org.clone()).or_default().insert(id) {
                         continue;
                     }
-                    c.ids.push(id);
-                    c.add(crate::base!("registered_members"), 1.0);
-                    if let (Some(d), Some(p)) = (date(r, fl.registered_on), period) {
-                        if p.contains(d) {
-                            c.add(crate::base!("new_registrations"), 1.0);
-                        }
-                    }
-                    if let Some(e) = text(r, fl.employer_code) {
-                        if !c.employers.contains(e) {
-                            c.employers.insert(e.to_string());
-                        }
-                    }
-                    if text(r, fl.post).is_some() {
-                        c.add(crate::base!("members_with_posts"), 1.0);
-                    }
-                    c.add(crate::base!("service_count"), num(r, fl.service_count));
-                    c.add(crate::base!("service_hours"), num(r, fl.service_hours));
                     let src = source_of(&org, &sheet, l.sheet_index, col_of(l, fl.id_number));
                     ex.roster.push(IdRef {
                         id,
@@ -460,64 +440,10 @@ fn extract_with(
                         src,
                     });
                 }
-                "meetings" => {
-                    let c = counts_of(&mut ex.counts, &org);
-                    let t = text(r, fl.kind).unwrap_or("其他");
-                    c.add(crate::base!("meetings"), 1.0);
-                    let at = MEETING_KEYS
-                        .iter()
-                        .position(|(zh, _)| *zh == t)
-                        .map_or(crate::base!("other"), |i| MEETING_BASE[i]);
-                    c.add(at, 1.0);
-                    match c.meeting_types.get_mut(t) {
-                        Some(n) => *n += 1,
-                        None => {
-                            c.meeting_types.insert(t.to_string(), 1);
-                        }
-                    }
-                    c.add(crate::base!("expected_attendance"), num(r, fl.expected));
-                    c.add(crate::base!("attendance"), num(r, fl.attended));
-                    c.add(crate::base!("resolved_at_meetings"), num(r, fl.resolved));
-                }
-                "issues" => {
-                    let c = counts_of(&mut ex.counts, &org);
-                    let status = text(r, fl.status).unwrap_or("");
-                    let sat = text(r, fl.satisfaction).unwrap_or("未评价");
-                    let cat = text(r, fl.category).unwrap_or("其他");
-                    let resolved = status == "已办结";
-                    let rated = sat != "未评价";
-                    let is_sat = rated && satisfied.contains(sat);
-                    c.add(crate::base!("received"), 1.0);
-                    match status {
-                        "已办结" => c.add(crate::base!("resolved"), 1.0),
-                        "办理中" => c.add(crate::base!("in_progress"), 1.0),
-                        "未办理" => c.add(crate::base!("not_started"), 1.0),
-                        _ => {}
-                    }
-                    if rated {
-                        c.add(crate::base!("rated"), 1.0);
-                        if let Some(i) = SATISFACTION_KEYS.iter().position(|(zh, _)| *zh == sat) {
-                            c.add(SATISFACTION_BASE[i], 1.0);
-                        }
-                    }
-                    if is_sat {
-                        c.add(crate::base!("satisfied_total"), 1.0);
-                    }
-                    if !c.categories.contains_key(cat) {
-                        c.categories.insert(cat.to_string(), [0.0; 4]);
-                    }
-                    let e = c.categories.get_mut(cat).expect("inserted above");
-                    e[0] += 1.0;
-                    e[1] += resolved as u8 as f64;
-                    e[2] += rated as u8 as f64;
-                    e[3] += is_sat as u8 as f64;
-                }
                 "unit_members" => {
                     let Some(comm) = text(r, fl.community_code).map(&mut name_of) else {
                         continue;
                     };
-                    counts_of(&mut ex.counts, &comm)
-                        .add(crate::base!("unit_reported_members"), 1.0);
                     if let Some(id) = text(r, fl.id_number).map(IdKey::of) {
                         let src = source_of(&comm, &sheet, l.sheet_index, col_of(l, fl.id_number));
                         ex.unit_members.push(IdRef {
@@ -525,12 +451,6 @@ fn extract_with(
                             row: r.row,
                             src,
                         });
-                    }
-                }
-                "unit_activities" => {
-                    counts_of(&mut ex.counts, &org).unit_activity_rows += 1;
-                    if let Some(comm) = text(r, fl.community_code) {
-                        counts_of(&mut ex.counts, comm).add(crate::base!("unit_activities"), 1.0);
                     }
                 }
                 "explanations" => {
@@ -549,22 +469,14 @@ fn extract_with(
                         ),
                     });
                 }
-                "unit_projects" => {
-                    if let Some(comm) = text(r, fl.community_code) {
-                        let c = counts_of(&mut ex.counts, comm);
-                        c.add(crate::base!("projects_claimed"), 1.0);
-                        if text(r, fl.status) == Some("已完成") {
-                            c.add(crate::base!("projects_completed"), 1.0);
-                        }
-                    }
-                }
                 _ => {}
             }
         }
+        if let Some(rows) = rows {
+            ex.rows.entry(l.schema.clone()).or_default().append(rows);
+        }
     }
-    for c in ex.counts.values_mut() {
-        c.ids.sort_unstable();
-    }
+
     ex.id_sources = sources;
     // Kept until the audits have run, for every file: no spare capacity.
     ex.roster.shrink_to_fit();

@@ -1,0 +1,362 @@
+//! The measures of schemas/measures.toml evaluated: every measured ledger's
+//! rows of the whole run in one polars frame (one row per ledger row, with
+//! the file it came from and the organisation it counts at), each measure a
+//! conditional sum in one group-by per ledger, so the conditions run
+//! vectorised over all rows at once rather than cell by cell.
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use polars::prelude::*;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::{counts_of, Extract, IdKey};
+use crate::period::Period;
+use crate::schema::columns::base_index;
+use crate::schema::{FieldType, MeasureSet, SchemaSet};
+use crate::validate::{Record, Value};
+
+/// One field's values down the rows of a ledger.
+#[derive(Debug, Clone)]
+enum Cells {
+    Text(Vec<Option<Cow<'static, str>>>),
+    Num(Vec<Option<f64>>),
+    Date(Vec<Option<NaiveDate>>),
+    /// ID numbers, packed (`IdKey`): never held as text.
+    Id(Vec<Option<u64>>),
+}
+
+/// The rows of one ledger of one file, only the fields the measures read.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    org: Vec<Arc<str>>,
+    /// (field key, index in the record, values).
+    cols: Vec<(String, usize, Cells)>,
+}
+
+impl Rows {
+    pub fn new(schemas: &SchemaSet, ledger: &str) -> Rows {
+        let schema = schemas.get(ledger);
+        let cols = schemas
+            .measures
+            .fields_of(ledger, schema)
+            .into_iter()
+            .filter_map(|k| {
+                let i = schema.field_index(&k)?;
+                let cells = match schema.fields[i].ty {
+                    FieldType::Integer | FieldType::Decimal => Cells::Num(Vec::new()),
+                    FieldType::Date => Cells::Date(Vec::new()),
+                    FieldType::IdNumber => Cells::Id(Vec::new()),
+                    _ => Cells::Text(Vec::new()),
+                };
+                Some((k, i, cells))
+            })
+            .collect();
+        Rows {
+            org: Vec::new(),
+            cols,
+        }
+    }
+
+    pub fn push(&mut self, org: &Arc<str>, r: &Record) {
+        self.org.push(org.clone());
+        for (_, i, cells) in &mut self.cols {
+            let v = r.values.get(*i).unwrap_or(&Value::Blank);
+            match cells {
+                Cells::Text(c) => c.push(match v {
+                    Value::Text(t) => Some(t.clone()),
+                    _ => None,
+                }),
+                Cells::Num(c) => c.push(v.num()),
+                Cells::Date(c) => c.push(v.date()),
+                Cells::Id(c) => c.push(v.text().map(|t| IdKey::of(t).0)),
+            }
+        }
+    }
+
+    /// Another sheet of the same ledger in the same file.
+    pub fn append(&mut self, o: Rows) {
+        if self.cols.is_empty() && self.org.is_empty() {
+            *self = o;
+            return;
+        }
+        self.org.extend(o.org);
+        for ((_, _, a), (_, _, b)) in self.cols.iter_mut().zip(o.cols) {
+            match (a, b) {
+                (Cells::Text(a), Cells::Text(b)) => a.extend(b),
+                (Cells::Num(a), Cells::Num(b)) => a.extend(b),
+                (Cells::Date(a), Cells::Date(b)) => a.extend(b),
+                (Cells::Id(a), Cells::Id(b)) => a.extend(b),
+                _ => unreachable!("one ledger's columns have one type"),
+            }
+        }
+    }
+}
+
+/// One ledger's rows of every file as a frame: `_file` (the extract's
+/// index), `_org` (the submitter), the fields, and the period's bounds.
+fn frame(extracts: &[Extract], ledger: &str, period: Option<Period>) -> Result<Option<DataFrame>> {
+    let parts: Vec<(u32, &Rows)> = extracts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.rows.get(ledger).map(|r| (i as u32, r)))
+        .filter(|(_, r)| !r.org.is_empty())
+        .collect();
+    let Some((_, first)) = parts.first() else {
+        return Ok(None);
+    };
+    let n: usize = parts.iter().map(|(_, r)| r.org.len()).sum();
+    let mut file = Vec::with_capacity(n);
+    let mut org: Vec<&str> = Vec::with_capacity(n);
+    for (i, r) in &parts {
+        file.extend(std::iter::repeat_n(*i, r.org.len()));
+        org.extend(r.org.iter().map(|o| &**o));
+    }
+    let mut cols = vec![
+        Column::new("_file".into(), file),
+        Column::new("_org".into(), org),
+    ];
+    for (c, (key, _, cells)) in first.cols.iter().enumerate() {
+        let name = PlSmallStr::from(key.as_str());
+        let col = match cells {
+            Cells::Text(_) => {
+                let v: Vec<Option<&str>> = parts
+                    .iter()
+                    .flat_map(|(_, r)| match &r.cols[c].2 {
+                        Cells::Text(v) => v.iter().map(|x| x.as_deref()).collect::<Vec<_>>(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                Column::new(name, v)
+            }
+            Cells::Num(_) => {
+                let v: Vec<Option<f64>> = parts
+                    .iter()
+                    .flat_map(|(_, r)| match &r.cols[c].2 {
+                        Cells::Num(v) => v.clone(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                Column::new(name, v)
+            }
+            Cells::Date(_) => {
+                let v: Vec<Option<NaiveDate>> = parts
+                    .iter()
+                    .flat_map(|(_, r)| match &r.cols[c].2 {
+                        Cells::Date(v) => v.clone(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                Column::new(name, v)
+            }
+            Cells::Id(_) => {
+                let v: Vec<Option<u64>> = parts
+                    .iter()
+                    .flat_map(|(_, r)| match &r.cols[c].2 {
+                        Cells::Id(v) => v.clone(),
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                Column::new(name, v)
+            }
+        };
+        cols.push(col);
+    }
+    cols.push(Column::new(
+        "period_start".into(),
+        vec![period.map(|p| p.start()); n],
+    ));
+    cols.push(Column::new(
+        "period_end".into(),
+        vec![period.map(|p| p.end()); n],
+    ));
+    Ok(Some(DataFrame::new_infer_height(cols)?))
+}
+
+/// A condition as a row filter: a null (a blank cell compared) is false.
+/// Without a condition every row: a column, not a literal, so that it has
+/// one value per row inside a group-by too.
+fn cond(e: &Option<Expr>) -> Expr {
+    match e {
+        Some(e) => e.clone().fill_null(lit(false)),
+        None => col("_org").is_not_null(),
+    }
+}
+
+/// Where a measure's rows count: the submitter, or the field naming a
+/// community.
+fn at_expr(at: &Option<String>) -> Expr {
+    match at {
+        Some(f) => col(f.as_str()).cast(DataType::String),
+        None => col("_org"),
+    }
+}
+
+/// The aggregation of one counting or summing measure.
+fn agg_of(filter: &Option<Expr>, sum: &Option<String>, alias: String) -> Expr {
+    match sum {
+        Some(f) => when(cond(filter))
+            .then(col(f.as_str()).cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .sum()
+            .alias(alias),
+        None => cond(filter).cast(DataType::Float64).sum().alias(alias),
+    }
+}
+
+fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    Ok(df.column(name)?.str()?)
+}
+
+/// Fill every extract's counts from its rows, for the period of the run;
+/// the rows are dropped afterwards.
+pub fn measure(
+    extracts: &mut [Extract],
+    schemas: &SchemaSet,
+    period: Option<Period>,
+) -> Result<()> {
+    let set: &MeasureSet = &schemas.measures;
+    for ledger in set.ledgers() {
+        let Some(df) = frame(extracts, ledger, period)? else {
+            continue;
+        };
+        let mut taken = df.lazy();
+        if let Some(s) = set.source(ledger) {
+            taken = taken.filter(cond(&s.filter_expr));
+        }
+        let mut taken = taken.collect()?;
+        if let Some(u) = set.source(ledger).and_then(|s| s.unique.as_deref()) {
+            taken = taken.unique_stable(
+                Some(&["_file".to_string(), "_org".to_string(), u.to_string()]),
+                UniqueKeepStrategy::First,
+                None,
+            )?;
+        }
+        let measures: Vec<_> = set.measures.iter().filter(|m| m.ledger == ledger).collect();
+        // Counts and sums: one group-by per place the rows count at.
+        let mut ats: Vec<&Option<String>> = Vec::new();
+        for m in &measures {
+            if !ats.contains(&&m.at) {
+                ats.push(&m.at);
+            }
+        }
+        for at in ats {
+            let here: Vec<_> = measures
+                .iter()
+                .filter(|m| &m.at == at && m.distinct.is_none())
+                .collect();
+            if !here.is_empty() {
+                let aggs: Vec<Expr> = here
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| agg_of(&m.filter_expr, &m.sum, format!("_m{i}")))
+                    .collect();
+                let out = taken
+                    .clone()
+                    .lazy()
+                    .with_column(at_expr(at).alias("_at"))
+                    .filter(col("_at").is_not_null())
+                    .group_by_stable([col("_file"), col("_at")])
+                    .agg(aggs)
+                    .collect()?;
+                let files = out.column("_file")?.u32()?;
+                let orgs = strs(&out, "_at")?;
+                let vals: Vec<&Float64Chunked> = (0..here.len())
+                    .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
+                    .collect::<PolarsResult<_>>()?;
+                for r in 0..out.height() {
+                    let (Some(f), Some(o)) = (files.get(r), orgs.get(r)) else {
+                        continue;
+                    };
+                    let c = counts_of(&mut extracts[f as usize].counts, o);
+                    for (m, v) in here.iter().zip(&vals) {
+                        let v = v.get(r).unwrap_or(0.0);
+                        if m.is_aux() {
+                            *c.aux.entry(m.key.clone()).or_default() += v;
+                        } else {
+                            c.base[base_index(&m.key)] += v;
+                        }
+                    }
+                }
+            }
+            // Distinct values: the sets, so that the files of one
+            // organisation count a value once.
+            for m in measures
+                .iter()
+                .filter(|m| &m.at == at && m.distinct.is_some())
+            {
+                let f = m.distinct.as_deref().expect("filtered");
+                let out = taken
+                    .clone()
+                    .lazy()
+                    .with_column(at_expr(at).alias("_at"))
+                    .filter(col("_at").is_not_null().and(cond(&m.filter_expr)))
+                    .select([
+                        col("_file"),
+                        col("_at"),
+                        col(f).cast(DataType::String).alias("_v"),
+                    ])
+                    .filter(col("_v").is_not_null())
+                    .collect()?;
+                let files = out.column("_file")?.u32()?;
+                let orgs = strs(&out, "_at")?;
+                let vals = strs(&out, "_v")?;
+                let i = base_index(&m.key);
+                for r in 0..out.height() {
+                    let (Some(fi), Some(o), Some(v)) = (files.get(r), orgs.get(r), vals.get(r))
+                    else {
+                        continue;
+                    };
+                    let c = counts_of(&mut extracts[fi as usize].counts, o);
+                    let set = c.sets.entry(i).or_default();
+                    if !set.contains(v) {
+                        set.insert(v.to_string());
+                    }
+                }
+            }
+        }
+        // Breakdowns: the listed measures again, per value of `by`.
+        for b in set.breakdowns.iter().filter(|b| b.ledger == ledger) {
+            let listed: Vec<_> = b.measures.iter().filter_map(|k| set.measure(k)).collect();
+            let aggs: Vec<Expr> = listed
+                .iter()
+                .enumerate()
+                .map(|(i, m)| agg_of(&m.filter_expr, &m.sum, format!("_m{i}")))
+                .collect();
+            let by = b.by_expr.clone().expect("compiled at load");
+            let out = taken
+                .clone()
+                .lazy()
+                .with_column(by.cast(DataType::String).alias("_by"))
+                .filter(col("_by").is_not_null())
+                .group_by_stable([col("_file"), col("_org"), col("_by")])
+                .agg(aggs)
+                .collect()?;
+            let files = out.column("_file")?.u32()?;
+            let orgs = strs(&out, "_org")?;
+            let bys = strs(&out, "_by")?;
+            let vals: Vec<&Float64Chunked> = (0..listed.len())
+                .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
+                .collect::<PolarsResult<_>>()?;
+            for r in 0..out.height() {
+                let (Some(f), Some(o), Some(g)) = (files.get(r), orgs.get(r), bys.get(r)) else {
+                    continue;
+                };
+                let c = counts_of(&mut extracts[f as usize].counts, o);
+                let e = c
+                    .breakdowns
+                    .entry(b.key.clone())
+                    .or_default()
+                    .entry(g.to_string())
+                    .or_insert_with(|| vec![0.0; listed.len()]);
+                for (x, v) in e.iter_mut().zip(&vals) {
+                    *x += v.get(r).unwrap_or(0.0);
+                }
+            }
+        }
+    }
+    for e in extracts.iter_mut() {
+        e.rows.clear();
+    }
+    Ok(())
+}

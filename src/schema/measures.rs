@@ -1,0 +1,373 @@
+//! The measures file (schemas/measures.toml, 取数公式): what each base
+//! count of the report tables counts — from which ledger, under which
+//! condition, at which organisation. Conditions are SQL expressions parsed
+//! by polars' own SQL front end (`polars::sql::sql_expr`), checked against
+//! the ledger's fields when the schema set loads, and evaluated by facts
+//! over every row of the run at once.
+
+use anyhow::{bail, Result};
+use polars::prelude::Expr;
+use serde::{Deserialize, Serialize};
+
+use super::columns::BASE;
+use super::{Requirements, Schema};
+use crate::lang::tr;
+
+/// Counts a measure may fill besides the base counts of the tables: the
+/// requirements read them.
+pub const AUX: &[&str] = &["unit_activity_rows"];
+
+/// Names a condition may use besides the ledger's fields.
+pub const PARAMETERS: &[&str] = &["period_start", "period_end"];
+
+/// How the rows of one ledger are taken before any measure counts them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub ledger: String,
+    /// Only rows matching this count at all.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// A field whose value counts once per organisation within a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<String>,
+    #[serde(skip)]
+    pub filter_expr: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub key: String,
+    pub ledger: String,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sum: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct: Option<String>,
+    /// The field naming the community a row counts at (else its submitter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub filter_expr: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Breakdown {
+    pub key: String,
+    pub ledger: String,
+    pub by: String,
+    pub measures: Vec<String>,
+    #[serde(skip)]
+    pub by_expr: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureSet {
+    #[serde(default, rename = "source")]
+    pub sources: Vec<Source>,
+    #[serde(default, rename = "measure")]
+    pub measures: Vec<Measure>,
+    #[serde(default, rename = "breakdown")]
+    pub breakdowns: Vec<Breakdown>,
+}
+
+/// The line where a text first stands in a file, for errors after parsing.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+/// A SQL literal list of texts: ('a', 'b').
+fn sql_list(values: &[String]) -> String {
+    let quoted: Vec<String> = values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect();
+    format!("({})", quoted.join(", "))
+}
+
+impl Measure {
+    /// A count the requirements read, not a base count of the tables.
+    pub fn is_aux(&self) -> bool {
+        AUX.contains(&self.key.as_str())
+    }
+}
+
+impl MeasureSet {
+    /// Whether some measure of a ledger counts rows at their submitter.
+    pub fn counts_at_submitter(&self, ledger: &str) -> bool {
+        self.measures
+            .iter()
+            .any(|m| m.ledger == ledger && m.at.is_none())
+            || self.breakdowns.iter().any(|b| b.ledger == ledger)
+    }
+
+    /// Where each of `keys` stands among a breakdown's measures (checked
+    /// at load for the breakdowns the code reads).
+    pub fn positions(&self, breakdown: &str, keys: &[&str]) -> Vec<usize> {
+        let b = self.breakdowns.iter().find(|b| b.key == breakdown);
+        keys.iter()
+            .map(|k| {
+                b.and_then(|b| b.measures.iter().position(|m| m == k))
+                    .expect("checked at load")
+            })
+            .collect()
+    }
+
+    /// The measure of a key.
+    pub fn measure(&self, key: &str) -> Option<&Measure> {
+        self.measures.iter().find(|m| m.key == key)
+    }
+
+    pub fn source(&self, ledger: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.ledger == ledger)
+    }
+
+    /// The ledgers any measure counts, in first-use order.
+    pub fn ledgers(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = Vec::new();
+        for l in self
+            .measures
+            .iter()
+            .map(|m| m.ledger.as_str())
+            .chain(self.breakdowns.iter().map(|b| b.ledger.as_str()))
+        {
+            if !v.contains(&l) {
+                v.push(l);
+            }
+        }
+        v
+    }
+
+    /// The fields of a ledger the measures read, in the ledger's order.
+    pub fn fields_of(&self, ledger: &str, schema: &Schema) -> Vec<String> {
+        let mut used: Vec<String> = Vec::new();
+        let mut add = |k: &str| {
+            if !used.iter().any(|u| u == k) {
+                used.push(k.to_string());
+            }
+        };
+        let roots = |e: &Option<Expr>| -> Vec<String> {
+            e.as_ref()
+                .map(|e| {
+                    e.clone()
+                        .meta()
+                        .root_names()
+                        .into_iter()
+                        .map(|n| n.to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if let Some(s) = self.source(ledger) {
+            roots(&s.filter_expr).iter().for_each(|k| add(k));
+            if let Some(u) = &s.unique {
+                add(u);
+            }
+        }
+        for m in self.measures.iter().filter(|m| m.ledger == ledger) {
+            roots(&m.filter_expr).iter().for_each(|k| add(k));
+            for k in [&m.sum, &m.distinct, &m.at].into_iter().flatten() {
+                add(k);
+            }
+        }
+        for b in self.breakdowns.iter().filter(|b| b.ledger == ledger) {
+            roots(&b.by_expr).iter().for_each(|k| add(k));
+        }
+        schema
+            .fields
+            .iter()
+            .filter(|f| used.contains(&f.key))
+            .map(|f| f.key.clone())
+            .collect()
+    }
+
+    /// Parse every condition and check every name against the schemas,
+    /// so that a misspelt field or key stops the run at load, not later.
+    pub fn prepare(
+        &mut self,
+        schemas: &[Schema],
+        reqs: &Requirements,
+        file: &str,
+        text: &str,
+    ) -> Result<()> {
+        let fail = |what_zh: String, what_en: String, needle: &str| -> anyhow::Error {
+            let at = line_of(text, needle);
+            anyhow::anyhow!(tr(
+                format!(
+                    "取数公式文件 {file}{} 有误：{what_zh}",
+                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
+                ),
+                format!(
+                    "invalid measures file {file}{}: {what_en}",
+                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
+                ),
+            ))
+        };
+        let satisfied = sql_list(&reqs.satisfied_levels);
+        let schema_of = |ledger: &str| -> Result<&Schema> {
+            schemas.iter().find(|s| s.name == ledger).ok_or_else(|| {
+                fail(
+                    format!("没有名为 `{ledger}` 的台账"),
+                    format!("there is no ledger named `{ledger}`"),
+                    &format!("\"{ledger}\""),
+                )
+            })
+        };
+        let compile = |cond: &str, schema: &Schema| -> Result<Expr> {
+            let sql = cond.replace("{satisfied_levels}", &satisfied);
+            let e = polars::sql::sql_expr(&sql).map_err(|e| {
+                fail(
+                    format!("条件 `{cond}` 不是有效的 SQL 表达式（{e}）"),
+                    format!("`{cond}` is not a valid SQL expression ({e})"),
+                    cond,
+                )
+            })?;
+            for n in e.clone().meta().root_names() {
+                let n = n.as_str();
+                if schema.field(n).is_none() && !PARAMETERS.contains(&n) {
+                    return Err(fail(
+                        format!(
+                            "条件 `{cond}` 引用的 `{n}` 不是台账 `{}` 的字段",
+                            schema.name
+                        ),
+                        format!(
+                            "`{cond}` names `{n}`, which is not a field of `{}`",
+                            schema.name
+                        ),
+                        cond,
+                    ));
+                }
+            }
+            Ok(e)
+        };
+        let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
+            if schema.field(k).is_none() {
+                return Err(fail(
+                    format!("`{k}` 不是台账 `{}` 的字段", schema.name),
+                    format!("`{k}` is not a field of `{}`", schema.name),
+                    needle,
+                ));
+            }
+            Ok(())
+        };
+        for s in &mut self.sources {
+            let schema = schema_of(&s.ledger)?;
+            if let Some(c) = &s.filter {
+                s.filter_expr = Some(compile(c, schema)?);
+            }
+            if let Some(u) = &s.unique {
+                field(schema, u, &format!("unique = \"{u}\""))?;
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for m in &mut self.measures {
+            let schema = schema_of(&m.ledger)?;
+            let key_line = format!("key = \"{}\"", m.key);
+            if !BASE.iter().any(|(k, _)| *k == m.key) && !AUX.contains(&m.key.as_str()) {
+                bail!(fail(
+                    format!("`{}` 不是报表的基础计数（见 docs/tables.md）", m.key),
+                    format!(
+                        "`{}` is not a base count of the report tables (see docs/tables.md)",
+                        m.key
+                    ),
+                    &key_line,
+                ));
+            }
+            if m.sum.is_some() && m.distinct.is_some() {
+                bail!(fail(
+                    format!("`{}` 不能同时写 sum 和 distinct", m.key),
+                    format!("`{}` has both sum and distinct", m.key),
+                    &key_line,
+                ));
+            }
+            if let Some(c) = &m.filter {
+                m.filter_expr = Some(compile(c, schema)?);
+            }
+            for k in [&m.sum, &m.distinct, &m.at].into_iter().flatten() {
+                field(schema, k, &format!("\"{k}\""))?;
+            }
+        }
+        for m in &self.measures {
+            if seen.contains(&m.key.as_str()) {
+                bail!(fail(
+                    format!("`{}` 声明了两次", m.key),
+                    format!("`{}` is declared twice", m.key),
+                    &format!("key = \"{}\"", m.key),
+                ));
+            }
+            seen.push(&m.key);
+        }
+        let keys: Vec<(String, String)> = self
+            .measures
+            .iter()
+            .map(|m| (m.key.clone(), m.ledger.clone()))
+            .collect();
+        for b in &mut self.breakdowns {
+            let schema = schema_of(&b.ledger)?;
+            b.by_expr = Some(compile(&b.by, schema)?);
+            for k in &b.measures {
+                if !keys.iter().any(|(mk, ml)| mk == k && *ml == b.ledger) {
+                    bail!(fail(
+                        format!(
+                            "分组 `{}` 列出的 `{k}` 不是台账 `{}` 的计数",
+                            b.key, b.ledger
+                        ),
+                        format!(
+                            "breakdown `{}` lists `{k}`, which is no measure of `{}`",
+                            b.key, b.ledger
+                        ),
+                        &format!("key = \"{}\"", b.key),
+                    ));
+                }
+            }
+        }
+        for (key, needs) in READ_BREAKDOWNS {
+            let b = self.breakdowns.iter().find(|b| b.key == *key);
+            let missing: Vec<&&str> = needs
+                .iter()
+                .filter(|n| !b.is_some_and(|b| b.measures.iter().any(|m| m == *n)))
+                .collect();
+            if !missing.is_empty() {
+                bail!(fail(
+                    format!(
+                        "缺少分组 `{key}` 或其中的 {}（报表和考核要求读取它们）",
+                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join("、")
+                    ),
+                    format!(
+                        "the breakdown `{key}` or its {} is missing (the tables and requirements read them)",
+                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                    &format!("key = \"{key}\""),
+                ));
+            }
+            if let Some(b) = b {
+                for k in &b.measures {
+                    if self
+                        .measure(k)
+                        .is_some_and(|m| m.at.is_some() || m.distinct.is_some())
+                    {
+                        bail!(fail(
+                            format!("分组 `{key}` 中的 `{k}` 必须按填报单位计数或求和"),
+                            format!(
+                                "`{k}` in breakdown `{key}` must count or sum at the submitter"
+                            ),
+                            &format!("key = \"{key}\""),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The breakdowns the code reads, with the measures it reads in them: T3b
+/// its categories, the meeting requirements the meetings per type.
+const READ_BREAKDOWNS: &[(&str, &[&str])] = &[
+    ("categories", super::columns::CATEGORY_BASE),
+    ("meeting_types", &["meetings"]),
+];
