@@ -247,23 +247,38 @@ pub fn tables_md(set: &SchemaSet) -> String {
             "| `{}` | {} | {counts} | {} | {} |\n",
             m.key,
             m.ledger,
-            m.filter.as_deref().map(|f| format!("`{}`", cell(f))).unwrap_or_default(),
-            m.at.as_deref().map(|a| format!("the community in `{a}`")).unwrap_or_else(|| "submitter".into()),
+            m.filter
+                .as_deref()
+                .map(|f| format!("`{}`", cell(f)))
+                .unwrap_or_default(),
+            m.at.as_deref()
+                .map(|a| format!("the community in `{a}`"))
+                .unwrap_or_else(|| "submitter".into()),
         ));
     }
     for src in &set.measures.sources {
         s.push_str(&format!(
             "\nRows of `{}` count only {}{}.\n",
             src.ledger,
-            src.filter.as_deref().map(|f| format!("where `{}`", cell(f))).unwrap_or_else(|| "all".into()),
-            src.unique.as_deref().map(|u| format!(", once per `{u}` and organisation within a file")).unwrap_or_default(),
+            src.filter
+                .as_deref()
+                .map(|f| format!("where `{}`", cell(f)))
+                .unwrap_or_else(|| "all".into()),
+            src.unique
+                .as_deref()
+                .map(|u| format!(", once per `{u}` and organisation within a file"))
+                .unwrap_or_default(),
         ));
     }
     for b in &set.measures.breakdowns {
         s.push_str(&format!(
             "\nBreakdown `{}`: {} of `{}` per value of `{}`.\n",
             b.key,
-            b.measures.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+            b.measures
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             b.ledger,
             cell(&b.by),
         ));

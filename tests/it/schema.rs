@@ -187,7 +187,10 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
     };
     run("before", &[]);
     assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
-    assert!(w.path("s/measures.toml").exists(), "export writes the measures");
+    assert!(
+        w.path("s/measures.toml").exists(),
+        "export writes the measures"
+    );
     // Exported and passed back as they are: the same tables.
     run("roundtrip", &["--schemas", "s"]);
     let tables = [
@@ -203,7 +206,10 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
         let b = std::fs::read(w.path(&format!("roundtrip/tables/{t}.csv"))).unwrap();
         assert!(a == b, "{t} changed on the round trip");
     }
-    for (old, new, file) in [("已办结", "已结案", "issues.toml"), ("已完成", "已竣工", "unit_projects.toml")] {
+    for (old, new, file) in [
+        ("已办结", "已结案", "issues.toml"),
+        ("已完成", "已竣工", "unit_projects.toml"),
+    ] {
         for f in std::fs::read_dir(w.path("s")).unwrap() {
             let p = f.unwrap().path();
             let t = std::fs::read_to_string(&p).unwrap();
@@ -232,7 +238,10 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
         assert!(a == b, "{t} changed after the rename");
     }
     let resolved = std::fs::read_to_string(w.path("after/tables/t3_issues.csv")).unwrap();
-    assert!(resolved.lines().nth(1).is_some_and(|l| !l.contains(",0,0,")));
+    assert!(resolved
+        .lines()
+        .nth(1)
+        .is_some_and(|l| !l.contains(",0,0,")));
 }
 
 /// A measure naming a field its ledger lacks, a key no table has, or a
@@ -244,9 +253,17 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
     let c = county();
     w.book("a.xlsx", &plain_community(&c));
     let cases = [
-        ("where = \"status = '已办结'\"", "where = \"statuz = '已办结'\"", "statuz"),
+        (
+            "where = \"status = '已办结'\"",
+            "where = \"statuz = '已办结'\"",
+            "statuz",
+        ),
         ("key = \"resolved\"", "key = \"resolvd\"", "resolvd"),
-        ("where = \"post IS NOT NULL\"", "where = \"post IS NOT NUL AND\"", "post IS NOT NUL"),
+        (
+            "where = \"post IS NOT NULL\"",
+            "where = \"post IS NOT NUL AND\"",
+            "post IS NOT NUL",
+        ),
         ("sum = \"attended\"", "sum = \"atended\"", "atended"),
     ];
     let p = w.path("s/measures.toml");
@@ -260,11 +277,16 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
         assert_eq!(r.code, 2, "{to}: {}", r.stderr);
         assert!(r.stderr.contains("measures.toml"), "{}", r.stderr);
         assert!(r.stderr.contains(named), "{}", r.stderr);
-        assert!(r.stderr.contains(&format!("第 {line} 行")), "{to}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("第 {line} 行")),
+            "{to}: {}",
+            r.stderr
+        );
     }
     std::fs::write(&p, good).unwrap();
     assert_eq!(
-        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]).code,
+        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"])
+            .code,
         0
     );
 }
