@@ -39,17 +39,17 @@ impl Rows {
         let schema = schemas.get(ledger);
         let cols = schemas
             .measures
-            .fields_of(ledger, schema)
-            .into_iter()
+            .fields_read(ledger)
+            .iter()
             .filter_map(|k| {
-                let i = schema.field_index(&k)?;
+                let i = schema.field_index(k)?;
                 let cells = match schema.fields[i].ty {
                     FieldType::Integer | FieldType::Decimal => Cells::Num(Vec::new()),
                     FieldType::Date => Cells::Date(Vec::new()),
                     FieldType::IdNumber => Cells::Id(Vec::new()),
                     _ => Cells::Text(Vec::new()),
                 };
-                Some((k, i, cells))
+                Some((k.clone(), i, cells))
             })
             .collect();
         Rows {

@@ -73,6 +73,10 @@ pub struct MeasureSet {
     pub measures: Vec<Measure>,
     #[serde(default, rename = "breakdown")]
     pub breakdowns: Vec<Breakdown>,
+    /// Per ledger, the fields the measures read (computed at load: every
+    /// file's extraction asks).
+    #[serde(skip)]
+    read: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The line where a text first stands in a file, for errors after parsing.
@@ -143,7 +147,11 @@ impl MeasureSet {
     }
 
     /// The fields of a ledger the measures read, in the ledger's order.
-    pub fn fields_of(&self, ledger: &str, schema: &Schema) -> Vec<String> {
+    pub fn fields_read(&self, ledger: &str) -> &[String] {
+        self.read.get(ledger).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn fields_of(&self, ledger: &str, schema: &Schema) -> Vec<String> {
         let mut used: Vec<String> = Vec::new();
         let mut add = |k: &str| {
             if !used.iter().any(|u| u == k) {
@@ -325,6 +333,15 @@ impl MeasureSet {
                 }
             }
         }
+        let read = self
+            .ledgers()
+            .into_iter()
+            .filter_map(|l| {
+                let schema = schemas.iter().find(|s| s.name == l)?;
+                Some((l.to_string(), self.fields_of(l, schema)))
+            })
+            .collect();
+        self.read = read;
         for (key, needs) in READ_BREAKDOWNS {
             let b = self.breakdowns.iter().find(|b| b.key == *key);
             let missing: Vec<&&str> = needs
