@@ -118,47 +118,51 @@ fn frame(extracts: &[Extract], ledger: &str, period: Option<Period>) -> Result<O
     ];
     for (c, (key, _, cells)) in first.cols.iter().enumerate() {
         let name = PlSmallStr::from(key.as_str());
+        // Column `c` of every part, of the variant `pick` takes.
+        fn gather<'a, T: Clone + 'a>(
+            parts: &'a [(u32, &Rows)],
+            c: usize,
+            pick: impl Fn(&'a Cells) -> Option<&'a Vec<T>>,
+        ) -> Vec<T> {
+            parts
+                .iter()
+                .flat_map(|(_, r)| pick(&r.cols[c].2).into_iter().flatten().cloned())
+                .collect()
+        }
         let col = match cells {
             Cells::Text(_) => {
+                // Borrowed, not cloned: the text of every row of the run.
                 let v: Vec<Option<&str>> = parts
                     .iter()
                     .flat_map(|(_, r)| match &r.cols[c].2 {
-                        Cells::Text(v) => v.iter().map(|x| x.as_deref()).collect::<Vec<_>>(),
-                        _ => Vec::new(),
+                        Cells::Text(v) => v.as_slice(),
+                        _ => &[],
                     })
+                    .map(|x| x.as_deref())
                     .collect();
                 Column::new(name, v)
             }
-            Cells::Num(_) => {
-                let v: Vec<Option<f64>> = parts
-                    .iter()
-                    .flat_map(|(_, r)| match &r.cols[c].2 {
-                        Cells::Num(v) => v.clone(),
-                        _ => Vec::new(),
-                    })
-                    .collect();
-                Column::new(name, v)
-            }
-            Cells::Date(_) => {
-                let v: Vec<Option<NaiveDate>> = parts
-                    .iter()
-                    .flat_map(|(_, r)| match &r.cols[c].2 {
-                        Cells::Date(v) => v.clone(),
-                        _ => Vec::new(),
-                    })
-                    .collect();
-                Column::new(name, v)
-            }
-            Cells::Id(_) => {
-                let v: Vec<Option<u64>> = parts
-                    .iter()
-                    .flat_map(|(_, r)| match &r.cols[c].2 {
-                        Cells::Id(v) => v.clone(),
-                        _ => Vec::new(),
-                    })
-                    .collect();
-                Column::new(name, v)
-            }
+            Cells::Num(_) => Column::new(
+                name,
+                gather(&parts, c, |x| match x {
+                    Cells::Num(v) => Some(v),
+                    _ => None,
+                }),
+            ),
+            Cells::Date(_) => Column::new(
+                name,
+                gather(&parts, c, |x| match x {
+                    Cells::Date(v) => Some(v),
+                    _ => None,
+                }),
+            ),
+            Cells::Id(_) => Column::new(
+                name,
+                gather(&parts, c, |x| match x {
+                    Cells::Id(v) => Some(v),
+                    _ => None,
+                }),
+            ),
         };
         cols.push(col);
     }
