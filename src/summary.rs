@@ -121,6 +121,22 @@ pub struct InputFile {
     pub status: String,
 }
 
+/// One declared check's rows at one level (审核汇总).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleCount {
+    /// The diagnostic code the check raises.
+    pub rule: String,
+    pub ledger: String,
+    /// The ledger's sheet name and the field's header, for people.
+    pub sheet: String,
+    pub field: String,
+    pub header: String,
+    pub level: String,
+    pub checked: usize,
+    pub passed: usize,
+    pub failed: usize,
+}
+
 /// summary.json without its tables (which are streamed beside it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SummaryHead {
@@ -137,6 +153,8 @@ pub struct SummaryHead {
     /// Meetings required by type, summed over the accepted organisations.
     pub meeting_required: BTreeMap<String, u32>,
     pub registration_minimum: u32,
+    /// Every declared check's rows by level, most-failed first.
+    pub rules: Vec<RuleCount>,
 }
 
 /// One row of a report table as summary.json holds it: column key → value.
@@ -269,6 +287,7 @@ pub struct CheckDoc<'a> {
     pub summary: DiagnosticCounts,
     pub missing: &'a [MissingOrg],
     pub period: String,
+    pub rules: &'a [RuleCount],
 }
 
 /// `aggregate --format json`: what the run wrote and what it found.

@@ -47,6 +47,8 @@ pub struct Aggregation {
     pub meeting_required: BTreeMap<String, u32>,
     /// The registration minimum for the period.
     pub registration_minimum: u32,
+    /// The per-rule summary (审核汇总), set by the caller from the audits.
+    pub rules: Vec<crate::summary::RuleCount>,
 }
 
 /// Own counts per node, per-category counts, each node's files, shortfalls.
@@ -475,6 +477,7 @@ pub fn aggregate(
             .requirements
             .registration_minimum
             .for_period(&period),
+        rules: Vec::new(),
     })
 }
 
@@ -606,6 +609,7 @@ pub fn summary_head(
         below_target: agg.below_target.clone(),
         meeting_required: agg.meeting_required.clone(),
         registration_minimum: agg.registration_minimum,
+        rules: agg.rules.clone(),
     }
 }
 

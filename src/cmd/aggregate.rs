@@ -114,6 +114,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let mut extracts = rest;
     let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
     let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
+    agg.rules = crate::audit::rules::summary(&extracts, schemas);
     if let Some(p) = &previous {
         compare::add_previous(&mut agg.tables, p)?;
         // check's abnormal-change warnings, so that both count the same.

@@ -61,6 +61,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
             summary: DiagnosticCounts::of(&all, files),
             missing: &crate::audit::missing_list(&missing, registry),
             period: period.to_string(),
+            rules: &crate::audit::rules::summary(&extracts, schemas),
         }),
     };
     stdout(&text)?;

@@ -202,6 +202,8 @@ pub struct Extract {
     /// Counts by the organisation they belong to (filled by
     /// [`measure::measure`] from `rows`).
     pub counts: BTreeMap<String, Counts>,
+    /// Data rows per ledger schema (the per-rule summary's rows checked).
+    pub ledger_rows: BTreeMap<String, usize>,
     /// The rows of each measured ledger, until the measures have run.
     pub rows: BTreeMap<String, measure::Rows>,
     pub roster: Vec<IdRef>,
@@ -341,6 +343,10 @@ fn extract_with(
         diagnostics: sub.diagnostics,
         counts: BTreeMap::new(),
         rows: BTreeMap::new(),
+        ledger_rows: sub.ledgers.iter().fold(BTreeMap::new(), |mut m, l| {
+            *m.entry(l.schema.clone()).or_default() += l.records.len();
+            m
+        }),
         roster: Vec::new(),
         unit_members: Vec::new(),
         id_sources: Vec::new(),

@@ -895,3 +895,75 @@ fn missing_list_names_the_registry_parent_even_when_absent() {
     assert_eq!(m["name"], "孤儿社区");
     assert_eq!(m["level"], "community");
 }
+
+/// The per-rule summary (审核汇总): every declared check with the rows it
+/// checked, passed and failed by level, most-failed first — in check's
+/// JSON, in summary.json and as a sheet of report.xlsx.
+#[test]
+fn per_rule_summary_counts_checked_passed_and_failed_rows() {
+    let w = Workdir::new();
+    let c = county();
+    let reg = crate::workdir::registry(&w, &c);
+    let mut book = plain_community(&c);
+    put(&mut book, "会议活动", "F2", n(999));
+    let meetings = book
+        .iter()
+        .find(|s| s.name == "会议活动")
+        .unwrap()
+        .rows
+        .len()
+        - 1;
+    w.book("in/a.xlsx", &book);
+    let r = w.run(&[
+        "check",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        &reg,
+        "--format",
+        "json",
+    ]);
+    let v = r.json();
+    let rules = v["rules"].as_array().expect("rules in check's JSON");
+    let first = &rules[0];
+    assert_eq!(
+        first["rule"], "meeting.attendance_exceeds_expected",
+        "{first}"
+    );
+    assert_eq!(first["ledger"], "meetings");
+    assert_eq!(first["field"], "attended");
+    assert_eq!(first["level"], "community");
+    assert_eq!(first["failed"], 1);
+    assert_eq!(first["checked"], meetings as u64);
+    assert_eq!(first["passed"], meetings as u64 - 1);
+    assert!(rules.iter().skip(1).all(|r| r["failed"] == 0));
+    assert!(rules
+        .iter()
+        .any(|r| r["rule"] == "cell.required" && r["ledger"] == "roster"));
+
+    // aggregate: the same in summary.json and a sheet of the workbook.
+    let r = w.run(&[
+        "aggregate",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        &reg,
+        "-o",
+        "out",
+        "--exclude-invalid",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["rules"][0]["rule"], "meeting.attendance_exceeds_expected");
+    let mut wb: Xlsx<_> = open_workbook(w.path("out/report.xlsx")).unwrap();
+    let sh = wb.worksheet_range("审核汇总").expect("a 审核汇总 sheet");
+    assert_eq!(
+        sh.get_value((2, 0)),
+        Some(&Data::String("meeting.attendance_exceeds_expected".into()))
+    );
+    assert_eq!(sh.get_value((2, 6)), Some(&Data::Float(1.0)));
+}

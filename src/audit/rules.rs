@@ -1,0 +1,116 @@
+//! The per-rule summary (审核汇总): for every check a ledger's schema
+//! declares — each field's required, type, enum, range and uniqueness
+//! checks and each row rule — the rows it checked, passed and failed, by
+//! the submitting organisation's level, most-failed first. A row fails a
+//! rule when a diagnostic of the rule's code stands at the rule's field in
+//! that row.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::Code;
+use crate::facts::Extract;
+use crate::schema::{FieldType, FormKind, SchemaSet};
+use crate::summary::RuleCount;
+
+/// A declared check: (ledger, field, code).
+fn declared(schemas: &SchemaSet) -> Vec<(String, String, String)> {
+    let mut v = Vec::new();
+    for s in schemas
+        .schemas
+        .iter()
+        .filter(|s| s.kind == FormKind::Ledger)
+    {
+        for f in &s.fields {
+            let mut add = |c: &str| v.push((s.name.clone(), f.key.clone(), c.to_string()));
+            if f.required {
+                add(Code::CellRequired.as_str());
+            }
+            if matches!(
+                f.ty,
+                FieldType::Integer | FieldType::Decimal | FieldType::Date
+            ) {
+                add(Code::CellType.as_str());
+            }
+            if f.ty == FieldType::Enum {
+                add(Code::CellEnum.as_str());
+            }
+            if f.min.is_some() || f.max.is_some() {
+                add(Code::CellRange.as_str());
+            }
+            if f.unique {
+                add(f
+                    .unique_code
+                    .as_deref()
+                    .unwrap_or(Code::RowDuplicateKey.as_str()));
+            }
+        }
+        for r in &s.rules {
+            let field = r.fields()[0].to_string();
+            let c = (s.name.clone(), field, r.code().to_string());
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+    }
+    v
+}
+
+/// Every declared check's rows, by level, most-failed first.
+pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
+    let rules = declared(schemas);
+    // (ledger, field, code, level) → (checked, failed)
+    let mut counts: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
+    for e in extracts {
+        let Some(level) = e.level else { continue };
+        let level = level.as_str().to_string();
+        for (i, (ledger, field, code)) in rules.iter().enumerate() {
+            let Some(&rows) = e.ledger_rows.get(ledger) else {
+                continue;
+            };
+            let sheet = e.sheets.get(ledger).map(|(s, _)| s.as_str());
+            let failed: BTreeSet<u32> = e
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.code.as_str() == code
+                        && d.field.as_deref() == Some(field.as_str())
+                        && d.sheet.as_deref() == sheet
+                })
+                .filter_map(|d| d.row)
+                .collect();
+            let c = counts.entry((i, level.clone())).or_default();
+            c.0 += rows;
+            c.1 += failed.len().min(rows);
+        }
+    }
+    let mut out: Vec<RuleCount> = counts
+        .into_iter()
+        .map(|((i, level), (checked, failed))| {
+            let (ledger, field, code) = &rules[i];
+            let schema = schemas.get(ledger);
+            RuleCount {
+                rule: code.clone(),
+                ledger: ledger.clone(),
+                sheet: schema.title.clone(),
+                field: field.clone(),
+                header: schema
+                    .field(field)
+                    .map(|f| f.header.clone())
+                    .unwrap_or_default(),
+                level,
+                checked,
+                passed: checked - failed,
+                failed,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.failed
+            .cmp(&a.failed)
+            .then_with(|| a.ledger.cmp(&b.ledger))
+            .then_with(|| a.field.cmp(&b.field))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.level.cmp(&b.level))
+    });
+    out
+}
