@@ -37,11 +37,11 @@ install:
 # Results: bench/results.md. ROUNDS=N for more or fewer rounds.
 ROUNDS ?= 5
 bench:
-	$(CARGO) build --release --examples
+	$(CARGO) build --release --bins --examples
 	$(CARGO) run --release --example bench -- --rounds $(ROUNDS) --instructions --out bench/results.md
 
 bench-small:
-	$(CARGO) build --release --examples
+	$(CARGO) build --release --bins --examples
 	$(CARGO) run --release --example bench -- --small --rounds $(ROUNDS) --out bench/results-small.md
 
 # The reference pages docs/codes.md, docs/forms.md and docs/tables.md,
