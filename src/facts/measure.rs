@@ -29,7 +29,10 @@ enum Cells {
 /// The rows of one ledger of one file, only the fields the measures read.
 #[derive(Debug, Clone, Default)]
 pub struct Rows {
-    org: Vec<Arc<str>>,
+    /// The organisations the rows count at (few per file).
+    orgs: Vec<Arc<str>>,
+    /// Per row, its submitter's index in `orgs`.
+    org: Vec<u32>,
     /// (field key, index in the record, values).
     cols: Vec<(String, usize, Cells)>,
 }
@@ -53,13 +56,21 @@ impl Rows {
             })
             .collect();
         Rows {
+            orgs: Vec::new(),
             org: Vec::new(),
             cols,
         }
     }
 
     pub fn push(&mut self, org: &Arc<str>, r: &Record) {
-        self.org.push(org.clone());
+        let i = match self.orgs.iter().rposition(|o| o == org) {
+            Some(i) => i,
+            None => {
+                self.orgs.push(org.clone());
+                self.orgs.len() - 1
+            }
+        };
+        self.org.push(i as u32);
         for (_, i, cells) in &mut self.cols {
             let v = r.values.get(*i).unwrap_or(&Value::Blank);
             match cells {
@@ -80,7 +91,9 @@ impl Rows {
             *self = o;
             return;
         }
-        self.org.extend(o.org);
+        let base = self.orgs.len() as u32;
+        self.orgs.extend(o.orgs);
+        self.org.extend(o.org.into_iter().map(|i| i + base));
         for ((_, _, a), (_, _, b)) in self.cols.iter_mut().zip(o.cols) {
             match (a, b) {
                 (Cells::Text(a), Cells::Text(b)) => a.extend(b),
@@ -93,24 +106,18 @@ impl Rows {
     }
 }
 
-/// One ledger's rows of every file as a frame: `_file` (the extract's
-/// index), `_org` (the submitter), the fields, and the period's bounds.
-fn frame(extracts: &[Extract], ledger: &str, period: Option<Period>) -> Result<Option<DataFrame>> {
-    let parts: Vec<(u32, &Rows)> = extracts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| e.rows.get(ledger).map(|r| (i as u32, r)))
-        .filter(|(_, r)| !r.org.is_empty())
-        .collect();
-    let Some((_, first)) = parts.first() else {
-        return Ok(None);
-    };
+/// Some files' rows of one ledger as a frame: `_file` (the extract's
+/// index), `_org` (the submitter, as its index in that file's `orgs`), the
+/// fields, and the period's bounds.
+fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
+    let parts: Vec<(u32, &Rows)> = owned.iter().map(|(i, r)| (*i, r)).collect();
+    let first = parts[0].1;
     let n: usize = parts.iter().map(|(_, r)| r.org.len()).sum();
     let mut file = Vec::with_capacity(n);
-    let mut org: Vec<&str> = Vec::with_capacity(n);
+    let mut org: Vec<u32> = Vec::with_capacity(n);
     for (i, r) in &parts {
         file.extend(std::iter::repeat_n(*i, r.org.len()));
-        org.extend(r.org.iter().map(|o| &**o));
+        org.extend_from_slice(&r.org);
     }
     let mut cols = vec![
         Column::new("_file".into(), file),
@@ -174,7 +181,7 @@ fn frame(extracts: &[Extract], ledger: &str, period: Option<Period>) -> Result<O
         "period_end".into(),
         vec![period.map(|p| p.end()); n],
     ));
-    Ok(Some(DataFrame::new_infer_height(cols)?))
+    Ok(DataFrame::new_infer_height(cols)?)
 }
 
 /// A condition as a row filter: a null (a blank cell compared) is false.
@@ -212,155 +219,222 @@ fn strs<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
     Ok(df.column(name)?.str()?)
 }
 
+/// A result's `_at` column: submitter indices, or community codes.
+type AtColumns<'a> = (Option<&'a UInt32Chunked>, Option<&'a StringChunked>);
+
+fn at_columns<'a>(out: &'a DataFrame, at: &Option<String>) -> Result<AtColumns<'a>> {
+    Ok(match at {
+        None => (Some(out.column("_at")?.u32()?), None),
+        Some(_) => (None, Some(strs(out, "_at")?)),
+    })
+}
+
+/// Files per frame: the results are per file, so chunks give the same
+/// counts while memory holds one chunk's frame, not the run's.
+const CHUNK: usize = 512;
+
 /// Fill every extract's counts from its rows, for the period of the run;
-/// the rows are dropped afterwards.
+/// each file's rows are dropped as soon as they are measured.
 pub fn measure(
     extracts: &mut [Extract],
     schemas: &SchemaSet,
     period: Option<Period>,
 ) -> Result<()> {
     let set: &MeasureSet = &schemas.measures;
-    for ledger in set.ledgers() {
-        let Some(df) = frame(extracts, ledger, period)? else {
-            continue;
-        };
-        let mut taken = df.lazy();
-        if let Some(s) = set.source(ledger) {
-            taken = taken.filter(cond(&s.filter_expr));
-        }
-        let mut taken = taken.collect()?;
-        if let Some(u) = set.source(ledger).and_then(|s| s.unique.as_deref()) {
-            taken = taken.unique_stable(
-                Some(&["_file".to_string(), "_org".to_string(), u.to_string()]),
-                UniqueKeepStrategy::First,
-                None,
-            )?;
-        }
-        let measures: Vec<_> = set.measures.iter().filter(|m| m.ledger == ledger).collect();
-        // Counts and sums: one group-by per place the rows count at.
-        let mut ats: Vec<&Option<String>> = Vec::new();
-        for m in &measures {
-            if !ats.contains(&&m.at) {
-                ats.push(&m.at);
-            }
-        }
-        for at in ats {
-            let here: Vec<_> = measures
-                .iter()
-                .filter(|m| &m.at == at && m.distinct.is_none())
+    for start in (0..extracts.len()).step_by(CHUNK) {
+        let end = (start + CHUNK).min(extracts.len());
+        for ledger in set.ledgers() {
+            let owned: Vec<(u32, Rows)> = (start..end)
+                .filter_map(|i| extracts[i].rows.remove(ledger).map(|r| (i as u32, r)))
+                .filter(|(_, r)| !r.org.is_empty())
                 .collect();
-            if !here.is_empty() {
-                let aggs: Vec<Expr> = here
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| agg_of(&m.filter_expr, &m.sum, format!("_m{i}")))
-                    .collect();
-                let out = taken
-                    .clone()
-                    .lazy()
-                    .with_column(at_expr(at).alias("_at"))
-                    .filter(col("_at").is_not_null())
-                    .group_by_stable([col("_file"), col("_at")])
-                    .agg(aggs)
-                    .collect()?;
-                let files = out.column("_file")?.u32()?;
-                let orgs = strs(&out, "_at")?;
-                let vals: Vec<&Float64Chunked> = (0..here.len())
-                    .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
-                    .collect::<PolarsResult<_>>()?;
-                for r in 0..out.height() {
-                    let (Some(f), Some(o)) = (files.get(r), orgs.get(r)) else {
-                        continue;
-                    };
-                    let c = counts_of(&mut extracts[f as usize].counts, o);
-                    for (m, v) in here.iter().zip(&vals) {
-                        let v = v.get(r).unwrap_or(0.0);
-                        if m.is_aux() {
-                            *c.aux.entry(m.key.clone()).or_default() += v;
-                        } else {
-                            c.base[base_index(&m.key)] += v;
-                        }
-                    }
-                }
+            if owned.is_empty() {
+                continue;
             }
-            // Distinct values: the sets, so that the files of one
-            // organisation count a value once.
-            for m in measures
-                .iter()
-                .filter(|m| &m.at == at && m.distinct.is_some())
-            {
-                let f = m.distinct.as_deref().expect("filtered");
-                let out = taken
-                    .clone()
-                    .lazy()
-                    .with_column(at_expr(at).alias("_at"))
-                    .filter(col("_at").is_not_null().and(cond(&m.filter_expr)))
-                    .select([
-                        col("_file"),
-                        col("_at"),
-                        col(f).cast(DataType::String).alias("_v"),
-                    ])
-                    .filter(col("_v").is_not_null())
-                    .collect()?;
-                let files = out.column("_file")?.u32()?;
-                let orgs = strs(&out, "_at")?;
-                let vals = strs(&out, "_v")?;
-                let i = base_index(&m.key);
-                for r in 0..out.height() {
-                    let (Some(fi), Some(o), Some(v)) = (files.get(r), orgs.get(r), vals.get(r))
-                    else {
-                        continue;
-                    };
-                    let c = counts_of(&mut extracts[fi as usize].counts, o);
-                    let set = c.sets.entry(i).or_default();
-                    if !set.contains(v) {
-                        set.insert(v.to_string());
-                    }
-                }
-            }
-        }
-        // Breakdowns: the listed measures again, per value of `by`.
-        for b in set.breakdowns.iter().filter(|b| b.ledger == ledger) {
-            let listed: Vec<_> = b.measures.iter().filter_map(|k| set.measure(k)).collect();
-            let aggs: Vec<Expr> = listed
-                .iter()
-                .enumerate()
-                .map(|(i, m)| agg_of(&m.filter_expr, &m.sum, format!("_m{i}")))
-                .collect();
-            let by = b.by_expr.clone().expect("compiled at load");
-            let out = taken
-                .clone()
-                .lazy()
-                .with_column(by.cast(DataType::String).alias("_by"))
-                .filter(col("_by").is_not_null())
-                .group_by_stable([col("_file"), col("_org"), col("_by")])
-                .agg(aggs)
-                .collect()?;
-            let files = out.column("_file")?.u32()?;
-            let orgs = strs(&out, "_org")?;
-            let bys = strs(&out, "_by")?;
-            let vals: Vec<&Float64Chunked> = (0..listed.len())
-                .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
-                .collect::<PolarsResult<_>>()?;
-            for r in 0..out.height() {
-                let (Some(f), Some(o), Some(g)) = (files.get(r), orgs.get(r), bys.get(r)) else {
-                    continue;
-                };
-                let c = counts_of(&mut extracts[f as usize].counts, o);
-                let e = c
-                    .breakdowns
-                    .entry(b.key.clone())
-                    .or_default()
-                    .entry(g.to_string())
-                    .or_insert_with(|| vec![0.0; listed.len()]);
-                for (x, v) in e.iter_mut().zip(&vals) {
-                    *x += v.get(r).unwrap_or(0.0);
-                }
-            }
+            let df = frame(&owned, period)?;
+            measure_ledger(extracts, set, ledger, df, &owned)?;
         }
     }
     for e in extracts.iter_mut() {
         e.rows.clear();
+    }
+    Ok(())
+}
+
+/// The organisation a result row counts at: a submitter by its index in
+/// its file's rows, or a community by the code a field holds.
+fn org_at<'a>(
+    owned: &'a [(u32, Rows)],
+    file: u32,
+    idx: Option<u32>,
+    code: Option<&'a str>,
+) -> Option<&'a str> {
+    match (idx, code) {
+        (_, Some(c)) => Some(c),
+        (Some(i), None) => {
+            let k = owned.binary_search_by_key(&file, |(f, _)| *f).ok()?;
+            owned[k].1.orgs.get(i as usize).map(|o| &**o)
+        }
+        _ => None,
+    }
+}
+
+fn measure_ledger(
+    extracts: &mut [Extract],
+    set: &MeasureSet,
+    ledger: &str,
+    df: DataFrame,
+    owned: &[(u32, Rows)],
+) -> Result<()> {
+    let mut taken = df.lazy();
+    if let Some(s) = set.source(ledger) {
+        taken = taken.filter(cond(&s.filter_expr));
+    }
+    let mut taken = taken.collect()?;
+    if let Some(u) = set.source(ledger).and_then(|s| s.unique.as_deref()) {
+        taken = taken.unique_stable(
+            Some(&["_file".to_string(), "_org".to_string(), u.to_string()]),
+            UniqueKeepStrategy::First,
+            None,
+        )?;
+    }
+    let measures: Vec<_> = set.measures.iter().filter(|m| m.ledger == ledger).collect();
+    // Counts and sums: one group-by per place the rows count at.
+    let mut ats: Vec<&Option<String>> = Vec::new();
+    for m in &measures {
+        if !ats.contains(&&m.at) {
+            ats.push(&m.at);
+        }
+    }
+    for at in ats {
+        let here: Vec<_> = measures
+            .iter()
+            .filter(|m| &m.at == at && m.distinct.is_none())
+            .collect();
+        if !here.is_empty() {
+            let aggs: Vec<Expr> = here
+                .iter()
+                .enumerate()
+                .map(|(i, m)| agg_of(&m.filter_expr, &m.sum, format!("_m{i}")))
+                .collect();
+            let out = taken
+                .clone()
+                .lazy()
+                .with_column(at_expr(at).alias("_at"))
+                .filter(col("_at").is_not_null())
+                .group_by_stable([col("_file"), col("_at")])
+                .agg(aggs)
+                .collect()?;
+            let files = out.column("_file")?.u32()?;
+            let (idx, codes) = at_columns(&out, at)?;
+            let vals: Vec<&Float64Chunked> = (0..here.len())
+                .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
+                .collect::<PolarsResult<_>>()?;
+            for r in 0..out.height() {
+                let Some(f) = files.get(r) else { continue };
+                let Some(o) = org_at(
+                    owned,
+                    f,
+                    idx.and_then(|c| c.get(r)),
+                    codes.and_then(|c| c.get(r)),
+                ) else {
+                    continue;
+                };
+                let c = counts_of(&mut extracts[f as usize].counts, o);
+                for (m, v) in here.iter().zip(&vals) {
+                    let v = v.get(r).unwrap_or(0.0);
+                    if m.is_aux() {
+                        *c.aux.entry(m.key.clone()).or_default() += v;
+                    } else {
+                        c.base[base_index(&m.key)] += v;
+                    }
+                }
+            }
+        }
+        // Distinct values: the sets, so that the files of one
+        // organisation count a value once.
+        for m in measures
+            .iter()
+            .filter(|m| &m.at == at && m.distinct.is_some())
+        {
+            let f = m.distinct.as_deref().expect("filtered");
+            let out = taken
+                .clone()
+                .lazy()
+                .with_column(at_expr(at).alias("_at"))
+                .filter(col("_at").is_not_null().and(cond(&m.filter_expr)))
+                .select([
+                    col("_file"),
+                    col("_at"),
+                    col(f).cast(DataType::String).alias("_v"),
+                ])
+                .filter(col("_v").is_not_null())
+                .collect()?;
+            let files = out.column("_file")?.u32()?;
+            let (idx, codes) = at_columns(&out, at)?;
+            let vals = strs(&out, "_v")?;
+            let i = base_index(&m.key);
+            for r in 0..out.height() {
+                let (Some(fi), Some(v)) = (files.get(r), vals.get(r)) else {
+                    continue;
+                };
+                let Some(o) = org_at(
+                    owned,
+                    fi,
+                    idx.and_then(|c| c.get(r)),
+                    codes.and_then(|c| c.get(r)),
+                ) else {
+                    continue;
+                };
+                let c = counts_of(&mut extracts[fi as usize].counts, o);
+                let set = c.sets.entry(i).or_default();
+                if !set.contains(v) {
+                    set.insert(v.to_string());
+                }
+            }
+        }
+    }
+    // Breakdowns: the listed measures again, per value of `by`.
+    for b in set.breakdowns.iter().filter(|b| b.ledger == ledger) {
+        let listed: Vec<_> = b.measures.iter().filter_map(|k| set.measure(k)).collect();
+        let aggs: Vec<Expr> = listed
+            .iter()
+            .enumerate()
+            .map(|(i, m)| agg_of(&m.filter_expr, &m.sum, format!("_m{i}")))
+            .collect();
+        let by = b.by_expr.clone().expect("compiled at load");
+        let out = taken
+            .clone()
+            .lazy()
+            .with_column(by.cast(DataType::String).alias("_by"))
+            .filter(col("_by").is_not_null())
+            .group_by_stable([col("_file"), col("_org"), col("_by")])
+            .agg(aggs)
+            .collect()?;
+        let files = out.column("_file")?.u32()?;
+        let orgs = out.column("_org")?.u32()?;
+        let bys = strs(&out, "_by")?;
+        let vals: Vec<&Float64Chunked> = (0..listed.len())
+            .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
+            .collect::<PolarsResult<_>>()?;
+        for r in 0..out.height() {
+            let (Some(f), Some(g)) = (files.get(r), bys.get(r)) else {
+                continue;
+            };
+            let Some(o) = org_at(owned, f, orgs.get(r), None) else {
+                continue;
+            };
+            let c = counts_of(&mut extracts[f as usize].counts, o);
+            let e = c
+                .breakdowns
+                .entry(b.key.clone())
+                .or_default()
+                .entry(g.to_string())
+                .or_insert_with(|| vec![0.0; listed.len()]);
+            for (x, v) in e.iter_mut().zip(&vals) {
+                *x += v.get(r).unwrap_or(0.0);
+            }
+        }
     }
     Ok(())
 }
