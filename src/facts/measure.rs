@@ -8,6 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{counts_of, Extract, IdKey};
@@ -35,12 +36,18 @@ pub struct Rows {
     org: Vec<u32>,
     /// (field key, index in the record, values).
     cols: Vec<(String, usize, Cells)>,
+    /// The column whose value counts once per organisation (the source's
+    /// `unique`), and per row whether it repeats an earlier row's.
+    unique: Option<usize>,
+    dup: Vec<bool>,
+    seen_ids: HashSet<(u32, u64)>,
+    seen_texts: HashSet<(u32, String)>,
 }
 
 impl Rows {
     pub fn new(schemas: &SchemaSet, ledger: &str) -> Rows {
         let schema = schemas.get(ledger);
-        let cols = schemas
+        let cols: Vec<(String, usize, Cells)> = schemas
             .measures
             .fields_read(ledger)
             .iter()
@@ -55,10 +62,17 @@ impl Rows {
                 Some((k.clone(), i, cells))
             })
             .collect();
+        let unique = schemas
+            .measures
+            .source(ledger)
+            .and_then(|s| s.unique.as_deref())
+            .and_then(|u| cols.iter().position(|(k, _, _)| k == u));
         Rows {
             orgs: Vec::new(),
             org: Vec::new(),
             cols,
+            unique,
+            ..Rows::default()
         }
     }
 
@@ -83,25 +97,22 @@ impl Rows {
                 Cells::Id(c) => c.push(v.text().map(|t| IdKey::of(t).0)),
             }
         }
-    }
-
-    /// Another sheet of the same ledger in the same file.
-    pub fn append(&mut self, o: Rows) {
-        if self.cols.is_empty() && self.org.is_empty() {
-            *self = o;
-            return;
-        }
-        let base = self.orgs.len() as u32;
-        self.orgs.extend(o.orgs);
-        self.org.extend(o.org.into_iter().map(|i| i + base));
-        for ((_, _, a), (_, _, b)) in self.cols.iter_mut().zip(o.cols) {
-            match (a, b) {
-                (Cells::Text(a), Cells::Text(b)) => a.extend(b),
-                (Cells::Num(a), Cells::Num(b)) => a.extend(b),
-                (Cells::Date(a), Cells::Date(b)) => a.extend(b),
-                (Cells::Id(a), Cells::Id(b)) => a.extend(b),
-                _ => unreachable!("one ledger's columns have one type"),
-            }
+        if let Some(u) = self.unique {
+            let org = i as u32;
+            let dup = match &self.cols[u].2 {
+                Cells::Id(c) => c
+                    .last()
+                    .copied()
+                    .flatten()
+                    .is_some_and(|v| !self.seen_ids.insert((org, v))),
+                Cells::Text(c) => c
+                    .last()
+                    .cloned()
+                    .flatten()
+                    .is_some_and(|v| !self.seen_texts.insert((org, v.into_owned()))),
+                _ => false,
+            };
+            self.dup.push(dup);
         }
     }
 }
@@ -172,6 +183,13 @@ fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
             ),
         };
         cols.push(col);
+    }
+    if first.unique.is_some() {
+        let dup: Vec<bool> = parts
+            .iter()
+            .flat_map(|(_, r)| r.dup.iter().copied())
+            .collect();
+        cols.push(Column::new("_dup".into(), dup));
     }
     cols.push(Column::new(
         "period_start".into(),
@@ -294,16 +312,14 @@ fn measure_ledger(
 ) -> Result<()> {
     let mut taken = df.lazy();
     if let Some(s) = set.source(ledger) {
+        // A repeated `unique` value was marked as the rows were taken
+        // (cheaper than a unique over the run's frame).
+        if s.unique.is_some() {
+            taken = taken.filter(col("_dup").not());
+        }
         taken = taken.filter(cond(&s.filter_expr));
     }
-    let mut taken = taken.collect()?;
-    if let Some(u) = set.source(ledger).and_then(|s| s.unique.as_deref()) {
-        taken = taken.unique_stable(
-            Some(&["_file".to_string(), "_org".to_string(), u.to_string()]),
-            UniqueKeepStrategy::First,
-            None,
-        )?;
-    }
+    let taken = taken.collect()?;
     let measures: Vec<_> = set.measures.iter().filter(|m| m.ledger == ledger).collect();
     // Counts and sums: one group-by per place the rows count at.
     let mut ats: Vec<&Option<String>> = Vec::new();
@@ -365,22 +381,54 @@ fn measure_ledger(
             .filter(|m| &m.at == at && m.distinct.is_some())
         {
             let f = m.distinct.as_deref().expect("filtered");
+            let ids = matches!(taken.column(f)?.dtype(), DataType::UInt64);
+            let value = if ids {
+                col(f).alias("_v")
+            } else {
+                col(f).cast(DataType::String).alias("_v")
+            };
             let out = taken
                 .clone()
                 .lazy()
                 .with_column(at_expr(at).alias("_at"))
                 .filter(col("_at").is_not_null().and(cond(&m.filter_expr)))
-                .select([
-                    col("_file"),
-                    col("_at"),
-                    col(f).cast(DataType::String).alias("_v"),
-                ])
+                .select([col("_file"), col("_at"), value])
                 .filter(col("_v").is_not_null())
                 .collect()?;
             let files = out.column("_file")?.u32()?;
             let (idx, codes) = at_columns(&out, at)?;
-            let vals = strs(&out, "_v")?;
             let i = base_index(&m.key);
+            if ids {
+                let vals = out.column("_v")?.u64()?;
+                for r in 0..out.height() {
+                    let (Some(fi), Some(v)) = (files.get(r), vals.get(r)) else {
+                        continue;
+                    };
+                    let Some(o) = org_at(
+                        owned,
+                        fi,
+                        idx.and_then(|c| c.get(r)),
+                        codes.and_then(|c| c.get(r)),
+                    ) else {
+                        continue;
+                    };
+                    counts_of(&mut extracts[fi as usize].counts, o)
+                        .id_sets
+                        .entry(i)
+                        .or_default()
+                        .push(v);
+                }
+                for (f, _) in owned {
+                    for c in extracts[*f as usize].counts.values_mut() {
+                        if let Some(s) = c.id_sets.get_mut(&i) {
+                            s.sort_unstable();
+                            s.dedup();
+                        }
+                    }
+                }
+                continue;
+            }
+            let vals = strs(&out, "_v")?;
             for r in 0..out.height() {
                 let (Some(fi), Some(v)) = (files.get(r), vals.get(r)) else {
                     continue;

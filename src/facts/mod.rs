@@ -83,6 +83,9 @@ pub struct Counts {
     /// The values a `distinct` measure met, by base count: the files of one
     /// organisation count each value once.
     pub sets: BTreeMap<usize, BTreeSet<String>>,
+    /// The same for packed ID numbers, sorted and without repeats (a
+    /// province's rosters hold hundreds of thousands).
+    pub id_sets: BTreeMap<usize, Vec<u64>>,
     /// Measures the requirements read that are no base count.
     pub aux: BTreeMap<String, f64>,
     /// Per breakdown (categories, meeting_types …) and value: its measures,
@@ -95,6 +98,7 @@ impl Default for Counts {
         Counts {
             base: vec![0.0; BASE.len()],
             sets: BTreeMap::new(),
+            id_sets: BTreeMap::new(),
             aux: BTreeMap::new(),
             breakdowns: BTreeMap::new(),
         }
@@ -108,6 +112,12 @@ impl Counts {
         }
         for (k, v) in &o.sets {
             self.sets.entry(*k).or_default().extend(v.iter().cloned());
+        }
+        for (k, v) in &o.id_sets {
+            let mine = self.id_sets.entry(*k).or_default();
+            mine.extend_from_slice(v);
+            mine.sort_unstable();
+            mine.dedup();
         }
         for (k, v) in &o.aux {
             *self.aux.entry(k.clone()).or_default() += v;
@@ -126,9 +136,10 @@ impl Counts {
     /// A base count as the tables take it: a distinct measure's number of
     /// values, else the sum.
     pub fn value(&self, i: usize) -> f64 {
-        match self.sets.get(&i) {
-            Some(s) => s.len() as f64,
-            None => self.base[i],
+        match (self.sets.get(&i), self.id_sets.get(&i)) {
+            (Some(s), _) => s.len() as f64,
+            (None, Some(s)) => s.len() as f64,
+            (None, None) => self.base[i],
         }
     }
 
@@ -408,9 +419,13 @@ fn extract_with(
         let fl = Fields::of(schemas.get(&l.schema));
         let sheet: Arc<str> = Arc::from(l.sheet.as_str());
         let mut last_org: Option<Arc<str>> = None;
-        let mut rows = measured
-            .contains(&l.schema.as_str())
-            .then(|| measure::Rows::new(schemas, &l.schema));
+        // One set of rows per ledger and file, whatever its sheets: a
+        // `unique` value repeats across them too.
+        let mut rows = measured.contains(&l.schema.as_str()).then(|| {
+            ex.rows
+                .remove(&l.schema)
+                .unwrap_or_else(|| measure::Rows::new(schemas, &l.schema))
+        });
         // An organisation with rows in a ledger counted at its submitter
         // has counts, even when no measure matched a row.
         let at_submitter = schemas.measures.counts_at_submitter(&l.schema);
@@ -479,7 +494,7 @@ fn extract_with(
             }
         }
         if let Some(rows) = rows {
-            ex.rows.entry(l.schema.clone()).or_default().append(rows);
+            ex.rows.insert(l.schema.clone(), rows);
         }
     }
 
