@@ -398,18 +398,21 @@ fn measure_ledger(
             let files = out.column("_file")?.u32()?;
             let (idx, codes) = at_columns(&out, at)?;
             let i = base_index(&m.key);
+            // Where row `r` counts: its file and organisation.
+            let place = |r: usize| -> Option<(u32, &str)> {
+                let fi = files.get(r)?;
+                let o = org_at(
+                    owned,
+                    fi,
+                    idx.and_then(|c| c.get(r)),
+                    codes.and_then(|c| c.get(r)),
+                )?;
+                Some((fi, o))
+            };
             if ids {
                 let vals = out.column("_v")?.u64()?;
                 for r in 0..out.height() {
-                    let (Some(fi), Some(v)) = (files.get(r), vals.get(r)) else {
-                        continue;
-                    };
-                    let Some(o) = org_at(
-                        owned,
-                        fi,
-                        idx.and_then(|c| c.get(r)),
-                        codes.and_then(|c| c.get(r)),
-                    ) else {
+                    let (Some((fi, o)), Some(v)) = (place(r), vals.get(r)) else {
                         continue;
                     };
                     counts_of(&mut extracts[fi as usize].counts, o)
@@ -430,15 +433,7 @@ fn measure_ledger(
             }
             let vals = strs(&out, "_v")?;
             for r in 0..out.height() {
-                let (Some(fi), Some(v)) = (files.get(r), vals.get(r)) else {
-                    continue;
-                };
-                let Some(o) = org_at(
-                    owned,
-                    fi,
-                    idx.and_then(|c| c.get(r)),
-                    codes.and_then(|c| c.get(r)),
-                ) else {
+                let (Some((fi, o)), Some(v)) = (place(r), vals.get(r)) else {
                     continue;
                 };
                 let c = counts_of(&mut extracts[fi as usize].counts, o);
