@@ -183,6 +183,15 @@ fn compare(case: &str, shots: &Shots) {
     );
 }
 
+/// A command line: the subcommand, the case's common arguments, the rest.
+fn joined(
+    head: &[&'static str],
+    base: &[&'static str],
+    tail: &[&'static str],
+) -> Vec<&'static str> {
+    [head, base, tail].concat()
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -211,12 +220,7 @@ fn data_samples_outputs_are_unchanged() {
         "--registry",
         "data-samples/registry.xlsx",
     ];
-    let with = |head: &[&'static str], tail: &[&'static str]| -> Vec<&'static str> {
-        let mut v = head.to_vec();
-        v.extend_from_slice(&base);
-        v.extend_from_slice(tail);
-        v
-    };
+    let with = |head: &[&'static str], tail: &[&'static str]| joined(head, &base, tail);
     shoot(
         &w,
         &mut shots,
@@ -351,12 +355,7 @@ fn generated_county_outputs_are_unchanged() {
         "--previous",
         "prev",
     ];
-    let with = |head: &[&'static str], tail: &[&'static str]| -> Vec<&'static str> {
-        let mut v = head.to_vec();
-        v.extend_from_slice(&base);
-        v.extend_from_slice(tail);
-        v
-    };
+    let with = |head: &[&'static str], tail: &[&'static str]| joined(head, &base, tail);
     shoot(
         &w,
         &mut shots,
