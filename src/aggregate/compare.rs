@@ -9,7 +9,7 @@ use polars::prelude::*;
 use std::path::Path;
 
 use super::Table;
-use crate::schema::columns::{Kind, COMPARED};
+use crate::schema::tables::{Col, Kind};
 use crate::summary::Summary;
 
 /// Earlier tables, from an aggregate output folder's summary.json.
@@ -36,8 +36,8 @@ pub fn compared(kind: Kind) -> bool {
 }
 
 pub fn add_previous(tables: &mut [Table], prev: &Summary) -> Result<()> {
-    for t in tables.iter_mut().filter(|t| COMPARED.contains(&t.def.id)) {
-        let rows = prev.rows(t.def.id);
+    for t in tables.iter_mut().filter(|t| t.def.compare) {
+        let rows = prev.rows(&t.def.id);
         let keys: Vec<String> = t
             .def
             .cols
@@ -85,26 +85,26 @@ pub fn add_previous(tables: &mut [Table], prev: &Summary) -> Result<()> {
                 } else {
                     Kind::Hours
                 };
-                new_cols.push(crate::schema::columns::Col {
-                    key: pk,
-                    header: format!("{}（上期）", c.header),
+                new_cols.push(Col::plain(
+                    &pk,
+                    &format!("{}（上期）", c.header),
                     kind,
-                    def: format!("上期{}", c.header),
-                });
-                new_cols.push(crate::schema::columns::Col {
-                    key: ck,
-                    header: format!("{}增减", c.header),
-                    kind: if c.kind == Kind::Count {
+                    &format!("上期{}", c.header),
+                ));
+                new_cols.push(Col::plain(
+                    &ck,
+                    &format!("{}增减", c.header),
+                    if c.kind == Kind::Count {
                         Kind::Count
                     } else {
                         change_kind
                     },
-                    def: if c.kind == Kind::Rate {
+                    &if c.kind == Kind::Rate {
                         format!("{}本期减上期（百分点，以小数表示）", c.header)
                     } else {
                         format!("{}本期减上期", c.header)
                     },
-                });
+                ));
             }
         }
         let df =

@@ -14,7 +14,8 @@ pub mod tree;
 pub mod values;
 
 use crate::facts::{Counts, Extract};
-use crate::schema::columns::{base_index, tables, Kind, TableDef, BASE, CATEGORY_BASE, RATES};
+use crate::schema::measures::{Meets, Of};
+use crate::schema::tables::{Col, Kind, TableDef};
 use tree::{Node, Tree};
 
 use crate::audit::targets::{judge, Shortfall, What};
@@ -51,10 +52,15 @@ pub struct Aggregation {
     pub rules: Vec<crate::summary::RuleCount>,
 }
 
-/// Own counts per node, per-category counts, each node's files, shortfalls.
+/// Per breakdown (of a table with `by`), node and value: the breakdown's
+/// measures, in its order.
+type Broken = BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<f64>>>>;
+
+/// Own counts per node (in `MeasureSet::base` order), per breakdown,
+/// each node's files, shortfalls.
 type Own = (
     BTreeMap<String, Vec<f64>>,
-    BTreeMap<String, BTreeMap<String, [f64; 4]>>,
+    Broken,
     BTreeMap<String, String>,
     Vec<Shortfall>,
 );
@@ -71,8 +77,18 @@ fn own_counts(
     meeting_required: &mut BTreeMap<String, u32>,
 ) -> Own {
     let reqs = &schemas.requirements;
-    // Where T3b's four counts stand in the categories breakdown.
-    let category_at = schemas.measures.positions("categories", CATEGORY_BASE);
+    let set = &schemas.measures;
+    let width = set.width();
+    let base_keys: Vec<&str> = set.base().map(|m| m.key.as_str()).collect();
+    // The breakdowns the tables show, with their measures.
+    let shown: Vec<(&str, &[String])> = schemas
+        .tables
+        .defs()
+        .iter()
+        .filter_map(|t| t.by.as_deref())
+        .filter_map(|b| set.breakdown(b))
+        .map(|b| (b.key.as_str(), b.measures.as_slice()))
+        .collect();
     let root = tree.root().code.clone();
     let mut merged: BTreeMap<String, Counts> = BTreeMap::new();
     let mut has_sub: BTreeMap<String, bool> = BTreeMap::new();
@@ -82,9 +98,17 @@ fn own_counts(
     let mut base: BTreeMap<String, Vec<f64>> = tree
         .nodes
         .iter()
-        .map(|n| (n.code.clone(), vec![0.0; BASE.len()]))
+        .map(|n| (n.code.clone(), vec![0.0; width]))
         .collect();
-    let mut cats: BTreeMap<String, BTreeMap<String, [f64; 4]>> = BTreeMap::new();
+    let mut broken: Broken = BTreeMap::new();
+    let add_to = |t: &mut BTreeMap<String, Vec<f64>>, value: &str, v: &[f64]| {
+        let e = t
+            .entry(value.to_string())
+            .or_insert_with(|| vec![0.0; v.len()]);
+        for (a, b) in e.iter_mut().zip(v) {
+            *a += b;
+        }
+    };
     for (e, ok) in extracts.iter().zip(accepted) {
         let mut orgs: Vec<String> = e.org.iter().cloned().collect();
         for (o, _) in &e.ledger_orgs {
@@ -120,15 +144,22 @@ fn own_counts(
         }
         if let Some(r) = &e.report {
             if let Some(b) = base.get_mut(&r.code) {
-                for (a, v) in b.iter_mut().zip(&r.base) {
-                    *a += v;
+                for (a, k) in b.iter_mut().zip(&base_keys) {
+                    *a += r.base.get(*k).copied().unwrap_or(0.0);
                 }
             }
-            let c = cats.entry(r.code.clone()).or_default();
-            for (k, v) in &r.categories {
-                let t = c.entry(k.clone()).or_default();
-                for i in 0..4 {
-                    t[i] += v[i];
+            for (bk, measures) in &shown {
+                let t = broken
+                    .entry(bk.to_string())
+                    .or_default()
+                    .entry(r.code.clone())
+                    .or_default();
+                for (value, v) in r.breakdowns.get(*bk).into_iter().flatten() {
+                    let v: Vec<f64> = measures
+                        .iter()
+                        .map(|m| v.get(m).copied().unwrap_or(0.0))
+                        .collect();
+                    add_to(t, value, &v);
                 }
             }
             continue;
@@ -142,70 +173,74 @@ fn own_counts(
         let b = base.get_mut(&n.code).expect("every node has a row");
         let sub = has_sub.get(&n.code).copied().unwrap_or(false);
         let ok = acc.get(&n.code).copied().unwrap_or(false);
-        if n.level == "community" {
-            b[base_index("communities")] = 1.0;
-        }
-        if has_registry {
-            let exp = n.expected.unwrap_or(false);
-            b[base_index("expected")] += exp as u8 as f64;
-            b[base_index("submitted")] += (exp && sub) as u8 as f64;
-            b[base_index("accepted")] += (exp && ok) as u8 as f64;
-        } else if !rollup {
-            b[base_index("submitted")] += sub as u8 as f64;
-            b[base_index("accepted")] += ok as u8 as f64;
-        }
-        if let Some((e, w)) = errs.get(&n.code) {
-            b[base_index("errors")] += e;
-            b[base_index("warnings")] += w;
-        }
-        let Some(c) = merged.get(&n.code) else {
-            continue;
+        let exp = n.expected.unwrap_or(false);
+        let level = Level::parse(&n.level);
+        let (e, w) = errs.get(&n.code).copied().unwrap_or_default();
+        let c = merged.get(&n.code);
+        // Judged only where the organisation's return is aggregated and
+        // has counts.
+        let j = match (c, level) {
+            (Some(c), Some(l)) if ok => Some(judge(&n.code, &n.name, l, c, set, reqs, period)),
+            _ => None,
         };
-        for (i, (k, _)) in BASE.iter().enumerate() {
-            if !matches!(
-                *k,
-                "expected" | "submitted" | "accepted" | "errors" | "warnings"
-            ) {
-                b[i] += c.value(i);
+        let short = |w: What| {
+            j.as_ref()
+                .is_some_and(|j| j.shortfalls.iter().any(|s| s.what == w))
+        };
+        for (i, m) in set.base().enumerate() {
+            let Some(of) = m.of else {
+                if let Some(c) = c {
+                    b[i] += c.value(i);
+                }
+                continue;
+            };
+            b[i] += match of {
+                Of::Expected => (has_registry && exp) as u8 as f64,
+                Of::Submitted if has_registry => (exp && sub) as u8 as f64,
+                Of::Accepted if has_registry => (exp && ok) as u8 as f64,
+                Of::Submitted => (!rollup && sub) as u8 as f64,
+                Of::Accepted => (!rollup && ok) as u8 as f64,
+                Of::Errors => e,
+                Of::Warnings => w,
+                Of::Organisations if m.level != level => 0.0,
+                Of::Organisations => match (m.meets, m.accepted) {
+                    (None, false) => 1.0,
+                    (None, true) => j.is_some() as u8 as f64,
+                    (Some(Meets::Registration), _) => {
+                        (j.is_some() && !short(What::Registration)) as u8 as f64
+                    }
+                    (Some(Meets::UnitActivity), _) => {
+                        (j.is_some() && !short(What::UnitActivity)) as u8 as f64
+                    }
+                },
+                Of::RequirementItems => j.as_ref().map_or(0.0, |j| j.requirements as f64),
+                Of::RequirementItemsMet => j.as_ref().map_or(0.0, |j| j.requirements_met as f64),
+            };
+        }
+        if let Some(c) = c {
+            for (bk, _) in &shown {
+                let t = broken
+                    .entry(bk.to_string())
+                    .or_default()
+                    .entry(n.code.clone())
+                    .or_default();
+                for (value, v) in c.breakdowns.get(*bk).into_iter().flatten() {
+                    add_to(t, value, v);
+                }
             }
         }
-        let cat = cats.entry(n.code.clone()).or_default();
-        for (k, v) in c.breakdowns.get("categories").into_iter().flatten() {
-            let t = cat.entry(k.clone()).or_default();
-            for (i, at) in category_at.iter().enumerate() {
-                t[i] += v[*at];
-            }
-        }
-        if !ok {
-            continue;
-        }
-        let Some(level) = Level::parse(&n.level) else {
+        let (Some(j), Some(level)) = (j, level) else {
             continue;
         };
-        let j = judge(&n.code, &n.name, level, c, reqs, period);
         if level != Level::Unit {
             for (t, min) in reqs.meeting_minimums(level, period) {
                 *meeting_required.entry(t.to_string()).or_default() += min;
             }
         }
-        let short = |w: What| j.shortfalls.iter().any(|s| s.what == w);
-        match level {
-            Level::Community => {
-                b[base_index("communities_accepted")] += 1.0;
-                b[base_index("communities_on_target")] += (!short(What::Registration)) as u8 as f64;
-            }
-            Level::Unit => {
-                b[base_index("units")] += 1.0;
-                b[base_index("units_active")] += (!short(What::UnitActivity)) as u8 as f64;
-            }
-            _ => {}
-        }
-        b[base_index("requirements")] += j.requirements as f64;
-        b[base_index("requirements_met")] += j.requirements_met as f64;
         below.extend(j.shortfalls);
     }
     let files = files.into_iter().map(|(k, v)| (k, v.join(";"))).collect();
-    (base, cats, files, below)
+    (base, broken, files, below)
 }
 
 /// The columns every row carries (reports.md §1) and its place in the tree's
@@ -285,7 +320,7 @@ pub fn aggregate(
     };
     let has_registry = registry.is_some() && !rollup;
     let mut meeting_required = BTreeMap::new();
-    let (base, cats, files, below) = own_counts(
+    let (base, broken, files, below) = own_counts(
         &tree,
         extracts,
         accepted,
@@ -296,13 +331,15 @@ pub fn aggregate(
         &mut meeting_required,
     );
 
+    let set = &schemas.measures;
+    let width = set.width();
     // Every node's base counts summed over its subtree, in the tree's order.
     let n = tree.nodes.len();
-    let mut sums: Vec<f64> = Vec::with_capacity(n * BASE.len());
+    let mut sums: Vec<f64> = Vec::with_capacity(n * width);
     for node in &tree.nodes {
         sums.extend_from_slice(&base[&node.code]);
     }
-    roll_up(&tree, BASE.len(), &mut sums);
+    roll_up(&tree, width, &mut sums);
     let mut cols = node_columns(&tree, n, |r| r);
     cols.push(Column::new(
         "files".into(),
@@ -311,77 +348,53 @@ pub fn aggregate(
             .map(|n| files.get(&n.code).map(String::as_str))
             .collect::<Vec<_>>(),
     ));
-    for (i, (k, _)) in BASE.iter().enumerate() {
-        let v: Vec<f64> = (0..n).map(|r| sums[r * BASE.len() + i]).collect();
-        cols.push(Column::new((*k).into(), v));
+    for (i, m) in set.base().enumerate() {
+        let v: Vec<f64> = (0..n).map(|r| sums[r * width + i]).collect();
+        cols.push(Column::new(m.key.as_str().into(), v));
     }
     let mut full = DataFrame::new_infer_height(cols)?.lazy();
     if !has_registry && !rollup {
         // Without a registry nobody is "expected": the submission rate is blank.
-        full = full.with_column(lit(NULL).cast(DataType::Float64).alias("expected"));
-    }
-    for (k, num, den) in RATES.iter().map(|(k, _, n, d, _)| (k, n, d)) {
-        full = full.with_columns([
-            rate_expr(num, den).alias(*k),
-            col(*num).alias(format!("{k}_num")),
-            col(*den).alias(format!("{k}_den")),
-        ]);
+        for m in set.base().filter(|m| m.of == Some(Of::Expected)) {
+            full = full.with_column(lit(NULL).cast(DataType::Float64).alias(m.key.as_str()));
+        }
     }
     let full = full.collect()?;
 
-    // T3b: node × category, every category in the schema's order.
-    let categories: Vec<String> = schemas
-        .get("issues")
-        .field("category")
-        .map(|f| f.values.clone())
-        .unwrap_or_default();
-    // Per node and category: received, resolved, rated, satisfied_total,
-    // summed over the subtree like the base counts.
-    let nc = categories.len();
-    let mut csums: Vec<f64> = Vec::with_capacity(n * nc * 4);
-    for node in &tree.nodes {
-        for c in &categories {
-            let v = cats
-                .get(&node.code)
-                .and_then(|m| m.get(c))
-                .copied()
-                .unwrap_or([0.0; 4]);
-            csums.extend_from_slice(&v);
-        }
-    }
-    roll_up(&tree, nc * 4, &mut csums);
-    let rows = n * nc;
-    let mut ccols = node_columns(&tree, rows, |r| r / nc);
-    ccols.extend([
-        Column::new(
-            "category".into(),
-            (0..rows)
-                .map(|r| categories[r % nc].as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "cat_order".into(),
-            (0..rows).map(|r| (r % nc) as u32).collect::<Vec<_>>(),
-        ),
-    ]);
-    for (i, k) in CATEGORY_BASE.iter().enumerate() {
-        let v: Vec<f64> = (0..rows).map(|r| csums[r * 4 + i]).collect();
-        ccols.push(Column::new((*k).into(), v));
-    }
-    let t3b = DataFrame::new_infer_height(ccols)?
-        .lazy()
-        .with_columns([
-            rate_expr("resolved", "received").alias("completion_rate"),
-            rate_expr("satisfied_total", "rated").alias("satisfaction_rate"),
-        ])
-        .collect()?;
-
     let mut out = Vec::new();
-    for def in tables() {
-        let src = if def.id == "t3b" { &t3b } else { &full };
-        let mut lf = src.clone().lazy();
-        if !def.with_units {
-            lf = lf.filter(col("level").neq(lit("unit")));
+    let mut data = Vec::new();
+    for def in schemas.tables.defs() {
+        let src = match &def.by {
+            None => full.clone(),
+            Some(bk) => {
+                let (df, d) = broken_frame(&tree, schemas, bk, broken.get(bk))?;
+                data.push((bk.clone(), d));
+                df
+            }
+        };
+        let mut lf = src.lazy();
+        let mut extra: Vec<Expr> = Vec::new();
+        for c in &def.cols {
+            if let Some((num, den)) = &c.rate {
+                extra.push(rate_expr(num, den).alias(c.key.as_str()));
+                extra.push(col(num.as_str()).alias(format!("{}_num", c.key)));
+                extra.push(col(den.as_str()).alias(format!("{}_den", c.key)));
+            } else if let Some(m) = c.measure.as_deref().filter(|m| *m != c.key) {
+                extra.push(col(m).alias(c.key.as_str()));
+            }
+        }
+        if !extra.is_empty() {
+            lf = lf.with_columns(extra);
+        }
+        if let Some(levels) = &def.levels {
+            // The roots of 逐级汇总 (市、省、全部) are no organisation level.
+            let keep = ["city", "province", "all"]
+                .into_iter()
+                .chain(levels.iter().map(|l| l.as_str()))
+                .map(|l| col("level").eq(lit(l)))
+                .reduce(|a, b| a.or(b))
+                .expect("a list of levels");
+            lf = lf.filter(keep);
         }
         let sel: Vec<Expr> = def
             .cols
@@ -392,41 +405,29 @@ pub fn aggregate(
             })
             .collect();
         let df = lf.select(sel).collect()?;
-        out.push(Table { def, df });
+        out.push(Table {
+            def: def.clone(),
+            df,
+        });
     }
-    // Data only for the read-back: every node's base counts, and per category.
+    // Data only for the read-back: every node's base counts, and per
+    // breakdown value.
     let mut sel: Vec<Expr> = vec![col("code"), col("parent_code"), col("level"), col("name")];
-    sel.extend(BASE.iter().map(|(k, _)| col(*k)));
+    sel.extend(set.base().map(|m| col(m.key.as_str())));
     let base_df = full.clone().lazy().select(sel).collect()?;
-    // Only (organisation, category) pairs with issues: a roll-up reads a
-    // missing pair as zero, and most rows (every resident unit's) are zero.
-    let cat_df = t3b
-        .clone()
-        .lazy()
-        .filter(
-            col("received")
-                .neq(lit(0.0))
-                .or(col("resolved").neq(lit(0.0)))
-                .or(col("rated").neq(lit(0.0)))
-                .or(col("satisfied_total").neq(lit(0.0))),
-        )
-        .select([
-            col("code"),
-            col("category"),
-            col("received"),
-            col("resolved"),
-            col("rated"),
-            col("satisfied_total"),
-        ])
-        .collect()?;
     out.push(Table {
-        def: data_def("base", &base_df),
+        def: data_def("base", &base_df, schemas),
         df: base_df,
     });
-    out.push(Table {
-        def: data_def("categories", &cat_df),
-        df: cat_df,
-    });
+    for (bk, df) in data {
+        if out.iter().any(|t| t.def.id == bk) {
+            continue;
+        }
+        out.push(Table {
+            def: data_def(&bk, &df, schemas),
+            df,
+        });
+    }
 
     let excluded = extracts
         .iter()
@@ -481,41 +482,112 @@ pub fn aggregate(
     })
 }
 
-/// The hidden machine-readable tables (`_data_base`, `_data_categories`).
-fn data_def(id: &'static str, df: &DataFrame) -> TableDef {
+/// The hidden machine-readable tables (`_data_base`, `_data_<breakdown>`).
+fn data_def(id: &str, df: &DataFrame, schemas: &SchemaSet) -> TableDef {
     let cols = df
         .get_column_names()
         .iter()
-        .map(|n| {
+        .enumerate()
+        .map(|(i, n)| {
             let kind = match n.as_str() {
                 "code" => Kind::Code,
                 "parent_code" => Kind::Parent,
                 "level" => Kind::Level,
                 "name" => Kind::Name,
-                "category" => Kind::Category,
-                "service_hours" => Kind::Hours,
+                _ if id != "base" && i == 1 => Kind::Category,
+                k if schemas.measures.measure(k).is_some_and(|m| m.decimal) => Kind::Hours,
                 _ => Kind::Count,
             };
-            crate::schema::columns::Col {
-                key: n.to_string(),
-                header: n.to_string(),
-                kind,
-                def: String::new(),
-            }
+            Col::plain(n, n, kind, "")
         })
         .collect();
     TableDef {
-        id,
-        file: id,
-        title: "",
-        sheet: if id == "base" {
-            "_data_base"
-        } else {
-            "_data_categories"
-        },
-        with_units: true,
+        id: id.to_string(),
+        file: id.to_string(),
+        title: String::new(),
+        sheet: format!("{}{id}", crate::read::report::DATA_PREFIX),
+        levels: None,
+        by: None,
+        compare: false,
         cols,
     }
+}
+
+/// A table with `by`: a row per node and breakdown value (every value of
+/// the field the breakdown groups by, in the form's order, then any other
+/// value met), the breakdown's measures summed over the subtree; and the
+/// data for the read-back (only pairs with counts: a roll-up reads a
+/// missing pair as zero, and most rows — every resident unit's — are zero).
+fn broken_frame(
+    tree: &Tree,
+    schemas: &SchemaSet,
+    key: &str,
+    counts: Option<&BTreeMap<String, BTreeMap<String, Vec<f64>>>>,
+) -> Result<(DataFrame, DataFrame)> {
+    let b = schemas
+        .measures
+        .breakdown(key)
+        .expect("a table's by is checked at load");
+    let measures = &b.measures;
+    let w = measures.len();
+    let mut values: Vec<String> = schemas
+        .get(&b.ledger)
+        .fields
+        .iter()
+        .find(|f| {
+            b.by_expr.as_ref().is_some_and(|e| {
+                e.clone()
+                    .meta()
+                    .root_names()
+                    .iter()
+                    .any(|r| r.as_str() == f.key)
+            })
+        })
+        .map(|f| f.values.clone())
+        .unwrap_or_default();
+    for per in counts.into_iter().flat_map(|c| c.values()) {
+        for v in per.keys() {
+            if !values.contains(v) {
+                values.push(v.clone());
+            }
+        }
+    }
+    let n = tree.nodes.len();
+    let nc = values.len();
+    let mut sums: Vec<f64> = Vec::with_capacity(n * nc * w);
+    for node in &tree.nodes {
+        let own = counts.and_then(|c| c.get(&node.code));
+        for v in &values {
+            match own.and_then(|o| o.get(v)) {
+                Some(x) => sums.extend_from_slice(x),
+                None => sums.extend(std::iter::repeat_n(0.0, w)),
+            }
+        }
+    }
+    roll_up(tree, nc * w, &mut sums);
+    let rows = n * nc;
+    let value_col = "category";
+    let mut cols = node_columns(tree, rows, |r| r / nc.max(1));
+    cols.push(Column::new(
+        value_col.into(),
+        (0..rows)
+            .map(|r| values[r % nc].as_str())
+            .collect::<Vec<_>>(),
+    ));
+    for (i, m) in measures.iter().enumerate() {
+        let v: Vec<f64> = (0..rows).map(|r| sums[r * w + i]).collect();
+        cols.push(Column::new(m.as_str().into(), v));
+    }
+    let df = DataFrame::new_infer_height(cols)?;
+    let any = measures
+        .iter()
+        .map(|m| col(m.as_str()).neq(lit(0.0)))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    let mut sel = vec![col("code"), col(value_col)];
+    sel.extend(measures.iter().map(|m| col(m.as_str())));
+    let data = df.clone().lazy().filter(any).select(sel).collect()?;
+    Ok((df, data))
 }
 
 /// Round half away from zero (f64::round) to `places` decimals.
@@ -530,13 +602,15 @@ impl Aggregation {
     }
 
     /// The figures the trend audit compares, from each organisation's row.
-    pub fn figures(&self) -> crate::audit::trends::Figures {
+    pub fn figures(&self, schemas: &SchemaSet) -> crate::audit::trends::Figures {
         use values::Val;
         let mut now = BTreeMap::new();
+        let compared = crate::audit::trends::compared(schemas);
         for t in &self.tables {
-            let keys: Vec<&str> = crate::audit::trends::compared()
-                .filter(|(tid, _)| *tid == t.def.id)
-                .map(|(_, k)| k)
+            let keys: Vec<&str> = compared
+                .iter()
+                .filter(|(tid, ..)| *tid == t.def.id)
+                .map(|(_, k, ..)| *k)
                 .collect();
             if keys.is_empty() {
                 continue;

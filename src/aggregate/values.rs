@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::{round_to, Table};
-use crate::schema::columns::Kind;
+use crate::schema::tables::Kind;
 
 /// A table cell, as every writer needs it.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,7 +14,7 @@ use crate::validate::Registry;
 use crate::facts::Counts;
 use crate::org::Level;
 use crate::period::Period;
-use crate::schema::Requirements;
+use crate::schema::{MeasureSet, Requirements};
 
 /// What an organisation's counts mean against the requirements.
 pub struct Judgement {
@@ -29,6 +29,7 @@ pub fn judge(
     name: &str,
     level: Level,
     c: &Counts,
+    measures: &MeasureSet,
     reqs: &Requirements,
     period: &Period,
 ) -> Judgement {
@@ -44,7 +45,9 @@ pub fn judge(
     };
     if level == Level::Community {
         let min = reqs.registration_minimum.for_period(period) as i64;
-        let have = c.value(crate::schema::columns::base_index("registered_members")) as i64;
+        let have = measures
+            .index("registered_members")
+            .map_or(0.0, |i| c.value(i)) as i64;
         if have < min {
             out.push(short(What::Registration, None, have, min));
         }
@@ -102,7 +105,15 @@ pub fn diagnose(
             .map(|r| r.name.clone())
             .or(e.org_name.clone())
             .unwrap_or_else(|| org.clone());
-        let j = judge(&org, &name, level, c, &schemas.requirements, period);
+        let j = judge(
+            &org,
+            &name,
+            level,
+            c,
+            &schemas.measures,
+            &schemas.requirements,
+            period,
+        );
         for s in j.shortfalls {
             let (code, schema, msg) = match s.what {
                 What::Registration => (

@@ -7,18 +7,8 @@ use super::targets::sheet_of;
 use crate::diag::{Code, Diagnostic};
 use crate::facts::Extract;
 use crate::lang::Lang;
+use crate::schema::SchemaSet;
 use crate::summary::Summary;
-
-/// Counts compared against `--previous` (reports.md column keys).
-const TREND: &[(&str, &str, &str)] = &[
-    ("t1", "registered_members", "roster"),
-    ("t1", "service_count", "roster"),
-    ("t1", "service_hours", "roster"),
-    ("t2", "meetings", "meetings"),
-    ("t2", "attendance", "meetings"),
-    ("t3", "received", "issues"),
-    ("t3", "resolved", "issues"),
-];
 
 /// This period's figures by (organisation code, column key): each
 /// organisation's row of the report tables, as the aggregation computed it.
@@ -31,16 +21,38 @@ impl Figures {
     }
 }
 
-/// The (table, column) pairs compared, for whoever builds the [`Figures`].
-pub fn compared() -> impl Iterator<Item = (&'static str, &'static str)> {
-    TREND.iter().map(|(t, k, _)| (*t, *k))
+/// The columns compared (`trend = true` in tables.toml): (table, column,
+/// header, the ledger its count comes from), for whoever builds the
+/// [`Figures`] too.
+pub fn compared(schemas: &SchemaSet) -> Vec<(&str, &str, &str, &str)> {
+    schemas
+        .tables
+        .columns()
+        .filter(|(_, c)| c.trend)
+        .map(|(t, c)| {
+            let ledger = c
+                .measure
+                .as_deref()
+                .and_then(|m| schemas.measures.measure(m))
+                .map_or("", |m| m.ledger.as_str());
+            (t.id.as_str(), c.key.as_str(), c.header.as_str(), ledger)
+        })
+        .collect()
 }
 
 /// trend.abnormal_change: an organisation's own counts against the earlier output.
-pub fn diagnose(extracts: &mut [Extract], now: &Figures, prev: &Summary, share: f64, lang: Lang) {
+pub fn diagnose(
+    extracts: &mut [Extract],
+    schemas: &SchemaSet,
+    now: &Figures,
+    prev: &Summary,
+    lang: Lang,
+) {
+    let share = schemas.requirements.abnormal_change;
+    let compared = compared(schemas);
     for e in extracts.iter_mut() {
         let Some(org) = e.org.clone() else { continue };
-        for (tid, key, schema) in TREND {
+        for (tid, key, header, schema) in &compared {
             let Some(cur) = now.get(&org, key) else {
                 continue;
             };
@@ -50,12 +62,6 @@ pub fn diagnose(extracts: &mut [Extract], now: &Figures, prev: &Summary, share: 
             };
             let change = (cur - before) / before;
             if change.abs() > share {
-                let header = crate::schema::columns::tables()
-                    .into_iter()
-                    .flat_map(|t| t.cols)
-                    .find(|c| c.key == *key)
-                    .map(|c| c.header)
-                    .unwrap_or_else(|| key.to_string());
                 let m = lang.t(
                     format!("{header}由上期 {} 变为 {}（{:+.1}%），超过 ±{:.0}% 的异常变动阈值，请核实或在说明表中说明", fmt(before), fmt(cur), change * 100.0, share * 100.0),
                     format!("{header} changed from {} to {} ({:+.1}%), more than ±{:.0}%: check it or explain it", fmt(before), fmt(cur), change * 100.0, share * 100.0),

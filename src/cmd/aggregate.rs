@@ -120,9 +120,9 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         // check's abnormal-change warnings, so that both count the same.
         crate::audit::trends::diagnose(
             &mut extracts,
-            &agg.figures(),
+            schemas,
+            &agg.figures(schemas),
             p,
-            schemas.requirements.abnormal_change,
             common.lang,
         );
         for e in &mut extracts {

@@ -31,13 +31,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     if let Some(prev) = &previous {
         let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
-        crate::audit::trends::diagnose(
-            &mut extracts,
-            &agg.figures(),
-            prev,
-            schemas.requirements.abnormal_change,
-            lang,
-        );
+        crate::audit::trends::diagnose(&mut extracts, schemas, &agg.figures(schemas), prev, lang);
     }
     for e in &mut extracts {
         e.explain(lang);

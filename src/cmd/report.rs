@@ -28,7 +28,8 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<Exit> {
         ReportFormat::Json => Form::Json,
         ReportFormat::Html => Form::Html,
     };
-    let out = render(&summary, form, common.lang)?;
+    let schemas = crate::schema::SchemaSet::load(common.schemas.as_deref())?;
+    let out = render(&summary, &schemas.tables, form, common.lang)?;
     match &args.output {
         Some(p) => atomic_write(p, out.as_bytes())?,
         None => stdout(&out)?,

@@ -28,6 +28,7 @@ fn export(set: &SchemaSet, dir: &Path) -> Result<()> {
     let mut names: Vec<String> = set.schemas.iter().map(|s| s.name.clone()).collect();
     names.push("requirements".into());
     names.push("measures".into());
+    names.push("tables".into());
     for n in names {
         atomic_write(&dir.join(format!("{n}.toml")), set.text_of(&n)?.as_bytes())?;
     }

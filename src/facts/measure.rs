@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use super::{counts_of, Extract, IdKey};
 use crate::period::Period;
-use crate::schema::columns::base_index;
 use crate::schema::{FieldType, MeasureSet, SchemaSet};
 use crate::validate::{Record, Value};
 
@@ -353,6 +352,7 @@ fn measure_ledger(
             let vals: Vec<&Float64Chunked> = (0..here.len())
                 .map(|i| out.column(&format!("_m{i}")).and_then(|c| c.f64()))
                 .collect::<PolarsResult<_>>()?;
+            let slots: Vec<Option<usize>> = here.iter().map(|m| set.index(&m.key)).collect();
             for r in 0..out.height() {
                 let Some(f) = files.get(r) else { continue };
                 let Some(o) = org_at(
@@ -364,12 +364,11 @@ fn measure_ledger(
                     continue;
                 };
                 let c = counts_of(&mut extracts[f as usize].counts, o);
-                for (m, v) in here.iter().zip(&vals) {
+                for ((m, v), slot) in here.iter().zip(&vals).zip(&slots) {
                     let v = v.get(r).unwrap_or(0.0);
-                    if m.is_aux() {
-                        *c.aux.entry(m.key.clone()).or_default() += v;
-                    } else {
-                        c.base[base_index(&m.key)] += v;
+                    match slot {
+                        Some(i) => c.add(*i, v),
+                        None => *c.aux.entry(m.key.clone()).or_default() += v,
                     }
                 }
             }
@@ -397,7 +396,7 @@ fn measure_ledger(
                 .collect()?;
             let files = out.column("_file")?.u32()?;
             let (idx, codes) = at_columns(&out, at)?;
-            let i = base_index(&m.key);
+            let i = set.index(&m.key).expect("a base count");
             // Where row `r` counts: its file and organisation.
             let place = |r: usize| -> Option<(u32, &str)> {
                 let fi = files.get(r)?;

@@ -12,7 +12,6 @@ use crate::diag::Diagnostic;
 use crate::org::Level;
 use crate::period::Period;
 use crate::read::report::ReportInput;
-use crate::schema::columns::BASE;
 
 pub mod measure;
 use crate::schema::SchemaSet;
@@ -76,9 +75,9 @@ impl std::fmt::Display for IdKey {
 
 /// Raw counts one file adds to one organisation: what the measures of
 /// schemas/measures.toml counted (measure.rs).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Counts {
-    /// By base count (schema::columns::BASE).
+    /// By base count (MeasureSet::base order); missing ones are 0.
     pub base: Vec<f64>,
     /// The values a `distinct` measure met, by base count: the files of one
     /// organisation count each value once.
@@ -93,20 +92,11 @@ pub struct Counts {
     pub breakdowns: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
 }
 
-impl Default for Counts {
-    fn default() -> Self {
-        Counts {
-            base: vec![0.0; BASE.len()],
-            sets: BTreeMap::new(),
-            id_sets: BTreeMap::new(),
-            aux: BTreeMap::new(),
-            breakdowns: BTreeMap::new(),
-        }
-    }
-}
-
 impl Counts {
     pub fn merge(&mut self, o: &Counts) {
+        if self.base.len() < o.base.len() {
+            self.base.resize(o.base.len(), 0.0);
+        }
         for (a, b) in self.base.iter_mut().zip(&o.base) {
             *a += b;
         }
@@ -139,8 +129,16 @@ impl Counts {
         match (self.sets.get(&i), self.id_sets.get(&i)) {
             (Some(s), _) => s.len() as f64,
             (None, Some(s)) => s.len() as f64,
-            (None, None) => self.base[i],
+            (None, None) => self.base.get(i).copied().unwrap_or(0.0),
         }
+    }
+
+    /// Add to a base count.
+    pub fn add(&mut self, i: usize, v: f64) {
+        if self.base.len() <= i {
+            self.base.resize(i + 1, 0.0);
+        }
+        self.base[i] += v;
     }
 
     pub fn aux(&self, key: &str) -> f64 {

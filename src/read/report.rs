@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use super::cell::{parse_number, text_of};
 use super::{Sheet, Workbook};
 use crate::period::Period;
-use crate::schema::columns::BASE;
 
 pub const META_SHEET: &str = "_meta";
 pub const BASE_SHEET: &str = "_data_base";
-pub const CATEGORY_SHEET: &str = "_data_categories";
+/// Hidden sheets `_data_<breakdown>` hold a table-with-`by`'s counts per
+/// organisation and breakdown value.
+pub const DATA_PREFIX: &str = "_data_";
 pub const FORMAT_TAG: &str = "pbstat-report";
 
 #[derive(Debug, Clone)]
@@ -21,9 +22,10 @@ pub struct ReportInput {
     pub code: String,
     pub name: String,
     pub period: Option<Period>,
-    /// The root row's base counts, in `BASE` order.
-    pub base: Vec<f64>,
-    pub categories: BTreeMap<String, [f64; 4]>,
+    /// The root row's base counts, by key (a key the sheet lacks is 0).
+    pub base: BTreeMap<String, f64>,
+    /// Per breakdown, value and measure: the root's counts.
+    pub breakdowns: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
     /// Where the period stands in `_meta` (row, col), for diagnostics.
     pub period_at: (u32, u32),
 }
@@ -69,43 +71,60 @@ pub fn read(wb: &Workbook) -> Result<ReportInput, String> {
     let root_row = (header_row + 1..base_sheet.end_row())
         .find(|&r| text_of(base_sheet.get(r, code_col)).as_deref() == Some(code.as_str()))
         .ok_or("_data_base has no row for the scope code")?;
-    let base = BASE
+    let skip = ["code", "parent_code", "level", "name"];
+    let base = headers
         .iter()
-        .map(|(k, _)| {
-            col_of(k)
-                .and_then(|c| parse_number(base_sheet.get(root_row, c)).ok().flatten())
+        .enumerate()
+        .filter(|(_, h)| !h.is_empty() && !skip.contains(&h.as_str()))
+        .map(|(c, h)| {
+            let v = parse_number(base_sheet.get(root_row, c as u32))
+                .ok()
+                .flatten()
                 .map(|n| n.value)
-                .unwrap_or(0.0)
+                .unwrap_or(0.0);
+            (h.clone(), v)
         })
         .collect();
-    let mut categories = BTreeMap::new();
-    if let Some(cs) = wb.sheets.iter().find(|s| s.name == CATEGORY_SHEET) {
+    // Each breakdown sheet: code, the value, then its measures.
+    let mut breakdowns = BTreeMap::new();
+    for cs in wb
+        .sheets
+        .iter()
+        .filter(|s| s.name.starts_with(DATA_PREFIX) && s.name != BASE_SHEET)
+    {
+        let key = cs.name[DATA_PREFIX.len()..].to_string();
         let hr = cs.start_row();
         let h: Vec<String> = (0..cs.end_col())
             .map(|c| text_of(cs.get(hr, c)).unwrap_or_default())
             .collect();
-        let at = |k: &str| h.iter().position(|x| x == k).map(|c| c as u32);
-        if let (Some(cc), Some(cat)) = (at("code"), at("category")) {
-            for r in hr + 1..cs.end_row() {
-                if text_of(cs.get(r, cc)).as_deref() != Some(code.as_str()) {
-                    continue;
-                }
-                let Some(name) = text_of(cs.get(r, cat)) else {
-                    continue;
-                };
-                let mut v = [0.0; 4];
-                for (i, k) in ["received", "resolved", "rated", "satisfied_total"]
-                    .iter()
-                    .enumerate()
-                {
-                    v[i] = at(k)
-                        .and_then(|c| parse_number(cs.get(r, c)).ok().flatten())
+        if h.first().map(String::as_str) != Some("code") || h.len() < 2 {
+            continue;
+        }
+        let mut values: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        for r in hr + 1..cs.end_row() {
+            if text_of(cs.get(r, 0)).as_deref() != Some(code.as_str()) {
+                continue;
+            }
+            let Some(name) = text_of(cs.get(r, 1)) else {
+                continue;
+            };
+            let v = h
+                .iter()
+                .enumerate()
+                .skip(2)
+                .filter(|(_, k)| !k.is_empty())
+                .map(|(c, k)| {
+                    let x = parse_number(cs.get(r, c as u32))
+                        .ok()
+                        .flatten()
                         .map(|n| n.value)
                         .unwrap_or(0.0);
-                }
-                categories.insert(name, v);
-            }
+                    (k.clone(), x)
+                })
+                .collect();
+            values.insert(name, v);
         }
+        breakdowns.insert(key, values);
     }
     Ok(ReportInput {
         level: get("level")?,
@@ -113,7 +132,7 @@ pub fn read(wb: &Workbook) -> Result<ReportInput, String> {
         code,
         period: Period::parse(&period_text),
         base,
-        categories,
+        breakdowns,
         period_at: (prow, 1),
     })
 }

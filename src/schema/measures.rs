@@ -9,13 +9,75 @@ use anyhow::{bail, Result};
 use polars::prelude::Expr;
 use serde::{Deserialize, Serialize};
 
-use super::columns::BASE;
-use super::{Requirements, Schema};
+use super::{FieldType, Requirements, Schema};
 use crate::lang::tr;
+use crate::org::Level;
 
 /// Counts a measure may fill besides the base counts of the tables: the
 /// requirements read them.
 pub const AUX: &[&str] = &["unit_activity_rows"];
+
+/// Base counts the requirements read (registered members against the
+/// registration minimum): a measure set must declare them.
+pub const READ_MEASURES: &[&str] = &["registered_members", "unit_activity_rows"];
+
+/// What the engine counts per organisation of the tree, where a measure
+/// counts no ledger rows (`of = …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Of {
+    /// Organisations the registry expects a return from (应报 = 是).
+    Expected,
+    /// Of those, the ones with a submission (every submitter without a registry).
+    Submitted,
+    /// Of those, the ones whose return is aggregated.
+    Accepted,
+    /// Errors of the organisation's files (validation and audits).
+    Errors,
+    /// Warnings without a 说明.
+    Warnings,
+    /// Organisations of `level` (with `accepted`, only aggregated ones;
+    /// with `meets`, only aggregated ones meeting that requirement).
+    Organisations,
+    /// (organisation, meeting type) pairs with a minimum above 0.
+    RequirementItems,
+    /// Of those, the pairs whose meetings reach the minimum.
+    RequirementItemsMet,
+}
+
+/// A requirement of requirements.toml an organisation meets or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Meets {
+    Registration,
+    UnitActivity,
+}
+
+/// How a count behaves when periods roll up (reports.md §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behaviour {
+    /// What happened in the period: summed over the sub-periods.
+    Flow,
+    /// The state at the period's end: the last sub-period's value.
+    Stock,
+    /// A count of what meets a requirement: judged again for the whole period.
+    Judged,
+}
+
+impl Behaviour {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Behaviour::Flow => "流量（各期相加）",
+            Behaviour::Stock => "存量（取期末）",
+            Behaviour::Judged => "重新评定",
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
 /// Names a condition may use besides the ledger's fields.
 pub const PARAMETERS: &[&str] = &["period_start", "period_end"];
@@ -39,7 +101,19 @@ pub struct Source {
 #[serde(deny_unknown_fields)]
 pub struct Measure {
     pub key: String,
+    /// The ledger whose rows it counts; empty for what the engine counts
+    /// per organisation (`of`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ledger: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<Of>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub accepted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meets: Option<Meets>,
+    pub period: Behaviour,
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +125,9 @@ pub struct Measure {
     pub at: Option<String>,
     #[serde(skip)]
     pub filter_expr: Option<Expr>,
+    /// A sum of a decimal field (service hours): kept to two places.
+    #[serde(skip)]
+    pub decimal: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -126,6 +203,27 @@ impl MeasureSet {
         self.measures.iter().find(|m| m.key == key)
     }
 
+    /// The base counts of the report tables, in the file's order: every
+    /// measure but those only the requirements read.
+    pub fn base(&self) -> impl Iterator<Item = &Measure> {
+        self.measures.iter().filter(|m| !m.is_aux())
+    }
+
+    /// Where a base count stands among [`MeasureSet::base`].
+    pub fn index(&self, key: &str) -> Option<usize> {
+        self.base().position(|m| m.key == key)
+    }
+
+    /// The number of base counts.
+    pub fn width(&self) -> usize {
+        self.base().count()
+    }
+
+    /// A breakdown by key.
+    pub fn breakdown(&self, key: &str) -> Option<&Breakdown> {
+        self.breakdowns.iter().find(|b| b.key == key)
+    }
+
     pub fn source(&self, ledger: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.ledger == ledger)
     }
@@ -136,6 +234,7 @@ impl MeasureSet {
         for l in self
             .measures
             .iter()
+            .filter(|m| m.of.is_none())
             .map(|m| m.ledger.as_str())
             .chain(self.breakdowns.iter().map(|b| b.ledger.as_str()))
         {
@@ -273,18 +372,77 @@ impl MeasureSet {
         }
         let mut seen: Vec<&str> = Vec::new();
         for m in &mut self.measures {
-            let schema = schema_of(&m.ledger)?;
             let key_line = format!("key = \"{}\"", m.key);
-            if !BASE.iter().any(|(k, _)| *k == m.key) && !AUX.contains(&m.key.as_str()) {
+            if !m
+                .key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                || m.key.is_empty()
+            {
                 bail!(fail(
-                    format!("`{}` 不是报表的基础计数（见 docs/tables.md）", m.key),
+                    format!("计数名 `{}` 只能由小写字母、数字和下划线组成（它是表格的列名）", m.key),
                     format!(
-                        "`{}` is not a base count of the report tables (see docs/tables.md)",
+                        "the measure key `{}` may hold only lower-case letters, digits and underscores (it is a column key)",
                         m.key
                     ),
                     &key_line,
                 ));
             }
+            if let Some(of) = m.of {
+                let ledgerish = !m.ledger.is_empty()
+                    || m.filter.is_some()
+                    || m.sum.is_some()
+                    || m.distinct.is_some()
+                    || m.at.is_some();
+                if ledgerish {
+                    bail!(fail(
+                        format!("`{}` 由汇总按组织计数（of），不能再写 ledger、where、sum、distinct 或 at", m.key),
+                        format!("`{}` is counted per organisation (of): it takes no ledger, where, sum, distinct or at", m.key),
+                        &key_line,
+                    ));
+                }
+                let org = of == Of::Organisations;
+                if org != m.level.is_some() || (!org && (m.accepted || m.meets.is_some())) {
+                    bail!(fail(
+                        format!("`{}`：level、accepted 和 meets 只用于 of = \"organisations\"，且它必须写 level", m.key),
+                        format!("`{}`: level, accepted and meets go with of = \"organisations\" only, which needs a level", m.key),
+                        &key_line,
+                    ));
+                }
+                continue;
+            }
+            if m.level.is_some() || m.accepted || m.meets.is_some() {
+                bail!(fail(
+                    format!(
+                        "`{}`：level、accepted 和 meets 只用于 of = \"organisations\"",
+                        m.key
+                    ),
+                    format!(
+                        "`{}`: level, accepted and meets go with of = \"organisations\" only",
+                        m.key
+                    ),
+                    &key_line,
+                ));
+            }
+            if m.ledger.is_empty() {
+                bail!(fail(
+                    format!(
+                        "`{}` 既没有写台账（ledger），也没有写按组织计数（of）",
+                        m.key
+                    ),
+                    format!(
+                        "`{}` names neither a ledger nor what it counts per organisation (of)",
+                        m.key
+                    ),
+                    &key_line,
+                ));
+            }
+            let schema = schema_of(&m.ledger)?;
+            m.decimal = m
+                .sum
+                .as_deref()
+                .and_then(|f| schema.field(f))
+                .is_some_and(|f| f.ty == FieldType::Decimal);
             if m.sum.is_some() && m.distinct.is_some() {
                 bail!(fail(
                     format!("`{}` 不能同时写 sum 和 distinct", m.key),
@@ -342,6 +500,15 @@ impl MeasureSet {
             })
             .collect();
         self.read = read;
+        for k in READ_MEASURES {
+            if self.measure(k).is_none() {
+                bail!(fail(
+                    format!("缺少计数 `{k}`（考核要求读取它）"),
+                    format!("the measure `{k}` is missing (the requirements read it)"),
+                    "[[measure]]",
+                ));
+            }
+        }
         for (key, needs) in READ_BREAKDOWNS {
             let b = self.breakdowns.iter().find(|b| b.key == *key);
             let missing: Vec<&&str> = needs
@@ -382,9 +549,7 @@ impl MeasureSet {
     }
 }
 
-/// The breakdowns the code reads, with the measures it reads in them: T3b
-/// its categories, the meeting requirements the meetings per type.
-const READ_BREAKDOWNS: &[(&str, &[&str])] = &[
-    ("categories", super::columns::CATEGORY_BASE),
-    ("meeting_types", &["meetings"]),
-];
+/// The breakdowns the code reads, with the measures it reads in them: the
+/// meeting requirements read the meetings per type. (A table's `by` names
+/// the breakdown it needs; the tables file checks it.)
+const READ_BREAKDOWNS: &[(&str, &[&str])] = &[("meeting_types", &["meetings"])];

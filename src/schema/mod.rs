@@ -13,11 +13,12 @@ use crate::diag::Code;
 use crate::org::Level;
 use crate::text::normalize_header;
 
-pub mod columns;
 pub mod measures;
 pub mod requirements;
+pub mod tables;
 pub use measures::MeasureSet;
 pub use requirements::Requirements;
+pub use tables::TableSet;
 
 /// The embedded defaults, in the order `schema list` shows them.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -59,6 +60,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../schemas/requirements.toml"),
     ),
     ("measures", include_str!("../../schemas/measures.toml")),
+    ("tables", include_str!("../../schemas/tables.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -642,12 +644,38 @@ const NEEDED_KEYS: &[(&str, &[&str])] = &[
     ("unit_projects", &["community_code", "status"]),
 ];
 
+/// A TOML file parsed into `T`; an error names the file and line.
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    zh: &str,
+    en: &str,
+) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map(|sp| text[..sp.start].lines().count().max(1));
+        anyhow!(tr(
+            format!(
+                "{zh} {file}{} 有误：{}",
+                at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                e.message()
+            ),
+            format!(
+                "invalid {en} {file}{}: {}",
+                at.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                e.message()
+            ),
+        ))
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct SchemaSet {
     pub schemas: Vec<Schema>,
     pub requirements: Requirements,
     /// What the report tables count (取数公式).
     pub measures: MeasureSet,
+    /// The report tables and their columns (报表表式).
+    pub tables: TableSet,
     /// Where they came from, for messages: "embedded" or a folder.
     pub source: String,
 }
@@ -676,17 +704,20 @@ impl SchemaSet {
         if name == "measures" {
             return Ok(toml::to_string_pretty(&set.measures)?);
         }
+        if name == "tables" {
+            return Ok(toml::to_string_pretty(&set.tables)?);
+        }
         match set.schemas.iter().find(|s| s.name == name) {
             Some(s) => Ok(toml::to_string_pretty(s)?),
             None => {
                 let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
                 bail!(tr(
                     format!(
-                        "没有名为 {name} 的表样；可用的有：{}、requirements、measures",
+                        "没有名为 {name} 的表样；可用的有：{}、requirements、measures、tables",
                         names.join("、")
                     ),
                     format!(
-                        "no schema named {name}; the schemas are: {}, requirements, measures",
+                        "no schema named {name}; the schemas are: {}, requirements, measures, tables",
                         names.join(", ")
                     ),
                 ))
@@ -738,6 +769,7 @@ impl SchemaSet {
         let mut schemas: Vec<Schema> = Vec::new();
         let mut requirements: Option<(Requirements, String, String)> = None;
         let mut measures: Option<(MeasureSet, String, String)> = None;
+        let mut tables: Option<(TableSet, String, String)> = None;
         for (file, text) in files {
             let stem = Path::new(&file)
                 .file_stem()
@@ -745,22 +777,13 @@ impl SchemaSet {
                 .unwrap_or("")
                 .to_string();
             if stem.starts_with("measures") {
-                let m: MeasureSet = toml::from_str(&text).map_err(|e| {
-                    let at = e.span().map(|sp| text[..sp.start].lines().count().max(1));
-                    anyhow!(tr(
-                        format!(
-                            "取数公式文件 {file}{} 有误：{}",
-                            at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
-                            e.message()
-                        ),
-                        format!(
-                            "invalid measures file {file}{}: {}",
-                            at.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                            e.message()
-                        ),
-                    ))
-                })?;
+                let m: MeasureSet = parse_toml(&text, &file, "取数公式文件", "measures file")?;
                 measures = Some((m, file, text));
+                continue;
+            }
+            if stem.starts_with("tables") {
+                let t: TableSet = parse_toml(&text, &file, "报表表式文件", "tables file")?;
+                tables = Some((t, file, text));
                 continue;
             }
             let is_req = Path::new(&file)
@@ -842,10 +865,18 @@ impl SchemaSet {
             ))
         })?;
         measures.prepare(&schemas, &requirements, &m_file, &m_text)?;
+        let (mut tables, t_file, t_text) = tables.ok_or_else(|| {
+            anyhow!(tr(
+                "缺少报表表式文件 tables.toml",
+                "the tables file is missing"
+            ))
+        })?;
+        tables.prepare(&measures, &schemas, &t_file, &t_text)?;
         Ok(SchemaSet {
             schemas,
             requirements,
             measures,
+            tables,
             source,
         })
     }

@@ -12,7 +12,6 @@ use crate::aggregate::tree::level_zh;
 use crate::aggregate::values::{val, Val};
 use crate::aggregate::{Aggregation, Table};
 use crate::diag::col_letter;
-use crate::schema::columns::MEETING_KEYS;
 
 pub const SHEET: &str = "图表";
 const W: u32 = 760;
@@ -22,11 +21,13 @@ fn xerr(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
     anyhow::anyhow!("cannot write the charts: {e}")
 }
 
-fn table<'a>(agg: &'a Aggregation, id: &str) -> &'a Table {
+/// A table that has every one of `keys` (a county's tables.toml may lack
+/// a chart's table or columns: the chart is left out).
+fn table<'a>(agg: &'a Aggregation, id: &str, keys: &[&str]) -> Option<&'a Table> {
     agg.tables
         .iter()
         .find(|t| t.def.id == id)
-        .expect("every table is built")
+        .filter(|t| keys.iter().all(|k| t.def.cols.iter().any(|c| c.key == *k)))
 }
 
 fn cell(t: &Table, key: &str, row: usize) -> Val {
@@ -145,9 +146,36 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
     )
     .map_err(xerr)?;
     b.row = 2;
-    let t4 = table(agg, "t4");
-    let t1 = table(agg, "t1");
-    let t2 = table(agg, "t2");
+    let rates = ["completion_rate", "satisfaction_rate", "submission_rate"];
+    let mut charts: Vec<(u32, Chart)> = Vec::new();
+    if let Some(t4) = table(agg, "t4", &rates) {
+        rate_charts(&mut b, agg, t4, &mut charts)?;
+    }
+    if let Some(t1) = table(agg, "t1", &["registered_members"]) {
+        registration_chart(&mut b, agg, t1, &mut charts)?;
+    }
+    meeting_chart(&mut b, agg, &mut charts)?;
+    b.ws.set_column_width(0, 16).map_err(xerr)?;
+    for c in 1..4 {
+        b.ws.set_column_width(c, 11).map_err(xerr)?;
+    }
+    for (row, ch) in &charts {
+        b.ws.insert_chart(*row, 5, ch).map_err(xerr)?;
+    }
+    b.ws.set_landscape();
+    b.ws.set_paper_size(9);
+    b.ws.set_print_fit_to_pages(1, 0);
+    b.ws.set_page_breaks(&[38]).map_err(xerr)?;
+    Ok(())
+}
+
+/// 1. 办结率、满意率 by street, and 2. 报送率 by street.
+fn rate_charts(
+    b: &mut Block,
+    agg: &Aggregation,
+    t4: &Table,
+    charts: &mut Vec<(u32, Chart)>,
+) -> Result<()> {
     let root = agg.scope.code.clone();
     let kids = second_level(t4, &root);
     let kid_level = kids.first().and_then(|&i| match cell(t4, "level", i) {
@@ -155,9 +183,6 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
         _ => None,
     });
     let by = kid_level.unwrap_or_else(|| "街道".into());
-    let mut charts: Vec<(u32, Chart)> = Vec::new();
-
-    // 1. 办结率、满意率 by street, and 2. 报送率 by street.
     let first = b.heading(
         &format!("各{by}办结率、满意率、报送率"),
         &[&by, "办结率", "满意率", "报送率"],
@@ -212,8 +237,16 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
             .set_values((SHEET, first, 3, last, 3));
         charts.push((20, ch));
     }
+    Ok(())
+}
 
-    // 3. Registered members against the target, by community.
+/// 3. Registered members against the target, by community.
+fn registration_chart(
+    b: &mut Block,
+    agg: &Aggregation,
+    t1: &Table,
+    charts: &mut Vec<(u32, Chart)>,
+) -> Result<()> {
     let comms: Vec<usize> = (0..t1.df.height())
         .filter(|&i| matches!(cell(t1, "level", i), Val::Str(l) if l == "community"))
         .collect();
@@ -255,12 +288,28 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
         charts.push((38, ch));
     }
 
-    // 4. Meetings held against required, by type (the whole scope).
+    Ok(())
+}
+
+/// The meetings held against required, by type (the whole scope): the
+/// columns declared with a `requirement` (tables.toml).
+fn meeting_chart(b: &mut Block, agg: &Aggregation, charts: &mut Vec<(u32, Chart)>) -> Result<()> {
+    let Some((t2, types)) = agg.tables.iter().find_map(|t| {
+        let types: Vec<(&str, &str)> = t
+            .def
+            .cols
+            .iter()
+            .filter_map(|c| Some((c.requirement.as_deref()?, c.key.as_str())))
+            .collect();
+        (!types.is_empty()).then_some((t, types))
+    }) else {
+        return Ok(());
+    };
     let first = b.heading(
         "会议开展次数与考核要求（按类型）",
         &["会议类型", "已开展", "考核要求"],
     )?;
-    for (k, (zh, key)) in MEETING_KEYS.iter().enumerate() {
+    for (k, (zh, key)) in types.iter().enumerate() {
         let r = first + k as u32;
         b.ws.write_string_with_format(r, 0, *zh, &b.text.clone())
             .map_err(xerr)?;
@@ -270,7 +319,7 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
         b.ws.write_number_with_format(r, 2, req as f64, &b.count.clone())
             .map_err(xerr)?;
     }
-    let last = first + MEETING_KEYS.len() as u32 - 1;
+    let last = first + types.len() as u32 - 1;
     let mut ch = column_chart("会议开展次数与考核要求（按类型）", false);
     for (j, name) in [(1u16, "已开展"), (2, "考核要求")] {
         ch.add_series()
@@ -279,17 +328,5 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
             .set_values((SHEET, first, j, last, j));
     }
     charts.push((56, ch));
-
-    b.ws.set_column_width(0, 16).map_err(xerr)?;
-    for c in 1..4 {
-        b.ws.set_column_width(c, 11).map_err(xerr)?;
-    }
-    for (row, ch) in &charts {
-        b.ws.insert_chart(*row, 5, ch).map_err(xerr)?;
-    }
-    b.ws.set_landscape();
-    b.ws.set_paper_size(9);
-    b.ws.set_print_fit_to_pages(1, 0);
-    b.ws.set_page_breaks(&[38]).map_err(xerr)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 use crate::lang::Lang;
+use crate::schema::TableSet;
 use crate::summary::{to_json, Excluded, MissingOrg, Scope, Shortfall, Summary, What};
 
 /// The forms of the digest.
@@ -41,73 +42,25 @@ struct ReportDoc<'a> {
 }
 
 /// The headline figures, from the root rows of the tables.
-struct Headline {
-    items: Vec<(&'static str, &'static str, &'static str, Value)>,
+struct Headline<'a> {
+    items: Vec<(&'a str, &'a str, &'a str, Value)>,
 }
-
-/// The headline figures: (table, column key, Chinese label, English label),
-/// each from the scope's own row.
-const HEADLINE: &[(&str, &str, &str, &str)] = &[
-    ("t0", "expected", "应报单位数", "organisations expected"),
-    (
-        "t0",
-        "accepted",
-        "纳入汇总单位数",
-        "organisations aggregated",
-    ),
-    ("t4", "submission_rate", "报送率", "submission rate"),
-    ("t1", "registered_members", "报到党员", "registered members"),
-    (
-        "t1",
-        "new_registrations",
-        "本期新增报到",
-        "new registrations",
-    ),
-    (
-        "t4",
-        "registration_target_rate",
-        "报到达标率",
-        "registration target rate",
-    ),
-    ("t2", "meetings", "会议总数", "meetings"),
-    (
-        "t4",
-        "meeting_compliance_rate",
-        "会议达标率",
-        "meeting compliance rate",
-    ),
-    ("t4", "attendance_rate", "出席率", "attendance rate"),
-    ("t3", "received", "民生事项受理", "issues received"),
-    ("t3", "resolved", "已办结", "resolved"),
-    ("t4", "completion_rate", "办结率", "completion rate"),
-    ("t4", "satisfaction_rate", "满意率", "satisfaction rate"),
-    (
-        "t4",
-        "unit_activity_rate",
-        "共建活动开展率",
-        "unit activity rate",
-    ),
-    (
-        "t4",
-        "project_completion_rate",
-        "项目完成率",
-        "project completion rate",
-    ),
-];
 
 /// The headline figures of a summary; a table or column it lacks is an
 /// error naming it (a null value, a rate without a denominator, is not).
-fn headline(s: &Summary) -> Result<Headline, String> {
+/// (tables.toml's `[[headline]]`)
+fn headline<'a>(s: &Summary, tables: &'a TableSet) -> Result<Headline<'a>, String> {
     let mut items = Vec::new();
-    for (table, key, zh, en) in HEADLINE {
+    for h in &tables.headline {
+        let (table, key) = (h.table.as_str(), h.column.as_str());
         let v = s
             .root(table)
-            .and_then(|r| r.get(*key))
+            .and_then(|r| r.get(key))
             .cloned()
             .ok_or_else(|| {
                 crate::summary::LoadError::MissingKey(format!("tables.{table}.{key}")).describe()
             })?;
-        items.push((*key, *zh, *en, v));
+        items.push((key, h.zh.as_str(), h.en.as_str(), v));
     }
     Ok(Headline { items })
 }
@@ -144,8 +97,8 @@ fn below_text(b: &Shortfall, lang: Lang) -> String {
     }
 }
 /// The digest of a summary in one form.
-pub fn render(s: &Summary, form: Form, lang: Lang) -> Result<String> {
-    let h = headline(s).map_err(|e| anyhow!(e))?;
+pub fn render(s: &Summary, tables: &TableSet, form: Form, lang: Lang) -> Result<String> {
+    let h = headline(s, tables).map_err(|e| anyhow!(e))?;
     let scope = format!("{}（{}）", s.head.scope.name, s.head.scope.code);
     let period = s.head.period_name.clone();
     let below = &s.head.below_target;
@@ -203,7 +156,7 @@ pub fn render(s: &Summary, form: Form, lang: Lang) -> Result<String> {
                 )
             }));
             let excl_l: Vec<String> = excluded.iter().map(excl_line).collect();
-            super::html::page(s, &head, &below_l, &miss_l, &excl_l)?
+            super::html::page(s, tables, &head, &below_l, &miss_l, &excl_l)?
         }
         Form::Json => {
             let headline = h

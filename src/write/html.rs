@@ -4,6 +4,7 @@
 //! organisations below target, the 催报 list and what was left out.
 //! Prints on A4 and reads on a phone.
 
+use crate::schema::TableSet;
 use crate::summary::Summary;
 use anyhow::Result;
 use plotters::prelude::*;
@@ -172,6 +173,7 @@ fn rows(s: &Summary, table: &str) -> Vec<Value> {
 
 pub fn page(
     s: &Summary,
+    tables: &TableSet,
     headline: &[(String, String)],
     below: &[String],
     missing: &[String],
@@ -264,9 +266,19 @@ pub fn page(
             false,
         )?);
     }
-    let t2 = rows(s, "t2");
-    if let Some(t2r) = t2.first() {
-        let types = crate::schema::columns::MEETING_KEYS;
+    // The columns declared with a `requirement` (tables.toml), of the
+    // first table that has any.
+    let meeting = tables.defs().iter().find_map(|t| {
+        let types: Vec<(&str, &str)> = t
+            .cols
+            .iter()
+            .filter_map(|c| Some((c.requirement.as_deref()?, c.key.as_str())))
+            .collect();
+        (!types.is_empty()).then_some((t.id.as_str(), types))
+    });
+    if let Some((t2r, types)) =
+        meeting.and_then(|(id, types)| Some((rows(s, id).first()?.clone(), types)))
+    {
         let names: Vec<String> = types.iter().map(|(zh, _)| zh.to_string()).collect();
         let held: Vec<Option<f64>> = types.iter().map(|(_, k)| f(&t2r[*k])).collect();
         let req: Vec<Option<f64>> = types

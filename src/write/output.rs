@@ -59,7 +59,7 @@ pub fn aggregated(
                 .filter(|t| !t.def.title.is_empty())
                 .collect();
             for t in &forms {
-                let base = dir.join("tables").join(t.def.file);
+                let base = dir.join("tables").join(&t.def.file);
                 std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
                 tables::write_parquet(t, &base.with_extension("parquet"))?;
             }

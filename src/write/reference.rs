@@ -6,7 +6,8 @@
 
 use crate::diag::{Code, Severity};
 use crate::lang::Lang;
-use crate::schema::columns::{tables, Kind};
+use crate::schema::measures::Of;
+use crate::schema::tables::Kind;
 use crate::schema::{Field, FieldType, FormKind, RowRule, SchemaSet};
 use crate::summary::{SchemaEntry, SchemaListDoc};
 
@@ -197,21 +198,56 @@ pub fn tables_md(set: &SchemaSet) -> String {
          table id. Counts are summed up the organisation tree; every rate is \
          recomputed at every row from its own `_num` and `_den`.\n",
     );
-    for t in tables().into_iter().filter(|t| !t.title.is_empty()) {
+    for (t, decl) in set.tables.defs().iter().zip(&set.tables.tables) {
+        let levels = match &t.levels {
+            None => "every organisation level".to_string(),
+            Some(ls) => ls.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "),
+        };
+        let rows = match &t.by {
+            None => format!("the scope and each organisation of: {levels}"),
+            Some(b) => format!("the scope and each organisation of: {levels}; one row per value of the breakdown `{b}`"),
+        };
         s.push_str(&format!(
-            "\n## {} {} (`{}`)\n\n- sheet: {}\n- files: tables/{}.csv, tables/{}.parquet\n- rows: {}\n\n| key | header | kind | definition |\n|---|---|---|---|\n",
+            "\n## {} {} (`{}`)\n\n- English title: {}\n- sheet: {}\n- files: tables/{}.csv, tables/{}.parquet\n- rows: {rows}\n{}\n| key | header | English | kind | definition | across periods |\n|---|---|---|---|---|---|\n",
             t.id.to_uppercase(),
             t.title,
             t.id,
+            decl.title_en,
             t.sheet,
             t.file,
             t.file,
-            match (t.with_units, t.cols.iter().any(|c| c.kind == Kind::Category)) {
-                (true, _) => "the scope, streets, communities and resident units",
-                (false, true) => "the scope, streets and communities, one row per category",
-                (false, false) => "the scope, streets and communities",
-            }
+            if t.compare {
+                "- with `--previous`: `_prev` and `_change` beside every count and rate\n"
+            } else {
+                ""
+            },
         ));
+        let en_of = |k: &str| {
+            decl.columns
+                .iter()
+                .find(|c| c.key == k)
+                .map(|c| c.en.clone())
+                .or_else(|| {
+                    let (rate, part) = k.rsplit_once('_')?;
+                    let c = decl.columns.iter().find(|c| c.key == rate)?;
+                    Some(format!(
+                        "{} ({})",
+                        c.en,
+                        if part == "num" {
+                            "numerator"
+                        } else {
+                            "denominator"
+                        }
+                    ))
+                })
+                .unwrap_or_default()
+        };
+        let behaviour = |m: &str| {
+            set.measures
+                .measure(m)
+                .map(|m| m.period.zh().to_string())
+                .unwrap_or_default()
+        };
         for c in &t.cols {
             let kind = match c.kind {
                 Kind::Level | Kind::Code | Kind::Name | Kind::Parent | Kind::Category => "key",
@@ -221,10 +257,26 @@ pub fn tables_md(set: &SchemaSet) -> String {
                 Kind::Part => "rate part",
                 Kind::Text => "text",
             };
+            let period = match (&c.measure, &c.rate, c.kind) {
+                (Some(m), _, _) => behaviour(m),
+                (_, Some(_), _) => "由分子分母重算".to_string(),
+                (_, _, Kind::Part) => {
+                    let rate = c.key.rsplit_once('_').map_or("", |(r, _)| r);
+                    let part = c.key.ends_with("_num");
+                    t.cols
+                        .iter()
+                        .find(|r| r.key == rate)
+                        .and_then(|r| r.rate.as_ref())
+                        .map(|(n, d)| behaviour(if part { n } else { d }))
+                        .unwrap_or_default()
+                }
+                _ => String::new(),
+            };
             s.push_str(&format!(
-                "| `{}` | {} | {kind} | {} |\n",
+                "| `{}` | {} | {} | {kind} | {} | {period} |\n",
                 c.key,
                 cell(&c.header),
+                cell(&en_of(&c.key)),
                 cell(&c.def)
             ));
         }
@@ -235,18 +287,23 @@ pub fn tables_md(set: &SchemaSet) -> String {
          measures over the ledgers' rows; a county changes them in \
          measures.toml (`pbstat schema export`, `--schemas`). Conditions are \
          SQL over the ledger's field keys.\n\n\
-         | key | ledger | counts | where | at |\n|---|---|---|---|---|\n",
+         | key | ledger | counts | where | at | across periods |\n|---|---|---|---|---|---|\n",
     );
     for m in &set.measures.measures {
-        let counts = match (&m.sum, &m.distinct) {
-            (Some(f), _) => format!("sum of `{f}`"),
-            (_, Some(f)) => format!("distinct `{f}`"),
+        let counts = match (&m.sum, &m.distinct, m.of) {
+            (_, _, Some(of)) => org_count(m, of),
+            (Some(f), _, _) => format!("sum of `{f}`"),
+            (_, Some(f), _) => format!("distinct `{f}`"),
             _ => "rows".to_string(),
         };
         s.push_str(&format!(
-            "| `{}` | {} | {counts} | {} | {} |\n",
+            "| `{}` | {} | {counts} | {} | {} | {} |\n",
             m.key,
-            m.ledger,
+            if m.of.is_some() {
+                "—"
+            } else {
+                m.ledger.as_str()
+            },
             m.filter
                 .as_deref()
                 .map(|f| format!("`{}`", cell(f)))
@@ -254,6 +311,7 @@ pub fn tables_md(set: &SchemaSet) -> String {
             m.at.as_deref()
                 .map(|a| format!("the community in `{a}`"))
                 .unwrap_or_else(|| "submitter".into()),
+            m.period.zh(),
         ));
     }
     for src in &set.measures.sources {
@@ -284,6 +342,31 @@ pub fn tables_md(set: &SchemaSet) -> String {
         ));
     }
     s
+}
+
+/// What a measure the engine counts per organisation counts, in words.
+fn org_count(m: &crate::schema::measures::Measure, of: Of) -> String {
+    let level = m.level.map(|l| l.as_str()).unwrap_or("");
+    match of {
+        Of::Expected => "organisations the registry expects".into(),
+        Of::Submitted => "expected organisations with a submission".into(),
+        Of::Accepted => "expected organisations whose return is aggregated".into(),
+        Of::Errors => "errors of the organisation's files".into(),
+        Of::Warnings => "warnings without a 说明".into(),
+        Of::Organisations => match (m.meets, m.accepted) {
+            (Some(r), _) => format!(
+                "aggregated {level} organisations meeting the `{}` requirement",
+                serde_json::to_value(r)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+            (None, true) => format!("aggregated {level} organisations"),
+            (None, false) => format!("{level} organisations"),
+        },
+        Of::RequirementItems => "(organisation, meeting type) pairs with a minimum".into(),
+        Of::RequirementItemsMet => "of those, the pairs met".into(),
+    }
 }
 
 /// `schema list --format json`.
@@ -352,6 +435,11 @@ pub fn schema_list_text(set: &SchemaSet, lang: Lang) -> String {
         "{} {} 取数公式\n",
         pad("measures", 16),
         pad("measures", 12)
+    ));
+    s.push_str(&format!(
+        "{} {} 报表表式\n",
+        pad("tables", 16),
+        pad("tables", 12)
     ));
     s
 }

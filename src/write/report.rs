@@ -13,8 +13,8 @@ use std::path::Path;
 use crate::aggregate::tree::level_zh;
 use crate::aggregate::values::{column_values, columns, Val};
 use crate::aggregate::{Aggregation, Table};
-use crate::read::report::{BASE_SHEET, CATEGORY_SHEET, FORMAT_TAG, META_SHEET};
-use crate::schema::columns::Kind;
+use crate::read::report::{FORMAT_TAG, META_SHEET};
+use crate::schema::tables::Kind;
 
 struct Styles {
     title: Format,
@@ -181,7 +181,7 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
     let scope = &agg.scope.name;
     let period = agg.period.display_zh();
     let ncols = t.def.cols.len() as u16;
-    ws.set_name(t.def.sheet).map_err(sheet_error)?;
+    ws.set_name(&t.def.sheet).map_err(sheet_error)?;
     // The title over the printed (visible) columns.
     let printed = t
         .def
@@ -402,11 +402,12 @@ pub fn write_workbook(
     // The machine-readable sheets a roll-up reads back (forms.md §4.6). The
     // tables themselves are for machines in tables/*.csv, *.parquet and
     // summary.json; the workbook does not repeat them (docs/decisions.md).
-    jobs.extend(agg.tables.iter().filter_map(|t| match t.def.id {
-        "base" => Some(Job::Data(t, BASE_SHEET.to_string())),
-        "categories" => Some(Job::Data(t, CATEGORY_SHEET.to_string())),
-        _ => None,
-    }));
+    jobs.extend(
+        agg.tables
+            .iter()
+            .filter(|t| t.def.title.is_empty())
+            .map(|t| Job::Data(t, t.def.sheet.clone())),
+    );
     let mut sheets = jobs
         .iter()
         .map(|_| wb.new_worksheet_with_constant_memory())

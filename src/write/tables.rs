@@ -13,7 +13,7 @@ use super::diagnostics::safe_cell;
 use crate::aggregate::values::{keyed_columns, rounded, rows, Val};
 use crate::aggregate::{round_to, Table};
 use crate::read::cell::number_text;
-use crate::schema::columns::Kind;
+use crate::schema::tables::Kind;
 
 fn csv_text(v: &Val) -> String {
     match v {
@@ -95,10 +95,10 @@ pub fn write_summary(
     impl Serialize for Tables<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut ts: Vec<&Table> = self.0.to_vec();
-            ts.sort_by_key(|t| t.def.id);
+            ts.sort_by(|a, b| a.def.id.cmp(&b.def.id));
             let mut m = s.serialize_map(Some(ts.len()))?;
             for t in ts {
-                m.serialize_entry(t.def.id, &JsonRows(t))?;
+                m.serialize_entry(&t.def.id, &JsonRows(t))?;
             }
             m.end()
         }

@@ -206,9 +206,11 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
         let b = std::fs::read(w.path(&format!("roundtrip/tables/{t}.csv"))).unwrap();
         assert!(a == b, "{t} changed on the round trip");
     }
-    for (old, new, file) in [
-        ("已办结", "已结案", "issues.toml"),
-        ("已完成", "已竣工", "unit_projects.toml"),
+    for (old, new, files) in [
+        ("已办结", "已结案", &["issues.toml"][..]),
+        ("已完成", "已竣工", &["unit_projects.toml"]),
+        // Also a value of the issues' 来源.
+        ("联席会议", "联席会", &["meetings.toml", "issues.toml"]),
     ] {
         for f in std::fs::read_dir(w.path("s")).unwrap() {
             let p = f.unwrap().path();
@@ -218,16 +220,42 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
                 .replace(&format!("'{old}'"), &format!("'{new}'"));
             std::fs::write(&p, t).unwrap();
         }
-        // The old spelling stays readable.
-        let p = w.path(&format!("s/{file}"));
-        let t = std::fs::read_to_string(&p).unwrap();
-        assert!(t.contains("value_aliases = {"), "{file}");
-        let t = t.replacen(
-            "value_aliases = {",
-            &format!("value_aliases = {{ \"{old}\" = \"{new}\","),
-            1,
-        );
-        std::fs::write(&p, t).unwrap();
+        // The old spelling stays readable, in every form it is a value of.
+        for file in files {
+            let p = w.path(&format!("s/{file}"));
+            let t = std::fs::read_to_string(&p).unwrap();
+            // The field whose values hold the new spelling, up to the next field.
+            let field = t
+                .match_indices("values = [")
+                .map(|(i, _)| i)
+                .find(|i| {
+                    t[*i..]
+                        .lines()
+                        .next()
+                        .unwrap()
+                        .contains(&format!("\"{new}\""))
+                })
+                .unwrap_or_else(|| panic!("{file} has no field with {new}"));
+            let end = t[field..].find("[[").map_or(t.len(), |e| field + e);
+            let mut t = t.clone();
+            match t[field..end].find("value_aliases = {") {
+                Some(a) => {
+                    let a = field + a;
+                    t.replace_range(
+                        a..a + "value_aliases = {".len(),
+                        &format!("value_aliases = {{ \"{old}\" = \"{new}\","),
+                    );
+                }
+                None => {
+                    let eol = field + t[field..].find('\n').unwrap() + 1;
+                    t.insert_str(
+                        eol,
+                        &format!("value_aliases = {{ \"{old}\" = \"{new}\" }}\n"),
+                    );
+                }
+            }
+            std::fs::write(&p, t).unwrap();
+        }
     }
     let edited = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
     assert!(edited.contains("'已结案'") && edited.contains("'已竣工'"));
@@ -244,8 +272,9 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
         .is_some_and(|l| !l.contains(",0,0,")));
 }
 
-/// A measure naming a field its ledger lacks, a key no table has, or a
-/// condition that is not SQL stops the run at load, naming file and line.
+/// A measure naming a field its ledger lacks, an engine count that does
+/// not exist, or a condition that is not SQL stops the run at load, naming
+/// file and line.
 #[test]
 fn a_broken_measure_stops_the_run_naming_file_and_line() {
     let w = Workdir::new();
@@ -258,7 +287,7 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
             "where = \"statuz = '已办结'\"",
             "statuz",
         ),
-        ("key = \"resolved\"", "key = \"resolvd\"", "resolvd"),
+        ("of = \"errors\"", "of = \"erors\"", "erors"),
         (
             "where = \"post IS NOT NULL\"",
             "where = \"post IS NOT NUL AND\"",
@@ -276,6 +305,59 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
         let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
         assert_eq!(r.code, 2, "{to}: {}", r.stderr);
         assert!(r.stderr.contains("measures.toml"), "{}", r.stderr);
+        assert!(r.stderr.contains(named), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("第 {line} 行")),
+            "{to}: {}",
+            r.stderr
+        );
+    }
+    std::fs::write(&p, good).unwrap();
+    assert_eq!(
+        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"])
+            .code,
+        0
+    );
+}
+
+/// A table column naming a measure that does not exist, a rate over a
+/// misspelt count, a meeting type the meetings ledger lacks, or a headline
+/// of no column stops the run at load, naming tables.toml and the line.
+#[test]
+fn a_broken_table_stops_the_run_naming_file_and_line() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    let cases = [
+        (
+            "key = \"employer_units\"",
+            "key = \"employer_unit\"",
+            "employer_unit",
+        ),
+        (
+            "rate = [\"resolved\", \"received\"]",
+            "rate = [\"resolved\", \"recieved\"]",
+            "recieved",
+        ),
+        (
+            "requirement = \"联席会议\"",
+            "requirement = \"联系会议\"",
+            "联系会议",
+        ),
+        ("column = \"meetings\"", "column = \"meeting\"", "meeting"),
+        ("by = \"categories\"", "by = \"category\"", "category"),
+    ];
+    let p = w.path("s/tables.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    for (from, to, named) in cases {
+        assert!(good.contains(from), "tables.toml lacks {from}");
+        let edited = good.replacen(from, to, 1);
+        let line = edited.lines().position(|l| l.contains(to)).unwrap() + 1;
+        std::fs::write(&p, &edited).unwrap();
+        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(r.stderr.contains("tables.toml"), "{}", r.stderr);
         assert!(r.stderr.contains(named), "{}", r.stderr);
         assert!(
             r.stderr.contains(&format!("第 {line} 行")),

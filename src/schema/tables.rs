@@ -1,0 +1,477 @@
+//! The tables file (schemas/tables.toml, 报表表式): every report table —
+//! its file stem, title, sheet, the levels with rows — and every column:
+//! key, headers, definition, and what it shows (a base count of
+//! measures.toml, a rate of two of them, the organisation's files, a
+//! breakdown value). Checked against the measures when the schema set
+//! loads, so that a misspelt measure or meeting type stops the run there.
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{MeasureSet, Schema};
+use crate::lang::tr;
+use crate::org::Level;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Level,
+    Code,
+    Name,
+    Parent,
+    Category,
+    Count,
+    Hours,
+    Rate,
+    /// A rate's numerator or denominator.
+    Part,
+    Text,
+}
+
+/// What a column shows besides counts and rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Special {
+    /// The organisation's own files, joined with `;`.
+    Files,
+    /// The breakdown value of a table with `by`.
+    Category,
+}
+
+/// One column as tables.toml declares it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDecl {
+    pub key: String,
+    pub header: String,
+    pub en: String,
+    pub def: String,
+    /// The base count a count column shows (default: its key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
+    /// [numerator, denominator]: base counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<[String; 2]>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub parts: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Special>,
+    /// Compared with `--previous` by trend.abnormal_change.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub trend: bool,
+    /// The meeting type whose minimum the meetings chart sets beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDecl {
+    pub id: String,
+    pub file: String,
+    pub title: String,
+    pub title_en: String,
+    pub sheet: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<Level>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub compare: bool,
+    #[serde(rename = "column")]
+    pub columns: Vec<ColumnDecl>,
+}
+
+/// A headline figure of `report` and the HTML summary.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Headline {
+    pub table: String,
+    pub column: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSet {
+    #[serde(rename = "table")]
+    pub tables: Vec<TableDecl>,
+    #[serde(default, rename = "headline")]
+    pub headline: Vec<Headline>,
+    /// The tables as the stages use them (built at load).
+    #[serde(skip)]
+    defs: Vec<TableDef>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A column as the stages use it.
+#[derive(Debug, Clone)]
+pub struct Col {
+    pub key: String,
+    pub header: String,
+    pub kind: Kind,
+    pub def: String,
+    /// The base count a count column shows.
+    pub measure: Option<String>,
+    /// A rate's numerator and denominator (base counts).
+    pub rate: Option<(String, String)>,
+    pub trend: bool,
+    pub requirement: Option<String>,
+}
+
+impl Col {
+    pub fn plain(key: &str, header: &str, kind: Kind, def: &str) -> Col {
+        Col {
+            key: key.into(),
+            header: header.into(),
+            kind,
+            def: def.into(),
+            measure: None,
+            rate: None,
+            trend: false,
+            requirement: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    /// t0 … t4, t3b
+    pub id: String,
+    /// File stem: t1_registrations
+    pub file: String,
+    pub title: String,
+    pub sheet: String,
+    /// The organisation levels with rows; None: every level.
+    pub levels: Option<Vec<Level>>,
+    /// The breakdown of measures.toml a row is per value of.
+    pub by: Option<String>,
+    /// `_prev`/`_change` columns with `--previous` (reports.md §3).
+    pub compare: bool,
+    pub cols: Vec<Col>,
+}
+
+impl TableDef {
+    /// Whether an organisation of this level (tree level text) has a row.
+    pub fn has_level(&self, level: &str) -> bool {
+        match (&self.levels, Level::parse(level)) {
+            (Some(ls), Some(l)) => ls.contains(&l),
+            _ => true,
+        }
+    }
+}
+
+/// The four columns every row starts with (reports.md §1).
+fn keys() -> Vec<Col> {
+    vec![
+        Col::plain(
+            "level",
+            "级别",
+            Kind::Level,
+            "区县、街道、社区、驻区单位（逐级汇总时另有市、省、全部）",
+        ),
+        Col::plain("code", "代码", Kind::Code, "组织代码或统一社会信用代码"),
+        Col::plain("name", "名称", Kind::Name, "名录中的名称；无名录时取封面"),
+        Col::plain(
+            "parent_code",
+            "上级代码",
+            Kind::Parent,
+            "上级组织的代码；根行为空",
+        ),
+    ]
+}
+
+/// The line where a text first stands in a file, for errors after parsing.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+fn is_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl TableSet {
+    /// The tables, in the file's order.
+    pub fn defs(&self) -> &[TableDef] {
+        &self.defs
+    }
+
+    pub fn def(&self, id: &str) -> Option<&TableDef> {
+        self.defs.iter().find(|t| t.id == id)
+    }
+
+    /// Every column of every table, with its table.
+    pub fn columns(&self) -> impl Iterator<Item = (&TableDef, &Col)> {
+        self.defs
+            .iter()
+            .flat_map(|t| t.cols.iter().map(move |c| (t, c)))
+    }
+
+    /// Check every name against the measures and forms, and build the
+    /// tables the stages use.
+    pub fn prepare(
+        &mut self,
+        measures: &MeasureSet,
+        schemas: &[Schema],
+        file: &str,
+        text: &str,
+    ) -> Result<()> {
+        let fail = |zh: String, en: String, needle: &str| -> anyhow::Error {
+            let at = line_of(text, needle);
+            anyhow::anyhow!(tr(
+                format!(
+                    "报表表式文件 {file}{} 有误：{zh}",
+                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
+                ),
+                format!(
+                    "invalid tables file {file}{}: {en}",
+                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
+                ),
+            ))
+        };
+        let meeting_types: Vec<String> = schemas
+            .iter()
+            .find(|s| s.name == "meetings")
+            .and_then(|s| s.field("type"))
+            .map(|f| f.values.clone())
+            .unwrap_or_default();
+        let mut defs = Vec::new();
+        for t in &self.tables {
+            let id_line = format!("id = \"{}\"", t.id);
+            if !is_key(&t.id) || !is_key(&t.file) {
+                bail!(fail(
+                    format!("表 `{}`（文件 `{}`）：表名和文件名只能由小写字母、数字和下划线组成", t.id, t.file),
+                    format!("table `{}` (file `{}`): ids and file stems take lower-case letters, digits and underscores only", t.id, t.file),
+                    &id_line,
+                ));
+            }
+            for (what, same) in [
+                ("id", defs.iter().any(|d: &TableDef| d.id == t.id)),
+                ("file", defs.iter().any(|d: &TableDef| d.file == t.file)),
+                ("sheet", defs.iter().any(|d: &TableDef| d.sheet == t.sheet)),
+            ] {
+                if same {
+                    bail!(fail(
+                        format!("表 `{}` 的 {what} 与前面的表重复", t.id),
+                        format!("table `{}`: its {what} repeats an earlier table's", t.id),
+                        &id_line,
+                    ));
+                }
+            }
+            let sheet_ok = !t.sheet.is_empty()
+                && t.sheet.chars().count() <= 31
+                && !t.sheet.starts_with('_')
+                && !t.sheet.contains(['[', ']', ':', '*', '?', '/', '\\']);
+            if !sheet_ok {
+                bail!(fail(
+                    format!("表 `{}` 的工作表名 `{}` 不能用（至多 31 个字符，不含 []:*?/\\，不以 _ 开头）", t.id, t.sheet),
+                    format!("table `{}`: `{}` cannot be a sheet name (at most 31 characters, none of []:*?/\\, not starting with _)", t.id, t.sheet),
+                    &id_line,
+                ));
+            }
+            let breakdown = match &t.by {
+                Some(b) => Some(measures.breakdown(b).ok_or_else(|| {
+                    fail(
+                        format!(
+                            "表 `{}` 的 by = `{b}` 不是取数公式中的分组（breakdown）",
+                            t.id
+                        ),
+                        format!(
+                            "table `{}`: by = `{b}` is no breakdown of the measures file",
+                            t.id
+                        ),
+                        &format!("by = \"{b}\""),
+                    )
+                })?),
+                None => None,
+            };
+            // A base count a column may show: of the breakdown when the
+            // table has one, else any base count.
+            let count_ok = |m: &str| match breakdown {
+                Some(b) => b.measures.iter().any(|x| x == m),
+                None => measures.index(m).is_some(),
+            };
+            let unknown = |k: &str, m: &str| {
+                let zh_where = match &t.by {
+                    Some(b) => format!("分组 `{b}` 的计数"),
+                    None => "取数公式中的基础计数".to_string(),
+                };
+                let en_where = match &t.by {
+                    Some(b) => format!("a measure of the breakdown `{b}`"),
+                    None => "a base count of the measures file".to_string(),
+                };
+                fail(
+                    format!("表 `{}` 的列 `{k}` 引用的 `{m}` 不是{zh_where}", t.id),
+                    format!("table `{}`, column `{k}`: `{m}` is not {en_where}", t.id),
+                    &format!("\"{m}\""),
+                )
+            };
+            let mut cols = keys();
+            for c in &t.columns {
+                let key_line = format!("key = \"{}\"", c.key);
+                if !is_key(&c.key) || cols.iter().any(|o| o.key == c.key) {
+                    bail!(fail(
+                        format!("表 `{}` 的列名 `{}` 重复或不合规（只能由小写字母、数字和下划线组成，且不能是 level、code、name、parent_code）", t.id, c.key),
+                        format!("table `{}`: the column key `{}` repeats another or is not a key (lower-case letters, digits, underscores; not level, code, name or parent_code)", t.id, c.key),
+                        &key_line,
+                    ));
+                }
+                let kinds = [c.rate.is_some(), c.value.is_some(), c.measure.is_some()]
+                    .iter()
+                    .filter(|x| **x)
+                    .count();
+                if kinds > 1 || (c.parts && c.rate.is_none()) {
+                    bail!(fail(
+                        format!("表 `{}` 的列 `{}`：measure、rate、value 只能写一个，parts 只用于比率", t.id, c.key),
+                        format!("table `{}`, column `{}`: give one of measure, rate and value; parts goes with a rate", t.id, c.key),
+                        &key_line,
+                    ));
+                }
+                let mut col = Col::plain(&c.key, &c.header, Kind::Count, &c.def);
+                col.trend = c.trend;
+                match (&c.rate, c.value) {
+                    (Some([n, d]), _) => {
+                        for m in [n, d] {
+                            if !count_ok(m) {
+                                return Err(unknown(&c.key, m));
+                            }
+                        }
+                        col.kind = Kind::Rate;
+                        col.rate = Some((n.clone(), d.clone()));
+                    }
+                    (None, Some(Special::Files)) => {
+                        if t.by.is_some() {
+                            bail!(fail(
+                                format!("表 `{}` 按分组列行，不能有 files 列", t.id),
+                                format!("table `{}` has a row per breakdown value: it cannot show files", t.id),
+                                &key_line,
+                            ));
+                        }
+                        col.kind = Kind::Text;
+                    }
+                    (None, Some(Special::Category)) => {
+                        if t.by.is_none() {
+                            bail!(fail(
+                                format!("表 `{}` 没有 by，不能有 category 列", t.id),
+                                format!("table `{}` has no by: it cannot show a category", t.id),
+                                &key_line,
+                            ));
+                        }
+                        col.kind = Kind::Category;
+                    }
+                    (None, None) => {
+                        let m = c.measure.clone().unwrap_or_else(|| c.key.clone());
+                        if !count_ok(&m) {
+                            return Err(unknown(&c.key, &m));
+                        }
+                        if measures.measure(&m).is_some_and(|x| x.decimal) {
+                            col.kind = Kind::Hours;
+                        }
+                        col.measure = Some(m);
+                    }
+                }
+                if c.trend && !matches!(col.kind, Kind::Count | Kind::Hours) {
+                    bail!(fail(
+                        format!("表 `{}` 的列 `{}`：trend 只用于计数列", t.id, c.key),
+                        format!(
+                            "table `{}`, column `{}`: trend goes with counts only",
+                            t.id, c.key
+                        ),
+                        &key_line,
+                    ));
+                }
+                if t.by.is_some() && c.trend {
+                    bail!(fail(
+                        format!("表 `{}` 按分组列行，其列不能写 trend", t.id),
+                        format!(
+                            "table `{}` has a row per breakdown value: its columns take no trend",
+                            t.id
+                        ),
+                        &key_line,
+                    ));
+                }
+                if let Some(r) = &c.requirement {
+                    if !meeting_types.contains(r) {
+                        bail!(fail(
+                            format!("表 `{}` 的列 `{}`：`{r}` 不是会议活动台账的会议类型（可用：{}）", t.id, c.key, meeting_types.join("、")),
+                            format!("table `{}`, column `{}`: `{r}` is not a meeting type of the meetings ledger (its types: {})", t.id, c.key, meeting_types.join(", ")),
+                            &format!("requirement = \"{r}\""),
+                        ));
+                    }
+                    col.requirement = Some(r.clone());
+                }
+                let parts = c.parts;
+                let (key, header) = (c.key.clone(), c.header.clone());
+                cols.push(col);
+                if parts {
+                    for (suffix, zh) in [("num", "分子"), ("den", "分母")] {
+                        let k = format!("{key}_{suffix}");
+                        if t.columns.iter().any(|o| o.key == k) {
+                            bail!(fail(
+                                format!("表 `{}` 的列 `{k}` 与比率 `{key}` 的分子分母列重名", t.id),
+                                format!("table `{}`: the column `{k}` collides with the rate `{key}`'s part", t.id),
+                                &format!("key = \"{k}\""),
+                            ));
+                        }
+                        cols.push(Col::plain(
+                            &k,
+                            &format!("{header}{zh}"),
+                            Kind::Part,
+                            &format!("{header}的{zh}"),
+                        ));
+                    }
+                }
+            }
+            if t.by.is_some() && !cols.iter().any(|c| c.kind == Kind::Category) {
+                bail!(fail(
+                    format!("表 `{}` 按分组列行，须有一列 value = \"category\"", t.id),
+                    format!("table `{}` has a row per breakdown value: it needs a column with value = \"category\"", t.id),
+                    &id_line,
+                ));
+            }
+            defs.push(TableDef {
+                id: t.id.clone(),
+                file: t.file.clone(),
+                title: t.title.clone(),
+                sheet: t.sheet.clone(),
+                levels: t.levels.clone(),
+                by: t.by.clone(),
+                compare: t.compare,
+                cols,
+            });
+        }
+        if defs.is_empty() {
+            bail!(fail(
+                "没有声明任何表".into(),
+                "no table is declared".into(),
+                "[[table]]"
+            ));
+        }
+        for h in &self.headline {
+            let ok = defs
+                .iter()
+                .find(|d| d.id == h.table)
+                .is_some_and(|d| d.by.is_none() && d.cols.iter().any(|c| c.key == h.column));
+            if !ok {
+                bail!(fail(
+                    format!(
+                        "主要指标 `{}.{}` 不是某张表（不按分组列行）的列",
+                        h.table, h.column
+                    ),
+                    format!(
+                        "the headline `{}.{}` is no column of a table (without by)",
+                        h.table, h.column
+                    ),
+                    &format!("column = \"{}\"", h.column),
+                ));
+            }
+        }
+        self.defs = defs;
+        Ok(())
+    }
+}
