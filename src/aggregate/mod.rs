@@ -367,7 +367,12 @@ pub fn aggregate(
         let src = match &def.by {
             None => full.clone(),
             Some(bk) => {
-                let (df, d) = broken_frame(&tree, schemas, bk, broken.get(bk))?;
+                let value_col = def
+                    .cols
+                    .iter()
+                    .find(|c| c.kind == Kind::Category)
+                    .map_or("category", |c| c.key.as_str());
+                let (df, d) = broken_frame(&tree, schemas, bk, value_col, broken.get(bk))?;
                 data.push((bk.clone(), d));
                 df
             }
@@ -522,6 +527,7 @@ fn broken_frame(
     tree: &Tree,
     schemas: &SchemaSet,
     key: &str,
+    value_col: &str,
     counts: Option<&BTreeMap<String, BTreeMap<String, Vec<f64>>>>,
 ) -> Result<(DataFrame, DataFrame)> {
     let b = schemas
@@ -566,7 +572,6 @@ fn broken_frame(
     }
     roll_up(tree, nc * w, &mut sums);
     let rows = n * nc;
-    let value_col = "category";
     let mut cols = node_columns(tree, rows, |r| r / nc.max(1));
     cols.push(Column::new(
         value_col.into(),

@@ -274,6 +274,16 @@ impl TableSet {
                     &id_line,
                 ));
             }
+            if let Some(b) = &t.by {
+                // Its counts go to the hidden sheet `_data_<by>` of report.xlsx.
+                if !is_key(b) || b.chars().count() + 6 > 31 || b == "base" {
+                    bail!(fail(
+                        format!("表 `{}` 的 by = `{b}`：分组名只能由小写字母、数字和下划线组成，至多 25 个字符，且不能是 base", t.id),
+                        format!("table `{}`: by = `{b}`: a breakdown key takes lower-case letters, digits and underscores, at most 25 of them, and is not `base`", t.id),
+                        &format!("by = \"{b}\""),
+                    ));
+                }
+            }
             let breakdown = match &t.by {
                 Some(b) => Some(measures.breakdown(b).ok_or_else(|| {
                     fail(

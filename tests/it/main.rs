@@ -15,6 +15,7 @@ mod docs;
 mod fuzz_smoke;
 mod golden;
 mod hardening;
+mod howto;
 mod layers;
 mod looks;
 mod reading;
