@@ -801,21 +801,7 @@ impl SchemaSet {
                 requirements = Some((r, file, text));
                 continue;
             }
-            let mut s: Schema = toml::from_str(&text).map_err(|e| {
-                let at = e.span().map(|sp| text[..sp.start].lines().count().max(1));
-                anyhow!(tr(
-                    format!(
-                        "表样文件 {file}{} 有误：{}",
-                        at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
-                        e.message()
-                    ),
-                    format!(
-                        "invalid schema file {file}{}: {}",
-                        at.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                        e.message()
-                    ),
-                ))
-            })?;
+            let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file")?;
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
             if schemas.iter().any(|o| o.name == s.name) {

@@ -10,7 +10,7 @@ use crate::support::county::{
 };
 use crate::workdir::*;
 
-type Row = BTreeMap<String, String>;
+pub(crate) type Row = BTreeMap<String, String>;
 
 /// The default requirements for a community's meetings (schemas/requirements.toml).
 const COMMUNITY_MEETINGS: &[(&str, usize)] = &[
@@ -22,7 +22,7 @@ const COMMUNITY_MEETINGS: &[(&str, usize)] = &[
     ("党课", 1),
 ];
 
-fn read_csv(path: &std::path::Path) -> Vec<Row> {
+pub(crate) fn read_csv(path: &std::path::Path) -> Vec<Row> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
         bytes.starts_with(b"\xEF\xBB\xBF"),

@@ -2,26 +2,9 @@
 //! folder only (no code), and its result checked against the county model
 //! the workbooks were written from.
 
-use std::collections::BTreeMap;
-
+use crate::aggregate::{read_csv, Row};
 use crate::support::county::County;
 use crate::workdir::*;
-
-type Row = BTreeMap<String, String>;
-
-fn read_csv(path: &std::path::Path) -> Vec<Row> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut r = csv::Reader::from_reader(&bytes[3..]);
-    let h = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            h.iter()
-                .zip(rec.unwrap().iter())
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
 
 fn num(r: &Row, k: &str) -> f64 {
     let v = r.get(k).unwrap_or_else(|| panic!("no column {k} in {r:?}"));

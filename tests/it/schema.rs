@@ -295,29 +295,7 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
         ),
         ("sum = \"attended\"", "sum = \"atended\"", "atended"),
     ];
-    let p = w.path("s/measures.toml");
-    let good = std::fs::read_to_string(&p).unwrap();
-    for (from, to, named) in cases {
-        assert!(good.contains(from), "measures.toml lacks {from}");
-        let edited = good.replacen(from, to, 1);
-        let line = edited.lines().position(|l| l.contains(to)).unwrap() + 1;
-        std::fs::write(&p, &edited).unwrap();
-        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
-        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
-        assert!(r.stderr.contains("measures.toml"), "{}", r.stderr);
-        assert!(r.stderr.contains(named), "{}", r.stderr);
-        assert!(
-            r.stderr.contains(&format!("第 {line} 行")),
-            "{to}: {}",
-            r.stderr
-        );
-    }
-    std::fs::write(&p, good).unwrap();
-    assert_eq!(
-        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"])
-            .code,
-        0
-    );
+    each_edit_stops_the_run(&w, "measures.toml", &cases);
 }
 
 /// A table column naming a measure that does not exist, a rate over a
@@ -348,16 +326,24 @@ fn a_broken_table_stops_the_run_naming_file_and_line() {
         ("column = \"meetings\"", "column = \"meeting\"", "meeting"),
         ("by = \"categories\"", "by = \"category\"", "category"),
     ];
-    let p = w.path("s/tables.toml");
+    each_edit_stops_the_run(&w, "tables.toml", &cases);
+}
+
+/// Each (from, to, named) edit of an exported file, made alone, stops
+/// `check` with exit 2 naming the file, `named` and the edited line; the
+/// file as exported passes.
+fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]) {
+    let p = w.path(&format!("s/{file}"));
     let good = std::fs::read_to_string(&p).unwrap();
+    let check = || w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
     for (from, to, named) in cases {
-        assert!(good.contains(from), "tables.toml lacks {from}");
+        assert!(good.contains(from), "{file} lacks {from}");
         let edited = good.replacen(from, to, 1);
         let line = edited.lines().position(|l| l.contains(to)).unwrap() + 1;
         std::fs::write(&p, &edited).unwrap();
-        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        let r = check();
         assert_eq!(r.code, 2, "{to}: {}", r.stderr);
-        assert!(r.stderr.contains("tables.toml"), "{}", r.stderr);
+        assert!(r.stderr.contains(file), "{}", r.stderr);
         assert!(r.stderr.contains(named), "{}", r.stderr);
         assert!(
             r.stderr.contains(&format!("第 {line} 行")),
@@ -366,9 +352,5 @@ fn a_broken_table_stops_the_run_naming_file_and_line() {
         );
     }
     std::fs::write(&p, good).unwrap();
-    assert_eq!(
-        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"])
-            .code,
-        0
-    );
+    assert_eq!(check().code, 0);
 }
