@@ -8,7 +8,9 @@ use std::fmt;
 
 use crate::lang::Lang;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -36,26 +38,72 @@ impl Severity {
     }
 }
 
+/// A code of a county's own (`local.…`), declared by a check in its schema
+/// set: the code, its severity and what it means. Made once when the
+/// schema set loads and kept for the life of the process, like the
+/// built-in codes.
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalCode {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// The namespace of a county's own codes.
+pub const LOCAL_PREFIX: &str = "local.";
+
+impl LocalCode {
+    /// A declared code, kept for the life of the process. The same
+    /// declaration made again (a schema set loaded twice) gives the same code.
+    pub fn declare(code: &str, severity: Severity, zh: &str, en: &str) -> Code {
+        use std::sync::{Mutex, OnceLock};
+        static MADE: OnceLock<Mutex<Vec<&'static LocalCode>>> = OnceLock::new();
+        let mut made = MADE
+            .get_or_init(Default::default)
+            .lock()
+            .expect("not poisoned");
+        if let Some(l) = made
+            .iter()
+            .find(|l| l.code == code && l.severity == severity && l.zh == zh && l.en == en)
+        {
+            return Code::Local(l);
+        }
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        let l: &'static LocalCode = Box::leak(Box::new(LocalCode {
+            code: leak(code),
+            severity,
+            zh: leak(zh),
+            en: leak(en),
+        }));
+        made.push(l);
+        Code::Local(l)
+    }
+}
+
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $sev:ident, $zh:literal, $en:literal; )*) => {
-        /// Every diagnostic code pbstat emits (rules.md), with its default severity.
+        /// Every diagnostic code pbstat emits (rules.md), with its default
+        /// severity; `Local` is a code a county declares in its schema set.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $( $variant, )* }
+        pub enum Code { $( $variant, )* Local(&'static LocalCode) }
 
         impl Code {
             /// Every code, in the table's order (docs/codes.md lists them so).
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
             pub fn as_str(self) -> &'static str {
-                match self { $( Code::$variant => $code, )* }
+                match self { $( Code::$variant => $code, )* Code::Local(l) => l.code }
             }
             /// When the code is raised, in the given language.
             pub fn meaning(self, lang: Lang) -> &'static str {
                 match (self, lang) {
                     $( (Code::$variant, Lang::Zh) => $zh, (Code::$variant, Lang::En) => $en, )*
+                    (Code::Local(l), Lang::Zh) => l.zh,
+                    (Code::Local(l), Lang::En) => l.en,
                 }
             }
             pub fn severity(self) -> Severity {
-                match self { $( Code::$variant => Severity::$sev, )* }
+                match self { $( Code::$variant => Severity::$sev, )* Code::Local(l) => l.severity }
             }
             pub fn parse(s: &str) -> Option<Code> {
                 match s { $( $code => Some(Code::$variant), )* _ => None }

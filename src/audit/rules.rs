@@ -44,9 +44,10 @@ fn declared(schemas: &SchemaSet) -> Vec<(String, String, String)> {
                     .unwrap_or(Code::RowDuplicateKey.as_str()));
             }
         }
-        for r in &s.rules {
-            let field = r.fields()[0].to_string();
-            let c = (s.name.clone(), field, r.code().to_string());
+        let rules = s.rules.iter().map(|r| (r.fields()[0], r.code()));
+        let checks = s.checks.iter().map(|c| (c.field.as_str(), c.code.as_str()));
+        for (field, code) in rules.chain(checks) {
+            let c = (s.name.clone(), field.to_string(), code.to_string());
             if !v.contains(&c) {
                 v.push(c);
             }

@@ -79,8 +79,7 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// Names a condition may use besides the ledger's fields.
-pub const PARAMETERS: &[&str] = &["period_start", "period_end"];
+pub use super::checks::PARAMETERS;
 
 /// How the rows of one ledger are taken before any measure counts them.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -326,30 +325,8 @@ impl MeasureSet {
         };
         let compile = |cond: &str, schema: &Schema| -> Result<Expr> {
             let sql = cond.replace("{satisfied_levels}", &satisfied);
-            let e = polars::sql::sql_expr(&sql).map_err(|e| {
-                fail(
-                    format!("条件 `{cond}` 不是有效的 SQL 表达式（{e}）"),
-                    format!("`{cond}` is not a valid SQL expression ({e})"),
-                    cond,
-                )
-            })?;
-            for n in e.clone().meta().root_names() {
-                let n = n.as_str();
-                if schema.field(n).is_none() && !PARAMETERS.contains(&n) {
-                    return Err(fail(
-                        format!(
-                            "条件 `{cond}` 引用的 `{n}` 不是台账 `{}` 的字段",
-                            schema.name
-                        ),
-                        format!(
-                            "`{cond}` names `{n}`, which is not a field of `{}`",
-                            schema.name
-                        ),
-                        cond,
-                    ));
-                }
-            }
-            Ok(e)
+            super::checks::condition(&sql, schema, PARAMETERS)
+                .map_err(|(zh, en)| fail(zh, en, cond))
         };
         let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
             if schema.field(k).is_none() {

@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::diag::Code;
+use crate::diag::{Code, Severity};
 use crate::org::Level;
 use crate::text::normalize_header;
 
+pub mod checks;
 pub mod measures;
 pub mod requirements;
 pub mod tables;
+pub use checks::Check;
 pub use measures::MeasureSet;
 pub use requirements::Requirements;
 pub use tables::TableSet;
@@ -355,6 +357,9 @@ pub struct Schema {
     pub fields: Vec<Field>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RowRule>,
+    /// Checks over each row in SQL (checks.rs), with their own codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
     #[serde(skip)]
     lookup: HashMap<String, usize>,
     #[serde(skip)]
@@ -804,6 +809,10 @@ impl SchemaSet {
             let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file")?;
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
+            let view = s.clone();
+            for c in &mut s.checks {
+                c.prepare(&view, &file, &text)?;
+            }
             if schemas.iter().any(|o| o.name == s.name) {
                 bail!(tr(
                     format!("表样文件 {file} 有误：名为 `{}` 的表样声明了两次", s.name),
@@ -814,6 +823,27 @@ impl SchemaSet {
                 ));
             }
             schemas.push(s);
+        }
+        let mut own: BTreeMap<&str, (Severity, &str)> = BTreeMap::new();
+        for s in &schemas {
+            for c in &s.checks {
+                let sev = c.compiled.as_ref().expect("prepared").code.severity();
+                match own.get(c.code.as_str()) {
+                    Some((other, _)) if *other != sev => bail!(tr(
+                        format!(
+                            "代码 `{}` 在表样 `{}` 和前面的表样中的严重程度不同",
+                            c.code, s.name
+                        ),
+                        format!(
+                            "the code `{}` has another severity in `{}` than before",
+                            c.code, s.name
+                        ),
+                    )),
+                    _ => {
+                        own.insert(&c.code, (sev, &s.name));
+                    }
+                }
+            }
         }
         for n in NEEDED {
             if !schemas.iter().any(|s| s.name == *n) {

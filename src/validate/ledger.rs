@@ -556,3 +556,194 @@ fn check_rules(
         }
     }
 }
+
+/// The schemas' checks (schema/checks.rs) over a submission's ledgers:
+/// each ledger's rows in one polars frame, each check a filter over it.
+///
+/// The queries run on a thread of their own, not on the worker validating
+/// the file: a rayon worker waiting for polars' pool keeps busy with other
+/// files meanwhile, nesting one file's validation inside another's on its
+/// stack until it overflows (a thousand files did). A plain thread just
+/// waits; one per file, and only for files whose forms declare checks.
+pub fn run_checks(ctx: &Ctx, sink: &mut Sink, ledgers: &[Ledger], period: Option<&Period>) {
+    let level = sink.level;
+    let work: Vec<(&Ledger, &Schema)> = ledgers
+        .iter()
+        .map(|l| (l, ctx.schemas.get(&l.schema)))
+        .filter(|(l, s)| !s.checks.is_empty() && !l.records.is_empty())
+        .collect();
+    if work.is_empty() {
+        return;
+    }
+    let found: Vec<Vec<Flagged>> = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                work.iter()
+                    .map(|(l, s)| flagged_rows(s, &l.records, level, period))
+                    .collect()
+            })
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    for ((l, schema), per_check) in work.iter().zip(found) {
+        sink.on_sheet(&l.sheet, l.sheet_index);
+        for (k, rows, failed) in per_check {
+            let check = &schema.checks[k];
+            let c = check.compiled.as_ref().expect("prepared at load");
+            if let Some(e) = failed {
+                // A condition that fits the data only by type (a text
+                // compared with a number) is the schema's fault: said once.
+                let m = ctx.lang.t(
+                    format!("审核 `{}` 无法计算：{e}", check.code),
+                    format!("check `{}` cannot be evaluated: {e}", check.code),
+                );
+                let d = sink.make(c.code, m);
+                sink.push(d);
+                continue;
+            }
+            let template = ctx
+                .lang
+                .t(check.message.as_str(), check.message_en.as_str());
+            for i in rows {
+                let rec = &l.records[i as usize];
+                let m = render(schema, rec, &template, ctx.lang);
+                let fi = c.field;
+                let col = l.columns.get(fi).copied().flatten();
+                let mut d = sink
+                    .at(c.code, rec.row, col.unwrap_or(0), m)
+                    .field(&schema.fields[fi].key);
+                if col.is_none() {
+                    d.cell = None;
+                    d.column = None;
+                }
+                if let Some(v) = shown(schema, rec, fi) {
+                    d = d.value(v);
+                }
+                sink.push(d);
+            }
+        }
+    }
+}
+
+/// A check's index in its schema, the rows it flags, or why it could not run.
+type Flagged = (usize, Vec<u32>, Option<String>);
+
+/// Per check of the schema that applies at `level`: what it flags.
+fn flagged_rows(
+    schema: &Schema,
+    records: &[Record],
+    level: Option<crate::org::Level>,
+    period: Option<&Period>,
+) -> Vec<Flagged> {
+    use polars::prelude::*;
+    let checks: Vec<(usize, &crate::schema::checks::Compiled)> = schema
+        .checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.levels.is_empty() || level.is_some_and(|l| c.levels.contains(&l)))
+        .filter_map(|(k, c)| Some((k, c.compiled.as_ref()?)))
+        .collect();
+    let mut reads: Vec<usize> = checks
+        .iter()
+        .flat_map(|(_, c)| c.reads.iter().copied())
+        .collect();
+    reads.sort_unstable();
+    reads.dedup();
+    let n = records.len();
+    let mut cols: Vec<Column> = Vec::new();
+    for &i in &reads {
+        let f = &schema.fields[i];
+        let name = PlSmallStr::from(f.key.as_str());
+        let vals = records
+            .iter()
+            .map(|r| r.values.get(i).unwrap_or(&Value::Blank));
+        cols.push(match f.ty {
+            FieldType::Integer | FieldType::Decimal => {
+                Column::new(name, vals.map(Value::num).collect::<Vec<_>>())
+            }
+            FieldType::Date => Column::new(name, vals.map(Value::date).collect::<Vec<_>>()),
+            _ => Column::new(name, vals.map(Value::text).collect::<Vec<_>>()),
+        });
+    }
+    cols.push(Column::new(
+        "period_start".into(),
+        vec![period.map(|p| p.start()); n],
+    ));
+    cols.push(Column::new(
+        "period_end".into(),
+        vec![period.map(|p| p.end()); n],
+    ));
+    let df = match DataFrame::new_infer_height(cols) {
+        Ok(df) => df,
+        Err(e) => {
+            return checks
+                .iter()
+                .map(|(k, _)| (*k, Vec::new(), Some(e.to_string())))
+                .collect()
+        }
+    };
+    // One query for all checks: a flag column each.
+    let flags: Vec<Expr> = checks
+        .iter()
+        .map(|(k, c)| {
+            c.flags
+                .clone()
+                .fill_null(lit(false))
+                .alias(format!("_c{k}"))
+        })
+        .collect();
+    let out = df.lazy().select(flags).collect();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            return checks
+                .iter()
+                .map(|(k, _)| (*k, Vec::new(), Some(e.to_string())))
+                .collect()
+        }
+    };
+    checks
+        .iter()
+        .map(|(k, _)| {
+            let rows = out
+                .column(&format!("_c{k}"))
+                .and_then(|c| c.bool().cloned())
+                .map(|b| {
+                    b.iter()
+                        .enumerate()
+                        .filter(|(_, v)| *v == Some(true))
+                        .map(|(i, _)| i as u32)
+                        .collect()
+                });
+            match rows {
+                Ok(rows) => (*k, rows, None),
+                Err(e) => (*k, Vec::new(), Some(e.to_string())),
+            }
+        })
+        .collect()
+}
+
+/// A field's value in a row as a message shows it (an ID number masked).
+fn shown(schema: &Schema, rec: &Record, i: usize) -> Option<String> {
+    let v = rec.values.get(i)?;
+    Some(match v {
+        Value::Text(t) if schema.fields[i].ty == FieldType::IdNumber => crate::diag::mask_id(t),
+        Value::Text(t) => t.to_string(),
+        Value::Int(_) | Value::Dec(_) => fmt_num(v.num()?),
+        Value::Date(d) => d.to_string(),
+        Value::Blank | Value::Invalid => return None,
+    })
+}
+
+/// A check's message with `{key}` replaced by the row's values.
+fn render(schema: &Schema, rec: &Record, template: &str, lang: crate::lang::Lang) -> String {
+    let mut out = template.to_string();
+    for k in crate::schema::checks::placeholders(template) {
+        let Some(i) = schema.field_index(k) else {
+            continue;
+        };
+        let v = shown(schema, rec, i).unwrap_or_else(|| lang.t("（空）", "(blank)").to_string());
+        out = out.replace(&format!("{{{k}}}"), &v);
+    }
+    out
+}

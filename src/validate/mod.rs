@@ -111,6 +111,8 @@ impl Ledger {
 pub struct Sink {
     pub file: String,
     pub org: Option<String>,
+    /// The submitter's level, once known (a check may apply to some only).
+    pub level: Option<crate::org::Level>,
     pub csv: bool,
     pub sheet: Option<(String, usize)>,
     pub diags: Vec<Diagnostic>,
@@ -121,6 +123,7 @@ impl Sink {
         Sink {
             file: file.to_string(),
             org: None,
+            level: None,
             csv,
             sheet: None,
             diags: Vec::new(),

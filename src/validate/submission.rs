@@ -144,6 +144,8 @@ fn validate_inner(path: &Path, display: &str, ctx: &Ctx) -> Submission {
     } else {
         validate_workbook(ctx, &mut sink, &wb, &mut sub);
     }
+    let period = ctx.period.or(sub.cover.period);
+    crate::validate::ledger::run_checks(ctx, &mut sink, &sub.ledgers, period.as_ref());
     sub.diagnostics = sink.diags;
     sub
 }
@@ -369,6 +371,7 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
     }
     let found_by_name: BTreeSet<String> = assigned.iter().map(|(_, l)| l.name.clone()).collect();
     let level = code_level.or_else(|| level_from_ledgers(ctx, &found_by_name));
+    sink.level = level;
 
     // 3. Sheets by header, for ledgers not found by name.
     let wanted: Vec<&Schema> = match level {

@@ -183,6 +183,27 @@ pub fn forms_md(set: &SchemaSet) -> String {
                 s.push_str(&rule_text(r));
             }
         }
+        if !sc.checks.is_empty() {
+            s.push_str("\nChecks (SQL):\n\n");
+            for c in &sc.checks {
+                let sev = c
+                    .compiled
+                    .as_ref()
+                    .map(|x| x.code.severity().label(crate::lang::Lang::En))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "- `{}` ({sev}) at `{}`: {}`{}` must hold — {}\n",
+                    c.code,
+                    c.field,
+                    c.when
+                        .as_deref()
+                        .map(|w| format!("where `{}`, ", cell(w)))
+                        .unwrap_or_default(),
+                    cell(&c.assert),
+                    cell(&c.message),
+                ));
+            }
+        }
     }
     s
 }

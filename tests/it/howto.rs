@@ -331,3 +331,141 @@ fn howto_add_a_check() {
     let range = expect_at(&d, "cell.range", "G3");
     assert!(range["message"].as_str().unwrap().contains("10"), "{range}");
 }
+
+const OWN_CHECKS: &str = r#"
+[[checks]]
+code = "local.meeting.resolved_over_attended"
+severity = "error"
+field = "resolved"
+assert = "resolved <= attended"
+message = "解决问题数（{resolved}）多于实到人数（{attended}）"
+message_en = "{resolved} issues resolved with only {attended} attending"
+
+[[checks]]
+code = "local.meeting.joint_topic"
+severity = "warning"
+field = "topic"
+when = "type = '联席会议'"
+assert = "topic IS NOT NULL AND length(topic) >= 4"
+message = "联席会议的议题“{topic}”过短，请写明议题"
+message_en = "the joint meeting's topic “{topic}” is too short"
+levels = ["community"]
+"#;
+
+/// Add checks of the county's own: codes in `local.…`, a severity, SQL
+/// conditions and messages showing the row's values, in meetings.toml.
+#[test]
+fn howto_add_a_check_of_your_own() {
+    use crate::support::book::s as text;
+    let w = Workdir::new();
+    let c = county();
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    append(&w.path("s/meetings.toml"), OWN_CHECKS);
+    let mut b = plain_community(&c);
+    put(&mut b, "会议活动", "C2", text("联席会议"));
+    put(&mut b, "会议活动", "D2", text("会议"));
+    put(&mut b, "会议活动", "F3", crate::support::book::n(5.0));
+    put(&mut b, "会议活动", "G3", crate::support::book::n(9.0));
+    w.book("a.xlsx", &b);
+    // The embedded schemas have neither check.
+    let (_, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3"]);
+    assert!(d
+        .iter()
+        .all(|d| !d["code"].as_str().unwrap().starts_with("local.")));
+    let (r, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
+    assert_eq!(
+        r.code, 1,
+        "an error of one's own fails the file: {}",
+        r.stderr
+    );
+    let e = expect_at(&d, "local.meeting.resolved_over_attended", "G3");
+    assert_eq!(e["severity"], "error");
+    assert_eq!(e["sheet"], "会议活动");
+    assert_eq!(e["message"], "解决问题数（9）多于实到人数（5）");
+    let wn = expect_at(&d, "local.meeting.joint_topic", "D2");
+    assert_eq!(wn["severity"], "warning");
+    assert_eq!(wn["message"], "联席会议的议题“会议”过短，请写明议题");
+    assert_eq!(
+        with_code(&d, "local.meeting.resolved_over_attended").len(),
+        1,
+        "only the planted row"
+    );
+    let (_, d) = w.validate_json(&[
+        "a.xlsx",
+        "--period",
+        "2026Q3",
+        "--schemas",
+        "s",
+        "--lang",
+        "en",
+    ]);
+    let e = expect_at(&d, "local.meeting.resolved_over_attended", "G3");
+    assert_eq!(e["message"], "9 issues resolved with only 5 attending");
+    // In 审核汇总: every meeting row checked, the planted one failed.
+    let r = w.run(&[
+        "check",
+        "a.xlsx",
+        "--period",
+        "2026Q3",
+        "--schemas",
+        "s",
+        "--format",
+        "json",
+    ]);
+    let rules = r.json()["rules"].as_array().cloned().unwrap_or_default();
+    let own = rules
+        .iter()
+        .find(|x| x["rule"] == "local.meeting.resolved_over_attended")
+        .unwrap_or_else(|| panic!("no summary of the own check in {rules:?}"));
+    assert_eq!(own["failed"], 1);
+    assert_eq!(own["field"], "resolved");
+    assert_eq!(own["checked"], c.communities[0].meetings.len());
+    // Without the error, a warning alone leaves the file clean enough to aggregate.
+    put(&mut b, "会议活动", "G3", crate::support::book::n(1.0));
+    w.book("a.xlsx", &b);
+    let (r, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    expect_at(&d, "local.meeting.joint_topic", "D2");
+}
+
+/// A check naming a field the form lacks, an own code without severity, a
+/// code that is neither built-in nor local, or a message showing an
+/// unknown field stops the run at load with the file and line.
+#[test]
+fn a_broken_check_stops_the_run() {
+    let w = Workdir::new();
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let p = w.path("s/meetings.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    for (from, to, named) in [
+        (
+            "assert = \"resolved <= attended\"",
+            "assert = \"resolved <= atended\"",
+            "atended",
+        ),
+        ("severity = \"error\"\n", "", "severity"),
+        (
+            "code = \"local.meeting.joint_topic\"",
+            "code = \"meeting.joint_topic\"",
+            "local.",
+        ),
+        (
+            "多于实到人数（{attended}）",
+            "多于实到人数（{attendance}）",
+            "attendance",
+        ),
+    ] {
+        let edited = format!("{good}{}", OWN_CHECKS.replacen(from, to, 1));
+        std::fs::write(&p, &edited).unwrap();
+        let r = w.run(&["validate", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("meetings.toml") && r.stderr.contains("第 "),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(named), "{named}: {}", r.stderr);
+    }
+}
