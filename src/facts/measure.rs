@@ -190,14 +190,7 @@ fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
             .collect();
         cols.push(Column::new("_dup".into(), dup));
     }
-    cols.push(Column::new(
-        "period_start".into(),
-        vec![period.map(|p| p.start()); n],
-    ));
-    cols.push(Column::new(
-        "period_end".into(),
-        vec![period.map(|p| p.end()); n],
-    ));
+    cols.extend(crate::validate::ledger::period_columns(period, n));
     Ok(DataFrame::new_infer_height(cols)?)
 }
 

@@ -665,14 +665,7 @@ fn flagged_rows(
             _ => Column::new(name, vals.map(Value::text).collect::<Vec<_>>()),
         });
     }
-    cols.push(Column::new(
-        "period_start".into(),
-        vec![period.map(|p| p.start()); n],
-    ));
-    cols.push(Column::new(
-        "period_end".into(),
-        vec![period.map(|p| p.end()); n],
-    ));
+    cols.extend(period_columns(period.copied(), n));
     let df = match DataFrame::new_infer_height(cols) {
         Ok(df) => df,
         Err(e) => {
@@ -721,6 +714,17 @@ fn flagged_rows(
             }
         })
         .collect()
+}
+
+/// The columns `period_start` and `period_end` a condition may name: the
+/// report period's first and last day on each of `n` rows (null without
+/// a period).
+pub fn period_columns(period: Option<Period>, n: usize) -> [polars::prelude::Column; 2] {
+    use polars::prelude::Column;
+    [
+        Column::new("period_start".into(), vec![period.map(|p| p.start()); n]),
+        Column::new("period_end".into(), vec![period.map(|p| p.end()); n]),
+    ]
 }
 
 /// A field's value in a row as a message shows it (an ID number masked).
