@@ -230,8 +230,13 @@ pub fn progress(common: &Common, n: usize) -> ProgressBar {
     pb
 }
 
+/// Files read before the forms' checks run over their rows together.
+const BATCH: usize = 128;
+
 /// Validate every input in parallel; `keep` turns each result into what the
-/// command needs, so that memory holds only that, never every workbook.
+/// command needs, so that memory holds only that and one batch of
+/// workbooks' rows, never every workbook. The forms' checks run over each
+/// batch's rows at once, on this thread (validate::checks says why).
 pub fn validate_all<T: Send>(
     common: &Common,
     setup: &Setup,
@@ -240,20 +245,45 @@ pub fn validate_all<T: Send>(
 ) -> Result<Vec<T>> {
     let pool = thread_pool(common)?;
     let pb = progress(common, setup.inputs.len());
-    let out = pool.install(|| {
-        setup
-            .inputs
-            .par_iter()
-            // One file per job: inputs are sorted, so large community
-            // workbooks cluster; coarse splits would leave a core idle.
-            .with_max_len(1)
-            .map(|i| {
-                let s = validate_file(&i.path, &i.display, ctx);
-                pb.inc(1);
-                keep(s)
-            })
-            .collect()
-    });
+    let checked = ctx.schemas.ledgers().any(|s| !s.checks.is_empty());
+    let mut out = Vec::with_capacity(setup.inputs.len());
+    let batch = if checked { BATCH } else { usize::MAX };
+    for inputs in setup.inputs.chunks(batch.min(setup.inputs.len()).max(1)) {
+        if !checked {
+            out.extend(pool.install(|| {
+                inputs
+                    .par_iter()
+                    // One file per job: inputs are sorted, so large community
+                    // workbooks cluster; coarse splits would leave a core idle.
+                    .with_max_len(1)
+                    .map(|i| {
+                        let s = validate_file(&i.path, &i.display, ctx);
+                        pb.inc(1);
+                        keep(s)
+                    })
+                    .collect::<Vec<T>>()
+            }));
+            continue;
+        }
+        let mut subs: Vec<Submission> = pool.install(|| {
+            inputs
+                .par_iter()
+                .with_max_len(1)
+                .map(|i| {
+                    let s = validate_file(&i.path, &i.display, ctx);
+                    pb.inc(1);
+                    s
+                })
+                .collect()
+        });
+        crate::validate::checks::run(ctx, &mut subs);
+        out.extend(pool.install(|| {
+            subs.into_par_iter()
+                .with_max_len(1)
+                .map(&keep)
+                .collect::<Vec<T>>()
+        }));
+    }
     pb.finish_and_clear();
     crate::timing::mark("read+validate");
     Ok(out)

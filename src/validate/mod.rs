@@ -12,6 +12,7 @@ use crate::read::Limits;
 use crate::schema::SchemaSet;
 
 pub mod cells;
+pub mod checks;
 pub mod cover;
 pub mod explain;
 pub mod ledger;

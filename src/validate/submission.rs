@@ -41,6 +41,9 @@ pub struct Submission {
     pub report: Option<crate::read::report::ReportInput>,
     /// SHA-256 of the bytes read, when the context asked for it.
     pub sha256: Option<String>,
+    /// How its diagnostics were made (the organisation they name, the
+    /// level its checks apply at, CSV rows): the checks run after the file.
+    pub context: Sink,
 }
 
 /// Validate one file. Never panics: a reader that panics on a broken file
@@ -68,9 +71,19 @@ fn unreadable(path: &Path, display: &str, sink: Sink) -> Submission {
         level: None,
         cover: CoverInfo::default(),
         ledgers: Vec::new(),
-        diagnostics: sink.diags,
+        diagnostics: Vec::new(),
         report: None,
         sha256: None,
+        context: sink,
+    }
+    .finish()
+}
+
+impl Submission {
+    /// Move the context's diagnostics into the submission.
+    pub fn finish(mut self) -> Submission {
+        self.diagnostics.append(&mut self.context.diags);
+        self
     }
 }
 
@@ -136,6 +149,7 @@ fn validate_inner(path: &Path, display: &str, ctx: &Ctx) -> Submission {
         diagnostics: Vec::new(),
         report: None,
         sha256,
+        context: Sink::new(display, is_csv),
     };
     if wb.format == Format::Csv {
         validate_csv(ctx, &mut sink, &wb, path, &mut sub);
@@ -144,10 +158,8 @@ fn validate_inner(path: &Path, display: &str, ctx: &Ctx) -> Submission {
     } else {
         validate_workbook(ctx, &mut sink, &wb, &mut sub);
     }
-    let period = ctx.period.or(sub.cover.period);
-    crate::validate::ledger::run_checks(ctx, &mut sink, &sub.ledgers, period.as_ref());
-    sub.diagnostics = sink.diags;
-    sub
+    sub.context = sink;
+    sub.finish()
 }
 
 /// A county's report workbook, input to a roll-up: its period must be the
