@@ -45,7 +45,7 @@ bench-small:
 	$(CARGO) run --release --example bench -- --small --rounds $(ROUNDS) --out bench/results-small.md
 
 # The reference pages docs/codes.md, docs/forms.md and docs/tables.md,
-# regenerated from src/diag.rs, schemas/ and src/schema/columns.rs (a test
+# regenerated from src/diag.rs and schemas/ (a test
 # fails while a committed page is stale).
 docs:
 	PBSTAT_BLESS=1 $(CARGO) test --test it docs::
