@@ -246,44 +246,37 @@ pub fn validate_all<T: Send>(
     let pool = thread_pool(common)?;
     let pb = progress(common, setup.inputs.len());
     let checked = ctx.schemas.ledgers().any(|s| !s.checks.is_empty());
-    let mut out = Vec::with_capacity(setup.inputs.len());
-    let batch = if checked { BATCH } else { usize::MAX };
-    for inputs in setup.inputs.chunks(batch.min(setup.inputs.len()).max(1)) {
-        if !checked {
-            out.extend(pool.install(|| {
-                inputs
-                    .par_iter()
-                    // One file per job: inputs are sorted, so large community
-                    // workbooks cluster; coarse splits would leave a core idle.
-                    .with_max_len(1)
-                    .map(|i| {
-                        let s = validate_file(&i.path, &i.display, ctx);
-                        pb.inc(1);
-                        keep(s)
-                    })
-                    .collect::<Vec<T>>()
-            }));
-            continue;
-        }
-        let mut subs: Vec<Submission> = pool.install(|| {
-            inputs
+    let read = |i: &Input| {
+        let s = validate_file(&i.path, &i.display, ctx);
+        pb.inc(1);
+        s
+    };
+    // One file per job: inputs are sorted, so large community workbooks
+    // cluster; coarse splits would leave a core idle.
+    let out: Vec<T> = if !checked {
+        pool.install(|| {
+            setup
+                .inputs
                 .par_iter()
                 .with_max_len(1)
-                .map(|i| {
-                    let s = validate_file(&i.path, &i.display, ctx);
-                    pb.inc(1);
-                    s
-                })
+                .map(|i| keep(read(i)))
                 .collect()
-        });
-        crate::validate::checks::run(ctx, &mut subs);
-        out.extend(pool.install(|| {
-            subs.into_par_iter()
-                .with_max_len(1)
-                .map(&keep)
-                .collect::<Vec<T>>()
-        }));
-    }
+        })
+    } else {
+        let mut out = Vec::with_capacity(setup.inputs.len());
+        for inputs in setup.inputs.chunks(BATCH) {
+            let mut subs: Vec<Submission> =
+                pool.install(|| inputs.par_iter().with_max_len(1).map(read).collect());
+            crate::validate::checks::run(ctx, &mut subs);
+            out.extend(pool.install(|| {
+                subs.into_par_iter()
+                    .with_max_len(1)
+                    .map(&keep)
+                    .collect::<Vec<T>>()
+            }));
+        }
+        out
+    };
     pb.finish_and_clear();
     crate::timing::mark("read+validate");
     Ok(out)

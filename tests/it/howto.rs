@@ -29,13 +29,19 @@ fn append(path: &std::path::Path, text: &str) {
     std::fs::write(path, t).unwrap();
 }
 
-/// The county written out, its schemas exported to `s`.
-fn setup() -> (Workdir, County) {
+/// A workdir with the test county's model and the schemas exported to `s`.
+fn exported() -> (Workdir, County) {
     let w = Workdir::new();
-    let c = county();
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    (w, county())
+}
+
+/// The county written out under `in`, with its registry, and the schemas
+/// exported to `s`.
+fn setup() -> (Workdir, County) {
+    let (w, c) = exported();
     write_county(&w, &c, "in");
     registry(&w, &c);
-    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
     (w, c)
 }
 
@@ -297,9 +303,7 @@ rate = ["resolved", "received"]
 #[test]
 fn howto_add_a_check() {
     use crate::support::book::{n, V};
-    let w = Workdir::new();
-    let c = county();
-    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let (w, c) = exported();
     let p = w.path("s/meetings.toml");
     let t = std::fs::read_to_string(&p).unwrap();
     let t = t.replacen(
@@ -357,9 +361,7 @@ levels = ["community"]
 #[test]
 fn howto_add_a_check_of_your_own() {
     use crate::support::book::s as text;
-    let w = Workdir::new();
-    let c = county();
-    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let (w, c) = exported();
     append(&w.path("s/meetings.toml"), OWN_CHECKS);
     let mut b = plain_community(&c);
     put(&mut b, "会议活动", "C2", text("联席会议"));
@@ -433,10 +435,8 @@ fn howto_add_a_check_of_your_own() {
 /// unknown field stops the run at load with the file and line.
 #[test]
 fn a_broken_check_stops_the_run() {
-    let w = Workdir::new();
-    let c = county();
+    let (w, c) = exported();
     w.book("a.xlsx", &plain_community(&c));
-    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
     let p = w.path("s/meetings.toml");
     let good = std::fs::read_to_string(&p).unwrap();
     for (from, to, named) in [
