@@ -11,7 +11,6 @@ pub mod trends;
 use crate::diag::{Code, Diagnostic};
 use crate::facts::{Extract, IdKey, IdRef, IdSource};
 use crate::lang::Lang;
-use crate::org::Level;
 use crate::summary::MissingOrg;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
@@ -77,9 +76,6 @@ pub fn run(extracts: &mut [Extract], registry: Option<&Registry>, lang: Lang) ->
         duplicate_submissions(extracts, lang, &mut add);
         duplicate_registrations(extracts, &ids, lang, &name, &mut add);
         members_not_on_roster(extracts, &ids, lang, &name, &mut add);
-        if let Some(reg) = registry {
-            paired_units(extracts, reg, lang, &mut add);
-        }
     }
     for (i, d) in add {
         let org = extracts[i].org.clone();
@@ -254,35 +250,6 @@ fn members_not_on_roster(
                 );
                 add.push((i, at(Code::CrossUnitMemberNotOnRoster, &e.file, r, s, m)));
             }
-        }
-    }
-}
-
-fn paired_units(
-    extracts: &[Extract],
-    reg: &Registry,
-    lang: Lang,
-    add: &mut Vec<(usize, Diagnostic)>,
-) {
-    for (i, e) in extracts.iter().enumerate() {
-        let (Some(org), Some(p)) = (&e.org, &e.paired_units) else {
-            continue;
-        };
-        if reg.get(org).map(|r| r.level) != Some(Level::Community) {
-            continue;
-        }
-        let n = reg.children(org).filter(|c| c.level == Level::Unit).count() as i64;
-        if n != p.value {
-            let m = lang.t(
-                format!("封面结对单位数为 {}，名录中与本社区结对的驻区单位有 {n} 个", p.value),
-                format!("the cover says {} paired units, the registry lists {n} units paired with this community", p.value),
-            );
-            let d = Diagnostic::new(Code::CrossPairedUnitsMismatch, &e.file, m)
-                .sheet(&p.sheet, p.sheet_index)
-                .at(p.row, p.col)
-                .field("paired_units")
-                .value(p.value.to_string());
-            add.push((i, d));
         }
     }
 }

@@ -245,7 +245,7 @@ pub fn validate_all<T: Send>(
 ) -> Result<Vec<T>> {
     let pool = thread_pool(common)?;
     let pb = progress(common, setup.inputs.len());
-    let checked = ctx.schemas.ledgers().any(|s| !s.checks.is_empty());
+    let checked = crate::validate::checks::any(ctx);
     let read = |i: &Input| {
         let s = validate_file(&i.path, &i.display, ctx);
         pb.inc(1);

@@ -190,7 +190,7 @@ fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
             .collect();
         cols.push(Column::new("_dup".into(), dup));
     }
-    cols.extend(crate::validate::checks::period_columns(period, n));
+    cols.extend(crate::schema::checks::period_columns(period, n));
     Ok(DataFrame::new_infer_height(cols)?)
 }
 

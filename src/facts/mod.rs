@@ -186,16 +186,6 @@ pub struct IdRef {
     pub src: u32,
 }
 
-/// A community cover's 结对单位数 and where it stands.
-#[derive(Debug, Clone)]
-pub struct PairedUnits {
-    pub value: i64,
-    pub sheet: String,
-    pub sheet_index: usize,
-    pub row: u32,
-    pub col: u32,
-}
-
 pub struct Extract {
     pub file: String,
     pub path: PathBuf,
@@ -206,7 +196,6 @@ pub struct Extract {
     pub level: Option<Level>,
     pub period: Option<Period>,
     pub paired_community: Option<String>,
-    pub paired_units: Option<PairedUnits>,
     pub diagnostics: Vec<Diagnostic>,
     /// Counts by the organisation they belong to (filled by
     /// [`measure::measure`] from `rows`).
@@ -348,7 +337,6 @@ fn extract_with(
             .get("paired_community")
             .and_then(Value::text)
             .map(str::to_string),
-        paired_units: None,
         diagnostics: sub.diagnostics,
         counts: BTreeMap::new(),
         rows: BTreeMap::new(),
@@ -368,18 +356,6 @@ fn extract_with(
             .collect(),
         explanations: Vec::new(),
     };
-    if let (Some(v), Some(at)) = (
-        sub.cover.values.get("paired_units").and_then(Value::num),
-        sub.cover.at.get("paired_units"),
-    ) {
-        ex.paired_units = Some(PairedUnits {
-            value: v as i64,
-            sheet: at.0.clone(),
-            sheet_index: at.1,
-            row: at.2,
-            col: at.3,
-        });
-    }
     let own: Option<Arc<str>> = ex.org.as_deref().map(Arc::from);
     // Shared names: one per organisation code met in this file.
     let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();

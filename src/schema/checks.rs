@@ -1,21 +1,51 @@
-//! Checks a form declares over each of its rows (审核公式 within a row):
-//! a condition in polars SQL that must hold, the cell to flag, the code
-//! (built-in, or a county's own `local.…` with its severity) and a message
-//! that can show the row's values. Compiled and checked when the schema set
-//! loads; validate evaluates them over a sheet's rows at once.
+//! Checks a form declares (审核公式): a condition in polars SQL that must
+//! hold, the cell to flag, the code (built-in, or a county's own `local.…`
+//! with its severity) and a message that can show the row's values.
+//! Compiled and checked when the schema set loads; validate evaluates them
+//! over many rows at once.
+//!
+//! A ledger's checks see one row of the sheet (its fields). A cover's
+//! checks see one submission: the cover's fields, and for each ledger of
+//! the schema set a struct `<ledger>.rows` (the submission's rows of it)
+//! and `<ledger>.<number field>` (that field's sum over them), and
+//! `registry.units` / `.communities` / `.streets` (the registry's entries
+//! of that level under the organisation; NULL without a registry). So the
+//! checks between the sheets of one submission — a cover count against a
+//! ledger's rows, against the registry — are declared like any other.
 
 use anyhow::{bail, Result};
-use polars::prelude::Expr;
+use chrono::NaiveDate;
+use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Schema;
+use super::{FieldType, FormKind, Schema};
 use crate::diag::{Code, LocalCode, Severity, LOCAL_PREFIX};
 use crate::lang::tr;
 use crate::org::Level;
+use crate::period::Period;
 
 /// Names a condition may use besides the fields: the report period's first
 /// and last day.
 pub const PARAMETERS: &[&str] = &["period_start", "period_end"];
+
+/// The struct a cover check reads the registry through, and its fields:
+/// the registry's entries of each level whose parent is the organisation.
+pub const REGISTRY: &str = "registry";
+pub const REGISTRY_FIELDS: &[(&str, Level)] = &[
+    ("units", Level::Unit),
+    ("communities", Level::Community),
+    ("streets", Level::Street),
+];
+
+/// The columns `period_start` and `period_end` a condition may name: the
+/// report period's first and last day on each of `n` rows (null without
+/// a period).
+pub fn period_columns(period: Option<Period>, n: usize) -> [Column; 2] {
+    [
+        Column::new("period_start".into(), vec![period.map(|p| p.start()); n]),
+        Column::new("period_end".into(), vec![period.map(|p| p.end()); n]),
+    ]
+}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +84,147 @@ pub struct Compiled {
     pub field: usize,
     /// The fields the conditions and the message read, by index.
     pub reads: Vec<usize>,
+    /// A cover's check: each placeholder of its messages as an expression
+    /// over the submission's frame (a ledger check shows field values).
+    pub shown: Vec<(String, Expr)>,
+    /// A cover's check whose `field` names a ledger: the diagnostic stands
+    /// on that ledger's sheet rather than at a cover cell.
+    pub on_ledger: Option<String>,
+}
+
+/// A cover field's value or a ledger's figure, as a cover check reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Num(f64),
+    Date(NaiveDate),
+    Text(String),
+}
+
+/// One submission as its cover's checks see it: the cover's fields (in
+/// the schema's order), per ledger of [`CoverFrame::ledgers`] its rows and
+/// the sums of its number fields, the registry's counts of
+/// [`REGISTRY_FIELDS`] (None without the organisation in a registry), and
+/// the period its rows were judged against.
+#[derive(Debug, Clone, Default)]
+pub struct CoverRow {
+    pub fields: Vec<Option<Scalar>>,
+    pub ledgers: Vec<(f64, Vec<f64>)>,
+    pub registry: Option<Vec<f64>>,
+    pub period: Option<Period>,
+}
+
+/// What a cover's checks read besides its fields: the ledgers (by name)
+/// and whether the registry.
+#[derive(Debug, Clone, Default)]
+pub struct CoverFrame {
+    pub ledgers: Vec<String>,
+    pub registry: bool,
+}
+
+/// The number fields a ledger's struct sums, in the schema's order.
+pub fn summed(ledger: &Schema) -> impl Iterator<Item = &super::Field> {
+    ledger
+        .fields
+        .iter()
+        .filter(|f| matches!(f.ty, FieldType::Integer | FieldType::Decimal))
+}
+
+/// A cover field's column type.
+fn is_number(f: &super::Field) -> bool {
+    matches!(f.ty, FieldType::Integer | FieldType::Decimal)
+}
+
+impl CoverFrame {
+    /// The frame of `rows` submissions of `cover` (none: the empty frame a
+    /// check is tried on when it loads).
+    pub fn build(
+        &self,
+        cover: &Schema,
+        ledgers: &[&Schema],
+        rows: &[CoverRow],
+    ) -> PolarsResult<DataFrame> {
+        let n = rows.len();
+        let mut cols: Vec<Column> = Vec::new();
+        for (i, f) in cover.fields.iter().enumerate() {
+            let name = PlSmallStr::from(f.key.as_str());
+            let at = |r: &CoverRow| r.fields.get(i).cloned().flatten();
+            cols.push(match f.ty {
+                _ if is_number(f) => Column::new(
+                    name,
+                    rows.iter()
+                        .map(|r| match at(r) {
+                            Some(Scalar::Num(x)) => Some(x),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                FieldType::Date => Column::new(
+                    name,
+                    rows.iter()
+                        .map(|r| match at(r) {
+                            Some(Scalar::Date(d)) => Some(d),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                _ => Column::new(
+                    name,
+                    rows.iter()
+                        .map(|r| match at(r) {
+                            Some(Scalar::Text(t)) => Some(t),
+                            Some(Scalar::Num(x)) => Some(crate::text::number_text(x)),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            });
+        }
+        for (k, l) in ledgers.iter().enumerate() {
+            let mut parts = vec![Series::new(
+                "rows".into(),
+                rows.iter()
+                    .map(|r| r.ledgers.get(k).map_or(0.0, |x| x.0))
+                    .collect::<Vec<f64>>(),
+            )];
+            for (j, f) in summed(l).enumerate() {
+                parts.push(Series::new(
+                    f.key.as_str().into(),
+                    rows.iter()
+                        .map(|r| {
+                            r.ledgers
+                                .get(k)
+                                .and_then(|x| x.1.get(j).copied())
+                                .unwrap_or(0.0)
+                        })
+                        .collect::<Vec<f64>>(),
+                ));
+            }
+            let s = StructChunked::from_series(l.name.as_str().into(), n, parts.iter())?;
+            cols.push(s.into_series().into());
+        }
+        if self.registry {
+            let parts: Vec<Series> = REGISTRY_FIELDS
+                .iter()
+                .enumerate()
+                .map(|(j, (k, _))| {
+                    Series::new(
+                        (*k).into(),
+                        rows.iter()
+                            .map(|r| r.registry.as_ref().and_then(|v| v.get(j).copied()))
+                            .collect::<Vec<Option<f64>>>(),
+                    )
+                })
+                .collect();
+            let s = StructChunked::from_series(REGISTRY.into(), n, parts.iter())?;
+            cols.push(s.into_series().into());
+        }
+        let starts: Vec<Option<NaiveDate>> =
+            rows.iter().map(|r| r.period.map(|p| p.start())).collect();
+        let ends: Vec<Option<NaiveDate>> = rows.iter().map(|r| r.period.map(|p| p.end())).collect();
+        cols.push(Column::new("period_start".into(), starts));
+        cols.push(Column::new("period_end".into(), ends));
+        DataFrame::new(n, cols)
+    }
 }
 
 /// A SQL condition over a schema's fields, parsed by polars' SQL front end
@@ -98,60 +269,73 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 }
 
 impl Check {
-    /// Compile the check of `schema`; an error names the file and line.
-    pub fn prepare(&mut self, schema: &Schema, file: &str, text: &str) -> Result<()> {
+    /// An error of this check, naming the file and the line its code stands on.
+    fn failure(&self, file: &str, text: &str, zh: String, en: String) -> anyhow::Error {
         let needle = format!("\"{}\"", self.code);
-        let fail = |zh: String, en: String| -> anyhow::Error {
-            let at = text
-                .lines()
-                .position(|l| l.contains(&needle))
-                .map(|i| i + 1);
-            anyhow::anyhow!(tr(
-                format!(
-                    "表样文件 {file}{} 有误：审核 `{}`：{zh}",
-                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
-                    self.code
-                ),
-                format!(
-                    "invalid schema file {file}{}: check `{}`: {en}",
-                    at.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                    self.code
-                ),
-            ))
-        };
-        let code = if let Some(own) = self.code.strip_prefix(LOCAL_PREFIX) {
+        let at = text
+            .lines()
+            .position(|l| l.contains(&needle))
+            .map(|i| i + 1);
+        anyhow::anyhow!(tr(
+            format!(
+                "表样文件 {file}{} 有误：审核 `{}`：{zh}",
+                at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                self.code
+            ),
+            format!(
+                "invalid schema file {file}{}: check `{}`: {en}",
+                at.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                self.code
+            ),
+        ))
+    }
+
+    /// The code: built-in with its own severity, or a declared `local.…`.
+    fn resolve_code(&self, file: &str, text: &str) -> Result<Code> {
+        let fail = |zh: &str, en: &str| self.failure(file, text, zh.into(), en.into());
+        if let Some(own) = self.code.strip_prefix(LOCAL_PREFIX) {
             let ok = !own.is_empty()
                 && own
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
             if !ok {
                 bail!(fail(
-                    "自定义代码在 local. 之后只能用小写字母、数字、下划线和点".into(),
-                    "an own code takes lower-case letters, digits, underscores and dots after local.".into()
+                    "自定义代码在 local. 之后只能用小写字母、数字、下划线和点",
+                    "an own code takes lower-case letters, digits, underscores and dots after local."
                 ));
             }
             let Some(sev) = self.severity else {
                 bail!(fail(
-                    "自定义代码须写 severity（error、warning 或 note）".into(),
-                    "an own code needs a severity (error, warning or note)".into()
+                    "自定义代码须写 severity（error、warning 或 note）",
+                    "an own code needs a severity (error, warning or note)"
                 ));
             };
-            LocalCode::declare(&self.code, sev, &self.message, &self.message_en)
-        } else {
-            let Some(c) = Code::parse(&self.code) else {
-                bail!(fail(
-                    "不是内置的诊断代码；自定义代码以 local. 开头".into(),
-                    "not a built-in code; a county's own codes start with local.".into()
-                ));
-            };
-            if self.severity.is_some_and(|s| s != c.severity()) {
-                bail!(fail(
-                    "内置代码的严重程度不能改；要另定严重程度请用 local. 代码".into(),
-                    "a built-in code keeps its severity; use a local. code for another".into()
-                ));
-            }
-            c
+            return Ok(LocalCode::declare(
+                &self.code,
+                sev,
+                &self.message,
+                &self.message_en,
+            ));
+        }
+        let Some(c) = Code::parse(&self.code) else {
+            bail!(fail(
+                "不是内置的诊断代码；自定义代码以 local. 开头",
+                "not a built-in code; a county's own codes start with local."
+            ));
         };
+        if self.severity.is_some_and(|s| s != c.severity()) {
+            bail!(fail(
+                "内置代码的严重程度不能改；要另定严重程度请用 local. 代码",
+                "a built-in code keeps its severity; use a local. code for another"
+            ));
+        }
+        Ok(c)
+    }
+
+    /// Compile the check of a ledger `schema`; an error names the file and line.
+    pub fn prepare(&mut self, schema: &Schema, file: &str, text: &str) -> Result<()> {
+        let fail = |zh: String, en: String| self.failure(file, text, zh, en);
+        let code = self.resolve_code(file, text)?;
         let index = |k: &str| -> Result<usize> {
             schema.field_index(k).ok_or_else(|| {
                 fail(
@@ -185,6 +369,132 @@ impl Check {
             flags,
             field,
             reads,
+            shown: Vec::new(),
+            on_ledger: None,
+        });
+        Ok(())
+    }
+
+    /// Compile the check of a `cover`, which reads the ledgers of `all`
+    /// and the registry as the module says. It is tried on an empty frame
+    /// of the right types, so an unknown name, a ledger's unknown field or
+    /// a comparison of text with a number stops the load, not a run.
+    pub fn prepare_cover(
+        &mut self,
+        cover: &Schema,
+        all: &[Schema],
+        frame: &mut CoverFrame,
+        file: &str,
+        text: &str,
+    ) -> Result<()> {
+        let fail = |zh: String, en: String| self.failure(file, text, zh, en);
+        let code = self.resolve_code(file, text)?;
+        let is_ledger = |n: &str| {
+            all.iter()
+                .any(|l| l.kind == FormKind::Ledger && l.name == n)
+        };
+        let (field, on_ledger) = match cover.field_index(&self.field) {
+            Some(i) => (i, None),
+            None if is_ledger(&self.field) => (0, Some(self.field.clone())),
+            None => bail!(fail(
+                format!(
+                    "`{}` 既不是封面 `{}` 的字段，也不是台账",
+                    self.field, cover.name
+                ),
+                format!(
+                    "`{}` is neither a field of the cover `{}` nor a ledger",
+                    self.field, cover.name
+                ),
+            )),
+        };
+        let parse = |s: &str| {
+            polars::sql::sql_expr(s).map_err(|e| {
+                fail(
+                    format!("`{s}` 不是有效的 SQL 表达式（{e}）"),
+                    format!("`{s}` is not a valid SQL expression ({e})"),
+                )
+            })
+        };
+        let assert = parse(&self.assert)?;
+        let flags = match &self.when {
+            Some(w) => parse(w)?.and(assert.not()),
+            None => assert.not(),
+        };
+        let mut shown = Vec::new();
+        for t in [&self.message, &self.message_en] {
+            for k in placeholders(t) {
+                if !shown.iter().any(|(s, _): &(String, Expr)| s == k) {
+                    shown.push((k.to_string(), parse(k)?));
+                }
+            }
+        }
+        let mut mine = CoverFrame::default();
+        let exprs = std::iter::once(&flags).chain(shown.iter().map(|(_, e)| e));
+        for n in exprs.flat_map(|e| e.clone().meta().root_names()) {
+            let n = n.as_str();
+            let ledger = n == REGISTRY || is_ledger(n);
+            if cover.field(n).is_some() && ledger {
+                bail!(fail(
+                    format!("`{n}` 既是封面 `{}` 的字段，又是台账或 registry 的名称，无法区分；请改一个名称", cover.name),
+                    format!("`{n}` is both a field of the cover `{}` and a ledger or the registry; rename one", cover.name),
+                ));
+            }
+            if cover.field(n).is_some() || PARAMETERS.contains(&n) {
+                continue;
+            }
+            if n == REGISTRY {
+                mine.registry = true;
+            } else if is_ledger(n) {
+                if !mine.ledgers.iter().any(|l| l == n) {
+                    mine.ledgers.push(n.to_string());
+                }
+            } else {
+                bail!(fail(
+                    format!(
+                        "`{n}` 不是封面 `{}` 的字段，也不是台账或 registry",
+                        cover.name
+                    ),
+                    format!(
+                        "`{n}` is neither a field of the cover `{}` nor a ledger nor the registry",
+                        cover.name
+                    ),
+                ));
+            }
+        }
+        let ledgers: Vec<&Schema> = mine
+            .ledgers
+            .iter()
+            .filter_map(|n| all.iter().find(|l| &l.name == n))
+            .collect();
+        let tried = mine.build(cover, &ledgers, &[]).and_then(|df| {
+            let mut cols = vec![flags.clone().alias("_flags")];
+            cols.extend(
+                shown
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, e))| e.clone().alias(format!("_s{i}"))),
+            );
+            df.lazy().select(cols).collect()
+        });
+        if let Err(e) = tried {
+            bail!(fail(
+                format!("无法对封面和台账计算：{e}"),
+                format!("cannot be evaluated over the cover and ledgers: {e}"),
+            ));
+        }
+        for l in mine.ledgers {
+            if !frame.ledgers.contains(&l) {
+                frame.ledgers.push(l);
+            }
+        }
+        frame.registry |= mine.registry;
+        self.compiled = Some(Compiled {
+            code,
+            flags,
+            field,
+            reads: vec![field],
+            shown,
+            on_ledger,
         });
         Ok(())
     }

@@ -360,6 +360,9 @@ pub struct Schema {
     /// Checks over each row in SQL (checks.rs), with their own codes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    /// A cover's checks: the ledgers and registry they read.
+    #[serde(skip)]
+    pub cover_frame: checks::CoverFrame,
     #[serde(skip)]
     lookup: HashMap<String, usize>,
     #[serde(skip)]
@@ -775,6 +778,8 @@ impl SchemaSet {
         let mut requirements: Option<(Requirements, String, String)> = None;
         let mut measures: Option<(MeasureSet, String, String)> = None;
         let mut tables: Option<(TableSet, String, String)> = None;
+        // Covers' checks read the ledgers: compiled once all are known.
+        let mut cover_texts: Vec<(usize, String, String)> = Vec::new();
         for (file, text) in files {
             let stem = Path::new(&file)
                 .file_stem()
@@ -809,9 +814,13 @@ impl SchemaSet {
             let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file")?;
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
-            let view = s.clone();
-            for c in &mut s.checks {
-                c.prepare(&view, &file, &text)?;
+            if s.kind == FormKind::Cover {
+                cover_texts.push((schemas.len(), file.clone(), text.clone()));
+            } else {
+                let view = s.clone();
+                for c in &mut s.checks {
+                    c.prepare(&view, &file, &text)?;
+                }
             }
             if schemas.iter().any(|o| o.name == s.name) {
                 bail!(tr(
@@ -823,6 +832,16 @@ impl SchemaSet {
                 ));
             }
             schemas.push(s);
+        }
+        for (i, file, text) in cover_texts {
+            let view = schemas[i].clone();
+            let mut frame = checks::CoverFrame::default();
+            let mut prepared = std::mem::take(&mut schemas[i].checks);
+            for c in &mut prepared {
+                c.prepare_cover(&view, &schemas, &mut frame, &file, &text)?;
+            }
+            schemas[i].checks = prepared;
+            schemas[i].cover_frame = frame;
         }
         let mut own: BTreeMap<&str, (Severity, &str)> = BTreeMap::new();
         for s in &schemas {

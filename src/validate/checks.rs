@@ -1,6 +1,7 @@
 //! The forms' checks (schema/checks.rs) over many files' rows at once: per
 //! form, the rows of every file in the batch go into one polars frame, and
-//! every check of the form is one boolean column of one query over it.
+//! every check of the form is one boolean column of one query over it. A
+//! cover's checks run likewise over one row per submission of the batch.
 //!
 //! cmd::common::validate_all reads files in parallel batches and runs this
 //! on its own thread between reading a batch and handing it on, so the
@@ -13,19 +14,12 @@ use polars::prelude::*;
 
 use super::ledger::fmt_num;
 use super::submission::Submission;
+use super::submission::SubmissionKind;
 use super::{Ctx, Record, Value};
+use crate::org::Level;
 use crate::period::Period;
-use crate::schema::{FieldType, Schema};
-
-/// The columns `period_start` and `period_end` a condition may name: the
-/// report period's first and last day on each of `n` rows (null without
-/// a period).
-pub fn period_columns(period: Option<Period>, n: usize) -> [Column; 2] {
-    [
-        Column::new("period_start".into(), vec![period.map(|p| p.start()); n]),
-        Column::new("period_end".into(), vec![period.map(|p| p.end()); n]),
-    ]
-}
+use crate::schema::checks::{period_columns, summed, CoverRow, Scalar, REGISTRY_FIELDS};
+use crate::schema::{FieldType, FormKind, Schema};
 
 /// A field's value in a row as a message shows it (an ID number masked).
 fn shown(schema: &Schema, rec: &Record, i: usize) -> Option<String> {
@@ -57,6 +51,202 @@ fn render(schema: &Schema, rec: &Record, template: &str, lang: crate::lang::Lang
 pub fn run(ctx: &Ctx, subs: &mut [Submission]) {
     for schema in ctx.schemas.ledgers().filter(|s| !s.checks.is_empty()) {
         run_form(ctx, schema, subs);
+    }
+    for schema in ctx.schemas.covers().filter(|s| !s.checks.is_empty()) {
+        run_cover(ctx, schema, subs);
+    }
+}
+
+/// Whether the schema set declares any check (else validation needs no batches).
+pub fn any(ctx: &Ctx) -> bool {
+    ctx.schemas
+        .schemas
+        .iter()
+        .any(|s| matches!(s.kind, FormKind::Ledger | FormKind::Cover) && !s.checks.is_empty())
+}
+
+fn scalar(v: &Value) -> Option<Scalar> {
+    match v {
+        Value::Text(t) => Some(Scalar::Text(t.to_string())),
+        Value::Int(_) | Value::Dec(_) => v.num().map(Scalar::Num),
+        Value::Date(d) => Some(Scalar::Date(*d)),
+        Value::Blank | Value::Invalid => None,
+    }
+}
+
+/// A value of the checks' frame as a message shows it.
+fn any_text(v: AnyValue) -> Option<String> {
+    Some(match v {
+        AnyValue::Null => return None,
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::Boolean(b) => b.to_string(),
+        AnyValue::Date(_) => v.to_string().trim_matches('"').to_string(),
+        v => match v.extract::<f64>() {
+            Some(x) => fmt_num(x),
+            None => v.to_string(),
+        },
+    })
+}
+
+/// Every check of `cover` over the batch's submissions that carry that
+/// cover: one row each (schema/checks.rs says what a row holds).
+fn run_cover(ctx: &Ctx, cover: &Schema, subs: &mut [Submission]) {
+    let frame = &cover.cover_frame;
+    let ledgers: Vec<&Schema> = frame.ledgers.iter().map(|n| ctx.schemas.get(n)).collect();
+    let at: Vec<usize> = (0..subs.len())
+        .filter(|&i| {
+            let s = &subs[i];
+            s.kind == SubmissionKind::Workbook
+                && s.cover.sheet.is_some()
+                && ctx
+                    .schemas
+                    .cover_for(s.level.unwrap_or(Level::Community))
+                    .name
+                    == cover.name
+        })
+        .collect();
+    if at.is_empty() {
+        return;
+    }
+    let rows: Vec<CoverRow> = at
+        .iter()
+        .map(|&i| {
+            let s = &subs[i];
+            let fields = cover
+                .fields
+                .iter()
+                .map(|f| s.cover.values.get(&f.key).and_then(scalar))
+                .collect();
+            let ledgers = ledgers
+                .iter()
+                .map(|l| {
+                    let keys: Vec<usize> =
+                        summed(l).filter_map(|f| l.field_index(&f.key)).collect();
+                    let mut n = 0.0;
+                    let mut sums = vec![0.0; keys.len()];
+                    for led in s.ledgers.iter().filter(|x| x.schema == l.name) {
+                        n += led.records.len() as f64;
+                        for r in &led.records {
+                            for (sum, &k) in sums.iter_mut().zip(&keys) {
+                                *sum += r.values.get(k).and_then(Value::num).unwrap_or(0.0);
+                            }
+                        }
+                    }
+                    (n, sums)
+                })
+                .collect();
+            let registry = match (ctx.registry, s.cover.org_code.as_deref()) {
+                (Some(reg), Some(org)) if frame.registry && reg.get(org).is_some() => Some(
+                    REGISTRY_FIELDS
+                        .iter()
+                        .map(|(_, level)| {
+                            reg.children(org).filter(|c| c.level == *level).count() as f64
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            CoverRow {
+                fields,
+                ledgers,
+                registry,
+                period: ctx.period.or(s.cover.period),
+            }
+        })
+        .collect();
+    let checks: Vec<(usize, &crate::schema::checks::Compiled)> = cover
+        .checks
+        .iter()
+        .enumerate()
+        .filter_map(|(k, c)| Some((k, c.compiled.as_ref()?)))
+        .collect();
+    let mut exprs: Vec<Expr> = Vec::new();
+    for (k, c) in &checks {
+        exprs.push(
+            c.flags
+                .clone()
+                .fill_null(lit(false))
+                .alias(format!("_c{k}")),
+        );
+        for (j, (_, e)) in c.shown.iter().enumerate() {
+            exprs.push(e.clone().alias(format!("_c{k}_{j}")));
+        }
+    }
+    let out = frame
+        .build(cover, &ledgers, &rows)
+        .and_then(|df| df.lazy().select(exprs).collect());
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            // Tried on an empty frame at load; a failure here is the data's
+            // shape meeting the schema's in a way the trial could not see.
+            for &i in &at {
+                let s = &mut subs[i];
+                for (k, c) in &checks {
+                    let m = ctx.lang.t(
+                        format!("审核 `{}` 无法计算：{e}", cover.checks[*k].code),
+                        format!("check `{}` cannot be evaluated: {e}", cover.checks[*k].code),
+                    );
+                    let d = s.context.make(c.code, m);
+                    s.context.push(d);
+                }
+                s.diagnostics.append(&mut s.context.diags);
+            }
+            return;
+        }
+    };
+    let get = |name: &str, r: usize| -> Option<AnyValue<'static>> {
+        out.column(name).ok()?.get(r).ok().map(|v| v.into_static())
+    };
+    for (r, &i) in at.iter().enumerate() {
+        let s = &mut subs[i];
+        let level = s.level;
+        for (k, c) in &checks {
+            if get(&format!("_c{k}"), r) != Some(AnyValue::Boolean(true)) {
+                continue;
+            }
+            let check = &cover.checks[*k];
+            if !check.levels.is_empty() && !level.is_some_and(|lv| check.levels.contains(&lv)) {
+                continue;
+            }
+            let mut m = ctx
+                .lang
+                .t(check.message.as_str(), check.message_en.as_str())
+                .to_string();
+            for (j, (p, _)) in c.shown.iter().enumerate() {
+                let v = get(&format!("_c{k}_{j}"), r)
+                    .and_then(any_text)
+                    .unwrap_or_else(|| ctx.lang.t("（空）", "(blank)").to_string());
+                m = m.replace(&format!("{{{p}}}"), &v);
+            }
+            if let Some(ledger) = &c.on_ledger {
+                let mut d = crate::diag::Diagnostic::new(c.code, &s.file, m).field(ledger);
+                if let Some(l) = s.ledgers.iter().find(|l| &l.schema == ledger) {
+                    d = d.sheet(&l.sheet, l.sheet_index);
+                } else if let Some((sheet, idx)) = &s.cover.sheet {
+                    d = d.sheet(sheet, *idx);
+                }
+                s.context.push(d);
+                continue;
+            }
+            let key = &cover.fields[c.field].key;
+            let mut d = crate::diag::Diagnostic::new(c.code, &s.file, m).field(key);
+            match (s.cover.at.get(key), &s.cover.sheet) {
+                (Some((sheet, idx, row, col)), _) => d = d.sheet(sheet, *idx).at(*row, *col),
+                (None, Some((sheet, idx))) => d = d.sheet(sheet, *idx),
+                (None, None) => {}
+            }
+            if let Some(v) = s.cover.values.get(key).and_then(scalar) {
+                d = d.value(match v {
+                    Scalar::Num(x) => fmt_num(x),
+                    Scalar::Date(x) => x.to_string(),
+                    Scalar::Text(t) => t,
+                });
+            }
+            s.context.push(d);
+        }
+        s.diagnostics.append(&mut s.context.diags);
     }
 }
 

@@ -107,8 +107,11 @@ pub struct CoverInfo {
     pub org_name: Option<String>,
     pub period: Option<Period>,
     pub values: BTreeMap<String, Value>,
-    /// Where each value stands: sheet, sheet index, row, column.
+    /// Where each value stands, or should stand when its label is there
+    /// and it is blank: sheet, sheet index, row, column.
     pub at: BTreeMap<String, (String, usize, u32, u32)>,
+    /// The cover sheet and its index.
+    pub sheet: Option<(String, usize)>,
 }
 
 pub fn check_cover(
@@ -118,7 +121,10 @@ pub fn check_cover(
     pairs: &HashMap<String, CoverEntry>,
 ) -> CoverInfo {
     let lang = ctx.lang;
-    let mut info = CoverInfo::default();
+    let mut info = CoverInfo {
+        sheet: sink.sheet.clone(),
+        ..CoverInfo::default()
+    };
     // Judge dates against --period, or the cover's own.
     let own_period = pairs
         .get("period")
@@ -130,6 +136,10 @@ pub fn check_cover(
         let blank =
             entry.is_none_or(|e| text_of(&e.value).is_none() && !matches!(e.value, Data::Error(_)));
         if blank {
+            if let (Some(e), Some((sheet, idx))) = (entry, &sink.sheet) {
+                info.at
+                    .insert(f.key.clone(), (sheet.clone(), *idx, e.at.0, e.at.1));
+            }
             if f.required {
                 let m = if entry.is_some() {
                     lang.t(

@@ -430,6 +430,108 @@ fn howto_add_a_check_of_your_own() {
     expect_at(&d, "local.meeting.joint_topic", "D2");
 }
 
+const SHEET_CHECKS: &str = r#"
+[[checks]]
+code = "local.cover.paired_units_blank"
+severity = "warning"
+field = "paired_units"
+when = "registry.units > 0"
+assert = "paired_units IS NOT NULL"
+message = "名录中有 {registry.units} 个驻区单位与本社区结对，请填写结对单位数"
+message_en = "the registry pairs {registry.units} units with this community: fill in 结对单位数"
+
+[[checks]]
+code = "local.cover.resolved_over_received"
+severity = "warning"
+field = "issues"
+when = "issues.rows > 0"
+assert = "meetings.resolved <= 2 * issues.rows"
+message = "会议解决问题数合计 {meetings.resolved}，超过民生事项受理数 {issues.rows} 的两倍，请核实"
+message_en = "meetings resolved {meetings.resolved} issues, more than twice the {issues.rows} received"
+"#;
+
+/// Add checks between the sheets of one submission, in the cover's schema:
+/// a cover figure required when the registry pairs units with the
+/// community, and one ledger's sum against another's rows, flagged on a
+/// sheet.
+#[test]
+fn howto_add_a_check_between_sheets() {
+    use crate::support::book::{n, V};
+    let (w, c) = exported();
+    registry(&w, &c);
+    append(&w.path("s/cover_community.toml"), SHEET_CHECKS);
+    let cm = &c.communities[0];
+    assert!(
+        cm.paired_units > 0,
+        "the model pairs units with the community"
+    );
+    let mut b = plain_community(&c);
+    put(&mut b, "封面", "B11", V::E);
+    put(&mut b, "会议活动", "G3", n(1000.0));
+    w.book("a.xlsx", &b);
+    let resolved: u32 =
+        cm.meetings.iter().map(|m| m.resolved).sum::<u32>() - cm.meetings[1].resolved + 1000;
+    let args = [
+        "a.xlsx",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--schemas",
+        "s",
+    ];
+    let (r, d) = w.validate_json(&args);
+    assert_eq!(r.code, 0, "warnings only: {}", r.stdout);
+    let p = expect_at(&d, "local.cover.paired_units_blank", "B11");
+    assert_eq!(p["sheet"], "封面");
+    assert_eq!(p["severity"], "warning");
+    assert_eq!(
+        p["message"],
+        format!(
+            "名录中有 {} 个驻区单位与本社区结对，请填写结对单位数",
+            cm.paired_units
+        )
+    );
+    let o = expect_code(&d, "local.cover.resolved_over_received");
+    assert_eq!(o["sheet"], "民生事项");
+    assert!(o["cell"].is_null(), "a sheet, no cell: {o}");
+    assert_eq!(
+        o["message"],
+        format!(
+            "会议解决问题数合计 {resolved}，超过民生事项受理数 {} 的两倍，请核实",
+            cm.issues.len()
+        )
+    );
+    // Without a registry, registry.units is NULL: not judged.
+    let (_, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
+    assert!(with_code(&d, "local.cover.paired_units_blank").is_empty());
+    // The workbook as the county wrote it passes both.
+    w.book("a.xlsx", &plain_community(&c));
+    let (_, d) = w.validate_json(&args);
+    assert!(
+        d.iter()
+            .all(|x| !x["code"].as_str().unwrap().starts_with("local.")),
+        "{d:?}"
+    );
+    // A name neither the cover's nor a ledger's stops the run at load.
+    let p = w.path("s/cover_community.toml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    for (from, to, named) in [
+        ("issues.rows > 0", "isues.rows > 0", "isues"),
+        ("meetings.resolved <=", "meetings.solved <=", "solved"),
+        ("field = \"issues\"", "field = \"isues\"", "isues"),
+    ] {
+        std::fs::write(&p, t.replacen(from, to, 1)).unwrap();
+        let r = w.run(&["validate", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("cover_community.toml") && r.stderr.contains(named),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
 /// A check naming a field the form lacks, an own code without severity, a
 /// code that is neither built-in nor local, or a message showing an
 /// unknown field stops the run at load with the file and line.
