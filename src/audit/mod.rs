@@ -9,8 +9,9 @@ pub mod targets;
 pub mod trends;
 
 use crate::diag::{Code, Diagnostic};
-use crate::facts::{Extract, IdKey, IdRef, IdSource};
+use crate::facts::{Extract, IdKey};
 use crate::lang::Lang;
+use crate::schema::SchemaSet;
 use crate::summary::MissingOrg;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
@@ -33,13 +34,29 @@ fn namer<'a>(
     }
 }
 
-fn at(code: Code, file: &str, r: &IdRef, s: &IdSource, msg: String) -> Diagnostic {
-    let mut d = Diagnostic::new(code, file, msg).sheet(&s.sheet, s.sheet_index);
+/// A key's diagnostic at its cell, its value shown as the key list says
+/// (an ID number masked).
+fn at(
+    code: Code,
+    e: &Extract,
+    list: usize,
+    k: usize,
+    msg: String,
+    schemas: &SchemaSet,
+) -> Diagnostic {
+    let r = &e.keys[list][k];
+    let s = e.source(r);
+    let kl = &schemas.audits.compiled.lists[list];
+    let mut d = Diagnostic::new(code, &e.file, msg).sheet(&s.sheet, s.sheet_index);
     d = match s.col {
         Some(c) => d.at(r.row, c),
         None => d.at_row(r.row),
     };
-    d.field("id_number").value(r.id.masked())
+    let shown = match e.key_texts[list].get(k) {
+        Some(t) if !kl.id => t.to_string(),
+        _ => r.id.masked(),
+    };
+    d.field(&kl.key).value(shown)
 }
 
 /// The 催报 list: each organisation a `submission.missing` note is about,
@@ -68,14 +85,48 @@ pub fn missing_list(missing: &[Diagnostic], registry: Option<&Registry>) -> Vec<
 
 /// Run every audit aggregation depends on. Diagnostics about a file go into
 /// that file's list; the 催报 notes (about nobody's file) are returned.
-pub fn run(extracts: &mut [Extract], registry: Option<&Registry>, lang: Lang) -> Vec<Diagnostic> {
+pub fn run(
+    extracts: &mut [Extract],
+    registry: Option<&Registry>,
+    schemas: &SchemaSet,
+    lang: Lang,
+) -> Vec<Diagnostic> {
     let mut add: Vec<(usize, Diagnostic)> = Vec::new();
     {
         let name = namer(extracts, registry);
-        let ids = roster_ids(extracts);
+        let a = &schemas.audits;
+        let keys: Vec<Vec<(IdKey, u32, u32)>> = (0..a.compiled.lists.len())
+            .map(|l| sorted_keys(extracts, l))
+            .collect();
         duplicate_submissions(extracts, lang, &mut add);
-        duplicate_registrations(extracts, &ids, lang, &name, &mut add);
-        members_not_on_roster(extracts, &ids, lang, &name, &mut add);
+        for (rule, &(code, l)) in a.unique.iter().zip(&a.compiled.unique) {
+            let template = lang.t(rule.message.as_str(), rule.message_en.as_str());
+            let ctx = Rule {
+                code,
+                template: &template,
+                schemas,
+                lang,
+            };
+            unique(extracts, &keys[l], l, &ctx, &name, &mut add);
+        }
+        for (rule, &(code, rows, on)) in a.listed.iter().zip(&a.compiled.listed) {
+            let template = lang.t(rule.message.as_str(), rule.message_en.as_str());
+            let ctx = Rule {
+                code,
+                template: &template,
+                schemas,
+                lang,
+            };
+            listed(
+                extracts,
+                (rows, on),
+                &rule.on,
+                &keys[on],
+                &ctx,
+                &name,
+                &mut add,
+            );
+        }
     }
     for (i, d) in add {
         let org = extracts[i].org.clone();
@@ -128,14 +179,22 @@ fn duplicate_submissions(extracts: &[Extract], lang: Lang, add: &mut Vec<(usize,
     }
 }
 
-/// Every roster row as (ID, file, row), sorted: each ID's rows stand
-/// together, and an ID's rows are found by binary search.
-fn roster_ids(extracts: &[Extract]) -> Vec<(IdKey, u32, u32)> {
+/// One rule of audits.toml as it runs: its code and message template.
+struct Rule<'a> {
+    code: Code,
+    template: &'a str,
+    schemas: &'a SchemaSet,
+    lang: Lang,
+}
+
+/// Every row of one key list as (key, file, row), sorted: each key's rows
+/// stand together, and a key's rows are found by binary search.
+fn sorted_keys(extracts: &[Extract], list: usize) -> Vec<(IdKey, u32, u32)> {
     let mut all: Vec<(IdKey, u32, u32)> = extracts
         .iter()
         .enumerate()
         .flat_map(|(i, e)| {
-            e.roster
+            e.keys[list]
                 .iter()
                 .enumerate()
                 .map(move |(k, r)| (r.id, i as u32, k as u32))
@@ -145,10 +204,13 @@ fn roster_ids(extracts: &[Extract]) -> Vec<(IdKey, u32, u32)> {
     all
 }
 
-fn duplicate_registrations(
+/// `[[unique]]`: a key standing at two organisations, reported at each of
+/// its rows, naming the others.
+fn unique(
     extracts: &[Extract],
     all: &[(IdKey, u32, u32)],
-    lang: Lang,
+    list: usize,
+    rule: &Rule,
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
@@ -157,99 +219,76 @@ fn duplicate_registrations(
         if run.len() < 2 {
             continue;
         }
-        let refs: Vec<(usize, &IdRef, &IdSource)> = run
+        let refs: Vec<(usize, usize, &str)> = run
             .iter()
             .map(|&(_, i, k)| {
                 let e = &extracts[i as usize];
-                let r = &e.roster[k as usize];
-                (i as usize, r, e.source(r))
+                let org = &*e.source(&e.keys[list][k as usize]).org;
+                (i as usize, k as usize, org)
             })
             .collect();
-        if refs
-            .iter()
-            .all(|(_, _, s)| s.community == refs[0].2.community)
-        {
+        if refs.iter().all(|(_, _, o)| *o == refs[0].2) {
             continue;
         }
-        for (i, r, s) in &refs {
+        for &(i, k, org) in &refs {
             let others: Vec<String> = refs
                 .iter()
-                .filter(|(_, _, o)| o.community != s.community)
-                .map(|(j, _, o)| {
-                    format!(
-                        "{}（{}，{}）",
-                        name(&o.community),
-                        o.community,
-                        extracts[*j].file
-                    )
-                })
+                .filter(|(_, _, o)| *o != org)
+                .map(|(j, _, o)| format!("{}（{}，{}）", name(o), o, extracts[*j].file))
                 .collect();
-            let m = lang.t(
-                format!("此身份证号同时在其他社区的报到名单上：{}；一名党员只能在一个社区报到", others.join("；")),
-                format!("this ID number is also on another community's roster: {}; a member registers at one community only", others.join("; ")),
-            );
-            add.push((
-                *i,
-                at(
-                    Code::CrossDuplicateRegistration,
-                    &extracts[*i].file,
-                    r,
-                    s,
-                    m,
-                ),
-            ));
+            let sep = rule.lang.t("；", "; ");
+            let m = rule.template.replace("{others}", &others.join(&sep));
+            add.push((i, at(rule.code, &extracts[i], list, k, m, rule.schemas)));
         }
     }
 }
 
-fn members_not_on_roster(
+/// `[[listed]]`: each row's key must stand on the ledger `on` of the
+/// organisation the row names, when that organisation submitted it.
+#[allow(clippy::too_many_arguments)]
+fn listed(
     extracts: &[Extract],
+    (rows, target): (usize, usize),
+    on: &str,
     all: &[(IdKey, u32, u32)],
-    lang: Lang,
+    rule: &Rule,
     name: &dyn Fn(&str) -> String,
     add: &mut Vec<(usize, Diagnostic)>,
 ) {
-    // Communities whose roster was submitted.
-    let mut with_roster: HashSet<&str> = HashSet::new();
+    // Organisations that submitted the ledger.
+    let mut submitted: HashSet<&str> = HashSet::new();
     for e in extracts {
         for (org, ledger) in &e.ledger_orgs {
-            if ledger == "roster" {
-                with_roster.insert(org.as_str());
+            if ledger == on {
+                submitted.insert(org.as_str());
             }
         }
-        // The sources the roster's rows use (a unit's members have others).
-        let mut used = vec![false; e.id_sources.len()];
-        for r in &e.roster {
-            used[r.src as usize] = true;
-        }
-        for (s, _) in e.id_sources.iter().zip(used).filter(|(_, u)| *u) {
-            with_roster.insert(&s.community);
+        for r in &e.keys[target] {
+            submitted.insert(&e.source(r).org);
         }
     }
-    let on_roster = |community: &str, id: IdKey| {
+    let holds = |org: &str, id: IdKey| {
         let from = all.partition_point(|x| x.0 < id);
         all[from..]
             .iter()
             .take_while(|x| x.0 == id)
             .any(|&(_, i, k)| {
                 let e = &extracts[i as usize];
-                &*e.source(&e.roster[k as usize]).community == community
+                &*e.source(&e.keys[target][k as usize]).org == org
             })
     };
     for (i, e) in extracts.iter().enumerate() {
-        for r in &e.unit_members {
-            let s = e.source(r);
-            // Only a roster that was submitted can lack someone.
-            if !with_roster.contains(&*s.community) {
+        for (k, r) in e.keys[rows].iter().enumerate() {
+            let org = &e.source(r).org;
+            // Only a ledger that was submitted can lack someone.
+            if !submitted.contains(&**org) || holds(org, r.id) {
                 continue;
             }
-            if !on_roster(&s.community, r.id) {
-                let m = lang.t(
-                    format!("该党员登记在{}（{}）报到，但该社区的报到名单中没有此身份证号", name(&s.community), s.community),
-                    format!("this member is listed as registered at {} ({}), whose roster lacks this ID number", name(&s.community), s.community),
-                );
-                add.push((i, at(Code::CrossUnitMemberNotOnRoster, &e.file, r, s, m)));
-            }
+            let m = rule
+                .template
+                .replace("{org_name}", &name(org))
+                .replace("{org}", org);
+            add.push((i, at(rule.code, e, rows, k, m, rule.schemas)));
         }
     }
 }

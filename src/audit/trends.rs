@@ -1,12 +1,19 @@
-//! trend.abnormal_change: this period's counts against an earlier output
-//! (`--previous`).
+//! The 跨期 rules of audits.toml (`[[previous]]`, trend.abnormal_change
+//! among them): each organisation's counts of this period against an
+//! earlier output (`--previous`), one SQL condition over `now` and
+//! `before`, evaluated over every (organisation, count) of the run at once.
 
 use std::collections::BTreeMap;
 
+use anyhow::Result;
+use polars::prelude::*;
+
 use super::targets::sheet_of;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::facts::Extract;
 use crate::lang::Lang;
+use crate::period::Period;
+use crate::schema::audits::{previous_flags, with_requirements};
 use crate::schema::SchemaSet;
 use crate::summary::Summary;
 
@@ -21,64 +28,118 @@ impl Figures {
     }
 }
 
-/// The columns compared (`trend = true` in tables.toml): (table, column,
-/// header, the ledger its count comes from), for whoever builds the
-/// [`Figures`] too.
+/// The columns compared (every count a `[[previous]]` rule names): (table,
+/// column, header, the ledger its count comes from), for whoever builds
+/// the [`Figures`] too.
 pub fn compared(schemas: &SchemaSet) -> Vec<(&str, &str, &str, &str)> {
-    schemas
-        .tables
-        .columns()
-        .filter(|(_, c)| c.trend)
-        .map(|(t, c)| {
+    let mut out: Vec<(&str, &str, &str, &str)> = Vec::new();
+    for p in &schemas.audits.previous {
+        for k in &p.counts {
+            let Some((t, c)) = schemas.tables.count_column(k) else {
+                continue;
+            };
+            if out.iter().any(|x| x.1 == c.key) {
+                continue;
+            }
             let ledger = c
                 .measure
                 .as_deref()
                 .and_then(|m| schemas.measures.measure(m))
                 .map_or("", |m| m.ledger.as_str());
-            (t.id.as_str(), c.key.as_str(), c.header.as_str(), ledger)
-        })
-        .collect()
+            out.push((t.id.as_str(), c.key.as_str(), c.header.as_str(), ledger));
+        }
+    }
+    out
 }
 
-/// trend.abnormal_change: an organisation's own counts against the earlier output.
+fn fmt(x: f64) -> String {
+    crate::text::number_text((x * 100.0).round() / 100.0)
+}
+
+/// Every `[[previous]]` rule: an organisation's own counts against the
+/// earlier output.
 pub fn diagnose(
     extracts: &mut [Extract],
     schemas: &SchemaSet,
     now: &Figures,
     prev: &Summary,
+    period: &Period,
     lang: Lang,
-) {
-    let share = schemas.requirements.abnormal_change;
-    let compared = compared(schemas);
-    for e in extracts.iter_mut() {
-        let Some(org) = e.org.clone() else { continue };
-        for (tid, key, header, schema) in &compared {
-            let Some(cur) = now.get(&org, key) else {
+) -> Result<()> {
+    let columns = compared(schemas);
+    let a = &schemas.audits;
+    for (rule, code) in a.previous.iter().zip(&a.compiled.previous) {
+        // One row per (file, count): where it stands, now and before.
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        let mut nows: Vec<f64> = Vec::new();
+        let mut befores: Vec<Option<f64>> = Vec::new();
+        for (i, e) in extracts.iter().enumerate() {
+            let Some(org) = e.org.as_deref() else {
                 continue;
             };
-            let before = prev.row_of(tid, &org).and_then(|r| r.get(*key)?.as_f64());
-            let Some(before) = before.filter(|b| *b > 0.0) else {
+            if !rule.levels.is_empty() && !e.level.is_some_and(|l| rule.levels.contains(&l)) {
                 continue;
-            };
-            let change = (cur - before) / before;
-            if change.abs() > share {
-                let m = lang.t(
-                    format!("{header}由上期 {} 变为 {}（{:+.1}%），超过 ±{:.0}% 的异常变动阈值，请核实或在说明表中说明", fmt(before), fmt(cur), change * 100.0, share * 100.0),
-                    format!("{header} changed from {} to {} ({:+.1}%), more than ±{:.0}%: check it or explain it", fmt(before), fmt(cur), change * 100.0, share * 100.0),
-                );
-                let mut d = Diagnostic::new(Code::TrendAbnormalChange, &e.file, m)
-                    .org(Some(&org))
-                    .field(key)
-                    .value(format!("{}→{}", fmt(before), fmt(cur)));
-                if let Some((sh, idx)) = sheet_of(e, schema) {
-                    d = d.sheet(sh, *idx);
+            }
+            for (k, (tid, key, _, _)) in columns.iter().enumerate() {
+                if !rule.counts.iter().any(|c| c == key) {
+                    continue;
                 }
-                e.diagnostics.push(d);
+                let Some(cur) = now.get(org, key) else {
+                    continue;
+                };
+                let before = prev.row_of(tid, org).and_then(|r| r.get(*key)?.as_f64());
+                at.push((i, k));
+                nows.push(cur);
+                befores.push(before);
             }
         }
+        if at.is_empty() {
+            continue;
+        }
+        let flags = previous_flags(rule, &schemas.requirements, period)?;
+        let df = DataFrame::new(
+            at.len(),
+            vec![
+                Column::new("now".into(), &nows),
+                Column::new("before".into(), &befores),
+            ],
+        )?;
+        let out = df
+            .lazy()
+            .select([flags.fill_null(lit(false)).alias("f")])
+            .collect()?;
+        let flagged = out.column("f")?.bool()?.clone();
+        let template = with_requirements(
+            &lang.t(rule.message.as_str(), rule.message_en.as_str()),
+            &schemas.requirements,
+            period,
+        );
+        for (r, &(i, k)) in at.iter().enumerate() {
+            if flagged.get(r) != Some(true) {
+                continue;
+            }
+            let (_, key, header, ledger) = columns[k];
+            let (cur, before) = (nows[r], befores[r]);
+            let change = before
+                .filter(|b| *b != 0.0)
+                .map(|b| format!("{:+.1}%", (cur - b) / b * 100.0))
+                .unwrap_or_else(|| "—".into());
+            let before = before.map(fmt).unwrap_or_else(|| "—".into());
+            let m = template
+                .replace("{header}", header)
+                .replace("{before}", &before)
+                .replace("{now}", &fmt(cur))
+                .replace("{change}", &change);
+            let e = &mut extracts[i];
+            let mut d = Diagnostic::new(*code, &e.file, m)
+                .org(e.org.as_deref())
+                .field(key)
+                .value(format!("{before}→{}", fmt(cur)));
+            if let Some((sh, idx)) = sheet_of(e, ledger) {
+                d = d.sheet(sh, *idx);
+            }
+            e.diagnostics.push(d);
+        }
     }
-}
-
-fn fmt(x: f64) -> String {
-    crate::text::number_text((x * 100.0).round() / 100.0)
+    Ok(())
 }

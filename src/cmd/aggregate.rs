@@ -52,7 +52,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     } else {
         setup.registry.as_ref()
     };
-    let missing = crate::audit::run(&mut extracts, registry, common.lang);
+    let missing = crate::audit::run(&mut extracts, registry, schemas, common.lang);
     // The requirements as check judges them: the same warnings, counted alike.
     if !rollup {
         crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, common.lang);
@@ -123,8 +123,9 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             schemas,
             &agg.figures(schemas),
             p,
+            &period,
             common.lang,
-        );
+        )?;
         for e in &mut extracts {
             e.explain_again(common.lang);
         }

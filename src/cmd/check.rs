@@ -26,12 +26,19 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
     crate::facts::measure::measure(&mut extracts, schemas, Some(period))?;
     let registry = setup.registry.as_ref();
-    let missing = crate::audit::run(&mut extracts, registry, lang);
+    let missing = crate::audit::run(&mut extracts, registry, schemas, lang);
     crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang);
     if let Some(prev) = &previous {
         let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
-        crate::audit::trends::diagnose(&mut extracts, schemas, &agg.figures(schemas), prev, lang);
+        crate::audit::trends::diagnose(
+            &mut extracts,
+            schemas,
+            &agg.figures(schemas),
+            prev,
+            &period,
+            lang,
+        )?;
     }
     for e in &mut extracts {
         e.explain(lang);

@@ -29,6 +29,7 @@ fn export(set: &SchemaSet, dir: &Path) -> Result<()> {
     names.push("requirements".into());
     names.push("measures".into());
     names.push("tables".into());
+    names.push("audits".into());
     for n in names {
         atomic_write(&dir.join(format!("{n}.toml")), set.text_of(&n)?.as_bytes())?;
     }

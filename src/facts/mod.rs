@@ -165,19 +165,20 @@ fn counts_of<'a>(counts: &'a mut BTreeMap<String, Counts>, org: &str) -> &'a mut
     counts.get_mut(org).expect("inserted above")
 }
 
-/// Where the ID numbers of one ledger sheet stand, and the community they
-/// belong to (roster) or name (unit members): shared by its rows.
+/// Where the keys of one ledger sheet stand, and the organisation they
+/// belong to (the submitter) or that their row names: shared by its rows.
 #[derive(Debug, Clone)]
 pub struct IdSource {
-    pub community: Arc<str>,
+    pub org: Arc<str>,
     pub sheet: Arc<str>,
     pub sheet_index: usize,
     pub col: Option<u32>,
 }
 
-/// An ID number's row, for the cross-audits: 16 bytes, with its sheet and
-/// community in the extract's `id_sources` (a province holds hundreds of
-/// thousands of these until the audits have run).
+/// A key's row, for the audits across submissions (audits.toml): 16
+/// bytes, with its sheet and organisation in the extract's `id_sources` (a
+/// province holds hundreds of thousands of these until the audits have
+/// run).
 #[derive(Debug, Clone, Copy)]
 pub struct IdRef {
     pub id: IdKey,
@@ -204,9 +205,12 @@ pub struct Extract {
     pub ledger_rows: BTreeMap<String, usize>,
     /// The rows of each measured ledger, until the measures have run.
     pub rows: BTreeMap<String, measure::Rows>,
-    pub roster: Vec<IdRef>,
-    pub unit_members: Vec<IdRef>,
-    /// Where the ID numbers of `roster` and `unit_members` stand.
+    /// Per key list of audits.toml (`AuditSet::compiled.lists`): its rows.
+    pub keys: Vec<Vec<IdRef>>,
+    /// Per key list whose key is no ID number: each row's key as written,
+    /// beside `keys` (an ID number is shown masked, from its packed form).
+    pub key_texts: Vec<Vec<Box<str>>>,
+    /// Where the keys stand.
     pub id_sources: Vec<IdSource>,
     /// A county report workbook read back for roll-up (forms.md §4.6).
     pub report: Option<ReportInput>,
@@ -268,8 +272,6 @@ pub fn sha256_of(path: &std::path::Path) -> String {
 /// name on every row (None where the ledger's schema lacks one).
 struct Fields {
     code: Option<usize>,
-    community_code: Option<usize>,
-    id_number: Option<usize>,
     location: Option<usize>,
     text: Option<usize>,
 }
@@ -279,8 +281,6 @@ impl Fields {
         let i = |k: &str| schema.field_index(k);
         Fields {
             code: i("code"),
-            community_code: i("community_code"),
-            id_number: i("id_number"),
             location: i("location"),
             text: i("text"),
         }
@@ -344,8 +344,8 @@ fn extract_with(
             *m.entry(l.schema.clone()).or_default() += l.records.len();
             m
         }),
-        roster: Vec::new(),
-        unit_members: Vec::new(),
+        keys: vec![Vec::new(); schemas.audits.compiled.lists.len()],
+        key_texts: vec![Vec::new(); schemas.audits.compiled.lists.len()],
         id_sources: Vec::new(),
         report: sub.report,
         ledger_orgs: BTreeSet::new(),
@@ -367,16 +367,17 @@ fn extract_with(
         names.insert(code.to_string(), a.clone());
         a
     };
-    // ID numbers already counted, per organisation, within this file.
-    let mut seen: BTreeMap<Arc<str>, HashSet<IdKey>> = BTreeMap::new();
+    // Keys already kept, per key list and organisation, within this file.
+    let mut seen: BTreeMap<(usize, Arc<str>), HashSet<IdKey>> = BTreeMap::new();
+    let lists = &schemas.audits.compiled.lists;
     // Each (sheet, community) where ID numbers stand, once.
     let mut sources: Vec<IdSource> = Vec::new();
     let mut source_at: BTreeMap<(usize, Arc<str>), u32> = BTreeMap::new();
-    let mut source_of = |community: &Arc<str>, sheet: &Arc<str>, sheet_index: usize, col| {
-        let key = (sheet_index, community.clone());
+    let mut source_of = |org: &Arc<str>, sheet: &Arc<str>, sheet_index: usize, col| {
+        let key = (sheet_index, org.clone());
         *source_at.entry(key).or_insert_with(|| {
             sources.push(IdSource {
-                community: community.clone(),
+                org: org.clone(),
                 sheet: sheet.clone(),
                 sheet_index,
                 col,
@@ -390,7 +391,21 @@ fn extract_with(
         .iter()
         .filter(|l| counts || l.schema == "explanations")
     {
-        let fl = Fields::of(schemas.get(&l.schema));
+        let schema = schemas.get(&l.schema);
+        let fl = Fields::of(schema);
+        // The key lists of this ledger: (list, key field, `at` field).
+        let kept: Vec<(usize, Option<usize>, Option<usize>)> = lists
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.ledger == l.schema)
+            .map(|(i, k)| {
+                (
+                    i,
+                    schema.field_index(&k.key),
+                    k.at.as_deref().and_then(|a| schema.field_index(a)),
+                )
+            })
+            .collect();
         let sheet: Arc<str> = Arc::from(l.sheet.as_str());
         let mut last_org: Option<Arc<str>> = None;
         // One set of rows per ledger and file, whatever its sheets: a
@@ -419,35 +434,34 @@ fn extract_with(
                     counts_of(&mut ex.counts, &org);
                 }
             }
-            // The ID numbers the cross-audits compare (rules.md 表间审核).
+            // The keys the audits across submissions compare (audits.toml).
+            for &(i, key, at) in &kept {
+                let Some(written) = text(r, key) else {
+                    continue;
+                };
+                let stands = if lists[i].at.is_some() {
+                    match text(r, at) {
+                        Some(o) => name_of(o),
+                        None => continue,
+                    }
+                } else {
+                    org.clone()
+                };
+                let id = IdKey::of(written);
+                if lists[i].once && !seen.entry((i, stands.clone())).or_default().insert(id) {
+                    continue;
+                }
+                let src = source_of(&stands, &sheet, l.sheet_index, col_of(l, key));
+                ex.keys[i].push(IdRef {
+                    id,
+                    row: r.row,
+                    src,
+                });
+                if !lists[i].id {
+                    ex.key_texts[i].push(written.into());
+                }
+            }
             match l.schema.as_str() {
-                "roster" => {
-                    let Some(id) = text(r, fl.id_number).map(IdKey::of) else {
-                        continue;
-                    };
-                    if !seen.entry(org.clone()).or_default().insert(id) {
-                        continue;
-                    }
-                    let src = source_of(&org, &sheet, l.sheet_index, col_of(l, fl.id_number));
-                    ex.roster.push(IdRef {
-                        id,
-                        row: r.row,
-                        src,
-                    });
-                }
-                "unit_members" => {
-                    let Some(comm) = text(r, fl.community_code).map(&mut name_of) else {
-                        continue;
-                    };
-                    if let Some(id) = text(r, fl.id_number).map(IdKey::of) {
-                        let src = source_of(&comm, &sheet, l.sheet_index, col_of(l, fl.id_number));
-                        ex.unit_members.push(IdRef {
-                            id,
-                            row: r.row,
-                            src,
-                        });
-                    }
-                }
                 "explanations" => {
                     let Some(code) = text(r, fl.code) else {
                         continue;
@@ -474,8 +488,9 @@ fn extract_with(
 
     ex.id_sources = sources;
     // Kept until the audits have run, for every file: no spare capacity.
-    ex.roster.shrink_to_fit();
-    ex.unit_members.shrink_to_fit();
+    for k in &mut ex.keys {
+        k.shrink_to_fit();
+    }
     // A unit with no 共建活动 rows still counts as a unit.
     if let (Some(o), Some(Level::Unit)) = (&own, ex.level) {
         counts_of(&mut ex.counts, o);

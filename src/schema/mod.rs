@@ -13,10 +13,12 @@ use crate::diag::{Code, Severity};
 use crate::org::Level;
 use crate::text::normalize_header;
 
+pub mod audits;
 pub mod checks;
 pub mod measures;
 pub mod requirements;
 pub mod tables;
+pub use audits::AuditSet;
 pub use checks::Check;
 pub use measures::MeasureSet;
 pub use requirements::Requirements;
@@ -63,6 +65,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("measures", include_str!("../../schemas/measures.toml")),
     ("tables", include_str!("../../schemas/tables.toml")),
+    ("audits", include_str!("../../schemas/audits.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -684,6 +687,8 @@ pub struct SchemaSet {
     pub measures: MeasureSet,
     /// The report tables and their columns (报表表式).
     pub tables: TableSet,
+    /// The rules across submissions and periods (表间与跨期审核).
+    pub audits: AuditSet,
     /// Where they came from, for messages: "embedded" or a folder.
     pub source: String,
 }
@@ -715,17 +720,20 @@ impl SchemaSet {
         if name == "tables" {
             return Ok(toml::to_string_pretty(&set.tables)?);
         }
+        if name == "audits" {
+            return Ok(toml::to_string_pretty(&set.audits)?);
+        }
         match set.schemas.iter().find(|s| s.name == name) {
             Some(s) => Ok(toml::to_string_pretty(s)?),
             None => {
                 let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
                 bail!(tr(
                     format!(
-                        "没有名为 {name} 的表样；可用的有：{}、requirements、measures、tables",
+                        "没有名为 {name} 的表样；可用的有：{}、requirements、measures、tables、audits",
                         names.join("、")
                     ),
                     format!(
-                        "no schema named {name}; the schemas are: {}, requirements, measures, tables",
+                        "no schema named {name}; the schemas are: {}, requirements, measures, tables, audits",
                         names.join(", ")
                     ),
                 ))
@@ -778,6 +786,7 @@ impl SchemaSet {
         let mut requirements: Option<(Requirements, String, String)> = None;
         let mut measures: Option<(MeasureSet, String, String)> = None;
         let mut tables: Option<(TableSet, String, String)> = None;
+        let mut audits: Option<(AuditSet, String, String)> = None;
         // Covers' checks read the ledgers: compiled once all are known.
         let mut cover_texts: Vec<(usize, String, String)> = Vec::new();
         for (file, text) in files {
@@ -789,6 +798,11 @@ impl SchemaSet {
             if stem.starts_with("measures") {
                 let m: MeasureSet = parse_toml(&text, &file, "取数公式文件", "measures file")?;
                 measures = Some((m, file, text));
+                continue;
+            }
+            if stem.starts_with("audits") {
+                let a: AuditSet = parse_toml(&text, &file, "审核规则文件", "audits file")?;
+                audits = Some((a, file, text));
                 continue;
             }
             if stem.starts_with("tables") {
@@ -907,11 +921,19 @@ impl SchemaSet {
             ))
         })?;
         tables.prepare(&measures, &schemas, &t_file, &t_text)?;
+        let (mut audits, a_file, a_text) = audits.ok_or_else(|| {
+            anyhow!(tr(
+                "缺少审核规则文件 audits.toml",
+                "the audits file is missing"
+            ))
+        })?;
+        audits.prepare(&schemas, &tables, &requirements, &a_file, &a_text)?;
         Ok(SchemaSet {
             schemas,
             requirements,
             measures,
             tables,
+            audits,
             source,
         })
     }

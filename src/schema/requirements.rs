@@ -36,8 +36,25 @@ pub struct MeetingRequirement {
     pub minimum: PerPeriod,
 }
 
+/// A number of the requirements a rule may name: one for every period, or
+/// one per kind of period.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Param {
+    Number(f64),
+    PerPeriod(PerPeriod),
+}
+
+impl Param {
+    pub fn for_period(&self, p: &Period) -> f64 {
+        match self {
+            Param::Number(x) => *x,
+            Param::PerPeriod(pp) => pp.for_period(p) as f64,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Requirements {
     /// Satisfaction levels that count as satisfied.
     pub satisfied_levels: Vec<String>,
@@ -48,6 +65,10 @@ pub struct Requirements {
     /// 共建活动 a resident unit must hold to count as active.
     pub unit_activity_minimum: PerPeriod,
     pub meetings: Vec<MeetingRequirement>,
+    /// Any other number a county's rules name (`{name}` in audits.toml):
+    /// a number, or `{ month, quarter, year }`.
+    #[serde(flatten)]
+    pub params: std::collections::BTreeMap<String, Param>,
 }
 
 impl Requirements {
@@ -67,6 +88,16 @@ impl Requirements {
             ));
         }
         Ok(())
+    }
+
+    /// A number a rule names, for `p`.
+    pub fn param(&self, name: &str, p: &Period) -> Option<f64> {
+        match name {
+            "abnormal_change" => Some(self.abnormal_change),
+            "registration_minimum" => Some(self.registration_minimum.for_period(p) as f64),
+            "unit_activity_minimum" => Some(self.unit_activity_minimum.for_period(p) as f64),
+            _ => self.params.get(name).map(|v| v.for_period(p)),
+        }
     }
 
     /// Meeting minimums above 0 for this level and period.

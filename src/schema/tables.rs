@@ -55,9 +55,6 @@ pub struct ColumnDecl {
     pub parts: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Special>,
-    /// Compared with `--previous` by trend.abnormal_change.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub trend: bool,
     /// The meeting type whose minimum the meetings chart sets beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement: Option<String>,
@@ -118,7 +115,6 @@ pub struct Col {
     pub measure: Option<String>,
     /// A rate's numerator and denominator (base counts).
     pub rate: Option<(String, String)>,
-    pub trend: bool,
     pub requirement: Option<String>,
 }
 
@@ -131,7 +127,6 @@ impl Col {
             def: def.into(),
             measure: None,
             rate: None,
-            trend: false,
             requirement: None,
         }
     }
@@ -203,6 +198,14 @@ impl TableSet {
 
     pub fn def(&self, id: &str) -> Option<&TableDef> {
         self.defs.iter().find(|t| t.id == id)
+    }
+
+    /// The first count column of this key in a table with a row per
+    /// organisation, with its table: what the 跨期 rules compare.
+    pub fn count_column(&self, key: &str) -> Option<(&TableDef, &Col)> {
+        self.columns().find(|(t, c)| {
+            t.by.is_none() && c.key == key && matches!(c.kind, Kind::Count | Kind::Hours)
+        })
     }
 
     /// Every column of every table, with its table.
@@ -343,7 +346,6 @@ impl TableSet {
                     ));
                 }
                 let mut col = Col::plain(&c.key, &c.header, Kind::Count, &c.def);
-                col.trend = c.trend;
                 match (&c.rate, c.value) {
                     (Some([n, d]), _) => {
                         for m in [n, d] {
@@ -384,26 +386,6 @@ impl TableSet {
                         }
                         col.measure = Some(m);
                     }
-                }
-                if c.trend && !matches!(col.kind, Kind::Count | Kind::Hours) {
-                    bail!(fail(
-                        format!("表 `{}` 的列 `{}`：trend 只用于计数列", t.id, c.key),
-                        format!(
-                            "table `{}`, column `{}`: trend goes with counts only",
-                            t.id, c.key
-                        ),
-                        &key_line,
-                    ));
-                }
-                if t.by.is_some() && c.trend {
-                    bail!(fail(
-                        format!("表 `{}` 按分组列行，其列不能写 trend", t.id),
-                        format!(
-                            "table `{}` has a row per breakdown value: its columns take no trend",
-                            t.id
-                        ),
-                        &key_line,
-                    ));
                 }
                 if let Some(r) = &c.requirement {
                     if !meeting_types.contains(r) {

@@ -462,5 +462,84 @@ pub fn schema_list_text(set: &SchemaSet, lang: Lang) -> String {
         pad("tables", 16),
         pad("tables", 12)
     ));
+    s.push_str(&format!(
+        "{} {} 表间与跨期审核\n",
+        pad("audits", 16),
+        pad("audits", 12)
+    ));
+    s
+}
+
+/// docs/audits.md: the rules across submissions and periods of audits.toml.
+pub fn audits_md(set: &SchemaSet) -> String {
+    let a = &set.audits;
+    let sev = |c: crate::diag::Code| c.severity().label(Lang::En);
+    let mut s = String::from(
+        "# Rules across submissions and periods\n\n\
+         The rules of the embedded `schemas/audits.toml` (表间与跨期审核), which \
+         `check` and `aggregate` run over every file of a run. A county \
+         changes them, or adds its own with `local.…` codes, in audits.toml \
+         (`pbstat schema export`, `--schemas`). Rules within one submission \
+         are the `[[checks]]` of the forms and covers (docs/forms.md). \
+         Generated from the definitions; `make docs` rewrites it.\n",
+    );
+    if !a.unique.is_empty() {
+        s.push_str("\n## One key at one organisation only (`[[unique]]`)\n\n| code | severity | ledger | key | stands at | message |\n|---|---|---|---|---|---|\n");
+        for (u, (c, _)) in a.unique.iter().zip(&a.compiled.unique) {
+            s.push_str(&format!(
+                "| `{}` | {} | `{}` | `{}` | {} | {} |\n",
+                u.code,
+                sev(*c),
+                u.ledger,
+                u.key,
+                u.at.as_deref()
+                    .map(|x| format!("the organisation `{x}` names"))
+                    .unwrap_or_else(|| "the submitter".into()),
+                cell(&u.message)
+            ));
+        }
+    }
+    if !a.listed.is_empty() {
+        s.push_str("\n## A key that must be on another organisation's ledger (`[[listed]]`)\n\n| code | severity | ledger | key | must be on | of the organisation | message |\n|---|---|---|---|---|---|---|\n");
+        for (l, (c, _, _)) in a.listed.iter().zip(&a.compiled.listed) {
+            s.push_str(&format!(
+                "| `{}` | {} | `{}` | `{}` | `{}` | `{}` names | {} |\n",
+                l.code,
+                sev(*c),
+                l.ledger,
+                l.key,
+                l.on,
+                l.at,
+                cell(&l.message)
+            ));
+        }
+    }
+    if !a.previous.is_empty() {
+        s.push_str("\n## Against the previous period (`[[previous]]`, with `--previous`)\n\n| code | severity | counts | where | must hold | levels | message |\n|---|---|---|---|---|---|---|\n");
+        for (p, c) in a.previous.iter().zip(&a.compiled.previous) {
+            let levels: Vec<&str> = p.levels.iter().map(|l| l.as_str()).collect();
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | `{}` | {} | {} |\n",
+                p.code,
+                sev(*c),
+                p.counts
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.when
+                    .as_deref()
+                    .map(|w| format!("`{}`", cell(w)))
+                    .unwrap_or_default(),
+                cell(&p.assert),
+                if levels.is_empty() {
+                    "all".to_string()
+                } else {
+                    levels.join(", ")
+                },
+                cell(&p.message)
+            ));
+        }
+    }
     s
 }

@@ -55,6 +55,20 @@ fn tables_page_is_current() {
 }
 
 #[test]
+fn audits_page_is_current() {
+    let set = SchemaSet::load(None).expect("embedded schemas load");
+    let page = reference::audits_md(&set);
+    for c in [
+        "cross.duplicate_registration",
+        "cross.unit_member_not_on_roster",
+        "trend.abnormal_change",
+    ] {
+        assert!(page.contains(&format!("`{c}`")), "{c} missing");
+    }
+    check_page("audits.md", &page);
+}
+
+#[test]
 fn cli_page_is_current() {
     let page = pbstat::cli::reference_md();
     for sub in [

@@ -3,7 +3,7 @@
 //! the workbooks were written from.
 
 use crate::aggregate::{read_csv, Row};
-use crate::support::county::County;
+use crate::support::county::{County, Hand};
 use crate::workdir::*;
 
 fn num(r: &Row, k: &str) -> f64 {
@@ -529,6 +529,127 @@ fn howto_add_a_check_between_sheets() {
             "{}",
             r.stderr
         );
+    }
+}
+
+const AUDITS: &str = r#"
+[[unique]]
+code = "local.unit_member_twice"
+severity = "warning"
+ledger = "unit_members"
+key = "id_number"
+message = "此党员也在其他单位的报到党员名单上：{others}"
+message_en = "this member is also on another unit's list: {others}"
+
+[[previous]]
+code = "local.meetings_fell"
+severity = "warning"
+counts = ["meetings"]
+levels = ["community"]
+when = "before > 0"
+assert = "now >= before / 2"
+message = "{header}由上期 {before} 降为 {now}（{change}），不足上期一半"
+message_en = "{header} fell from {before} to {now} ({change}), below half"
+"#;
+
+/// Add rules across submissions and against the previous period, in
+/// audits.toml: one member on the lists of two units, and a community's
+/// meetings falling below half of last quarter's.
+#[test]
+fn howto_add_a_rule_across_submissions_and_periods() {
+    let (w, c) = setup();
+    last_quarter_output(&w, &c, "before");
+    append(&w.path("s/audits.toml"), AUDITS);
+    let mut c2 = c.clone();
+    c2.units[1].members[0] = c.units[0].members[0].clone();
+    let before = c.communities[0].meetings.len();
+    c2.communities[0].meetings.truncate(1);
+    w.book(
+        &format!("in/{}.xlsx", c2.units[1].code),
+        &crate::support::county::unit_book(&c2, &c2.units[1], &Hand::plain()),
+    );
+    w.book(
+        &format!("in/{}.xlsx", c2.communities[0].code),
+        &crate::support::county::community_book(&c2, &c2.communities[0], &Hand::plain()),
+    );
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "check",
+            "in",
+            "--period",
+            "2026Q3",
+            "--registry",
+            "registry.xlsx",
+            "--schemas",
+            "s",
+            "--format",
+            "json",
+        ];
+        a.extend_from_slice(extra);
+        let r = w.run(&a);
+        assert!(r.code <= 1, "{}", r.stderr);
+        r.json()["diagnostics"].as_array().unwrap().clone()
+    };
+    let d = run(&["--previous", "before"]);
+    let twice = with_code(&d, "local.unit_member_twice");
+    assert_eq!(twice.len(), 2, "once in each unit's file: {}", pretty(&d));
+    for x in &twice {
+        assert_eq!(x["cell"], "C2");
+        assert_eq!(x["severity"], "warning");
+        assert!(!x.to_string().contains(&c.units[0].members[0].id), "masked");
+    }
+    let first = twice
+        .iter()
+        .find(|x| x["file"].as_str().unwrap().contains(&c.units[0].code))
+        .expect("unit 0's file");
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .contains(&c.units[1].code),
+        "{first}"
+    );
+    let fell = expect_code(&d, "local.meetings_fell");
+    assert_eq!(fell["org_code"], c.communities[0].code);
+    assert_eq!(fell["sheet"], "会议活动");
+    let change = format!("{:+.1}%", (1.0 - before as f64) / before as f64 * 100.0);
+    assert_eq!(
+        fell["message"],
+        format!("会议总数由上期 {before} 降为 1（{change}），不足上期一半")
+    );
+    assert_eq!(
+        with_code(&d, "local.meetings_fell").len(),
+        1,
+        "only the planted community"
+    );
+    // Without --previous there is nothing to compare.
+    let d = run(&[]);
+    assert!(with_code(&d, "local.meetings_fell").is_empty());
+    // A count no table has, or a requirement that does not exist, stops the run.
+    let p = w.path("s/audits.toml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    for (from, to, named) in [
+        (
+            "counts = [\"meetings\"]",
+            "counts = [\"meeting\"]",
+            "meeting",
+        ),
+        ("now >= before / 2", "now >= before * {half}", "half"),
+        (
+            "key = \"id_number\"\nmessage = \"此党员",
+            "key = \"id\"\nmessage = \"此党员",
+            "`id`",
+        ),
+    ] {
+        std::fs::write(&p, t.replacen(from, to, 1)).unwrap();
+        let r = w.run(&["check", "in", "--period", "2026Q3", "--schemas", "s"]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("audits.toml") && r.stderr.contains("第 "),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(named), "{named}: {}", r.stderr);
     }
 }
 

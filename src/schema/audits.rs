@@ -1,0 +1,379 @@
+//! The audits file (schemas/audits.toml, 表间与跨期审核): the rules that
+//! look beyond one submission, declared like the forms' own checks.
+//!
+//! - `[[unique]]`: a key (an ID number) may stand on one organisation's
+//!   ledger only, across every file of the run (表间: one member
+//!   registered at two communities).
+//! - `[[listed]]`: a key on a row of one ledger must stand on another
+//!   ledger of the organisation the row names (表间: a unit's member must
+//!   be on the roster of the community the unit says).
+//! - `[[previous]]`: this period's counts of each organisation against
+//!   `--previous` (跨期), a SQL condition over `now` and `before`.
+//!
+//! Each names its stable code (built-in, or a county's own `local.…` with
+//! a severity), a message in Chinese and English, and is checked when the
+//! schema set loads: a ledger, field, column or requirement it names that
+//! does not exist stops the run (exit 2) with the file and line.
+
+use anyhow::{bail, Result};
+use polars::prelude::Expr;
+use serde::{Deserialize, Serialize};
+
+use super::{FormKind, Requirements, Schema, TableSet};
+use crate::diag::{Code, LocalCode, Severity, LOCAL_PREFIX};
+use crate::lang::tr;
+use crate::org::Level;
+use crate::period::Period;
+
+/// One key on the ledgers of one organisation only.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unique {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub ledger: String,
+    pub key: String,
+    /// The field naming the organisation a row stands at (default: the
+    /// submitter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// `{others}`: the other organisations and files holding the key.
+    pub message: String,
+    pub message_en: String,
+}
+
+/// A key that must stand on another ledger of the organisation a row names.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listed {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub ledger: String,
+    pub key: String,
+    /// The field naming the organisation whose ledger `on` must hold the key.
+    pub at: String,
+    /// That ledger (its rows stand at their submitter). Only an
+    /// organisation that submitted it can lack a key.
+    pub on: String,
+    /// `{org}` and `{org_name}`: the organisation the row names.
+    pub message: String,
+    pub message_en: String,
+}
+
+/// Each organisation's counts against the earlier output (`--previous`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Previous {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Count columns of tables.toml, each compared on its own.
+    pub counts: Vec<String>,
+    /// SQL over `now` and `before` (and the requirements as `{name}`):
+    /// the organisations and counts the rule applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// What must hold; where it is NULL (no earlier figure) nothing is said.
+    pub assert: String,
+    /// `{header}`, `{before}`, `{now}`, `{change}` (signed per cent), and
+    /// a requirement as `{name}` or, as a percentage, `{name%}`.
+    pub message: String,
+    pub message_en: String,
+    /// The organisation levels it applies to (all without it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSet {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique: Vec<Unique>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<Listed>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<Previous>,
+    /// What the rules need, built at load.
+    #[serde(skip)]
+    pub compiled: Compiled,
+}
+
+/// The keys of one ledger field that extraction keeps for the audits,
+/// standing at the submitter or at the organisation `at` names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyList {
+    pub ledger: String,
+    pub key: String,
+    pub at: Option<String>,
+    /// Whether the key is an ID number (shown masked, kept packed).
+    pub id: bool,
+    /// A key repeated within one organisation and file is kept once (the
+    /// sheet's own uniqueness check speaks of it); a `[[listed]]` row's
+    /// keys are all kept, each row judged.
+    pub once: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    /// The key lists, in the order extraction keeps them.
+    pub lists: Vec<KeyList>,
+    /// Per `[[unique]]`: its code and key list.
+    pub unique: Vec<(Code, usize)>,
+    /// Per `[[listed]]`: its code, the rows' list and the ledger's list.
+    pub listed: Vec<(Code, usize, usize)>,
+    /// Per `[[previous]]`: its code.
+    pub previous: Vec<Code>,
+}
+
+/// Requirements a rule names as `{name}` (or `{name%}` in a message).
+fn params_of(text: &str) -> Vec<&str> {
+    super::checks::placeholders(text)
+        .into_iter()
+        .map(|p| p.trim_end_matches('%'))
+        .collect()
+}
+
+/// `text` with each `{name}` of a requirement replaced by its value for
+/// `period` (SQL), the placeholders the caller fills left alone.
+pub fn with_requirements(text: &str, reqs: &Requirements, period: &Period) -> String {
+    let mut out = text.to_string();
+    for p in params_of(text) {
+        if let Some(v) = reqs.param(p, period) {
+            out = out.replace(&format!("{{{p}}}"), &crate::text::number_text(v));
+            out = out.replace(&format!("{{{p}%}}"), &format!("{:.0}%", v * 100.0));
+        }
+    }
+    out
+}
+
+/// A `[[previous]]` rule's condition for `period`: rows it flags.
+pub fn previous_flags(p: &Previous, reqs: &Requirements, period: &Period) -> Result<Expr> {
+    let sql = |s: &str| {
+        polars::sql::sql_expr(with_requirements(s, reqs, period)).map_err(anyhow::Error::from)
+    };
+    let assert = sql(&p.assert)?;
+    Ok(match &p.when {
+        Some(w) => sql(w)?.and(assert.not()),
+        None => assert.not(),
+    })
+}
+
+/// The names a `[[previous]]` message may show besides requirements.
+const PREVIOUS_SHOWN: &[&str] = &["header", "before", "now", "change"];
+
+impl AuditSet {
+    pub fn prepare(
+        &mut self,
+        schemas: &[Schema],
+        tables: &TableSet,
+        reqs: &Requirements,
+        file: &str,
+        text: &str,
+    ) -> Result<()> {
+        let fail = |code: &str, zh: String, en: String| -> anyhow::Error {
+            let at = text
+                .lines()
+                .position(|l| l.contains(&format!("\"{code}\"")))
+                .map(|i| i + 1);
+            anyhow::anyhow!(tr(
+                format!(
+                    "审核规则文件 {file}{} 有误：`{code}`：{zh}",
+                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
+                ),
+                format!(
+                    "invalid audits file {file}{}: `{code}`: {en}",
+                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
+                ),
+            ))
+        };
+        let code_of = |code: &str, sev: Option<Severity>, zh: &str, en: &str| -> Result<Code> {
+            if let Some(own) = code.strip_prefix(LOCAL_PREFIX) {
+                if own.is_empty() {
+                    bail!(fail(
+                        code,
+                        "自定义代码不完整".into(),
+                        "an incomplete own code".into()
+                    ));
+                }
+                let Some(sev) = sev else {
+                    bail!(fail(
+                        code,
+                        "自定义代码须写 severity（error、warning 或 note）".into(),
+                        "an own code needs a severity (error, warning or note)".into()
+                    ));
+                };
+                return Ok(LocalCode::declare(code, sev, zh, en));
+            }
+            let Some(c) = Code::parse(code) else {
+                bail!(fail(
+                    code,
+                    "不是内置的诊断代码；自定义代码以 local. 开头".into(),
+                    "not a built-in code; a county's own codes start with local.".into()
+                ));
+            };
+            if sev.is_some_and(|s| s != c.severity()) {
+                bail!(fail(
+                    code,
+                    "内置代码的严重程度不能改；要另定严重程度请用 local. 代码".into(),
+                    "a built-in code keeps its severity; use a local. code for another".into()
+                ));
+            }
+            Ok(c)
+        };
+        let ledger = |code: &str, name: &str| -> Result<&Schema> {
+            schemas
+                .iter()
+                .find(|s| s.kind == FormKind::Ledger && s.name == name)
+                .ok_or_else(|| {
+                    fail(
+                        code,
+                        format!("`{name}` 不是台账"),
+                        format!("`{name}` is not a ledger"),
+                    )
+                })
+        };
+        let field = |code: &str, s: &Schema, key: &str| -> Result<bool> {
+            match s.field(key) {
+                Some(f) => Ok(f.ty == super::FieldType::IdNumber),
+                None => Err(fail(
+                    code,
+                    format!("`{key}` 不是台账 `{}` 的字段", s.name),
+                    format!("`{key}` is not a field of `{}`", s.name),
+                )),
+            }
+        };
+        let only = |code: &str, template: &str, allowed: &[&str]| -> Result<()> {
+            for p in super::checks::placeholders(template) {
+                if !allowed.contains(&p) {
+                    bail!(fail(
+                        code,
+                        format!(
+                            "消息中的 `{{{p}}}` 无法显示（可用：{}）",
+                            allowed.join("、")
+                        ),
+                        format!(
+                            "the message cannot show `{{{p}}}` (it may show: {})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        let mut c = Compiled::default();
+        let mut list = |l: KeyList| -> usize {
+            if let Some(i) = c
+                .lists
+                .iter()
+                .position(|x| x.ledger == l.ledger && x.key == l.key && x.at == l.at)
+            {
+                c.lists[i].once &= l.once;
+                return i;
+            }
+            c.lists.push(l);
+            c.lists.len() - 1
+        };
+        let mut unique = Vec::new();
+        for u in &self.unique {
+            let s = ledger(&u.code, &u.ledger)?;
+            let id = field(&u.code, s, &u.key)?;
+            if let Some(a) = &u.at {
+                field(&u.code, s, a)?;
+            }
+            for t in [&u.message, &u.message_en] {
+                only(&u.code, t, &["others"])?;
+            }
+            let code = code_of(&u.code, u.severity, &u.message, &u.message_en)?;
+            let i = list(KeyList {
+                ledger: u.ledger.clone(),
+                key: u.key.clone(),
+                at: u.at.clone(),
+                id,
+                once: true,
+            });
+            unique.push((code, i));
+        }
+        let mut listed = Vec::new();
+        for l in &self.listed {
+            let s = ledger(&l.code, &l.ledger)?;
+            let id = field(&l.code, s, &l.key)?;
+            field(&l.code, s, &l.at)?;
+            let on = ledger(&l.code, &l.on)?;
+            field(&l.code, on, &l.key)?;
+            for t in [&l.message, &l.message_en] {
+                only(&l.code, t, &["org", "org_name"])?;
+            }
+            let code = code_of(&l.code, l.severity, &l.message, &l.message_en)?;
+            let rows = list(KeyList {
+                ledger: l.ledger.clone(),
+                key: l.key.clone(),
+                at: Some(l.at.clone()),
+                id,
+                once: false,
+            });
+            let target = list(KeyList {
+                ledger: l.on.clone(),
+                key: l.key.clone(),
+                at: None,
+                id,
+                once: true,
+            });
+            listed.push((code, rows, target));
+        }
+        let mut previous = Vec::new();
+        // Any period will do to try the conditions: a requirement's value
+        // only changes numbers.
+        let trial = Period::parse("2026").expect("a year");
+        for p in &self.previous {
+            for k in &p.counts {
+                if tables.count_column(k).is_none() {
+                    bail!(fail(
+                        &p.code,
+                        format!("`{k}` 不是报表中的计数列"),
+                        format!("`{k}` is not a count column of the tables"),
+                    ));
+                }
+            }
+            for t in [
+                &p.when.clone().unwrap_or_default(),
+                &p.assert,
+                &p.message,
+                &p.message_en,
+            ] {
+                for n in params_of(t) {
+                    if !PREVIOUS_SHOWN.contains(&n) && reqs.param(n, &trial).is_none() {
+                        bail!(fail(
+                            &p.code,
+                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值"),
+                            format!("`{{{n}}}` is not a number of the requirements file"),
+                        ));
+                    }
+                }
+            }
+            let flags = previous_flags(p, reqs, &trial).map_err(|e| {
+                fail(
+                    &p.code,
+                    format!("条件不是有效的 SQL 表达式（{e}）"),
+                    format!("a condition is not a valid SQL expression ({e})"),
+                )
+            })?;
+            for n in flags.meta().root_names() {
+                if !["now", "before"].contains(&n.as_str()) {
+                    bail!(fail(
+                        &p.code,
+                        format!("条件只能用 now 和 before，不能用 `{n}`"),
+                        format!("a condition may name now and before only, not `{n}`"),
+                    ));
+                }
+            }
+            previous.push(code_of(&p.code, p.severity, &p.message, &p.message_en)?);
+        }
+        c.unique = unique;
+        c.listed = listed;
+        c.previous = previous;
+        self.compiled = c;
+        Ok(())
+    }
+}
