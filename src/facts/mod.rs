@@ -461,24 +461,21 @@ fn extract_with(
                     ex.key_texts[i].push(written.into());
                 }
             }
-            match l.schema.as_str() {
-                "explanations" => {
-                    let Some(code) = text(r, fl.code) else {
-                        continue;
-                    };
-                    ex.explanations.push(Explanation {
-                        code: code.trim().to_string(),
-                        location: text(r, fl.location).map(str::to_string),
-                        text: text(r, fl.text).unwrap_or("").to_string(),
-                        at: (
-                            l.sheet.clone(),
-                            l.sheet_index,
-                            r.row,
-                            col_of(l, fl.code).unwrap_or(0),
-                        ),
-                    });
-                }
-                _ => {}
+            if l.schema == "explanations" {
+                let Some(code) = text(r, fl.code) else {
+                    continue;
+                };
+                ex.explanations.push(Explanation {
+                    code: code.trim().to_string(),
+                    location: text(r, fl.location).map(str::to_string),
+                    text: text(r, fl.text).unwrap_or("").to_string(),
+                    at: (
+                        l.sheet.clone(),
+                        l.sheet_index,
+                        r.row,
+                        col_of(l, fl.code).unwrap_or(0),
+                    ),
+                });
             }
         }
         if let Some(rows) = rows {
