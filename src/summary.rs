@@ -41,22 +41,15 @@ pub fn to_map(doc: &impl Serialize) -> Map<String, Value> {
     }
 }
 
-/// Which requirement an organisation falls short of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum What {
-    Registration,
-    Meeting,
-    UnitActivity,
-}
-
 /// One requirement an organisation falls short of.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Shortfall {
     pub code: String,
     pub name: String,
     pub level: String,
-    pub what: What,
+    /// Which requirement: a `[[target]]`'s key (audits.toml), or
+    /// `meeting` for a meeting minimum.
+    pub what: String,
     /// Only for meetings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_type: Option<String>,

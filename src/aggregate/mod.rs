@@ -14,11 +14,11 @@ pub mod tree;
 pub mod values;
 
 use crate::facts::{Counts, Extract};
-use crate::schema::measures::{Meets, Of};
+use crate::schema::measures::Of;
 use crate::schema::tables::{Col, Kind, TableDef};
 use tree::{Node, Tree};
 
-use crate::audit::targets::{judge, Shortfall, What};
+use crate::audit::targets::{judge_all, Judged, Shortfall};
 use crate::diag::Diagnostic;
 use crate::diag::Severity;
 use crate::facts::sha256_of;
@@ -75,7 +75,7 @@ fn own_counts(
     has_registry: bool,
     rollup: bool,
     meeting_required: &mut BTreeMap<String, u32>,
-) -> Own {
+) -> Result<Own> {
     let reqs = &schemas.requirements;
     let set = &schemas.measures;
     let width = set.width();
@@ -168,6 +168,27 @@ fn own_counts(
             merged.entry(code.clone()).or_default().merge(c);
         }
     }
+    // Judged only where the organisation's return is aggregated and has
+    // counts: every such organisation at once.
+    let to_judge: Vec<Judged> = tree
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let ok = acc.get(&n.code).copied().unwrap_or(false);
+            Some(Judged {
+                code: &n.code,
+                name: &n.name,
+                level: Level::parse(&n.level)?,
+                counts: merged.get(&n.code).filter(|_| ok)?,
+            })
+        })
+        .collect();
+    let mut judged: BTreeMap<String, crate::audit::targets::Judgement> = to_judge
+        .iter()
+        .map(|o| o.code.to_string())
+        .zip(judge_all(&to_judge, schemas, period)?)
+        .collect();
+    drop(to_judge);
     let mut below = Vec::new();
     for n in &tree.nodes {
         let b = base.get_mut(&n.code).expect("every node has a row");
@@ -177,16 +198,7 @@ fn own_counts(
         let level = Level::parse(&n.level);
         let (e, w) = errs.get(&n.code).copied().unwrap_or_default();
         let c = merged.get(&n.code);
-        // Judged only where the organisation's return is aggregated and
-        // has counts.
-        let j = match (c, level) {
-            (Some(c), Some(l)) if ok => Some(judge(&n.code, &n.name, l, c, set, reqs, period)),
-            _ => None,
-        };
-        let short = |w: What| {
-            j.as_ref()
-                .is_some_and(|j| j.shortfalls.iter().any(|s| s.what == w))
-        };
+        let j = judged.remove(&n.code);
         for (i, m) in set.base().enumerate() {
             let Some(of) = m.of else {
                 if let Some(c) = c {
@@ -203,15 +215,10 @@ fn own_counts(
                 Of::Errors => e,
                 Of::Warnings => w,
                 Of::Organisations if m.level != level => 0.0,
-                Of::Organisations => match (m.meets, m.accepted) {
+                Of::Organisations => match (&m.meets, m.accepted) {
                     (None, false) => 1.0,
                     (None, true) => j.is_some() as u8 as f64,
-                    (Some(Meets::Registration), _) => {
-                        (j.is_some() && !short(What::Registration)) as u8 as f64
-                    }
-                    (Some(Meets::UnitActivity), _) => {
-                        (j.is_some() && !short(What::UnitActivity)) as u8 as f64
-                    }
+                    (Some(t), _) => j.as_ref().is_some_and(|j| j.meets(t)) as u8 as f64,
                 },
                 Of::RequirementItems => j.as_ref().map_or(0.0, |j| j.requirements as f64),
                 Of::RequirementItemsMet => j.as_ref().map_or(0.0, |j| j.requirements_met as f64),
@@ -240,7 +247,7 @@ fn own_counts(
         below.extend(j.shortfalls);
     }
     let files = files.into_iter().map(|(k, v)| (k, v.join(";"))).collect();
-    (base, broken, files, below)
+    Ok((base, broken, files, below))
 }
 
 /// The columns every row carries (reports.md §1) and its place in the tree's
@@ -329,7 +336,7 @@ pub fn aggregate(
         has_registry,
         rollup,
         &mut meeting_required,
-    );
+    )?;
 
     let set = &schemas.measures;
     let width = set.width();

@@ -1,80 +1,148 @@
-//! The requirements of forms.md §5 against one organisation's own counts:
-//! shared by `check` (target.* warnings) and `aggregate` (达标 counts and
+//! The requirements against organisations' own counts: the `[[target]]`s
+//! of audits.toml (SQL over the counts, judged for every organisation at
+//! once) and the meeting minimums of requirements.toml (per meeting type).
+//! Shared by `check` (target.* warnings) and `aggregate` (达标 counts and
 //! the below-target list of `report`).
 
-pub use crate::summary::{Shortfall, What};
+use anyhow::Result;
+use polars::prelude::*;
 
-use crate::diag::{Code, Diagnostic};
-use crate::facts::Extract;
+pub use crate::summary::Shortfall;
+
+use crate::diag::Diagnostic;
+use crate::facts::{Counts, Extract};
 use crate::lang::Lang;
+use crate::org::Level;
+use crate::period::Period;
+use crate::schema::audits::{target_exprs, target_frame, with_requirements};
 use crate::schema::SchemaSet;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
 
-use crate::facts::Counts;
-use crate::org::Level;
-use crate::period::Period;
-use crate::schema::{MeasureSet, Requirements};
+/// `what` of a meeting minimum's shortfall (summary.json's below_target).
+pub const MEETING: &str = "meeting";
 
 /// What an organisation's counts mean against the requirements.
+#[derive(Debug, Default)]
 pub struct Judgement {
     pub shortfalls: Vec<Shortfall>,
     /// (organisation, meeting type) pairs with a minimum above 0.
     pub requirements: usize,
     pub requirements_met: usize,
+    /// The targets judged for the organisation and met.
+    pub met: Vec<String>,
 }
 
-pub fn judge(
-    code: &str,
-    name: &str,
-    level: Level,
-    c: &Counts,
-    measures: &MeasureSet,
-    reqs: &Requirements,
-    period: &Period,
-) -> Judgement {
-    let mut out = Vec::new();
-    let short = |what, meeting_type: Option<&str>, figure: i64, minimum: i64| Shortfall {
-        code: code.to_string(),
-        name: name.to_string(),
-        level: level.as_str().to_string(),
-        what,
-        meeting_type: meeting_type.map(str::to_string),
-        figure,
-        minimum,
+impl Judgement {
+    pub fn meets(&self, target: &str) -> bool {
+        self.met.iter().any(|m| m == target)
+    }
+}
+
+/// One organisation to judge: its code, name, level and own counts.
+pub struct Judged<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub level: Level,
+    pub counts: &'a Counts,
+}
+
+/// Every organisation of `orgs` against every requirement of its level.
+pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Result<Vec<Judgement>> {
+    let set = &schemas.measures;
+    let reqs = &schemas.requirements;
+    let a = &schemas.audits;
+    // The organisations' counts, one column per measure of ledger rows.
+    let keys: Vec<&str> = set
+        .measures
+        .iter()
+        .filter(|m| m.of.is_none())
+        .map(|m| m.key.as_str())
+        .collect();
+    let values: Vec<Vec<f64>> = orgs
+        .iter()
+        .map(|o| {
+            keys.iter()
+                .map(|k| match set.index(k) {
+                    Some(i) => o.counts.value(i),
+                    None => o.counts.aux(k),
+                })
+                .collect()
+        })
+        .collect();
+    let mut exprs = Vec::new();
+    for (i, t) in a.targets.iter().enumerate() {
+        if !orgs.iter().any(|o| o.level == t.level) {
+            continue;
+        }
+        let [w, f, m] = target_exprs(t, reqs, period)?;
+        exprs.push(w.cast(DataType::Boolean).alias(format!("w{i}")));
+        exprs.push(f.cast(DataType::Float64).alias(format!("f{i}")));
+        exprs.push(m.cast(DataType::Float64).alias(format!("m{i}")));
+    }
+    let out = if exprs.is_empty() {
+        DataFrame::empty()
+    } else {
+        target_frame(&keys, &values)?
+            .lazy()
+            .select(exprs)
+            .collect()?
     };
-    if level == Level::Community {
-        let min = reqs.registration_minimum.for_period(period) as i64;
-        let have = measures
-            .index("registered_members")
-            .map_or(0.0, |i| c.value(i)) as i64;
-        if have < min {
-            out.push(short(What::Registration, None, have, min));
+    let mut judged = Vec::with_capacity(orgs.len());
+    for (r, o) in orgs.iter().enumerate() {
+        let mut j = Judgement::default();
+        let short = |what: &str, meeting_type: Option<&str>, figure: i64, minimum: i64| Shortfall {
+            code: o.code.to_string(),
+            name: o.name.to_string(),
+            level: o.level.as_str().to_string(),
+            what: what.to_string(),
+            meeting_type: meeting_type.map(str::to_string),
+            figure,
+            minimum,
+        };
+        for (i, t) in a.targets.iter().enumerate() {
+            if t.level != o.level {
+                continue;
+            }
+            let get = |p: &str| {
+                out.column(&format!("{p}{i}"))
+                    .ok()
+                    .and_then(|c| c.get(r).ok())
+            };
+            if get("w") != Some(AnyValue::Boolean(true)) {
+                continue;
+            }
+            let (Some(f), Some(m)) = (
+                get("f").and_then(|v| v.extract::<f64>()),
+                get("m").and_then(|v| v.extract::<f64>()),
+            ) else {
+                continue;
+            };
+            if f < m {
+                j.shortfalls
+                    .push(short(&t.key, None, f as i64, m.ceil() as i64));
+            } else {
+                j.met.push(t.key.clone());
+            }
         }
-    }
-    let pairs = match level {
-        Level::Unit => Vec::new(),
-        l => reqs.meeting_minimums(l, period),
-    };
-    for (t, min) in &pairs {
-        let have = c.broken_down("meeting_types", t, 0) as i64;
-        if have < *min as i64 {
-            out.push(short(What::Meeting, Some(t), have, *min as i64));
+        let pairs = match o.level {
+            Level::Unit => Vec::new(),
+            l => reqs.meeting_minimums(l, period),
+        };
+        let mut missed = 0;
+        for (t, min) in &pairs {
+            let have = o.counts.broken_down("meeting_types", t, 0) as i64;
+            if have < *min as i64 {
+                missed += 1;
+                j.shortfalls
+                    .push(short(MEETING, Some(t), have, *min as i64));
+            }
         }
+        j.requirements = pairs.len();
+        j.requirements_met = pairs.len() - missed;
+        judged.push(j);
     }
-    if level == Level::Unit {
-        let min = reqs.unit_activity_minimum.for_period(period) as i64;
-        let have = c.aux("unit_activity_rows") as i64;
-        if have < min {
-            out.push(short(What::UnitActivity, None, have, min));
-        }
-    }
-    let missed = out.iter().filter(|s| s.what == What::Meeting).count();
-    Judgement {
-        requirements: pairs.len(),
-        requirements_met: pairs.len() - missed,
-        shortfalls: out,
-    }
+    Ok(judged)
 }
 
 pub(crate) fn sheet_of<'a>(e: &'a Extract, schema: &str) -> Option<&'a (String, usize)> {
@@ -89,71 +157,94 @@ pub fn diagnose(
     period: &Period,
     registry: Option<&Registry>,
     lang: Lang,
-) {
-    for e in extracts.iter_mut() {
+) -> Result<()> {
+    // No rows at all counts as zero, not as nothing to judge.
+    let none = Counts::default();
+    let mut who: Vec<(usize, String, String, Level)> = Vec::new();
+    for (i, e) in extracts.iter().enumerate() {
         if e.kind != SubmissionKind::Workbook {
             continue;
         }
         let (Some(org), Some(level)) = (e.org.clone(), e.level) else {
             continue;
         };
-        // No rows at all counts as zero, not as nothing to judge.
-        let none = Counts::default();
-        let c = e.counts.get(&org).unwrap_or(&none);
         let name = registry
             .and_then(|r| r.get(&org))
             .map(|r| r.name.clone())
             .or(e.org_name.clone())
             .unwrap_or_else(|| org.clone());
-        let j = judge(
-            &org,
-            &name,
-            level,
-            c,
-            &schemas.measures,
-            &schemas.requirements,
-            period,
-        );
+        who.push((i, org, name, level));
+    }
+    let orgs: Vec<Judged> = who
+        .iter()
+        .map(|(i, org, name, level)| Judged {
+            code: org,
+            name,
+            level: *level,
+            counts: extracts[*i].counts.get(org).unwrap_or(&none),
+        })
+        .collect();
+    let judged = judge_all(&orgs, schemas, period)?;
+    drop(orgs);
+    let reqs = &schemas.requirements;
+    for ((i, org, name, _), j) in who.iter().zip(judged) {
+        let e = &mut extracts[*i];
         for s in j.shortfalls {
-            let (code, schema, msg) = match s.what {
-                What::Registration => (
-                    Code::TargetRegistrationBelow,
-                    "roster",
+            let (code, sheet, msg) = if s.what == MEETING {
+                let t = s.meeting_type.clone().unwrap_or_default();
+                (
+                    crate::diag::Code::TargetMeetingShortfall,
+                    "meetings".to_string(),
                     lang.t(
-                        format!("{name}报到党员 {} 人，低于考核要求的 {} 人", s.figure, s.minimum),
-                        format!("{name} has {} registered members, below the required {}", s.figure, s.minimum),
-                    ),
-                ),
-                What::Meeting => {
-                    let t = s.meeting_type.clone().unwrap_or_default();
-                    (
-                        Code::TargetMeetingShortfall,
-                        "meetings",
-                        lang.t(
-                            format!("{name}本期{t} {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
-                            format!("{name} held {t} {} times this period, fewer than the required {}", s.figure, s.minimum),
+                        format!(
+                            "{name}本期{t} {} 次，少于考核要求的 {} 次",
+                            s.figure, s.minimum
                         ),
-                    )
-                }
-                What::UnitActivity => (
-                    Code::TargetUnitInactive,
-                    "unit_activities",
-                    lang.t(
-                        format!("{name}本期共建活动 {} 次，少于考核要求的 {} 次", s.figure, s.minimum),
-                        format!("{name} held {} joint activities this period, fewer than the required {}", s.figure, s.minimum),
+                        format!(
+                            "{name} held {t} {} times this period, fewer than the required {}",
+                            s.figure, s.minimum
+                        ),
                     ),
-                ),
+                )
+            } else {
+                let k = schemas
+                    .audits
+                    .targets
+                    .iter()
+                    .position(|t| t.key == s.what)
+                    .expect("a shortfall of a declared target");
+                let t = &schemas.audits.targets[k];
+                let m = with_requirements(
+                    &lang.t(t.message.as_str(), t.message_en.as_str()),
+                    reqs,
+                    period,
+                );
+                (
+                    schemas.audits.compiled.targets[k],
+                    t.sheet.clone(),
+                    fill(&m, &s),
+                )
             };
             let mut d = Diagnostic::new(code, &e.file, msg)
-                .org(Some(&org))
+                .org(Some(org))
                 .value(s.figure.to_string());
             if let Some(t) = &s.meeting_type {
                 d = d.field(t);
             }
-            if let Some((sh, idx)) = sheet_of(e, schema) {
+            if let Some((sh, idx)) = sheet_of(e, &sheet) {
                 d = d.sheet(sh, *idx);
             }
             e.diagnostics.push(d);
         }
     }
+    Ok(())
+}
+
+/// A target's message or below-target line for one shortfall.
+pub fn fill(template: &str, s: &Shortfall) -> String {
+    template
+        .replace("{name}", &s.name)
+        .replace("{code}", &s.code)
+        .replace("{figure}", &s.figure.to_string())
+        .replace("{minimum}", &s.minimum.to_string())
 }

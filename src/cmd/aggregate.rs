@@ -55,7 +55,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let missing = crate::audit::run(&mut extracts, registry, schemas, common.lang);
     // The requirements as check judges them: the same warnings, counted alike.
     if !rollup {
-        crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, common.lang);
+        crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, common.lang)?;
     }
     for e in &mut extracts {
         e.explain(common.lang);

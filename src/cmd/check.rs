@@ -27,7 +27,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     crate::facts::measure::measure(&mut extracts, schemas, Some(period))?;
     let registry = setup.registry.as_ref();
     let missing = crate::audit::run(&mut extracts, registry, schemas, lang);
-    crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang);
+    crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang)?;
     if let Some(prev) = &previous {
         let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;

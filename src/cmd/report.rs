@@ -29,7 +29,7 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<Exit> {
         ReportFormat::Html => Form::Html,
     };
     let schemas = crate::schema::SchemaSet::load(common.schemas.as_deref())?;
-    let out = render(&summary, &schemas.tables, form, common.lang)?;
+    let out = render(&summary, &schemas, form, common.lang)?;
     match &args.output {
         Some(p) => atomic_write(p, out.as_bytes())?,
         None => stdout(&out)?,

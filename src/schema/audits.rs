@@ -9,6 +9,9 @@
 //!   be on the roster of the community the unit says).
 //! - `[[previous]]`: this period's counts of each organisation against
 //!   `--previous` (跨期), a SQL condition over `now` and `before`.
+//! - `[[target]]`: an organisation's own counts against a requirement of
+//!   requirements.toml (考核, `target.*`): a figure and its minimum in SQL
+//!   over the organisation's counts. measures.toml's `meets` names them.
 //!
 //! Each names its stable code (built-in, or a county's own `local.…` with
 //! a severity), a message in Chinese and English, and is checked when the
@@ -16,7 +19,7 @@
 //! does not exist stops the run (exit 2) with the file and line.
 
 use anyhow::{bail, Result};
-use polars::prelude::Expr;
+use polars::prelude::{Expr, IntoLazy};
 use serde::{Deserialize, Serialize};
 
 use super::{FormKind, Requirements, Schema, TableSet};
@@ -86,6 +89,37 @@ pub struct Previous {
     pub levels: Vec<Level>,
 }
 
+/// An organisation's own counts against a requirement.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// What `meets = "<key>"` of measures.toml and `what` of summary.json's
+    /// below-target list name.
+    pub key: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The level of the organisations judged.
+    pub level: Level,
+    /// SQL over the organisation's counts (measure keys) and requirements
+    /// (`{name}`): which organisations are judged (all of the level without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The figure judged and the least it may be (SQL likewise); below it,
+    /// the organisation falls short.
+    pub figure: String,
+    pub minimum: String,
+    /// The ledger whose sheet the warning stands on.
+    pub sheet: String,
+    /// The warning: `{name}`, `{code}`, `{figure}`, `{minimum}` and
+    /// requirements.
+    pub message: String,
+    pub message_en: String,
+    /// The line in `report`'s below-target list, likewise.
+    pub listed: String,
+    pub listed_en: String,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSet {
@@ -95,6 +129,8 @@ pub struct AuditSet {
     pub listed: Vec<Listed>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous: Vec<Previous>,
+    #[serde(default, rename = "target", skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
     /// What the rules need, built at load.
     #[serde(skip)]
     pub compiled: Compiled,
@@ -125,6 +161,8 @@ pub struct Compiled {
     pub listed: Vec<(Code, usize, usize)>,
     /// Per `[[previous]]`: its code.
     pub previous: Vec<Code>,
+    /// Per `[[target]]`: its code.
+    pub targets: Vec<Code>,
 }
 
 /// Requirements a rule names as `{name}` (or `{name%}` in a message).
@@ -163,10 +201,51 @@ pub fn previous_flags(p: &Previous, reqs: &Requirements, period: &Period) -> Res
 /// The names a `[[previous]]` message may show besides requirements.
 const PREVIOUS_SHOWN: &[&str] = &["header", "before", "now", "change"];
 
+/// The names a `[[target]]` message may show besides requirements.
+const TARGET_SHOWN: &[&str] = &["name", "code", "figure", "minimum"];
+
+/// A `[[target]]`'s three expressions for `period`: which organisations it
+/// judges, the figure and the minimum.
+pub fn target_exprs(t: &Target, reqs: &Requirements, period: &Period) -> Result<[Expr; 3]> {
+    let sql = |s: &str| {
+        polars::sql::sql_expr(with_requirements(s, reqs, period)).map_err(anyhow::Error::from)
+    };
+    let when = match &t.when {
+        Some(w) => sql(w)?,
+        None => polars::prelude::lit(true),
+    };
+    Ok([when, sql(&t.figure)?, sql(&t.minimum)?])
+}
+
+/// The frame the targets are judged on: a Float64 column per measure key
+/// (base counts and the targets' own), one row per organisation.
+pub fn target_frame(
+    keys: &[&str],
+    values: &[Vec<f64>],
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let n = values.len();
+    let cols: Vec<Column> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            Column::new(
+                (*k).into(),
+                values
+                    .iter()
+                    .map(|v| v.get(i).copied().unwrap_or(0.0))
+                    .collect::<Vec<f64>>(),
+            )
+        })
+        .collect();
+    DataFrame::new(n, cols)
+}
+
 impl AuditSet {
     pub fn prepare(
         &mut self,
         schemas: &[Schema],
+        measures: &super::MeasureSet,
         tables: &TableSet,
         reqs: &Requirements,
         file: &str,
@@ -370,9 +449,76 @@ impl AuditSet {
             }
             previous.push(code_of(&p.code, p.severity, &p.message, &p.message_en)?);
         }
+        let keys: Vec<&str> = measures
+            .measures
+            .iter()
+            .filter(|m| m.of.is_none())
+            .map(|m| m.key.as_str())
+            .collect();
+        let empty = target_frame(&keys, &[])?;
+        let mut targets = Vec::new();
+        for t in &self.targets {
+            if self.targets.iter().filter(|o| o.key == t.key).count() > 1 {
+                bail!(fail(
+                    &t.code,
+                    format!("考核项 `{}` 声明了两次", t.key),
+                    format!("the target `{}` is declared twice", t.key)
+                ));
+            }
+            ledger(&t.code, &t.sheet)?;
+            for x in [
+                &t.when.clone().unwrap_or_default(),
+                &t.figure,
+                &t.minimum,
+                &t.message,
+                &t.message_en,
+                &t.listed,
+                &t.listed_en,
+            ] {
+                for n in params_of(x) {
+                    if !TARGET_SHOWN.contains(&n) && reqs.param(n, &trial).is_none() {
+                        bail!(fail(
+                            &t.code,
+                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值"),
+                            format!("`{{{n}}}` is not a number of the requirements file"),
+                        ));
+                    }
+                }
+            }
+            let tried = target_exprs(t, reqs, &trial).and_then(|[w, f, m]| {
+                Ok(empty
+                    .clone()
+                    .lazy()
+                    .select([w.alias("w"), f.alias("f"), m.alias("m")])
+                    .collect()?)
+            });
+            if let Err(e) = tried {
+                bail!(fail(
+                    &t.code,
+                    format!("无法按各单位的计数计算（{e}）；可用的是 measures.toml 中按台账计数的 key"),
+                    format!("cannot be evaluated over an organisation's counts ({e}); the keys of measures.toml that count ledger rows may be used"),
+                ));
+            }
+            targets.push(code_of(&t.code, t.severity, &t.message, &t.message_en)?);
+        }
+        for m in &measures.measures {
+            if let Some(k) = &m.meets {
+                if !self
+                    .targets
+                    .iter()
+                    .any(|t| &t.key == k && Some(t.level) == m.level)
+                {
+                    bail!(tr(
+                        format!("取数公式 `{}` 的 meets = \"{k}\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）", m.key),
+                        format!("measure `{}`: meets = \"{k}\" is no [[target]] of its level in audits.toml", m.key),
+                    ));
+                }
+            }
+        }
         c.unique = unique;
         c.listed = listed;
         c.previous = previous;
+        c.targets = targets;
         self.compiled = c;
         Ok(())
     }

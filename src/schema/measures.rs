@@ -13,14 +13,6 @@ use super::{FieldType, Requirements, Schema};
 use crate::lang::tr;
 use crate::org::Level;
 
-/// Counts a measure may fill besides the base counts of the tables: the
-/// requirements read them.
-pub const AUX: &[&str] = &["unit_activity_rows"];
-
-/// Base counts the requirements read (registered members against the
-/// registration minimum): a measure set must declare them.
-pub const READ_MEASURES: &[&str] = &["registered_members", "unit_activity_rows"];
-
 /// What the engine counts per organisation of the tree, where a measure
 /// counts no ledger rows (`of = …`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -43,14 +35,6 @@ pub enum Of {
     RequirementItems,
     /// Of those, the pairs whose meetings reach the minimum.
     RequirementItemsMet,
-}
-
-/// A requirement of requirements.toml an organisation meets or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Meets {
-    Registration,
-    UnitActivity,
 }
 
 /// How a count behaves when periods roll up (reports.md §5.1).
@@ -110,8 +94,14 @@ pub struct Measure {
     pub level: Option<Level>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub accepted: bool,
+    /// With `of = "organisations"`: only aggregated ones meeting this
+    /// `[[target]]` of audits.toml (checked there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meets: Option<Meets>,
+    pub meets: Option<String>,
+    /// Counted per organisation for the targets only: no base count of the
+    /// tables, not rolled up.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub aux: bool,
     pub period: Behaviour,
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
@@ -170,9 +160,9 @@ fn sql_list(values: &[String]) -> String {
 }
 
 impl Measure {
-    /// A count the requirements read, not a base count of the tables.
+    /// A count the targets read, not a base count of the tables.
     pub fn is_aux(&self) -> bool {
-        AUX.contains(&self.key.as_str())
+        self.aux
     }
 }
 
@@ -477,15 +467,6 @@ impl MeasureSet {
             })
             .collect();
         self.read = read;
-        for k in READ_MEASURES {
-            if self.measure(k).is_none() {
-                bail!(fail(
-                    format!("缺少计数 `{k}`（考核要求读取它）"),
-                    format!("the measure `{k}` is missing (the requirements read it)"),
-                    "[[measure]]",
-                ));
-            }
-        }
         for (key, needs) in READ_BREAKDOWNS {
             let b = self.breakdowns.iter().find(|b| b.key == *key);
             let missing: Vec<&&str> = needs

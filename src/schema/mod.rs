@@ -927,7 +927,14 @@ impl SchemaSet {
                 "the audits file is missing"
             ))
         })?;
-        audits.prepare(&schemas, &tables, &requirements, &a_file, &a_text)?;
+        audits.prepare(
+            &schemas,
+            &measures,
+            &tables,
+            &requirements,
+            &a_file,
+            &a_text,
+        )?;
         Ok(SchemaSet {
             schemas,
             requirements,

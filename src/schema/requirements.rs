@@ -42,14 +42,22 @@ pub struct MeetingRequirement {
 #[serde(untagged)]
 pub enum Param {
     Number(f64),
-    PerPeriod(PerPeriod),
+    PerPeriod { month: f64, quarter: f64, year: f64 },
 }
 
 impl Param {
     pub fn for_period(&self, p: &Period) -> f64 {
-        match self {
-            Param::Number(x) => *x,
-            Param::PerPeriod(pp) => pp.for_period(p) as f64,
+        match *self {
+            Param::Number(x) => x,
+            Param::PerPeriod {
+                month,
+                quarter,
+                year,
+            } => match p.kind {
+                PeriodKind::Month => month,
+                PeriodKind::Quarter => quarter,
+                PeriodKind::Year => year,
+            },
         }
     }
 }

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 use crate::lang::Lang;
-use crate::schema::TableSet;
-use crate::summary::{to_json, Excluded, MissingOrg, Scope, Shortfall, Summary, What};
+use crate::schema::{AuditSet, SchemaSet, TableSet};
+use crate::summary::{to_json, Excluded, MissingOrg, Scope, Shortfall, Summary};
 
 /// The forms of the digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,28 +76,31 @@ fn shown(key: &str, v: &Value) -> String {
     }
 }
 
-fn below_text(b: &Shortfall, lang: Lang) -> String {
+fn below_text(b: &Shortfall, audits: &AuditSet, lang: Lang) -> String {
     let (name, code, fig, min) = (&b.name, &b.code, b.figure, b.minimum);
-    match b.what {
-        What::Registration => lang.t(
-            format!("{name}（{code}）：报到党员 {fig} 人，要求不少于 {min} 人"),
-            format!("{name} ({code}): {fig} registered members, at least {min} required"),
-        ),
-        What::Meeting => {
-            let t = b.meeting_type.as_deref().unwrap_or("");
-            lang.t(
-                format!("{name}（{code}）：{t} {fig} 次，要求不少于 {min} 次"),
-                format!("{name} ({code}): {t} held {fig} times, at least {min} required"),
-            )
-        }
-        What::UnitActivity => lang.t(
-            format!("{name}（{code}）：共建活动 {fig} 次，要求不少于 {min} 次"),
-            format!("{name} ({code}): {fig} joint activities, at least {min} required"),
+    if b.what == crate::audit::targets::MEETING {
+        let t = b.meeting_type.as_deref().unwrap_or("");
+        return lang.t(
+            format!("{name}（{code}）：{t} {fig} 次，要求不少于 {min} 次"),
+            format!("{name} ({code}): {t} held {fig} times, at least {min} required"),
+        );
+    }
+    match audits.targets.iter().find(|t| t.key == b.what) {
+        Some(t) => crate::audit::targets::fill(&lang.t(t.listed.as_str(), t.listed_en.as_str()), b),
+        // A summary written with another schema set: its own words.
+        None => lang.t(
+            format!("{name}（{code}）：{} 为 {fig}，要求不少于 {min}", b.what),
+            format!(
+                "{name} ({code}): {} is {fig}, at least {min} required",
+                b.what
+            ),
         ),
     }
 }
+
 /// The digest of a summary in one form.
-pub fn render(s: &Summary, tables: &TableSet, form: Form, lang: Lang) -> Result<String> {
+pub fn render(s: &Summary, schemas: &SchemaSet, form: Form, lang: Lang) -> Result<String> {
+    let tables = &schemas.tables;
     let h = headline(s, tables).map_err(|e| anyhow!(e))?;
     let scope = format!("{}（{}）", s.head.scope.name, s.head.scope.code);
     let period = s.head.period_name.clone();
@@ -105,7 +108,7 @@ pub fn render(s: &Summary, tables: &TableSet, form: Form, lang: Lang) -> Result<
     let missing = &s.head.missing;
     let excluded = &s.head.excluded;
     let resubmit = resubmit_list(s);
-    let below_lines = summarised(s, below, lang);
+    let below_lines = summarised(s, below, &schemas.audits, lang);
     let resub_line = |r: &Resubmit| {
         format!(
             "{} {}：{}",
@@ -316,9 +319,9 @@ fn resubmit_list(s: &Summary) -> Vec<Resubmit> {
 const BELOW_IN_FULL: usize = 30;
 const BELOW_PER_STREET: usize = 3;
 
-fn summarised(s: &Summary, below: &[Shortfall], lang: Lang) -> Vec<String> {
+fn summarised(s: &Summary, below: &[Shortfall], audits: &AuditSet, lang: Lang) -> Vec<String> {
     if below.len() <= BELOW_IN_FULL {
-        return below.iter().map(|b| below_text(b, lang)).collect();
+        return below.iter().map(|b| below_text(b, audits, lang)).collect();
     }
     let names: BTreeMap<String, String> = s
         .rows("t0")
@@ -348,7 +351,7 @@ fn summarised(s: &Summary, below: &[Shortfall], lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
     for (g, items) in &groups {
         for b in items.iter().take(BELOW_PER_STREET) {
-            out.push(below_text(b, lang));
+            out.push(below_text(b, audits, lang));
         }
         if items.len() > BELOW_PER_STREET {
             let rest = items.len() - BELOW_PER_STREET;

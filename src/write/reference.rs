@@ -374,7 +374,7 @@ fn org_count(m: &crate::schema::measures::Measure, of: Of) -> String {
         Of::Accepted => "expected organisations whose return is aggregated".into(),
         Of::Errors => "errors of the organisation's files".into(),
         Of::Warnings => "warnings without a 说明".into(),
-        Of::Organisations => match (m.meets, m.accepted) {
+        Of::Organisations => match (&m.meets, m.accepted) {
             (Some(r), _) => format!(
                 "aggregated {level} organisations meeting the `{}` requirement",
                 serde_json::to_value(r)
@@ -538,6 +538,26 @@ pub fn audits_md(set: &SchemaSet) -> String {
                     levels.join(", ")
                 },
                 cell(&p.message)
+            ));
+        }
+    }
+    if !a.targets.is_empty() {
+        s.push_str("\n## Requirements (`[[target]]`, 考核)\n\nAn organisation of the level that `when` selects falls short when figure < minimum; `meets = \"<key>\"` in measures.toml counts those that do not. The meeting minimums of requirements.toml's `[[meetings]]` are judged per meeting type (`target.meeting_shortfall`).\n\n| key | code | severity | level | where | figure | minimum | sheet | message |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (t, c) in a.targets.iter().zip(&a.compiled.targets) {
+            s.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {} | `{}` | `{}` | `{}` | {} |\n",
+                t.key,
+                t.code,
+                sev(*c),
+                t.level.as_str(),
+                t.when
+                    .as_deref()
+                    .map(|w| format!("`{}`", cell(w)))
+                    .unwrap_or_default(),
+                cell(&t.figure),
+                cell(&t.minimum),
+                t.sheet,
+                cell(&t.message)
             ));
         }
     }

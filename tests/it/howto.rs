@@ -653,6 +653,174 @@ fn howto_add_a_rule_across_submissions_and_periods() {
     }
 }
 
+/// Add a target (考核项): service of at least `service_per_member` per
+/// registered member, a number of the county's own in requirements.toml;
+/// the warning, the below-target line of `report`, and a T1 column
+/// counting the communities that meet it.
+#[test]
+fn howto_add_a_target() {
+    let (w, c) = setup();
+    // Each community's service per member; the requirement between the
+    // least and the most, so that some meet it and some do not.
+    let ratio = |cm: &crate::support::county::Community| {
+        let sc: u32 = cm.members.iter().map(|m| m.service_count).sum();
+        (sc as f64, cm.members.len() as f64)
+    };
+    let mut ratios: Vec<f64> = c
+        .communities
+        .iter()
+        .map(|cm| {
+            let (s, n) = ratio(cm);
+            s / n
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let per = ((ratios[0] + ratios[ratios.len() - 1]) / 2.0 * 10.0).round() / 10.0;
+    insert_before(
+        &w.path("s/requirements.toml"),
+        "[[meetings]]",
+        &format!("# 每名报到党员本期至少服务的次数（本县自定）。\nservice_per_member = {{ month = 1, quarter = {per}, year = 8 }}\n\n"),
+    );
+    append(
+        &w.path("s/audits.toml"),
+        r#"
+[[target]]
+key = "service"
+code = "local.target.service_below"
+severity = "warning"
+level = "community"
+figure = "service_count"
+minimum = "CEIL(registered_members * {service_per_member})"
+sheet = "roster"
+message = "{name}本期服务 {figure} 次，低于每名报到党员 {service_per_member} 次的要求（{minimum} 次）"
+message_en = "{name} served {figure} times, below {service_per_member} per registered member ({minimum})"
+listed = "{name}（{code}）：服务 {figure} 次，要求不少于 {minimum} 次"
+listed_en = "{name} ({code}): served {figure} times, at least {minimum} required"
+"#,
+    );
+    append(
+        &w.path("s/measures.toml"),
+        r#"
+[[measure]]
+key = "communities_serving"
+of = "organisations"
+level = "community"
+meets = "service"
+period = "judged"
+"#,
+    );
+    insert_before(
+        &w.path("s/tables.toml"),
+        "[[table]]\nid = \"t2\"",
+        r#"[[table.column]]
+key = "communities_serving"
+header = "服务达标社区数"
+en = "Communities serving enough"
+def = "本期服务次数达到每名报到党员要求次数的社区数"
+
+"#,
+    );
+    aggregate(&w);
+    let d: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap())
+            .unwrap();
+    let d = d["diagnostics"].as_array().unwrap().clone();
+    let t1 = read_csv(&w.path("out/tables/t1_registrations.csv"));
+    let mut failing = 0;
+    for cm in &c.communities {
+        let (sc, n) = ratio(cm);
+        let minimum = (n * per).ceil();
+        let meets = sc >= minimum;
+        let row = t1
+            .iter()
+            .find(|r| r["code"] == cm.code)
+            .expect("a community row");
+        assert_eq!(
+            num(row, "communities_serving"),
+            meets as u8 as f64,
+            "{}",
+            cm.code
+        );
+        let mine: Vec<_> = with_code(&d, "local.target.service_below")
+            .into_iter()
+            .filter(|x| x["org_code"] == cm.code)
+            .collect();
+        if meets {
+            assert!(mine.is_empty(), "{}: {mine:?}", cm.code);
+            continue;
+        }
+        failing += 1;
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["sheet"], "在职党员报到");
+        assert_eq!(
+            mine[0]["message"],
+            format!(
+                "{}本期服务 {sc} 次，低于每名报到党员 {per} 次的要求（{minimum} 次）",
+                cm.name
+            )
+        );
+    }
+    assert!(
+        failing > 0 && failing < c.communities.len(),
+        "some meet it, some do not"
+    );
+    let total: f64 = t1
+        .iter()
+        .filter(|r| r["level"] == "community")
+        .map(|r| num(r, "communities_serving"))
+        .sum();
+    assert_eq!(
+        num(&t1[0], "communities_serving"),
+        total,
+        "the county sums its communities"
+    );
+    // `report` lists the shortfalls with the target's own line.
+    let r = w.run(&["report", "out", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cm = c
+        .communities
+        .iter()
+        .find(|cm| {
+            let (s, n) = ratio(cm);
+            s < (n * per).ceil()
+        })
+        .unwrap();
+    assert!(
+        r.stdout
+            .contains(&format!("{}（{}）：服务 ", cm.name, cm.code)),
+        "{}",
+        r.stdout
+    );
+    // A target naming an unknown count, or a `meets` naming no target,
+    // stops the run at load.
+    let a = w.path("s/audits.toml");
+    let t = std::fs::read_to_string(&a).unwrap();
+    std::fs::write(
+        &a,
+        t.replacen(
+            "figure = \"service_count\"",
+            "figure = \"service_counts\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let r = w.run(&["check", "in", "--period", "2026Q3", "--schemas", "s"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("audits.toml") && r.stderr.contains("service_counts"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&a, t.replacen("key = \"service\"", "key = \"services\"", 1)).unwrap();
+    let r = w.run(&["check", "in", "--period", "2026Q3", "--schemas", "s"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("communities_serving") && r.stderr.contains("service"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// A check naming a field the form lacks, an own code without severity, a
 /// code that is neither built-in nor local, or a message showing an
 /// unknown field stops the run at load with the file and line.
