@@ -187,6 +187,11 @@ pub fn diagnose(
     let judged = judge_all(&orgs, schemas, period)?;
     drop(orgs);
     let reqs = &schemas.requirements;
+    // The meeting minimums stand on the sheet of the ledger they count.
+    let meetings_ledger = schemas
+        .measures
+        .grouped_by("meeting_types")
+        .map_or("", |(l, _)| l);
     for ((i, org, name, _), j) in who.iter().zip(judged) {
         let e = &mut extracts[*i];
         for s in j.shortfalls {
@@ -194,7 +199,7 @@ pub fn diagnose(
                 let t = s.meeting_type.clone().unwrap_or_default();
                 (
                     crate::diag::Code::TargetMeetingShortfall,
-                    "meetings".to_string(),
+                    meetings_ledger.to_string(),
                     lang.t(
                         format!(
                             "{name}本期{t} {} 次，少于考核要求的 {} 次",

@@ -208,6 +208,42 @@ impl MeasureSet {
         self.base().count()
     }
 
+    /// The ledger and fields a breakdown groups by (the fields its `by`
+    /// names): the meeting minimums of requirements.toml name values of
+    /// the fields `meeting_types` groups the meetings by.
+    pub fn grouped_by(&self, key: &str) -> Option<(&str, Vec<String>)> {
+        let b = self.breakdown(key)?;
+        let names = b.by_expr.clone()?.meta().root_names();
+        Some((
+            b.ledger.as_str(),
+            names.iter().map(|n| n.to_string()).collect(),
+        ))
+    }
+
+    /// The (ledger, fields) each condition naming `{satisfied_levels}`
+    /// compares with that list.
+    pub fn satisfied_fields(&self) -> Vec<(&str, Vec<String>)> {
+        self.measures
+            .iter()
+            .filter(|m| {
+                m.filter
+                    .as_deref()
+                    .is_some_and(|f| f.contains("{satisfied_levels}"))
+            })
+            .filter_map(|m| {
+                let e = m.filter_expr.clone()?;
+                Some((
+                    m.ledger.as_str(),
+                    e.meta()
+                        .root_names()
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect(),
+                ))
+            })
+            .collect()
+    }
+
     /// A breakdown by key.
     pub fn breakdown(&self, key: &str) -> Option<&Breakdown> {
         self.breakdowns.iter().find(|b| b.key == key)

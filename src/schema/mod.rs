@@ -193,35 +193,46 @@ fn line_of(text: &str, value: &str) -> Option<usize> {
 }
 
 /// The requirements name meeting types and satisfaction levels: each must
-/// be a value of its field, or every community would silently fall short
-/// (a type nobody holds) or nobody count as satisfied.
+/// be a value of the fields measures.toml compares them with (the field
+/// `meeting_types` groups by; those compared with `{satisfied_levels}`),
+/// or every community would silently fall short (a type nobody holds) or
+/// nobody count as satisfied.
 fn check_requirement_values(
     r: &Requirements,
     schemas: &[Schema],
+    measures: &MeasureSet,
     file: &str,
     text: &str,
 ) -> Result<()> {
-    let values_of = |schema: &str, key: &str| -> Vec<String> {
-        schemas
+    let values_of = |ledger: &str, keys: &[String]| -> (String, Vec<String>) {
+        let s = schemas.iter().find(|s| s.name == ledger);
+        let fields: Vec<&Field> = keys
             .iter()
-            .find(|s| s.name == schema)
-            .and_then(|s| s.field(key))
-            .map(|f| f.values.clone())
-            .unwrap_or_default()
+            .filter_map(|k| s.and_then(|s| s.field(k)))
+            .filter(|f| f.ty == FieldType::Enum)
+            .collect();
+        let name = fields
+            .iter()
+            .map(|f| format!("{ledger}.{}", f.key))
+            .collect::<Vec<_>>()
+            .join("/");
+        (name, fields.iter().flat_map(|f| f.values.clone()).collect())
     };
-    let types = values_of("meetings", "type");
-    let levels = values_of("issues", "satisfaction");
-    let named = r
-        .meetings
-        .iter()
-        .map(|m| (&m.meeting_type, "meetings.type", &types))
-        .chain(
-            r.satisfied_levels
+    let mut named: Vec<(&String, (String, Vec<String>))> = Vec::new();
+    if let Some((ledger, keys)) = measures.grouped_by("meeting_types") {
+        let allowed = values_of(ledger, &keys);
+        named.extend(
+            r.meetings
                 .iter()
-                .map(|l| (l, "issues.satisfaction", &levels)),
+                .map(|m| (&m.meeting_type, allowed.clone())),
         );
-    for (v, field, allowed) in named {
-        if !allowed.contains(v) {
+    }
+    for (ledger, keys) in measures.satisfied_fields() {
+        let allowed = values_of(ledger, &keys);
+        named.extend(r.satisfied_levels.iter().map(|l| (l, allowed.clone())));
+    }
+    for (v, (field, allowed)) in named {
+        if !allowed.is_empty() && !allowed.contains(v) {
             let at = line_of(text, v);
             bail!(tr(
                 format!(
@@ -609,19 +620,14 @@ impl Schema {
 }
 
 /// The schema names pbstat's own code relies on; a replacement set must
-/// declare each of them.
+/// declare each of them. (The ledgers are the measures', tables' and
+/// audits' business: those files name them and are checked against them.)
 const NEEDED: &[&str] = &[
     "registry",
     "cover_county",
     "cover_street",
     "cover_community",
     "cover_unit",
-    "roster",
-    "meetings",
-    "issues",
-    "unit_members",
-    "unit_activities",
-    "unit_projects",
     "explanations",
 ];
 
@@ -637,22 +643,6 @@ const NEEDED_KEYS: &[(&str, &[&str])] = &[
     ("cover_community", &["org_name", "org_code", "period"]),
     ("cover_unit", &["org_name", "org_code", "period"]),
     ("explanations", &["code", "location", "text"]),
-    (
-        "roster",
-        &[
-            "id_number",
-            "registered_on",
-            "employer_code",
-            "post",
-            "service_count",
-            "service_hours",
-        ],
-    ),
-    ("meetings", &["type", "expected", "attended", "resolved"]),
-    ("issues", &["category", "status", "satisfaction"]),
-    ("unit_members", &["id_number", "community_code"]),
-    ("unit_activities", &["community_code"]),
-    ("unit_projects", &["community_code", "status"]),
 ];
 
 /// A TOML file parsed into `T`; an error names the file and line.
@@ -906,7 +896,6 @@ impl SchemaSet {
                 "the requirements file is missing"
             ))
         })?;
-        check_requirement_values(&requirements, &schemas, &req_file, &req_text)?;
         let (mut measures, m_file, m_text) = measures.ok_or_else(|| {
             anyhow!(tr(
                 "缺少取数公式文件 measures.toml",
@@ -914,6 +903,7 @@ impl SchemaSet {
             ))
         })?;
         measures.prepare(&schemas, &requirements, &m_file, &m_text)?;
+        check_requirement_values(&requirements, &schemas, &measures, &req_file, &req_text)?;
         let (mut tables, t_file, t_text) = tables.ok_or_else(|| {
             anyhow!(tr(
                 "缺少报表表式文件 tables.toml",

@@ -237,11 +237,19 @@ impl TableSet {
                 ),
             ))
         };
-        let meeting_types: Vec<String> = schemas
-            .iter()
-            .find(|s| s.name == "meetings")
-            .and_then(|s| s.field("type"))
-            .map(|f| f.values.clone())
+        // The values the meeting minimums name (requirements.toml): those of
+        // the field the `meeting_types` breakdown groups by.
+        let meeting_types: Vec<String> = measures
+            .grouped_by("meeting_types")
+            .and_then(|(ledger, keys)| {
+                let s = schemas.iter().find(|s| s.name == ledger)?;
+                Some(
+                    keys.iter()
+                        .filter_map(|k| s.field(k))
+                        .flat_map(|f| f.values.clone())
+                        .collect(),
+                )
+            })
             .unwrap_or_default();
         let mut defs = Vec::new();
         for t in &self.tables {

@@ -298,7 +298,13 @@ fn level_from_ledgers(ctx: &Ctx, found: &BTreeSet<String>) -> Option<Level> {
                 .iter()
                 .any(|s| found.contains(&s.name) && s.required_for.len() == 1)
         })
-        .or_else(|| found.contains("meetings").then_some(Level::Street))
+        // Only ledgers several levels share (a street's meetings): a street.
+        .or_else(|| {
+            found
+                .iter()
+                .any(|n| ctx.schemas.get(n).required_for.contains(&Level::Street))
+                .then_some(Level::Street)
+        })
 }
 
 fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submission) {
