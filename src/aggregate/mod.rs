@@ -48,6 +48,10 @@ pub struct Aggregation {
     pub meeting_required: BTreeMap<String, u32>,
     /// The registration minimum for the period.
     pub registration_minimum: u32,
+    /// The charts (tables.toml), and the requirements their lines draw,
+    /// for the period.
+    pub charts: Vec<crate::schema::tables::ChartDecl>,
+    pub chart_lines: BTreeMap<String, f64>,
     /// The per-rule summary (审核汇总), set by the caller from the audits.
     pub rules: Vec<crate::summary::RuleCount>,
 }
@@ -490,6 +494,14 @@ pub fn aggregate(
             .requirements
             .registration_minimum
             .for_period(&period),
+        charts: schemas.tables.charts.clone(),
+        chart_lines: schemas
+            .tables
+            .charts
+            .iter()
+            .filter_map(|c| c.line.as_deref())
+            .filter_map(|l| Some((l.to_string(), schemas.requirements.param(l, &period)?)))
+            .collect(),
         rules: Vec::new(),
     })
 }

@@ -911,6 +911,19 @@ impl SchemaSet {
             ))
         })?;
         tables.prepare(&measures, &schemas, &t_file, &t_text)?;
+        let year = crate::period::Period::parse("2026").expect("a year");
+        for c in &tables.charts {
+            if let Some(l) = c
+                .line
+                .as_deref()
+                .filter(|l| requirements.param(l, &year).is_none())
+            {
+                bail!(tr(
+                    format!("报表表式文件 {t_file} 有误：图表的 line = \"{l}\" 不是考核要求（requirements.toml）中的数值"),
+                    format!("invalid tables file {t_file}: the chart's line = \"{l}\" is not a number of the requirements file"),
+                ));
+            }
+        }
         let (mut audits, a_file, a_text) = audits.ok_or_else(|| {
             anyhow!(tr(
                 "缺少审核规则文件 audits.toml",

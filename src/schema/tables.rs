@@ -88,6 +88,27 @@ pub struct Headline {
     pub en: String,
 }
 
+/// A chart of the 图表 sheet of report.xlsx and of the HTML summary: some
+/// columns of one table as bars, for the rows under the scope
+/// (`rows = "children"`: streets, or counties in a roll-up) or for the rows
+/// of a level, with an optional line at a number of requirements.toml.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartDecl {
+    pub table: String,
+    pub rows: String,
+    pub columns: Vec<String>,
+    /// A number of requirements.toml drawn as a line (考核要求).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// `{by}` (what the rows are: 街道, 社区 …), `{scope}`, `{<column>}`
+    /// (the scope's own figure) and `{<requirement>}`.
+    pub title: String,
+}
+
+/// The rows a chart shows: under the scope, else a level.
+pub const CHILDREN: &str = "children";
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSet {
@@ -95,6 +116,8 @@ pub struct TableSet {
     pub tables: Vec<TableDecl>,
     #[serde(default, rename = "headline")]
     pub headline: Vec<Headline>,
+    #[serde(default, rename = "chart", skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<ChartDecl>,
     /// The tables as the stages use them (built at load).
     #[serde(skip)]
     defs: Vec<TableDef>,
@@ -471,7 +494,79 @@ impl TableSet {
                 ));
             }
         }
+        for ch in &self.charts {
+            let needle = format!("title = \"{}\"", ch.title);
+            let Some(d) = defs.iter().find(|d| d.id == ch.table && d.by.is_none()) else {
+                bail!(fail(
+                    format!("图表的表 `{}` 不是按单位列行的表", ch.table),
+                    format!(
+                        "the chart's table `{}` is no table with a row per organisation",
+                        ch.table
+                    ),
+                    &needle,
+                ));
+            };
+            if ch.rows != CHILDREN && Level::parse(&ch.rows).is_none() {
+                bail!(fail(
+                    format!("图表的 rows = \"{}\" 应为 children 或单位级别（county、street、community、unit）", ch.rows),
+                    format!("the chart's rows = \"{}\" must be children or a level (county, street, community, unit)", ch.rows),
+                    &needle,
+                ));
+            }
+            let numeric = |k: &str| {
+                d.cols
+                    .iter()
+                    .find(|c| c.key == k)
+                    .is_some_and(|c| matches!(c.kind, Kind::Count | Kind::Hours | Kind::Rate))
+            };
+            if ch.columns.is_empty() || ch.columns.iter().any(|k| !numeric(k)) {
+                bail!(fail(
+                    format!(
+                        "图表的列 {:?} 须是表 `{}` 的计数或比率列",
+                        ch.columns, ch.table
+                    ),
+                    format!(
+                        "the chart's columns {:?} must be counts or rates of `{}`",
+                        ch.columns, ch.table
+                    ),
+                    &needle,
+                ));
+            }
+            let rates = ch
+                .columns
+                .iter()
+                .filter(|k| d.cols.iter().any(|c| &c.key == *k && c.kind == Kind::Rate))
+                .count();
+            if rates != 0 && rates != ch.columns.len() {
+                bail!(fail(
+                    "一张图表不能同时画比率和计数".into(),
+                    "a chart draws rates or counts, not both".into(),
+                    &needle,
+                ));
+            }
+            for p in super::checks::placeholders(&ch.title) {
+                let ok = ["by", "scope"].contains(&p)
+                    || d.cols.iter().any(|c| c.key == p)
+                    || ch.line.as_deref() == Some(p);
+                if !ok {
+                    bail!(fail(
+                        format!("图表标题中的 `{{{p}}}` 不是 by、scope、表 `{}` 的列或本图的 line", ch.table),
+                        format!("`{{{p}}}` in the chart's title is neither by, scope, a column of `{}` nor the chart's line", ch.table),
+                        &needle,
+                    ));
+                }
+            }
+        }
         self.defs = defs;
         Ok(())
+    }
+
+    /// Whether a chart draws rates (else counts).
+    pub fn chart_is_rate(&self, ch: &ChartDecl) -> bool {
+        self.def(&ch.table).is_some_and(|d| {
+            d.cols
+                .iter()
+                .any(|c| c.key == ch.columns[0] && c.kind == Kind::Rate)
+        })
     }
 }

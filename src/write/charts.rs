@@ -12,6 +12,7 @@ use crate::aggregate::tree::level_zh;
 use crate::aggregate::values::{val, Val};
 use crate::aggregate::{Aggregation, Table};
 use crate::diag::col_letter;
+use crate::schema::tables::{ChartDecl, Kind, CHILDREN};
 
 pub const SHEET: &str = "图表";
 const W: u32 = 760;
@@ -19,15 +20,6 @@ const H: u32 = 340;
 
 fn xerr(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
     anyhow::anyhow!("cannot write the charts: {e}")
-}
-
-/// A table that has every one of `keys` (a county's tables.toml may lack
-/// a chart's table or columns: the chart is left out).
-fn table<'a>(agg: &'a Aggregation, id: &str, keys: &[&str]) -> Option<&'a Table> {
-    agg.tables
-        .iter()
-        .find(|t| t.def.id == id)
-        .filter(|t| keys.iter().all(|k| t.def.cols.iter().any(|c| c.key == *k)))
 }
 
 fn cell(t: &Table, key: &str, row: usize) -> Val {
@@ -146,21 +138,21 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
     )
     .map_err(xerr)?;
     b.row = 2;
-    let rates = ["completion_rate", "satisfaction_rate", "submission_rate"];
     let mut charts: Vec<(u32, Chart)> = Vec::new();
-    if let Some(t4) = table(agg, "t4", &rates) {
-        rate_charts(&mut b, agg, t4, &mut charts)?;
-    }
-    if let Some(t1) = table(agg, "t1", &["registered_members"]) {
-        registration_chart(&mut b, agg, t1, &mut charts)?;
+    // Charts of one table and rows share one block of linked cells.
+    for group in agg
+        .charts
+        .chunk_by(|a, b| a.table == b.table && a.rows == b.rows)
+    {
+        declared(&mut b, agg, group, &mut charts)?;
     }
     meeting_chart(&mut b, agg, &mut charts)?;
     b.ws.set_column_width(0, 16).map_err(xerr)?;
     for c in 1..4 {
         b.ws.set_column_width(c, 11).map_err(xerr)?;
     }
-    for (row, ch) in &charts {
-        b.ws.insert_chart(*row, 5, ch).map_err(xerr)?;
+    for (k, (_, ch)) in charts.iter().enumerate() {
+        b.ws.insert_chart(2 + 18 * k as u32, 5, ch).map_err(xerr)?;
     }
     b.ws.set_landscape();
     b.ws.set_paper_size(9);
@@ -169,125 +161,136 @@ pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {
     Ok(())
 }
 
-/// 1. 办结率、满意率 by street, and 2. 报送率 by street.
-fn rate_charts(
+/// The rows a chart shows and what they are called (街道, 社区 …).
+pub fn chart_rows(t: &Table, rows: &str, root: &str) -> (Vec<usize>, String) {
+    if rows == CHILDREN {
+        let kids = second_level(t, root);
+        let by = kids
+            .first()
+            .and_then(|&i| match cell(t, "level", i) {
+                Val::Str(l) => Some(level_zh(&l).to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "街道".into());
+        return (kids, by);
+    }
+    let picked = (0..t.df.height())
+        .filter(|&i| matches!(cell(t, "level", i), Val::Str(l) if l == rows))
+        .collect();
+    (picked, level_zh(rows).to_string())
+}
+
+/// The charts of one table and rows (tables.toml `[[chart]]`): their
+/// block of cells linked to the table sheet, then each chart over it.
+fn declared(
     b: &mut Block,
     agg: &Aggregation,
-    t4: &Table,
+    group: &[ChartDecl],
     charts: &mut Vec<(u32, Chart)>,
 ) -> Result<()> {
-    let root = agg.scope.code.clone();
-    let kids = second_level(t4, &root);
-    let kid_level = kids.first().and_then(|&i| match cell(t4, "level", i) {
-        Val::Str(l) => Some(level_zh(&l).to_string()),
-        _ => None,
-    });
-    let by = kid_level.unwrap_or_else(|| "街道".into());
-    let first = b.heading(
-        &format!("各{by}办结率、满意率、报送率"),
-        &[&by, "办结率", "满意率", "报送率"],
-    )?;
-    for (k, &i) in kids.iter().enumerate() {
-        let r = first + k as u32;
-        let name = match cell(t4, "name", i) {
-            Val::Str(s) => s,
-            _ => String::new(),
-        };
-        b.ws.write_string_with_format(r, 0, &name, &b.text.clone())
-            .map_err(xerr)?;
-        for (j, key) in ["completion_rate", "satisfaction_rate", "submission_rate"]
-            .iter()
-            .enumerate()
-        {
-            let v = cell(t4, key, i);
-            b.linked(r, 1 + j as u16, reference(t4, key, i), &v, true)?;
+    let first_decl = &group[0];
+    let Some(t) = agg.tables.iter().find(|t| t.def.id == first_decl.table) else {
+        return Ok(());
+    };
+    let (rows, by) = chart_rows(t, &first_decl.rows, &agg.scope.code);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for d in group {
+        for k in &d.columns {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
         }
     }
-    let last = first + kids.len().max(1) as u32 - 1;
+    let line = group.iter().find_map(|d| d.line.as_deref());
+    let header = |k: &str| {
+        t.def
+            .cols
+            .iter()
+            .find(|c| c.key == k)
+            .map_or(k.to_string(), |c| c.header.clone())
+    };
+    let is_rate = |k: &str| {
+        t.def
+            .cols
+            .iter()
+            .any(|c| c.key == k && c.kind == Kind::Rate)
+    };
+    let heads: Vec<String> = keys.iter().map(|k| header(k)).collect();
+    let mut cols: Vec<&str> = vec![by.as_str()];
+    cols.extend(heads.iter().map(String::as_str));
+    if line.is_some() {
+        cols.push("考核要求");
+    }
+    let first = b.heading(
+        &format!(
+            "各{by}{}{}",
+            heads.join("、"),
+            if line.is_some() {
+                "与考核要求"
+            } else {
+                ""
+            }
+        ),
+        &cols,
+    )?;
+    let line_value = line.and_then(|l| agg.chart_lines.get(l).copied());
+    for (k, &i) in rows.iter().enumerate() {
+        let r = first + k as u32;
+        if let Val::Str(s) = cell(t, "name", i) {
+            b.ws.write_string_with_format(r, 0, &s, &b.text.clone())
+                .map_err(xerr)?;
+        }
+        for (j, key) in keys.iter().enumerate() {
+            let v = cell(t, key, i);
+            b.linked(r, 1 + j as u16, reference(t, key, i), &v, is_rate(key))?;
+        }
+        if let Some(v) = line_value {
+            b.ws.write_number_with_format(r, 1 + keys.len() as u16, v, &b.count.clone())
+                .map_err(xerr)?;
+        }
+    }
+    let last = first + rows.len() as u32 - 1;
     b.row = last + 2;
-    if !kids.is_empty() {
-        let (cr, sr, subr) = (
-            cell(t4, "completion_rate", 0),
-            cell(t4, "satisfaction_rate", 0),
-            cell(t4, "submission_rate", 0),
-        );
-        let mut ch = column_chart(
-            &format!(
-                "各{by}办结率与满意率（{}：办结率 {}，满意率 {}）",
-                agg.scope.name,
-                pct(&cr),
-                pct(&sr)
-            ),
-            true,
-        );
-        for (j, name) in [(1u16, "办结率"), (2, "满意率")] {
+    for d in group {
+        let mut title = d
+            .title
+            .replace("{by}", &by)
+            .replace("{scope}", &agg.scope.name);
+        for c in &t.def.cols {
+            let v = cell(t, &c.key, 0);
+            let shown = match c.kind {
+                Kind::Rate => pct(&v),
+                _ => num(&v)
+                    .map(crate::text::number_text)
+                    .unwrap_or_else(|| "—".into()),
+            };
+            title = title.replace(&format!("{{{}}}", c.key), &shown);
+        }
+        if let (Some(l), Some(v)) = (&d.line, line_value) {
+            title = title.replace(&format!("{{{l}}}"), &crate::text::number_text(v));
+        }
+        let mut ch = column_chart(&title, is_rate(&d.columns[0]));
+        for k in &d.columns {
+            let j = 1 + keys.iter().position(|x| x == k).expect("a block column") as u16;
             ch.add_series()
-                .set_name(name)
+                .set_name(header(k).as_str())
                 .set_categories((SHEET, first, 0, last, 0))
                 .set_values((SHEET, first, j, last, j));
         }
-        charts.push((2, ch));
-        let mut ch = column_chart(
-            &format!("各{by}报送率（{}：{}）", agg.scope.name, pct(&subr)),
-            true,
-        );
-        ch.add_series()
-            .set_name("报送率")
-            .set_categories((SHEET, first, 0, last, 0))
-            .set_values((SHEET, first, 3, last, 3));
-        charts.push((20, ch));
-    }
-    Ok(())
-}
-
-/// 3. Registered members against the target, by community.
-fn registration_chart(
-    b: &mut Block,
-    agg: &Aggregation,
-    t1: &Table,
-    charts: &mut Vec<(u32, Chart)>,
-) -> Result<()> {
-    let comms: Vec<usize> = (0..t1.df.height())
-        .filter(|&i| matches!(cell(t1, "level", i), Val::Str(l) if l == "community"))
-        .collect();
-    if !comms.is_empty() {
-        let first = b.heading(
-            "各社区报到党员数与考核要求",
-            &["社区", "报到党员数", "考核要求"],
-        )?;
-        for (k, &i) in comms.iter().enumerate() {
-            let r = first + k as u32;
-            if let Val::Str(s) = cell(t1, "name", i) {
-                b.ws.write_string_with_format(r, 0, &s, &b.text.clone())
-                    .map_err(xerr)?;
-            }
-            let v = cell(t1, "registered_members", i);
-            b.linked(r, 1, reference(t1, "registered_members", i), &v, false)?;
-            b.ws.write_number_with_format(r, 2, agg.registration_minimum as f64, &b.count.clone())
-                .map_err(xerr)?;
+        if d.line.is_some() && line_value.is_some() {
+            let j = 1 + keys.len() as u16;
+            let mut l = Chart::new(ChartType::Line);
+            l.add_series()
+                .set_name("考核要求")
+                .set_categories((SHEET, first, 0, last, 0))
+                .set_values((SHEET, first, j, last, j));
+            ch.combine(&l);
         }
-        let last = first + comms.len() as u32 - 1;
-        b.row = last + 2;
-        let mut ch = column_chart(
-            &format!(
-                "各社区报到党员数与考核要求（不少于 {} 人）",
-                agg.registration_minimum
-            ),
-            false,
-        );
-        ch.add_series()
-            .set_name("报到党员数")
-            .set_categories((SHEET, first, 0, last, 0))
-            .set_values((SHEET, first, 1, last, 1));
-        let mut line = Chart::new(ChartType::Line);
-        line.add_series()
-            .set_name("考核要求")
-            .set_categories((SHEET, first, 0, last, 0))
-            .set_values((SHEET, first, 2, last, 2));
-        ch.combine(&line);
-        charts.push((38, ch));
+        charts.push((0, ch));
     }
-
     Ok(())
 }
 
@@ -327,6 +330,6 @@ fn meeting_chart(b: &mut Block, agg: &Aggregation, charts: &mut Vec<(u32, Chart)
             .set_categories((SHEET, first, 0, last, 0))
             .set_values((SHEET, first, j, last, j));
     }
-    charts.push((56, ch));
+    charts.push((0, ch));
     Ok(())
 }

@@ -159,7 +159,7 @@ pub fn render(s: &Summary, schemas: &SchemaSet, form: Form, lang: Lang) -> Resul
                 )
             }));
             let excl_l: Vec<String> = excluded.iter().map(excl_line).collect();
-            super::html::page(s, tables, &head, &below_l, &miss_l, &excl_l)?
+            super::html::page(s, schemas, &head, &below_l, &miss_l, &excl_l)?
         }
         Form::Json => {
             let headline = h

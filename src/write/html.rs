@@ -4,7 +4,8 @@
 //! organisations below target, the 催报 list and what was left out.
 //! Prints on A4 and reads on a phone.
 
-use crate::schema::TableSet;
+use crate::schema::tables::{Kind, CHILDREN};
+use crate::schema::SchemaSet;
 use crate::summary::Summary;
 use anyhow::Result;
 use plotters::prelude::*;
@@ -173,97 +174,116 @@ fn rows(s: &Summary, table: &str) -> Vec<Value> {
 
 pub fn page(
     s: &Summary,
-    tables: &TableSet,
+    schemas: &SchemaSet,
     headline: &[(String, String)],
     below: &[String],
     missing: &[String],
     excluded: &[String],
 ) -> Result<String> {
+    let tables = &schemas.tables;
     let scope = s.head.scope.name.as_str();
     let root = s.head.scope.code.clone();
     let period = s.head.period_name.as_str();
-    let t4 = rows(s, "t4");
-    let kids: Vec<&Value> = t4
-        .iter()
-        .filter(|r| r["parent_code"].as_str() == Some(root.as_str()))
-        .collect();
-    let names: Vec<String> = kids
-        .iter()
-        .map(|r| r["name"].as_str().unwrap_or("").to_string())
-        .collect();
-    let by = match kids.first().and_then(|r| r["level"].as_str()) {
-        Some("county") => "区县",
-        Some("community") => "社区",
-        _ => "街道",
-    };
-    let root4 = t4.first().cloned().unwrap_or(Value::Null);
     let mut charts = Vec::new();
-    if !kids.is_empty() {
-        let get = |k: &str| kids.iter().map(|r| f(&r[k])).collect::<Vec<_>>();
-        let pick =
-            |idx: &[usize], v: Vec<Option<f64>>| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
-        let names_of = |idx: &[usize]| idx.iter().map(|&i| names[i].clone()).collect::<Vec<_>>();
-        let note = |shown: usize, what: &str| {
-            if shown < kids.len() {
-                format!("；共 {} 个{by}，显示{what}最低的 {shown} 个", kids.len())
-            } else {
-                String::new()
-            }
+    let run_period = crate::period::Period::parse(&s.head.period);
+    for d in &schemas.tables.charts {
+        let Some(def) = tables.def(&d.table) else {
+            continue;
         };
-        let idx = lowest(&get("completion_rate"));
-        charts.push(columns(
-            &format!(
-                "各{by}办结率与满意率（{scope}：办结率 {}，满意率 {}{}）",
-                pct(&root4["completion_rate"]),
-                pct(&root4["satisfaction_rate"]),
-                note(idx.len(), "办结率")
-            ),
-            &names_of(&idx),
-            &[
-                ("办结率", pick(&idx, get("completion_rate")), BLUE),
-                ("满意率", pick(&idx, get("satisfaction_rate")), RED),
-            ],
-            None,
-            true,
-        )?);
-        let idx = lowest(&get("submission_rate"));
-        charts.push(columns(
-            &format!(
-                "各{by}报送率（{scope}：{}{}）",
-                pct(&root4["submission_rate"]),
-                note(idx.len(), "报送率")
-            ),
-            &names_of(&idx),
-            &[("报送率", pick(&idx, get("submission_rate")), BLUE)],
-            None,
-            true,
-        )?);
-    }
-    let comms: Vec<Value> = rows(s, "t1")
-        .into_iter()
-        .filter(|r| r["level"] == "community")
-        .collect();
-    if !comms.is_empty() {
-        let min = f64::from(s.head.registration_minimum);
-        let all_vals: Vec<Option<f64>> =
-            comms.iter().map(|r| f(&r["registered_members"])).collect();
-        let idx = lowest(&all_vals);
-        let names: Vec<String> = idx
-            .iter()
-            .map(|&i| comms[i]["name"].as_str().unwrap_or("").to_string())
-            .collect();
-        let vals: Vec<Option<f64>> = idx.iter().map(|&i| all_vals[i]).collect();
-        let more = if idx.len() < comms.len() {
-            format!("；共 {} 个社区，显示最少的 {} 个", comms.len(), idx.len())
+        let all = rows(s, &d.table);
+        let root_row = all.first().cloned().unwrap_or(Value::Null);
+        let picked: Vec<&Value> = if d.rows == CHILDREN {
+            all.iter()
+                .filter(|r| r["parent_code"].as_str() == Some(root.as_str()))
+                .collect()
+        } else {
+            all.iter()
+                .filter(|r| r["level"] == d.rows.as_str())
+                .collect()
+        };
+        if picked.is_empty() {
+            continue;
+        }
+        let by = if d.rows == CHILDREN {
+            match picked.first().and_then(|r| r["level"].as_str()) {
+                Some("county") => "区县",
+                Some("community") => "社区",
+                _ => "街道",
+            }
+        } else {
+            crate::aggregate::tree::level_zh(&d.rows)
+        };
+        let percent = tables.chart_is_rate(d);
+        let header = |k: &str| {
+            def.cols
+                .iter()
+                .find(|c| c.key == k)
+                .map_or(k.to_string(), |c| c.header.clone())
+        };
+        let get = |k: &str| picked.iter().map(|r| f(&r[k])).collect::<Vec<_>>();
+        let idx = lowest(&get(&d.columns[0]));
+        let note = if idx.len() < picked.len() {
+            if percent {
+                format!(
+                    "；共 {} 个{by}，显示{}最低的 {} 个",
+                    picked.len(),
+                    header(&d.columns[0]),
+                    idx.len()
+                )
+            } else {
+                format!("；共 {} 个{by}，显示最少的 {} 个", picked.len(), idx.len())
+            }
         } else {
             String::new()
         };
+        let line = d
+            .line
+            .as_deref()
+            .and_then(|l| Some((l, schemas.requirements.param(l, run_period.as_ref()?)?)));
+        let mut title = d.title.replace("{by}", by).replace("{scope}", scope);
+        for c in &def.cols {
+            let v = &root_row[c.key.as_str()];
+            let shown = if c.kind == Kind::Rate {
+                pct(v)
+            } else {
+                f(v).map(crate::text::number_text)
+                    .unwrap_or_else(|| "—".into())
+            };
+            title = title.replace(&format!("{{{}}}", c.key), &shown);
+        }
+        if let Some((l, v)) = line {
+            title = title.replace(&format!("{{{l}}}"), &crate::text::number_text(v));
+        }
+        // The note says how many bars of how many, inside the closing bracket.
+        let title = match title.strip_suffix('）') {
+            Some(t) => format!("{t}{note}）"),
+            None => format!("{title}{note}"),
+        };
+        let names: Vec<String> = idx
+            .iter()
+            .map(|&i| picked[i]["name"].as_str().unwrap_or("").to_string())
+            .collect();
+        let colours = [BLUE, RED, GREY];
+        let heads: Vec<String> = d.columns.iter().map(|k| header(k)).collect();
+        let series: Vec<(&str, Vec<Option<f64>>, RGBColor)> = d
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                let v = get(k);
+                (
+                    heads[j].as_str(),
+                    idx.iter().map(|&i| v[i]).collect(),
+                    colours[j % colours.len()],
+                )
+            })
+            .collect();
         charts.push(columns(
-            &format!("各社区报到党员数与考核要求（不少于 {min} 人{more}）"),
+            &title,
             &names,
-            &[("报到党员数", vals, BLUE)],
-            Some(("考核要求", vec![min; idx.len()])),
-            false,
+            &series,
+            line.map(|(_, v)| ("考核要求", vec![v; idx.len()])),
+            percent,
         )?);
     }
     // The columns declared with a `requirement` (tables.toml), of the

@@ -160,6 +160,76 @@ parts = true
     assert!(summary.contains("\"joint_attendance_rate_den\""));
 }
 
+/// Add a chart: the new rate by street, on report.xlsx's 图表 sheet (cells
+/// linked to T4) and in the HTML summary.
+#[test]
+fn howto_add_a_chart() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let (w, c) = setup();
+    append(
+        &w.path("s/tables.toml"),
+        r#"
+[[chart]]
+table = "t2"
+rows = "children"
+columns = ["meetings", "joint"]
+title = "各{by}会议总数与联席会议次数（{scope}：{meetings} 次）"
+"#,
+    );
+    aggregate(&w);
+    let mut wb: Xlsx<_> = open_workbook(w.path("out/report.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("图表").unwrap();
+    let texts: Vec<String> = sheet
+        .rows()
+        .flat_map(|r| r.iter())
+        .filter_map(|d| match d {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "各街道会议总数、联席会议"),
+        "{texts:?}"
+    );
+    let t2 = read_csv(&w.path("out/tables/t2_meetings.csv"));
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let h = rows
+        .iter()
+        .position(|r| r.first() == Some(&Data::String("各街道会议总数、联席会议".into())))
+        .unwrap();
+    let number = |d: &Data| match d {
+        Data::Float(x) => *x,
+        Data::Int(x) => *x as f64,
+        d => panic!("{d:?}"),
+    };
+    let mut seen = 0;
+    for street in t2.iter().filter(|r| r["level"] == "street") {
+        let at = rows[h + 2..]
+            .iter()
+            .take_while(|r| r.first().is_some_and(|d| *d != Data::Empty))
+            .find(|r| r[0] == Data::String(street["name"].clone()))
+            .expect("the street's row in the chart's block");
+        assert_eq!(number(&at[1]), num(street, "meetings"), "linked to T2");
+        assert_eq!(number(&at[2]), num(street, "joint"));
+        seen += 1;
+    }
+    assert!(seen > 0);
+    let r = w.run(&["report", "out", "--schemas", "s", "--format", "html"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let total: u32 = c
+        .communities
+        .iter()
+        .map(|cm| cm.meetings.len() as u32)
+        .sum();
+    assert!(
+        r.stdout.contains(&format!(
+            "各街道会议总数与联席会议次数（{}：{total} 次）",
+            c.name
+        )),
+        "the chart's title with the scope's figure"
+    );
+}
+
 /// Add a table: 民生事项来源统计表 (T5), a row per organisation and 来源,
 /// with a new breakdown of the issues ledger.
 #[test]
