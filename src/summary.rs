@@ -313,6 +313,9 @@ pub struct SchemaEntry {
     pub title: String,
     pub kind: String,
     pub required_for: Vec<String>,
+    /// Levels that may carry the sheet (the optional forms).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub optional_for: Vec<String>,
     pub level: Option<String>,
     pub fields: usize,
 }

@@ -31,6 +31,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         period_and_previous(common, &setup, "aggregate", args.previous.as_deref())?;
     let ctx = Ctx {
         hash: true,
+        audits: true,
         ..setup.ctx(common, &args.input)
     };
     let schemas = &setup.schemas;

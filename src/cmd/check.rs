@@ -20,7 +20,10 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     let setup = Setup::load(common, &args.input, args.annotate.as_deref())?;
     let (period, previous) =
         period_and_previous(common, &setup, "check", args.previous.as_deref())?;
-    let ctx = setup.ctx(common, &args.input);
+    let ctx = crate::validate::Ctx {
+        audits: true,
+        ..setup.ctx(common, &args.input)
+    };
     let lang = common.lang;
     let schemas = &setup.schemas;
     let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;

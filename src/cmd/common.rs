@@ -186,6 +186,7 @@ impl Setup {
             limits: common.limits(),
             form: input.form.clone(),
             hash: false,
+            audits: false,
         }
     }
 }
@@ -214,6 +215,7 @@ fn load_registry(
         limits: common.limits(),
         form: None,
         hash: false,
+        audits: false,
     };
     Ok(Some(registry::load(p, &ctx)?))
 }

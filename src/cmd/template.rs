@@ -89,6 +89,7 @@ pub fn run(common: &Common, args: &TemplateArgs) -> Result<Exit> {
         limits: Limits::default(),
         form: None,
         hash: false,
+        audits: false,
     };
     let reg = registry::load(reg_path, &ctx)?;
     let want = args.kind.map(kind_of);

@@ -53,7 +53,9 @@ impl Rows {
             .filter_map(|k| {
                 let i = schema.field_index(k)?;
                 let cells = match schema.fields[i].ty {
-                    FieldType::Integer | FieldType::Decimal => Cells::Num(Vec::new()),
+                    FieldType::Integer | FieldType::Decimal | FieldType::Time => {
+                        Cells::Num(Vec::new())
+                    }
                     FieldType::Date => Cells::Date(Vec::new()),
                     FieldType::IdNumber => Cells::Id(Vec::new()),
                     _ => Cells::Text(Vec::new()),

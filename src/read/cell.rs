@@ -256,6 +256,102 @@ pub fn date_from_text(t: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// A time cell as read (forms.md §4.10): the date it carries, if any, and
+/// the seconds since that day's midnight.
+pub type TimeOfDay = (Option<NaiveDate>, u32);
+
+/// A day fraction as a clock time, rounded to the nearest second.
+fn secs_of_fraction(f: f64) -> u32 {
+    ((f * 86_400.0).round() as u32).min(86_399)
+}
+
+/// A number as a time: below 1 a fraction of a day, else a date serial
+/// with its fraction.
+fn time_from_number(v: f64) -> Option<TimeOfDay> {
+    if !(0.0..2_958_466.0).contains(&v) {
+        return None;
+    }
+    if v < 1.0 {
+        return Some((None, secs_of_fraction(v)));
+    }
+    let date = date_from_serial(v)?;
+    let mut secs = (v.fract() * 86_400.0).round() as u32;
+    // A fraction that rounds up to midnight is the next day's start.
+    let date = if secs >= 86_400 {
+        secs = 0;
+        date.succ_opt()?
+    } else {
+        date
+    };
+    Some((Some(date), secs))
+}
+
+/// A clock time written as text: `9:05`, `09:05:30`, `9时05分`,
+/// `9时5分30秒`, `9点05分` (digits already folded).
+fn clock_from_text(t: &str) -> Option<u32> {
+    let digits = |s: &str, max: u32, min_len: usize| -> Option<u32> {
+        let ok = (min_len..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+        let n: u32 = s.parse().ok().filter(|_| ok)?;
+        (n <= max).then_some(n)
+    };
+    if t.contains(':') {
+        let parts: Vec<&str> = t.split(':').collect();
+        let (h, m, s) = match parts.as_slice() {
+            [h, m] => (h, m, &"00"),
+            [h, m, s] => (h, m, s),
+            _ => return None,
+        };
+        let (h, m, s) = (digits(h, 23, 1)?, digits(m, 59, 2)?, digits(s, 59, 2)?);
+        return Some(h * 3600 + m * 60 + s);
+    }
+    let (h, rest) = t.split_once(['时', '点'])?;
+    let (m, rest) = rest.split_once('分')?;
+    let sec = if rest.is_empty() {
+        "0"
+    } else {
+        rest.strip_suffix('秒')?
+    };
+    Some(digits(h, 23, 1)? * 3600 + digits(m, 59, 1)? * 60 + digits(sec, 59, 1)?)
+}
+
+/// A time as text: a clock time, or a date (any form of [`date_from_text`])
+/// followed by one, with or without a space.
+fn time_from_text(t: &str) -> Option<TimeOfDay> {
+    let t = normalize_text(t);
+    let t = t.trim();
+    if let Some(secs) = clock_from_text(t) {
+        return Some((None, secs));
+    }
+    let (date, clock) = if let Some((d, c)) = t.split_once([' ', 'T']) {
+        (d.trim(), c.trim())
+    } else if let Some(i) = t.find('日') {
+        (&t[..i + '日'.len_utf8()], &t[i + '日'.len_utf8()..])
+    } else {
+        return None;
+    };
+    Some((Some(date_from_text(date)?), clock_from_text(clock)?))
+}
+
+/// Read a time cell (forms.md §4.10): an Excel time or date-time, a
+/// number (below 1 a fraction of a day, else a date serial with its
+/// fraction), or text. Anything else — `0905`, `上午9:05`, `24:00`,
+/// `9:60` — is not a time.
+#[allow(clippy::result_unit_err)] // Err: "not a time"; the caller words the message.
+pub fn parse_time(d: &Data) -> Result<Option<TimeOfDay>, ()> {
+    match d {
+        Data::Empty => Ok(None),
+        Data::DateTime(dt) => time_from_number(dt.as_f64()).map(Some).ok_or(()),
+        Data::Float(f) => time_from_number(*f).map(Some).ok_or(()),
+        Data::Int(i) => time_from_number(*i as f64).map(Some).ok_or(()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => time_from_text(s).map(Some).ok_or(()),
+        Data::String(_) => match text_ref(d) {
+            None => Ok(None),
+            Some(t) => time_from_text(&t).map(Some).ok_or(()),
+        },
+        _ => Err(()),
+    }
+}
+
 /// A code as text: whole numbers as their digits (never 4.29901001001E11),
 /// full-width folded, inner spaces and a leading apostrophe dropped, upper case.
 pub fn code_of(d: &Data) -> Option<String> {
@@ -279,6 +375,59 @@ mod tests {
 
     fn s(x: &str) -> Data {
         Data::String(x.to_string())
+    }
+
+    /// Every form of forms.md §4.10, and the ones it refuses.
+    #[test]
+    fn times_in_every_form_the_spec_lists() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        let clock = |h: u32, m: u32, sec: u32| Ok(Some((None, h * 3600 + m * 60 + sec)));
+        let at = |h: u32, m: u32, sec: u32| Ok(Some((d(2026, 7, 15), h * 3600 + m * 60 + sec)));
+        for (text, want) in [
+            ("9:05", clock(9, 5, 0)),
+            ("09:05", clock(9, 5, 0)),
+            ("9:05:30", clock(9, 5, 30)),
+            ("09:05:30", clock(9, 5, 30)),
+            ("9时05分", clock(9, 5, 0)),
+            ("9时5分30秒", clock(9, 5, 30)),
+            ("9点05分", clock(9, 5, 0)),
+            ("０９：０５", clock(9, 5, 0)),
+            (" 23:59:59 ", clock(23, 59, 59)),
+            ("0:00", clock(0, 0, 0)),
+            ("2026-07-15 09:05", at(9, 5, 0)),
+            ("2026/7/15 9:05:30", at(9, 5, 30)),
+            ("2026年7月15日9时05分", at(9, 5, 0)),
+            ("2026年7月15日 9:05", at(9, 5, 0)),
+            ("2026-07-15T09:05:00", at(9, 5, 0)),
+        ] {
+            assert_eq!(parse_time(&s(text)), want, "{text}");
+        }
+        for bad in [
+            "0905",
+            "上午9:05",
+            "24:00",
+            "9:60",
+            "9:5",
+            "9时",
+            "9时5",
+            "9时5分30",
+            "2026-07-15",
+            "9:05:61",
+            "abc",
+        ] {
+            assert_eq!(parse_time(&s(bad)), Err(()), "{bad}");
+        }
+        // Excel times: a fraction of a day, rounded to the second.
+        assert_eq!(parse_time(&Data::Float(0.378472)), clock(9, 5, 0));
+        assert_eq!(parse_time(&Data::Float(0.0)), clock(0, 0, 0));
+        // A number of 1 or more: a date serial with its fraction.
+        assert_eq!(
+            parse_time(&Data::Float(46218.378472)),
+            Ok(Some((d(2026, 7, 15), 9 * 3600 + 5 * 60)))
+        );
+        assert_eq!(parse_time(&Data::Float(-0.5)), Err(()));
+        assert_eq!(parse_time(&Data::Empty), Ok(None));
+        assert_eq!(parse_time(&s("—")), Ok(None), "a blank marker");
     }
 
     #[test]

@@ -70,8 +70,49 @@ pub struct Check {
     /// The submitter levels it applies to (every level without it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<Level>,
+    /// Raised by check and aggregate only, not by validate: a requirement
+    /// (`target.*`) rather than a mistake in the form.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audit: bool,
     #[serde(skip)]
     pub compiled: Option<Compiled>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `text` with every `{name}` that is a number of requirements.toml the
+/// same for every period replaced by it; a per-period one is an error
+/// (checks run in validate, which may have no period).
+pub fn with_fixed_requirements(
+    text: &str,
+    reqs: &super::Requirements,
+) -> std::result::Result<String, (String, String)> {
+    let mut out = text.to_string();
+    for p in placeholders(text) {
+        let name = p.trim_end_matches('%');
+        let (Some(m), Some(q)) = (
+            reqs.param(name, &Period::parse("2026-01").expect("a month")),
+            reqs.param(name, &Period::parse("2026").expect("a year")),
+        ) else {
+            continue;
+        };
+        if m != q
+            && !matches!(
+                reqs.params.get(name),
+                Some(super::requirements::Param::Number(_))
+            )
+        {
+            return Err((
+                format!("`{{{name}}}` 按报告期长短取不同的值，审核公式中只能用各期相同的数值"),
+                format!("`{{{name}}}` differs by period length; a check may name only a number the same for every period"),
+            ));
+        }
+        out = out.replace(&format!("{{{name}}}"), &crate::text::number_text(m));
+        out = out.replace(&format!("{{{name}%}}"), &format!("{:.0}%", m * 100.0));
+    }
+    Ok(out)
 }
 
 /// A check ready to run.
@@ -332,8 +373,24 @@ impl Check {
         Ok(c)
     }
 
-    /// Compile the check of a ledger `schema`; an error names the file and line.
-    pub fn prepare(&mut self, schema: &Schema, file: &str, text: &str) -> Result<()> {
+    /// Compile the check of a ledger `schema`; an error names the file and
+    /// line. The requirements it names (`{name}`) become their numbers, and
+    /// a message placeholder that is no field is an SQL expression over the
+    /// row, shown with its value.
+    pub fn prepare(
+        &mut self,
+        schema: &Schema,
+        reqs: &super::Requirements,
+        file: &str,
+        text: &str,
+    ) -> Result<()> {
+        let fixed = |t: &str| {
+            with_fixed_requirements(t, reqs).map_err(|(zh, en)| self.failure(file, text, zh, en))
+        };
+        let when = self.when.as_deref().map(fixed).transpose()?;
+        let assert_sql = fixed(&self.assert)?;
+        let message = fixed(&self.message)?;
+        let message_en = fixed(&self.message_en)?;
         let fail = |zh: String, en: String| self.failure(file, text, zh, en);
         let code = self.resolve_code(file, text)?;
         let index = |k: &str| -> Result<usize> {
@@ -346,30 +403,41 @@ impl Check {
         };
         let field = index(&self.field)?;
         let sql = |s: &str| condition(s, schema, PARAMETERS).map_err(|(zh, en)| fail(zh, en));
-        let assert = sql(&self.assert)?;
-        let flags = match &self.when {
+        let assert = sql(&assert_sql)?;
+        let flags = match &when {
             Some(w) => sql(w)?.and(assert.not()),
             None => assert.not(),
         };
         let mut reads = vec![field];
-        for n in flags.clone().meta().root_names() {
-            if let Some(i) = schema.field_index(n.as_str()) {
-                reads.push(i);
+        let mut shown: Vec<(String, Expr)> = Vec::new();
+        for t in [&message, &message_en] {
+            for k in placeholders(t) {
+                match schema.field_index(k) {
+                    Some(i) => reads.push(i),
+                    None if shown.iter().any(|(s, _)| s == k) => {}
+                    None => shown.push((k.to_string(), sql(k)?)),
+                }
             }
         }
-        for t in [&self.message, &self.message_en] {
-            for k in placeholders(t) {
-                reads.push(index(k)?);
+        for e in std::iter::once(&flags).chain(shown.iter().map(|(_, e)| e)) {
+            for n in e.clone().meta().root_names() {
+                if let Some(i) = schema.field_index(n.as_str()) {
+                    reads.push(i);
+                }
             }
         }
         reads.sort_unstable();
         reads.dedup();
+        self.when = when;
+        self.assert = assert_sql;
+        self.message = message;
+        self.message_en = message_en;
         self.compiled = Some(Compiled {
             code,
             flags,
             field,
             reads,
-            shown: Vec::new(),
+            shown,
             on_ledger: None,
         });
         Ok(())
@@ -496,6 +564,90 @@ impl Check {
             shown,
             on_ledger,
         });
+        Ok(())
+    }
+}
+
+/// A key of a row that must stand on another ledger of the same
+/// submission, when the submission carries that ledger (a request's 网格编号
+/// among the submission's own grids). Keys compare as text after
+/// full-width folding and trimming.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listed {
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The field whose cell is flagged.
+    pub field: String,
+    /// `<ledger>.<field>`: where the key must stand.
+    pub on: String,
+    /// `{field_key}` shows the row's values.
+    pub message: String,
+    pub message_en: String,
+    #[serde(skip)]
+    pub compiled: Option<(Code, usize, String, usize)>,
+}
+
+impl Listed {
+    /// Resolve the field, the ledger and its field, and the code: (code,
+    /// field index, ledger, the ledger's field index).
+    pub fn prepare(
+        &mut self,
+        schema: &Schema,
+        all: &[Schema],
+        file: &str,
+        text: &str,
+    ) -> Result<()> {
+        let as_check = Check {
+            code: self.code.clone(),
+            severity: self.severity,
+            field: self.field.clone(),
+            when: None,
+            assert: String::new(),
+            message: self.message.clone(),
+            message_en: self.message_en.clone(),
+            levels: Vec::new(),
+            audit: false,
+            compiled: None,
+        };
+        let fail = |zh: String, en: String| as_check.failure(file, text, zh, en);
+        let code = as_check.resolve_code(file, text)?;
+        let field = schema.field_index(&self.field).ok_or_else(|| {
+            fail(
+                format!("`{}` 不是表样 `{}` 的字段", self.field, schema.name),
+                format!("`{}` is not a field of `{}`", self.field, schema.name),
+            )
+        })?;
+        let target = self.on.split_once('.').and_then(|(l, f)| {
+            let s = all
+                .iter()
+                .find(|s| s.kind == FormKind::Ledger && s.name == l)?;
+            Some((l.to_string(), s.field_index(f)?))
+        });
+        let Some((ledger, on)) = target else {
+            bail!(fail(
+                format!("on = \"{}\" 应写作 台账.字段，且二者都存在", self.on),
+                format!(
+                    "on = \"{}\" must be <ledger>.<field> of an existing ledger",
+                    self.on
+                ),
+            ));
+        };
+        for t in [&self.message, &self.message_en] {
+            for k in placeholders(t) {
+                if schema.field(k).is_none() {
+                    bail!(fail(
+                        format!("消息中的 `{{{k}}}` 不是 `{}` 的字段", schema.name),
+                        format!(
+                            "the message shows `{{{k}}}`, which is not a field of `{}`",
+                            schema.name
+                        ),
+                    ));
+                }
+            }
+        }
+        self.compiled = Some((code, field, ledger, on));
         Ok(())
     }
 }

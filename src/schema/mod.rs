@@ -55,6 +55,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "unit_projects",
         include_str!("../../schemas/unit_projects.toml"),
     ),
+    ("part_time", include_str!("../../schemas/part_time.toml")),
+    ("grid", include_str!("../../schemas/grid.toml")),
+    ("requests", include_str!("../../schemas/requests.toml")),
+    (
+        "representatives",
+        include_str!("../../schemas/representatives.toml"),
+    ),
+    (
+        "member_groups",
+        include_str!("../../schemas/member_groups.toml"),
+    ),
+    ("needs", include_str!("../../schemas/needs.toml")),
     (
         "explanations",
         include_str!("../../schemas/explanations.toml"),
@@ -93,6 +105,10 @@ pub enum FieldType {
     /// Any organisation's code: county, street, community or resident unit.
     OrgCode,
     Period,
+    /// A clock time, or a date with a time (forms.md §4.10). In conditions
+    /// it is the number of seconds since 1970-01-01 00:00 of the date it
+    /// stands on, so that the difference of two is a duration in seconds.
+    Time,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -148,6 +164,22 @@ pub struct Field {
     /// Input hint shown by templates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// A time: the date field of the row it stands on when it carries no
+    /// date of its own (one of the two is needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// With `date`: the code raised when the time carries a date other
+    /// than that field's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_mismatch: Option<String>,
+    /// A time measured from another time field of the row: a clock time
+    /// stands on that time's date, and one earlier than it is read as the
+    /// next day when that puts it less than 12 hours after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// With `from`: the code (a note) saying a time was read as the next day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_day: Option<String>,
     /// `values`, interned: enum cells hold these without allocating.
     #[serde(skip)]
     pub choices: Vec<&'static str>,
@@ -362,6 +394,11 @@ pub struct Schema {
     /// Levels whose submissions must carry this sheet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_for: Vec<Level>,
+    /// Levels whose submissions may carry it (forms.md §4.8–§4.13): read
+    /// when present with rows; a sheet with headers and no rows is absent;
+    /// from another level it is not read (`sheet.unknown`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional_for: Vec<Level>,
     /// For covers: the level this cover belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
@@ -374,6 +411,10 @@ pub struct Schema {
     /// Checks over each row in SQL (checks.rs), with their own codes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    /// Keys of a row that must stand on another ledger of the same
+    /// submission, when it has one (checks.rs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<checks::Listed>,
     /// A cover's checks: the ledgers and registry they read.
     #[serde(skip)]
     pub cover_frame: checks::CoverFrame,
@@ -544,6 +585,48 @@ impl Schema {
                         )
                     ));
                 }
+            }
+            let field_of = |k: &str| self.fields.iter().find(|g| g.key == k);
+            let codes = [&f.date_mismatch, &f.next_day];
+            for c in codes.into_iter().flatten() {
+                if Code::parse(c).is_none() {
+                    bail!(tr(
+                        format!("{file}：字段 `{}` 使用了未知的诊断代码 `{c}`", f.key),
+                        format!(
+                            "{file}: field `{}` uses unknown diagnostic code `{c}`",
+                            f.key
+                        )
+                    ));
+                }
+            }
+            let wrong = match (&f.date, &f.from) {
+                _ if f.ty != FieldType::Time
+                    && (f.date.is_some()
+                        || f.from.is_some()
+                        || f.date_mismatch.is_some()
+                        || f.next_day.is_some()) =>
+                {
+                    Some("date、from、date_mismatch 和 next_day 只用于 time 字段".to_string())
+                }
+                (Some(d), _) if field_of(d).is_none_or(|g| g.ty != FieldType::Date) => {
+                    Some(format!("date = \"{d}\" 不是本表的日期字段"))
+                }
+                (_, Some(t))
+                    if field_of(t).is_none_or(|g| g.ty != FieldType::Time || g.from.is_some()) =>
+                {
+                    Some(format!("from = \"{t}\" 不是本表不带 from 的时间字段"))
+                }
+                (Some(_), Some(_)) => Some("date 与 from 只能写一个".to_string()),
+                (None, None) if f.ty == FieldType::Time => {
+                    Some("时间字段须写 date（所在日期的字段）或 from（从哪个时间算起）".to_string())
+                }
+                _ => None,
+            };
+            if let Some(why) = wrong {
+                bail!(tr(
+                    format!("{file}：字段 `{}`：{why}", f.key),
+                    format!("{file}: field `{}`: a time takes `date` (its row's date field) or `from` (a time field without from); the others go with time fields only", f.key)
+                ));
             }
             if let (Some(lo), Some(hi)) = (f.min, f.max) {
                 if lo > hi {
@@ -777,8 +860,9 @@ impl SchemaSet {
         let mut measures: Option<(MeasureSet, String, String)> = None;
         let mut tables: Option<(TableSet, String, String)> = None;
         let mut audits: Option<(AuditSet, String, String)> = None;
-        // Covers' checks read the ledgers: compiled once all are known.
-        let mut cover_texts: Vec<(usize, String, String)> = Vec::new();
+        // Checks read the requirements, and covers' checks the ledgers:
+        // compiled once all are known.
+        let mut texts: Vec<(usize, String, String)> = Vec::new();
         for (file, text) in files {
             let stem = Path::new(&file)
                 .file_stem()
@@ -818,14 +902,7 @@ impl SchemaSet {
             let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file")?;
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
-            if s.kind == FormKind::Cover {
-                cover_texts.push((schemas.len(), file.clone(), text.clone()));
-            } else {
-                let view = s.clone();
-                for c in &mut s.checks {
-                    c.prepare(&view, &file, &text)?;
-                }
-            }
+            texts.push((schemas.len(), file.clone(), text.clone()));
             if schemas.iter().any(|o| o.name == s.name) {
                 bail!(tr(
                     format!("表样文件 {file} 有误：名为 `{}` 的表样声明了两次", s.name),
@@ -837,15 +914,33 @@ impl SchemaSet {
             }
             schemas.push(s);
         }
-        for (i, file, text) in cover_texts {
+        let reqs = &requirements
+            .as_ref()
+            .ok_or_else(|| {
+                anyhow!(tr(
+                    "缺少考核要求文件 requirements.toml",
+                    "the requirements file is missing"
+                ))
+            })?
+            .0;
+        for (i, file, text) in texts {
             let view = schemas[i].clone();
             let mut frame = checks::CoverFrame::default();
             let mut prepared = std::mem::take(&mut schemas[i].checks);
             for c in &mut prepared {
-                c.prepare_cover(&view, &schemas, &mut frame, &file, &text)?;
+                if view.kind == FormKind::Cover {
+                    c.prepare_cover(&view, &schemas, &mut frame, &file, &text)?;
+                } else {
+                    c.prepare(&view, reqs, &file, &text)?;
+                }
             }
             schemas[i].checks = prepared;
             schemas[i].cover_frame = frame;
+            let mut listed = std::mem::take(&mut schemas[i].listed);
+            for l in &mut listed {
+                l.prepare(&view, &schemas, &file, &text)?;
+            }
+            schemas[i].listed = listed;
         }
         let mut own: BTreeMap<&str, (Severity, &str)> = BTreeMap::new();
         for s in &schemas {
@@ -974,6 +1069,13 @@ impl SchemaSet {
     pub fn required_ledgers(&self, level: Level) -> Vec<&Schema> {
         self.ledgers()
             .filter(|s| s.required_for.contains(&level))
+            .collect()
+    }
+
+    /// Ledgers a submission of this level may carry besides those.
+    pub fn optional_ledgers(&self, level: Level) -> Vec<&Schema> {
+        self.ledgers()
+            .filter(|s| s.optional_for.contains(&level) && !s.required_for.contains(&level))
             .collect()
     }
 }

@@ -11,7 +11,8 @@ use crate::org::{
 };
 use crate::period::Period;
 use crate::read::cell::{
-    code_of, error_of, is_blank, is_integer, parse_date, parse_number, text_of, text_ref,
+    code_of, error_of, is_blank, is_integer, parse_date, parse_number, parse_time, text_of,
+    text_ref,
 };
 use crate::schema::{Field, FieldType, Schema, Within};
 
@@ -46,6 +47,18 @@ pub fn check_cell(
         );
         sink.push(at(sink, Code::CellFormulaError, m).value(e));
         return Value::Invalid;
+    }
+    // A blank marker an enum declares as a value or alias (网格党组织's 无)
+    // is that value, not a blank (forms.md §6).
+    if field.ty == FieldType::Enum {
+        if let Data::String(raw) = d {
+            let t = crate::read::cell::normalize_text(raw);
+            if !t.is_empty() && crate::read::cell::is_blank_marker(&t) {
+                if let Some(v) = schema.enum_value(field, &t) {
+                    return Value::Text(v.into());
+                }
+            }
+        }
     }
     if is_blank(d) {
         if let Some(def) = &field.default {
@@ -177,6 +190,29 @@ pub fn check_cell(
                     ),
                 );
                 sink.push(at(sink, Code::CellEnum, m).value(shown));
+                Value::Invalid
+            }
+        },
+        FieldType::Time => match parse_time(d) {
+            Ok(Some((own_date, secs))) => Value::Time(Box::new(super::Clock {
+                own_date,
+                secs,
+                at: None,
+            })),
+            Ok(None) => Value::Blank,
+            Err(()) => {
+                let shown = shown();
+                let m = lang.t(
+                    format!(
+                        "“{shown}”不是有效时间（{}），请写作 9:05 或 2026-07-15 9:05",
+                        field.header
+                    ),
+                    format!(
+                        "\"{shown}\" is not a valid time ({}); write it as 9:05 or 2026-07-15 9:05",
+                        field.header
+                    ),
+                );
+                sink.push(at(sink, Code::CellType, m).value(shown));
                 Value::Invalid
             }
         },

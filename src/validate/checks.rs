@@ -29,18 +29,30 @@ fn shown(schema: &Schema, rec: &Record, i: usize) -> Option<String> {
         Value::Text(t) => t.to_string(),
         Value::Int(_) | Value::Dec(_) => fmt_num(v.num()?),
         Value::Date(d) => d.to_string(),
+        Value::Time(c) => c.shown(),
         Value::Blank | Value::Invalid => return None,
     })
 }
 
-/// A check's message with `{key}` replaced by the row's values.
-fn render(schema: &Schema, rec: &Record, template: &str, lang: crate::lang::Lang) -> String {
+/// A check's message with `{key}` replaced by the row's values, and an
+/// expression's `{…}` by its value in the row (`exprs`).
+fn render(
+    schema: &Schema,
+    rec: &Record,
+    template: &str,
+    exprs: &[(String, Option<String>)],
+    lang: crate::lang::Lang,
+) -> String {
+    let blank = || lang.t("（空）", "(blank)");
     let mut out = template.to_string();
     for k in crate::schema::checks::placeholders(template) {
-        let Some(i) = schema.field_index(k) else {
-            continue;
+        let v = match schema.field_index(k) {
+            Some(i) => shown(schema, rec, i).unwrap_or_else(blank),
+            None => match exprs.iter().find(|(e, _)| e == k) {
+                Some((_, v)) => v.clone().unwrap_or_else(blank),
+                None => continue,
+            },
         };
-        let v = shown(schema, rec, i).unwrap_or_else(|| lang.t("（空）", "(blank)").to_string());
         out = out.replace(&format!("{{{k}}}"), &v);
     }
     out
@@ -55,14 +67,76 @@ pub fn run(ctx: &Ctx, subs: &mut [Submission]) {
     for schema in ctx.schemas.covers().filter(|s| !s.checks.is_empty()) {
         run_cover(ctx, schema, subs);
     }
+    for schema in ctx.schemas.ledgers().filter(|s| !s.listed.is_empty()) {
+        for sub in subs.iter_mut() {
+            run_listed(ctx, schema, sub);
+        }
+    }
+}
+
+/// A key as the `[[listed]]` of a form compares it.
+fn key_text(v: &Value) -> Option<String> {
+    let t = match v {
+        Value::Text(t) => t.to_string(),
+        Value::Int(_) | Value::Dec(_) => fmt_num(v.num()?),
+        _ => return None,
+    };
+    Some(crate::read::cell::normalize_text(&t).into_owned())
+}
+
+/// A form's `[[listed]]` within one submission: a row's key must stand on
+/// the named ledger of the same submission, when it carries that ledger.
+fn run_listed(ctx: &Ctx, schema: &Schema, sub: &mut Submission) {
+    for l in &schema.listed {
+        let Some((code, field, target, on)) = &l.compiled else {
+            continue;
+        };
+        let keys: std::collections::HashSet<String> = sub
+            .ledgers
+            .iter()
+            .filter(|x| &x.schema == target)
+            .flat_map(|x| x.records.iter())
+            .filter_map(|r| r.values.get(*on).and_then(key_text))
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let template = ctx.lang.t(l.message.as_str(), l.message_en.as_str());
+        for led in sub.ledgers.iter().filter(|x| x.schema == schema.name) {
+            sub.context.on_sheet(&led.sheet, led.sheet_index);
+            for rec in &led.records {
+                let Some(k) = rec.values.get(*field).and_then(key_text) else {
+                    continue;
+                };
+                if keys.contains(&k) {
+                    continue;
+                }
+                let m = render(schema, rec, &template, &[], ctx.lang);
+                let col = led.columns.get(*field).copied().flatten();
+                let mut d = sub
+                    .context
+                    .at(*code, rec.row, col.unwrap_or(0), m)
+                    .field(&schema.fields[*field].key);
+                if col.is_none() {
+                    d.cell = None;
+                    d.column = None;
+                }
+                if let Some(v) = shown(schema, rec, *field) {
+                    d = d.value(v);
+                }
+                sub.context.push(d);
+            }
+        }
+    }
+    sub.diagnostics.append(&mut sub.context.diags);
 }
 
 /// Whether the schema set declares any check (else validation needs no batches).
 pub fn any(ctx: &Ctx) -> bool {
-    ctx.schemas
-        .schemas
-        .iter()
-        .any(|s| matches!(s.kind, FormKind::Ledger | FormKind::Cover) && !s.checks.is_empty())
+    ctx.schemas.schemas.iter().any(|s| {
+        matches!(s.kind, FormKind::Ledger | FormKind::Cover)
+            && (!s.checks.is_empty() || !s.listed.is_empty())
+    })
 }
 
 fn scalar(v: &Value) -> Option<Scalar> {
@@ -70,6 +144,7 @@ fn scalar(v: &Value) -> Option<Scalar> {
         Value::Text(t) => Some(Scalar::Text(t.to_string())),
         Value::Int(_) | Value::Dec(_) => v.num().map(Scalar::Num),
         Value::Date(d) => Some(Scalar::Date(*d)),
+        Value::Time(c) => Some(Scalar::Text(c.shown())),
         Value::Blank | Value::Invalid => None,
     }
 }
@@ -267,8 +342,12 @@ fn run_form(ctx: &Ctx, schema: &Schema, subs: &mut [Submission]) {
         .checks
         .iter()
         .enumerate()
+        .filter(|(_, c)| ctx.audits || !c.audit)
         .filter_map(|(k, c)| Some((k, c.compiled.as_ref()?)))
         .collect();
+    if checks.is_empty() {
+        return;
+    }
     let mut reads: Vec<usize> = checks
         .iter()
         .flat_map(|(_, c)| c.reads.iter().copied())
@@ -286,7 +365,7 @@ fn run_form(ctx: &Ctx, schema: &Schema, subs: &mut [Submission]) {
         let name = PlSmallStr::from(f.key.as_str());
         let vals = records().map(|r| r.values.get(i).unwrap_or(&Value::Blank));
         cols.push(match f.ty {
-            FieldType::Integer | FieldType::Decimal => {
+            FieldType::Integer | FieldType::Decimal | FieldType::Time => {
                 Column::new(name, vals.map(Value::num).collect::<Vec<_>>())
             }
             FieldType::Date => Column::new(name, vals.map(Value::date).collect::<Vec<_>>()),
@@ -309,7 +388,7 @@ fn run_form(ctx: &Ctx, schema: &Schema, subs: &mut [Submission]) {
         cols.push(Column::new("period_start".into(), per_row(Period::start)));
         cols.push(Column::new("period_end".into(), per_row(Period::end)));
     }
-    let flags: Vec<Expr> = checks
+    let mut flags: Vec<Expr> = checks
         .iter()
         .map(|(k, c)| {
             c.flags
@@ -318,6 +397,11 @@ fn run_form(ctx: &Ctx, schema: &Schema, subs: &mut [Submission]) {
                 .alias(format!("_c{k}"))
         })
         .collect();
+    for (k, c) in &checks {
+        for (j, (_, e)) in c.shown.iter().enumerate() {
+            flags.push(e.clone().alias(format!("_c{k}_{j}")));
+        }
+    }
     let out = DataFrame::new_infer_height(cols).and_then(|df| df.lazy().select(flags).collect());
     let out = match out {
         Ok(o) => o,
@@ -366,7 +450,20 @@ fn run_form(ctx: &Ctx, schema: &Schema, subs: &mut [Submission]) {
                 let template = ctx
                     .lang
                     .t(check.message.as_str(), check.message_en.as_str());
-                let m = render(schema, rec, &template, ctx.lang);
+                let exprs: Vec<(String, Option<String>)> = c
+                    .shown
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (p, _))| {
+                        let v = out
+                            .column(&format!("_c{k}_{j}"))
+                            .ok()
+                            .and_then(|col| col.get(row + r).ok())
+                            .and_then(|v| any_text(v.into_static()));
+                        (p.clone(), v)
+                    })
+                    .collect();
+                let m = render(schema, rec, &template, &exprs, ctx.lang);
                 let fi = c.field;
                 let col = l.columns.get(fi).copied().flatten();
                 let mut d = s

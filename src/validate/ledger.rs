@@ -13,7 +13,7 @@ use crate::read::cell::{code_of, normalize_text, parse_number, text_of};
 use crate::read::header::{ColumnKind, HeaderLayout};
 use crate::read::table::{read_table, Entry, TotalKind};
 use crate::read::Sheet;
-use crate::schema::{FieldType, RowRule, Schema};
+use crate::schema::{FieldType, RowRule, Schema, Within};
 
 /// Header diagnostics: unknown, duplicate and missing columns. Returns false
 /// when the sheet cannot be read at all.
@@ -213,6 +213,7 @@ pub fn read_ledger(
                         }
                     }
                 }
+                resolve_times(ctx, sink, schema, &field_col, r, &mut values, period);
                 let org = org_col.map(|c| check_row_org(ctx, sink, sheet, r, c));
                 let rec = Record {
                     row: r,
@@ -287,6 +288,161 @@ pub fn read_ledger(
         sheet_index: index,
         records,
         columns: field_col,
+    }
+}
+
+/// Where each time of a row stands (forms.md §4.10): a time with `date`
+/// on the date it carries or the row's date field (one is needed; a date
+/// of its own that differs is the field's `date_mismatch`); then a time
+/// with `from` on the date it carries or that time's date, the next day
+/// when a clock time before it comes out less than 12 hours after (the
+/// field's `next_day` note).
+fn resolve_times(
+    ctx: &Ctx,
+    sink: &mut Sink,
+    schema: &Schema,
+    cols: &[Option<u32>],
+    row: u32,
+    values: &mut [Value],
+    period: Option<&Period>,
+) {
+    use chrono::Duration;
+    let lang = ctx.lang;
+    let at_cell = |sink: &Sink, i: usize, code: Code, m: String| {
+        sink.at(code, row, cols[i].unwrap_or(0), m)
+            .field(&schema.fields[i].key)
+    };
+    for (i, f) in schema.fields.iter().enumerate() {
+        let Some(d) = f.date.as_deref().and_then(|d| schema.field_index(d)) else {
+            continue;
+        };
+        let row_date = values[d].date();
+        let date_is_bad = values[d] == Value::Invalid;
+        let Value::Time(c) = &mut values[i] else {
+            continue;
+        };
+        let on = match (c.own_date, row_date) {
+            (Some(own), Some(day)) => {
+                if own != day {
+                    if let Some(code) = f.date_mismatch.as_deref().and_then(Code::parse) {
+                        let m = lang.t(
+                            format!(
+                                "{}写的日期 {own} 与{} {day} 不一致",
+                                f.header, schema.fields[d].header
+                            ),
+                            format!(
+                                "{} carries the date {own}, the row's {} is {day}",
+                                f.header, schema.fields[d].header
+                            ),
+                        );
+                        sink.push(at_cell(sink, i, code, m).value(c.shown()));
+                    }
+                }
+                Some(day)
+            }
+            (Some(own), None) => {
+                // The date stands in the time cell: the date field's
+                // period rule holds for it.
+                let within = schema.fields[d].within;
+                if let (Some(Within::Period), Some(p)) = (within, period) {
+                    if !p.contains(own) && !date_is_bad {
+                        let m = lang.t(
+                            format!(
+                                "{}的日期 {own} 不在报告期 {p}（{} 至 {}）内",
+                                f.header,
+                                p.start(),
+                                p.end()
+                            ),
+                            format!(
+                                "{}'s date {own} is outside the period {p} ({} to {})",
+                                f.header,
+                                p.start(),
+                                p.end()
+                            ),
+                        );
+                        sink.push(at_cell(sink, i, Code::DateOutOfPeriod, m).value(c.shown()));
+                    }
+                }
+                Some(own)
+            }
+            (None, Some(day)) => Some(day),
+            (None, None) => {
+                if !date_is_bad {
+                    let m = lang.t(
+                        format!(
+                            "{}为空，{}也未写日期：无法确定日期",
+                            schema.fields[d].header, f.header
+                        ),
+                        format!(
+                            "{} is blank and {} carries no date: the day is unknown",
+                            schema.fields[d].header, f.header
+                        ),
+                    );
+                    let col = cols[d].or(cols[i]).unwrap_or(0);
+                    let diag = sink
+                        .at(Code::CellRequired, row, col, m)
+                        .field(&schema.fields[d].key);
+                    sink.push(diag);
+                }
+                None
+            }
+        };
+        c.at = on
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .map(|t| t + Duration::seconds(c.secs as i64));
+    }
+    for (i, f) in schema.fields.iter().enumerate() {
+        let Some(from) = f.from.as_deref().and_then(|k| schema.field_index(k)) else {
+            continue;
+        };
+        let Some((start, start_shown)) = (match &values[from] {
+            Value::Time(s) => s.at.map(|t| (t, s.shown())),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let Value::Time(c) = &mut values[i] else {
+            continue;
+        };
+        if let Some(own) = c.own_date {
+            c.at = own
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t + Duration::seconds(c.secs as i64));
+            continue;
+        }
+        let same = start
+            .date()
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t + Duration::seconds(c.secs as i64));
+        let Some(same) = same else { continue };
+        let next = same + Duration::days(1);
+        if same < start && next - start < Duration::hours(12) {
+            c.at = Some(next);
+            if let Some(code) = f.next_day.as_deref().and_then(Code::parse) {
+                let mins = (next - start).num_seconds() as f64 / 60.0;
+                let m = lang.t(
+                    format!(
+                        "{} {} 早于{} {}，按次日计（相隔 {} 分钟）",
+                        f.header,
+                        c.shown(),
+                        schema.fields[from].header,
+                        start_shown,
+                        fmt_num((mins * 10.0).round() / 10.0)
+                    ),
+                    format!(
+                        "{} {} is earlier than {} {}: read as the next day ({} minutes later)",
+                        f.header,
+                        c.shown(),
+                        schema.fields[from].header,
+                        start_shown,
+                        fmt_num((mins * 10.0).round() / 10.0)
+                    ),
+                );
+                sink.push(at_cell(sink, i, code, m).value(c.shown()));
+            }
+        } else {
+            c.at = Some(same);
+        }
     }
 }
 

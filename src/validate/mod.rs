@@ -37,6 +37,43 @@ pub struct Ctx<'a> {
     /// Hash each file's bytes as they are read (aggregate's summary.json
     /// lists every input with its SHA-256).
     pub hash: bool,
+    /// check and aggregate: also the checks that are requirements
+    /// (`audit = true`), which validate leaves to them.
+    pub audits: bool,
+}
+
+/// A time cell (forms.md §4.10): what it says, then where it stands once
+/// its row is read (on the row's date, or on the date of the time it is
+/// measured from, maybe the next day).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clock {
+    /// The date the cell carries, if any.
+    pub own_date: Option<NaiveDate>,
+    /// Seconds since that day's midnight.
+    pub secs: u32,
+    pub at: Option<chrono::NaiveDateTime>,
+}
+
+impl Clock {
+    /// As the cell said it: `09:05`, `09:05:30`, `2026-07-15 09:05`.
+    pub fn shown(&self) -> String {
+        let (h, m, s) = (self.secs / 3600, self.secs / 60 % 60, self.secs % 60);
+        let t = if s == 0 {
+            format!("{h:02}:{m:02}")
+        } else {
+            format!("{h:02}:{m:02}:{s:02}")
+        };
+        match self.own_date {
+            Some(d) => format!("{d} {t}"),
+            None => t,
+        }
+    }
+
+    /// Where it stands, in seconds since 1970-01-01 00:00 (conditions
+    /// subtract two to get a duration).
+    pub fn seconds(&self) -> Option<f64> {
+        self.at.map(|t| t.and_utc().timestamp() as f64)
+    }
 }
 
 /// A cell's value after coercion.
@@ -50,6 +87,8 @@ pub enum Value {
     Int(i64),
     Dec(f64),
     Date(NaiveDate),
+    /// Boxed: times are rare, and every cell of every row is a Value.
+    Time(Box<Clock>),
 }
 
 impl Value {
@@ -63,6 +102,7 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i as f64),
             Value::Dec(f) => Some(*f),
+            Value::Time(c) => c.seconds(),
             _ => None,
         }
     }

@@ -393,7 +393,11 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
 
     // 3. Sheets by header, for ledgers not found by name.
     let wanted: Vec<&Schema> = match level {
-        Some(l) => schemas.required_ledgers(l),
+        Some(l) => {
+            let mut w = schemas.required_ledgers(l);
+            w.extend(schemas.optional_ledgers(l));
+            w
+        }
         None => schemas.ledgers().collect(),
     };
     let mut still_unused = Vec::new();
@@ -504,7 +508,15 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
 
     // 6. Each ledger.
     for (s, schema) in &assigned {
-        let relevant = kind_mismatch || level.is_none_or(|l| schema.required_for.contains(&l));
+        let relevant = kind_mismatch
+            || level.is_none_or(|l| {
+                schema.required_for.contains(&l) || schema.optional_for.contains(&l)
+            });
+        // An optional sheet (forms.md §4) with headers and no rows is absent.
+        let optional = match level {
+            Some(l) => !schema.required_for.contains(&l),
+            None => schema.required_for.is_empty(),
+        };
         sink.on_sheet(&s.name, s.index);
         if !relevant {
             let m = lang.t(
@@ -524,9 +536,15 @@ fn validate_workbook(ctx: &Ctx, sink: &mut Sink, wb: &Workbook, sub: &mut Submis
         }
         match detect(s, schema, false) {
             Some(layout) => {
+                let said = sink.diags.len();
                 let ledger = read_ledger(ctx, sink, schema, s, &layout, period.as_ref(), false);
+                if optional && ledger.records.is_empty() {
+                    sink.diags.truncate(said);
+                    continue;
+                }
                 sub.ledgers.push(ledger);
             }
+            None if optional && s.range.is_empty() => {}
             None => header_not_found(ctx, sink, schema),
         }
     }

@@ -160,6 +160,10 @@ pub fn forms_md(set: &SchemaSet) -> String {
             let l: Vec<&str> = sc.required_for.iter().map(|l| l.as_str()).collect();
             s.push_str(&format!("- required for: {}\n", l.join(", ")));
         }
+        if !sc.optional_for.is_empty() {
+            let l: Vec<&str> = sc.optional_for.iter().map(|l| l.as_str()).collect();
+            s.push_str(&format!("- optional for: {} (forms.md §4: read when present with rows; a blank sheet is absent)\n", l.join(", ")));
+        }
         if !sc.aliases.is_empty() {
             s.push_str(&format!("- sheet aliases: {}\n", sc.aliases.join("、")));
         }
@@ -404,6 +408,11 @@ pub fn schema_list_doc(set: &SchemaSet) -> SchemaListDoc {
                 .iter()
                 .map(|l| l.as_str().to_string())
                 .collect(),
+            optional_for: s
+                .optional_for
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect(),
             level: s.level.map(|l| l.as_str().to_string()),
             fields: s.fields.len(),
         })
@@ -427,7 +436,13 @@ pub fn schema_list_text(set: &SchemaSet, lang: Lang) -> String {
         let kind = format!("{:?}", sc.kind).to_lowercase();
         let req: Vec<&str> = sc.required_for.iter().map(|l| l.as_str()).collect();
         let lv = sc.level.map(|l| l.as_str()).unwrap_or("");
-        let what = if req.is_empty() {
+        let opt: Vec<&str> = sc.optional_for.iter().map(|l| l.as_str()).collect();
+        let what = if !opt.is_empty() && req.is_empty() {
+            lang.t(
+                format!("{} 选填", opt.join("、")),
+                format!("optional for {}", opt.join(", ")),
+            )
+        } else if req.is_empty() {
             lv.to_string()
         } else {
             lang.t(

@@ -111,6 +111,7 @@ fn hint(f: &Field) -> Option<(String, String)> {
             f.min.map(|m| format!("，不小于 {m}")).unwrap_or_default()
         ),
         FieldType::Enum => format!("请从下拉列表中选择：{}", f.values.join("、")),
+        FieldType::Time => "时间，如 9:05；跨日时可写 2026-07-15 9:05".to_string(),
         FieldType::Text => return f.hint.clone().map(|h| (f.header.clone(), h)),
     };
     let t = match &f.hint {
@@ -156,7 +157,7 @@ fn validation(f: &Field) -> Result<Option<DataValidation>> {
         FieldType::OrgCode => {
             DataValidation::new().allow_text_length(DataValidationRule::Between(6, 18))
         }
-        FieldType::Period | FieldType::Text => match hint(f) {
+        FieldType::Period | FieldType::Text | FieldType::Time => match hint(f) {
             Some(_) => DataValidation::new().allow_any_value(),
             None => return Ok(None),
         },
@@ -187,6 +188,7 @@ fn column_width(f: &Field) -> f64 {
         FieldType::IdNumber | FieldType::Uscc => 22.0,
         FieldType::CommunityCode | FieldType::OrgCode => 16.0,
         FieldType::Date => 12.0,
+        FieldType::Time => 10.0,
         FieldType::Enum => f
             .values
             .iter()
@@ -206,6 +208,7 @@ fn cell_format(f: &Field) -> Format {
         | FieldType::OrgCode
         | FieldType::Period => Format::new().set_num_format("@"),
         FieldType::Date => Format::new().set_num_format("yyyy-mm-dd"),
+        FieldType::Time => Format::new().set_num_format("hh:mm"),
         FieldType::Decimal => Format::new().set_num_format("0.0#"),
         _ => Format::new(),
     }

@@ -18,6 +18,7 @@ mod hardening;
 mod howto;
 mod layers;
 mod looks;
+mod practices;
 mod reading;
 mod recipe;
 mod schema;

@@ -1,0 +1,616 @@
+//! The seeds' other practices (forms.md §4.8–§4.13): the optional sheets
+//! read, every new code planted and asserted by code, cell and exit status,
+//! and the time cells of §4.10.
+
+use crate::support::book::{make_id, n, s, SheetSpec, V};
+use crate::workdir::*;
+
+fn sheet(name: &str, header: &[&str], rows: Vec<Vec<V>>) -> SheetSpec {
+    let mut sh = SheetSpec::new(name);
+    sh.rows.push(header.iter().map(|h| s(*h)).collect());
+    sh.rows.extend(rows);
+    sh
+}
+
+const PART_TIME: &[&str] = &[
+    "姓名",
+    "身份证号",
+    "工作单位",
+    "单位代码",
+    "委员来源",
+    "聘任日期",
+    "岗位职责",
+];
+const GRID: &[&str] = &[
+    "网格编号",
+    "网格名称",
+    "网格党组织",
+    "党支部名称",
+    "党小组数",
+    "党员中心户数",
+    "党员数",
+    "户数",
+    "网格长",
+    "楼栋长数",
+    "单元长数",
+    "走访人次",
+    "收集社情民意",
+    "解决问题数",
+    "上报事项",
+    "办结数",
+];
+const REQUESTS: &[&str] = &[
+    "日期",
+    "求助时间",
+    "联系上时间",
+    "到场时间",
+    "处置结果",
+    "网格编号",
+];
+const REPS: &[&str] = &["姓名", "身份证号", "类别", "单位", "当选日期"];
+const GROUPS: &[&str] = &["姓名", "身份证号", "所在支部", "党小组"];
+const NEEDS: &[&str] = &["征集日期", "需求内容", "认领单位", "状态", "完成日期"];
+
+fn part_time_rows(k: usize) -> Vec<Vec<V>> {
+    (0..k)
+        .map(|i| {
+            vec![
+                s(format!("委员{i}")),
+                V::E,
+                s(format!("单位{i}")),
+                V::E,
+                s(["驻区单位", "社区民警", "物业公司"][i % 3]),
+                V::D(2026, 7, 1),
+                s("联系辖区单位"),
+            ]
+        })
+        .collect()
+}
+
+/// A grid row: code, org kind, branch, households, then the work columns.
+fn grid_row(code: &str, kind: &str, branch: &str, households: u32, work: [u32; 5]) -> Vec<V> {
+    let mut r = vec![
+        s(code),
+        s(format!("{code}网格")),
+        s(kind),
+        if branch.is_empty() { V::E } else { s(branch) },
+        n(1),
+        n(2),
+        n(10),
+        n(households),
+        s("张网格"),
+        n(3),
+        n(6),
+    ];
+    r.extend(work.iter().map(|w| n(*w)));
+    r
+}
+
+fn community_book_with(extra: Vec<SheetSpec>, cover: &[(&str, V)]) -> Vec<SheetSpec> {
+    let c = county();
+    let mut b = plain_community(&c);
+    for (l, v) in cover {
+        b[0].rows.push(vec![s(*l), v.clone()]);
+    }
+    b.extend(extra);
+    b
+}
+
+fn validate(book: &[SheetSpec], check: bool) -> (Run, Vec<serde_json::Value>) {
+    let w = Workdir::new();
+    let c = county();
+    let reg = registry(&w, &c);
+    w.book("sub/x.xlsx", book);
+    if check {
+        let r = w.run(&[
+            "check",
+            "sub",
+            "--period",
+            "2026Q3",
+            "--registry",
+            &reg,
+            "--format",
+            "json",
+        ]);
+        let d = r.json()["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        return (r, d);
+    }
+    w.validate_json(&["sub", "--period", "2026Q3", "--registry", &reg])
+}
+
+/// A submission with every optional sheet, filled in consistently, is as
+/// clean as one without; a blank optional sheet (a template's) is absent.
+#[test]
+fn optional_sheets_filled_in_are_clean_and_blank_ones_absent() {
+    let c = county();
+    let cm = &c.communities[0];
+    let grids = vec![
+        grid_row("G1", "网格党支部", "一支部", 120, [30, 12, 6, 4, 10]),
+        grid_row("G2", "党小组", "", 80, [20, 8, 4, 4, 8]),
+        grid_row("G3", "联合党支部", "联合支部", 60, [10, 2, 1, 1, 2]),
+        grid_row("G4", "无", "", 40, [5, 0, 0, 0, 0]),
+        grid_row("G5", "网格党支部", "一支部", 50, [5, 1, 1, 0, 1]),
+        grid_row("G6", "网格党支部", "二支部", 50, [5, 1, 1, 0, 1]),
+    ];
+    let book = community_book_with(
+        vec![
+            sheet("兼职委员", PART_TIME, part_time_rows(4)),
+            sheet("网格", GRID, grids),
+            sheet(
+                "应急求助",
+                REQUESTS,
+                vec![
+                    vec![
+                        V::D(2026, 7, 15),
+                        s("9:05"),
+                        s("9:06"),
+                        s("9:12"),
+                        s("现场处置"),
+                        s("G1"),
+                    ],
+                    vec![
+                        V::E,
+                        s("2026-08-02 23:56"),
+                        s("23:58"),
+                        s("00:04"),
+                        s("现场处置"),
+                        s("G2"),
+                    ],
+                    vec![
+                        V::D(2026, 9, 1),
+                        n(0.5),
+                        s("12:01"),
+                        V::E,
+                        s("电话处置"),
+                        V::E,
+                    ],
+                ],
+            ),
+            sheet(
+                "社区代表",
+                REPS,
+                vec![
+                    vec![s("代表甲"), V::E, s("居民代表"), V::E, V::D(2026, 1, 5)],
+                    vec![
+                        s("代表乙"),
+                        V::E,
+                        s("单位代表"),
+                        s("某单位"),
+                        V::D(2026, 1, 5),
+                    ],
+                ],
+            ),
+            sheet(
+                "党员编组",
+                GROUPS,
+                vec![
+                    vec![
+                        s("党员甲"),
+                        s(make_id("420923", "19800101", 1, true)),
+                        s("一支部"),
+                        s("第一小组"),
+                    ],
+                    vec![
+                        s("党员乙"),
+                        s(make_id("420923", "19810101", 2, false)),
+                        s("一支部"),
+                        V::E,
+                    ],
+                ],
+            ),
+            sheet(
+                "需求清单",
+                NEEDS,
+                vec![
+                    vec![
+                        V::D(2026, 7, 1),
+                        s("修路灯"),
+                        s("供电所"),
+                        s("已完成"),
+                        V::D(2026, 7, 20),
+                    ],
+                    vec![V::D(2026, 6, 1), s("助老"), V::E, s("待认领"), V::E],
+                ],
+            ),
+            // A template's blank optional sheet: headers, no rows.
+            sheet("兼职委员（备用）", PART_TIME, vec![]),
+        ],
+        &[
+            ("兼职委员数", n(4)),
+            ("社区总人口", n(600)),
+            ("总户数", n(400)),
+        ],
+    );
+    let (r, d) = validate(&book, false);
+    let not_notes: Vec<_> = d.iter().filter(|x| x["severity"] != "note").collect();
+    assert!(not_notes.is_empty(), "{}", pretty(&d));
+    assert_eq!(r.code, 0);
+    // The next-day reading is said, as a note, at the cell read so.
+    let nd = expect_at(&d, "response.next_day", "D3");
+    assert_eq!(nd["severity"], "note");
+    assert!(nd["message"].as_str().unwrap().contains("8 分钟"), "{nd}");
+    assert_eq!(
+        cm.code,
+        d.first()
+            .map(|x| x["org_code"].as_str().unwrap().to_string())
+            .unwrap_or(cm.code.clone())
+    );
+}
+
+#[test]
+fn cover_figures_against_the_optional_sheets() {
+    let grids = vec![
+        grid_row("G1", "网格党支部", "一支部", 250, [30, 12, 6, 4, 10]),
+        grid_row("G2", "党小组", "", 250, [20, 8, 4, 4, 8]),
+    ];
+    let book = community_book_with(
+        vec![
+            sheet("兼职委员", PART_TIME, part_time_rows(3)),
+            sheet("网格", GRID, grids),
+            sheet(
+                "社区代表",
+                REPS,
+                vec![vec![
+                    s("代表甲"),
+                    V::E,
+                    s("居民代表"),
+                    V::E,
+                    V::D(2026, 1, 5),
+                ]],
+            ),
+        ],
+        &[("兼职委员数", n(5)), ("总户数", n(400))],
+    );
+    let (r, d) = validate(&book, false);
+    assert_eq!(r.code, 0, "warnings only: {}", pretty(&d));
+    let pt = expect_at(&d, "part_time.count_mismatch", "B12");
+    assert_eq!(pt["severity"], "warning");
+    assert_eq!(pt["sheet"], "封面");
+    assert!(
+        pt["message"]
+            .as_str()
+            .unwrap()
+            .contains("兼职委员表有 3 人"),
+        "{pt}"
+    );
+    // The plain cover says 6 grids; the sheet has 2.
+    let gc = expect_at(&d, "grid.count_mismatch", "B10");
+    assert!(
+        gc["message"]
+            .as_str()
+            .unwrap()
+            .contains("网格表有 2 个网格"),
+        "{gc}"
+    );
+    let gh = expect_at(&d, "grid.households_exceed", "B13");
+    assert!(
+        gh["message"].as_str().unwrap().contains("户数合计 500"),
+        "{gh}"
+    );
+    let pm = expect_code(&d, "representative.population_missing");
+    assert_eq!(pm["sheet"], "封面");
+    assert_eq!(pm["severity"], "warning");
+    // Without the optional sheets, none of these is said.
+    let (_, d) = validate(
+        &community_book_with(vec![], &[("兼职委员数", n(5)), ("总户数", n(1))]),
+        false,
+    );
+    assert!(d.is_empty(), "{}", pretty(&d));
+}
+
+#[test]
+fn grid_rows_and_requests_naming_grids() {
+    let grids = vec![
+        grid_row("G1", "网格党支部", "一支部", 100, [30, 12, 6, 4, 10]),
+        // 办结数 13 > 收集 12; 解决 10 + 上报 3 > 12; 解决 10 > 办结 … no: 10 < 13.
+        grid_row("G2", "党小组", "", 100, [20, 12, 10, 3, 13]),
+        // 解决 5 > 办结 4.
+        grid_row("G3", "网格党支部", "", 100, [20, 12, 5, 0, 4]),
+    ];
+    let book = community_book_with(
+        vec![
+            sheet("网格", GRID, grids),
+            sheet(
+                "应急求助",
+                REQUESTS,
+                vec![vec![
+                    V::D(2026, 7, 15),
+                    s("9:05"),
+                    s("9:06"),
+                    s("9:12"),
+                    s("现场处置"),
+                    s("G9"),
+                ]],
+            ),
+        ],
+        &[],
+    );
+    let (r, d) = validate(&book, false);
+    assert_eq!(r.code, 1);
+    let ex: Vec<_> = with_code(&d, "grid.exceeds_collected");
+    assert!(
+        ex.iter().any(|x| x["cell"] == "P3"),
+        "办结数: {}",
+        pretty(&d)
+    );
+    assert!(
+        ex.iter().any(|x| x["cell"] == "N3"),
+        "解决+上报: {}",
+        pretty(&d)
+    );
+    expect_at(&d, "grid.solved_exceeds_closed", "N4");
+    // A 网格党支部 without its branch's name.
+    let req = expect_at(&d, "cell.required", "D4");
+    assert_eq!(req["sheet"], "网格");
+    let gu = expect_at(&d, "grid.unknown", "F2");
+    assert_eq!(gu["severity"], "warning");
+    assert_eq!(gu["sheet"], "应急求助");
+    assert!(gu["message"].as_str().unwrap().contains("G9"));
+}
+
+#[test]
+fn request_times_in_order_on_their_day() {
+    let rows = vec![
+        // 2: 求助时间's own date differs from 日期.
+        vec![
+            V::D(2026, 7, 15),
+            s("2026-07-16 9:05"),
+            s("9:06"),
+            s("9:12"),
+            s("现场处置"),
+            V::E,
+        ],
+        // 3: on site before the call, not within 12 hours the next day.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:06"),
+            s("9:01"),
+            s("现场处置"),
+            V::E,
+        ],
+        // 4: contacted more than a day later.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("2026-07-17 9:00"),
+            V::E,
+            s("电话处置"),
+            V::E,
+        ],
+        // 5: 现场处置 without 到场时间.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:06"),
+            V::E,
+            s("现场处置"),
+            V::E,
+        ],
+        // 6: 到场时间 on a 电话处置 row.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:06"),
+            s("9:10"),
+            s("电话处置"),
+            V::E,
+        ],
+        // 7: not a time.
+        vec![
+            V::D(2026, 7, 15),
+            s("0905"),
+            s("9:06"),
+            V::E,
+            s("电话处置"),
+            V::E,
+        ],
+        // 8: no date anywhere.
+        vec![V::E, s("9:05"), s("9:06"), V::E, s("电话处置"), V::E],
+    ];
+    let (r, d) = validate(
+        &community_book_with(vec![sheet("应急求助", REQUESTS, rows)], &[]),
+        false,
+    );
+    assert_eq!(r.code, 1);
+    let dm = expect_at(&d, "response.date_mismatch", "B2");
+    assert_eq!(dm["severity"], "error");
+    let to = expect_at(&d, "response.time_order", "D3");
+    assert!(to["message"].as_str().unwrap().contains("09:01"), "{to}");
+    let di = expect_at(&d, "response.duration_implausible", "C4");
+    assert_eq!(di["severity"], "warning");
+    expect_at(&d, "response.arrival_missing", "D5");
+    expect_at(&d, "response.arrival_unexpected", "D6");
+    let ty = expect_at(&d, "cell.type", "B7");
+    assert!(ty["message"].as_str().unwrap().contains("0905"));
+    let rq = expect_at(&d, "cell.required", "A8");
+    assert!(rq["message"].as_str().unwrap().contains("日期"), "{rq}");
+    // 1310 lateness is a target: check says it, validate does not.
+    assert!(with_code(&d, "target.response_late").is_empty());
+}
+
+#[test]
+fn late_responses_are_targets_of_check_one_per_request() {
+    let rows = vec![
+        // 2: on time (contact 1 min, on site 7 min).
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:06"),
+            s("9:12"),
+            s("现场处置"),
+            V::E,
+        ],
+        // 3: contacted at 3:01 — late.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05:00"),
+            s("9:08:01"),
+            s("9:10"),
+            s("现场处置"),
+            V::E,
+        ],
+        // 4: exactly the limits — on time.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:08"),
+            s("9:15"),
+            s("转办"),
+            V::E,
+        ],
+        // 5: 转办 and nobody arrived — late.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:06"),
+            V::E,
+            s("转办"),
+            V::E,
+        ],
+        // 6: by phone, no arrival needed — on time.
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:07"),
+            V::E,
+            s("电话处置"),
+            V::E,
+        ],
+    ];
+    let (r, d) = validate(
+        &community_book_with(vec![sheet("应急求助", REQUESTS, rows)], &[]),
+        true,
+    );
+    assert_eq!(r.code, 0, "{}", pretty(&d));
+    let late = with_code(&d, "target.response_late");
+    let cells: Vec<&str> = late.iter().map(|x| x["cell"].as_str().unwrap()).collect();
+    assert_eq!(cells, ["B3", "B5"], "{}", pretty(&d));
+    assert_eq!(
+        late[0]["message"],
+        "求助时间 09:05：181 秒后联系上，300 秒后到场（现场处置）；要求 3 分钟内联系上，需到场的 10 分钟内到场"
+    );
+    assert!(
+        late[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("无人到场（转办）"),
+        "{}",
+        late[1]
+    );
+    assert_eq!(late[0]["severity"], "warning");
+}
+
+#[test]
+fn needs_and_representatives_rules() {
+    let needs = vec![
+        vec![V::D(2026, 7, 1), s("修路灯"), V::E, s("已认领"), V::E],
+        vec![V::D(2026, 7, 1), s("助老"), s("某单位"), s("已完成"), V::E],
+        vec![
+            V::D(2026, 7, 1),
+            s("助学"),
+            s("某单位"),
+            s("未认领"),
+            V::D(2026, 7, 9),
+        ],
+        vec![
+            V::D(2026, 7, 10),
+            s("清淤"),
+            s("某单位"),
+            s("已完成"),
+            V::D(2026, 7, 9),
+        ],
+    ];
+    let reps = vec![vec![
+        s("代表乙"),
+        V::E,
+        s("单位代表"),
+        V::E,
+        V::D(2026, 1, 5),
+    ]];
+    let (r, d) = validate(
+        &community_book_with(
+            vec![
+                sheet("需求清单", NEEDS, needs),
+                sheet("社区代表", REPS, reps),
+            ],
+            &[("社区总人口", n(900))],
+        ),
+        false,
+    );
+    assert_eq!(r.code, 1);
+    expect_at(&d, "need.claimer_missing", "C2");
+    expect_at(&d, "need.done_date_missing", "E3");
+    expect_at(&d, "need.done_date_unexpected", "E4");
+    expect_at(&d, "need.done_before_raised", "E5");
+    let u = expect_at(&d, "cell.required", "D2");
+    assert_eq!(u["sheet"], "社区代表");
+}
+
+#[test]
+fn a_member_in_two_communities_groups_and_sheets_a_unit_does_not_take() {
+    let w = Workdir::new();
+    let c = county();
+    let reg = registry(&w, &c);
+    let id = make_id("420923", "19800101", 1, true);
+    let groups = |name: &str| {
+        sheet(
+            "党员编组",
+            GROUPS,
+            vec![vec![s(name), s(id.clone()), s("一支部"), s("一组")]],
+        )
+    };
+    let mut a = crate::support::county::community_book(
+        &c,
+        &c.communities[0],
+        &crate::support::county::Hand::plain(),
+    );
+    a.push(groups("党员甲"));
+    let mut b = crate::support::county::community_book(
+        &c,
+        &c.communities[1],
+        &crate::support::county::Hand::plain(),
+    );
+    b.push(groups("党员甲"));
+    w.book("sub/a.xlsx", &a);
+    w.book("sub/b.xlsx", &b);
+    // A unit's 网格 sheet is not read.
+    let mut u = plain_unit(&c);
+    u.push(sheet(
+        "网格",
+        GRID,
+        vec![grid_row("G1", "无", "", 10, [0, 0, 0, 0, 0])],
+    ));
+    w.book("sub/u.xlsx", &u);
+    let r = w.run(&[
+        "check",
+        "sub",
+        "--period",
+        "2026Q3",
+        "--registry",
+        &reg,
+        "--format",
+        "json",
+    ]);
+    let d = r.json()["diagnostics"].as_array().cloned().unwrap();
+    let dup = with_code(&d, "cross.duplicate_member");
+    assert_eq!(dup.len(), 2, "{}", pretty(&d));
+    assert!(dup
+        .iter()
+        .all(|x| x["cell"] == "B2" && x["severity"] == "warning"));
+    assert!(dup.iter().all(|x| !x.to_string().contains(&id)), "masked");
+    let unknown = with_code(&d, "sheet.unknown");
+    assert!(
+        unknown
+            .iter()
+            .any(|x| x["file"] == "sub/u.xlsx" && x["sheet"] == "网格"),
+        "{}",
+        pretty(&d)
+    );
+    // validate sees each file alone: no duplicate member.
+    let (_, d) = w.validate_json(&["sub", "--period", "2026Q3", "--registry", &reg]);
+    assert!(with_code(&d, "cross.duplicate_member").is_empty());
+}
