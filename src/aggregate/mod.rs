@@ -82,7 +82,6 @@ fn own_counts(
 ) -> Result<Own> {
     let reqs = &schemas.requirements;
     let set = &schemas.measures;
-    let width = set.width();
     let base_keys: Vec<&str> = set.base().map(|m| m.key.as_str()).collect();
     // The breakdowns the tables show, with their measures.
     let shown: Vec<(&str, &[String])> = schemas
@@ -99,10 +98,17 @@ fn own_counts(
     let mut acc: BTreeMap<String, bool> = BTreeMap::new();
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut errs: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    // (organisation, ledger) an aggregated submission has rows of.
+    let mut carried: std::collections::BTreeSet<(&str, &str)> = Default::default();
+    // A maximum starts as no value (NaN, blank in the tables), not 0.
+    let start: Vec<f64> = set
+        .base()
+        .map(|m| if m.is_max() { f64::NAN } else { 0.0 })
+        .collect();
     let mut base: BTreeMap<String, Vec<f64>> = tree
         .nodes
         .iter()
-        .map(|n| (n.code.clone(), vec![0.0; width]))
+        .map(|n| (n.code.clone(), start.clone()))
         .collect();
     let mut broken: Broken = BTreeMap::new();
     let add_to = |t: &mut BTreeMap<String, Vec<f64>>, value: &str, v: &[f64]| {
@@ -146,10 +152,18 @@ fn own_counts(
         if !*ok {
             continue;
         }
+        for (o, l) in &e.ledger_orgs {
+            carried.insert((o.as_str(), l.as_str()));
+        }
         if let Some(r) = &e.report {
             if let Some(b) = base.get_mut(&r.code) {
-                for (a, k) in b.iter_mut().zip(&base_keys) {
-                    *a += r.base.get(*k).copied().unwrap_or(0.0);
+                for ((a, k), m) in b.iter_mut().zip(&base_keys).zip(set.base()) {
+                    let v = r.base.get(*k).copied().unwrap_or(0.0);
+                    if m.is_max() {
+                        *a = a.max(v);
+                    } else {
+                        *a += v;
+                    }
                 }
             }
             for (bk, measures) in &shown {
@@ -206,7 +220,13 @@ fn own_counts(
         for (i, m) in set.base().enumerate() {
             let Some(of) = m.of else {
                 if let Some(c) = c {
-                    b[i] += c.value(i);
+                    if m.is_max() {
+                        if let Some(x) = c.maxes.get(&i) {
+                            b[i] = b[i].max(*x);
+                        }
+                    } else {
+                        b[i] += c.value(i);
+                    }
                 }
                 continue;
             };
@@ -219,6 +239,13 @@ fn own_counts(
                 Of::Errors => e,
                 Of::Warnings => w,
                 Of::Organisations if m.level != level => 0.0,
+                Of::Organisations
+                    if m.carries
+                        .as_deref()
+                        .is_some_and(|l| !(ok && carried.contains(&(n.code.as_str(), l)))) =>
+                {
+                    0.0
+                }
                 Of::Organisations => match (&m.meets, m.accepted) {
                     (None, false) => 1.0,
                     (None, true) => j.is_some() as u8 as f64,
@@ -293,7 +320,7 @@ fn rate_expr(num: &str, den: &str) -> Expr {
 /// holding its subtree's total. One pass over an array: a map is enough
 /// here, where a join of every (ancestor, descendant) pair in polars took
 /// most of this step's time and memory (docs/performance.md).
-fn roll_up(tree: &Tree, stride: usize, vals: &mut [f64]) {
+fn roll_up(tree: &Tree, stride: usize, vals: &mut [f64], maxima: &[bool]) {
     for i in (1..tree.nodes.len()).rev() {
         let Some(p) = tree.nodes[i]
             .parent
@@ -304,11 +331,16 @@ fn roll_up(tree: &Tree, stride: usize, vals: &mut [f64]) {
         };
         assert!(p < i, "a parent comes before its children");
         let (before, from_i) = vals.split_at_mut(i * stride);
-        for (d, v) in before[p * stride..(p + 1) * stride]
+        for ((d, v), max) in before[p * stride..(p + 1) * stride]
             .iter_mut()
             .zip(&from_i[..stride])
+            .zip(maxima.iter().chain(std::iter::repeat(&false)))
         {
-            *d += v;
+            if *max {
+                *d = d.max(*v);
+            } else {
+                *d += v;
+            }
         }
     }
 }
@@ -350,7 +382,8 @@ pub fn aggregate(
     for node in &tree.nodes {
         sums.extend_from_slice(&base[&node.code]);
     }
-    roll_up(&tree, width, &mut sums);
+    let maxima: Vec<bool> = set.base().map(|m| m.is_max()).collect();
+    roll_up(&tree, width, &mut sums, &maxima);
     let mut cols = node_columns(&tree, n, |r| r);
     cols.push(Column::new(
         "files".into(),
@@ -391,12 +424,24 @@ pub fn aggregate(
         let mut lf = src.lazy();
         let mut extra: Vec<Expr> = Vec::new();
         for c in &def.cols {
+            // Seconds shown as minutes.
+            let scale = |e: Expr| {
+                if c.kind == Kind::Minutes {
+                    e / lit(60.0)
+                } else {
+                    e
+                }
+            };
             if let Some((num, den)) = &c.rate {
-                extra.push(rate_expr(num, den).alias(c.key.as_str()));
+                extra.push(scale(rate_expr(num, den)).alias(c.key.as_str()));
                 extra.push(col(num.as_str()).alias(format!("{}_num", c.key)));
                 extra.push(col(den.as_str()).alias(format!("{}_den", c.key)));
-            } else if let Some(m) = c.measure.as_deref().filter(|m| *m != c.key) {
-                extra.push(col(m).alias(c.key.as_str()));
+            } else if let Some(m) = c
+                .measure
+                .as_deref()
+                .filter(|m| *m != c.key || c.kind == Kind::Minutes)
+            {
+                extra.push(scale(col(m)).alias(c.key.as_str()));
             }
         }
         if !extra.is_empty() {
@@ -533,6 +578,7 @@ fn data_def(id: &str, df: &DataFrame, schemas: &SchemaSet) -> TableDef {
         levels: None,
         by: None,
         compare: false,
+        form: None,
         cols,
     }
 }
@@ -589,7 +635,7 @@ fn broken_frame(
             }
         }
     }
-    roll_up(tree, nc * w, &mut sums);
+    roll_up(tree, nc * w, &mut sums, &[]);
     let rows = n * nc;
     let mut cols = node_columns(tree, rows, |r| r / nc.max(1));
     cols.push(Column::new(

@@ -37,6 +37,7 @@ pub fn rounded(kind: Kind, v: Val) -> Val {
     match (kind, v) {
         (Kind::Rate, Val::Num(x)) => Val::Num(round_to(x, 6)),
         (Kind::Hours, Val::Num(x)) => Val::Num(round_to(x, 2)),
+        (Kind::Minutes, Val::Num(x)) => Val::Num(round_to(x, 1)),
         (Kind::Count | Kind::Part, Val::Num(x)) if x.fract() == 0.0 => Val::Int(x as i64),
         (_, v) => v,
     }

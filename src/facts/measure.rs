@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{counts_of, Extract, IdKey};
+use crate::org::Level;
 use crate::period::Period;
 use crate::schema::{FieldType, MeasureSet, SchemaSet};
 use crate::validate::{Record, Value};
@@ -26,11 +27,17 @@ enum Cells {
     Id(Vec<Option<u64>>),
 }
 
+/// A column that is no field of the ledger: the submitter's level, or (a
+/// cover's rows) a figure of one of the submission's ledgers.
+const NOT_A_FIELD: usize = usize::MAX;
+
 /// The rows of one ledger of one file, only the fields the measures read.
 #[derive(Debug, Clone, Default)]
 pub struct Rows {
     /// The organisations the rows count at (few per file).
     orgs: Vec<Arc<str>>,
+    /// Each organisation's level, for `submitter_level`.
+    levels: Vec<Option<Level>>,
     /// Per row, its submitter's index in `orgs`.
     org: Vec<u32>,
     /// (field key, index in the record, values).
@@ -50,8 +57,20 @@ impl Rows {
             .measures
             .fields_read(ledger)
             .iter()
-            .filter_map(|k| {
-                let i = schema.field_index(k)?;
+            .flat_map(|k| -> Vec<(String, usize, Cells)> {
+                let Some(i) = schema.field_index(k) else {
+                    if k == "submitter_level" {
+                        return vec![(k.clone(), NOT_A_FIELD, Cells::Text(Vec::new()))];
+                    }
+                    // A ledger a cover's measure reads: its rows and sums.
+                    let Some(l) = schemas.schemas.iter().find(|s| &s.name == k) else {
+                        return Vec::new();
+                    };
+                    return std::iter::once("rows".to_string())
+                        .chain(crate::schema::checks::summed(l).map(|f| f.key.clone()))
+                        .map(|sub| (format!("{k}.{sub}"), NOT_A_FIELD, Cells::Num(Vec::new())))
+                        .collect();
+                };
                 let cells = match schema.fields[i].ty {
                     FieldType::Integer | FieldType::Decimal | FieldType::Time => {
                         Cells::Num(Vec::new())
@@ -60,7 +79,7 @@ impl Rows {
                     FieldType::IdNumber => Cells::Id(Vec::new()),
                     _ => Cells::Text(Vec::new()),
                 };
-                Some((k.clone(), i, cells))
+                vec![(k.clone(), i, cells)]
             })
             .collect();
         let unique = schemas
@@ -77,16 +96,34 @@ impl Rows {
         }
     }
 
-    pub fn push(&mut self, org: &Arc<str>, r: &Record) {
+    /// Add a row counting at `org` (of `level`); `figure` gives a cover
+    /// row's figures of the submission's ledgers by `ledger.sub`.
+    pub fn push(
+        &mut self,
+        org: &Arc<str>,
+        level: Option<Level>,
+        r: &Record,
+        figure: &dyn Fn(&str) -> Option<f64>,
+    ) {
         let i = match self.orgs.iter().rposition(|o| o == org) {
             Some(i) => i,
             None => {
                 self.orgs.push(org.clone());
+                self.levels.push(level);
                 self.orgs.len() - 1
             }
         };
         self.org.push(i as u32);
-        for (_, i, cells) in &mut self.cols {
+        let lv = self.levels[i];
+        for (key, i, cells) in &mut self.cols {
+            if *i == NOT_A_FIELD {
+                match cells {
+                    Cells::Text(c) => c.push(lv.map(|l| Cow::Borrowed(l.as_str()))),
+                    Cells::Num(c) => c.push(figure(key)),
+                    _ => {}
+                }
+                continue;
+            }
             let v = r.values.get(*i).unwrap_or(&Value::Blank);
             match cells {
                 Cells::Text(c) => c.push(match v {
@@ -135,7 +172,25 @@ fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
         Column::new("_file".into(), file),
         Column::new("_org".into(), org),
     ];
+    // A cover's figures of a ledger (`grid.rows`): one struct per ledger.
+    let mut structs: Vec<(String, Vec<Series>)> = Vec::new();
     for (c, (key, _, cells)) in first.cols.iter().enumerate() {
+        if let (Some((ledger, sub)), Cells::Num(_)) = (key.split_once('.'), cells) {
+            let v: Vec<Option<f64>> = parts
+                .iter()
+                .flat_map(|(_, r)| match &r.cols[c].2 {
+                    Cells::Num(v) => v.as_slice(),
+                    _ => &[],
+                })
+                .copied()
+                .collect();
+            let part = Series::new(sub.into(), v);
+            match structs.iter_mut().find(|(l, _)| l == ledger) {
+                Some((_, p)) => p.push(part),
+                None => structs.push((ledger.to_string(), vec![part])),
+            }
+            continue;
+        }
         let name = PlSmallStr::from(key.as_str());
         // Column `c` of every part, of the variant `pick` takes.
         fn gather<'a, T: Clone + 'a>(
@@ -185,6 +240,10 @@ fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
         };
         cols.push(col);
     }
+    for (ledger, parts) in structs {
+        let s = StructChunked::from_series(ledger.as_str().into(), n, parts.iter())?;
+        cols.push(s.into_series().into());
+    }
     if first.unique.is_some() {
         let dup: Vec<bool> = parts
             .iter()
@@ -218,13 +277,13 @@ fn at_expr(at: &Option<String>) -> Expr {
 /// One counting or summing measure's value in each row: what the group-by
 /// then sums. Computed over whole columns first, so that the group-by only
 /// sums (polars' fast path) instead of evaluating conditions per group.
-fn value_of(filter: &Option<Expr>, sum: &Option<String>, alias: String) -> Expr {
-    match sum {
-        Some(f) => when(cond(filter))
-            .then(col(f.as_str()).cast(DataType::Float64).fill_null(lit(0.0)))
+fn value_of(m: &crate::schema::measures::Measure, alias: String) -> Expr {
+    match (&m.sum, &m.value_expr) {
+        (Some(_), Some(e)) => when(cond(&m.filter_expr))
+            .then(e.clone().cast(DataType::Float64).fill_null(lit(0.0)))
             .otherwise(lit(0.0))
             .alias(alias),
-        None => cond(filter).cast(DataType::Float64).alias(alias),
+        _ => cond(&m.filter_expr).cast(DataType::Float64).alias(alias),
     }
 }
 
@@ -325,13 +384,13 @@ fn measure_ledger(
     for at in ats {
         let here: Vec<_> = measures
             .iter()
-            .filter(|m| &m.at == at && m.distinct.is_none())
+            .filter(|m| &m.at == at && m.distinct.is_none() && !m.is_max())
             .collect();
         if !here.is_empty() {
             let mut values: Vec<Expr> = here
                 .iter()
                 .enumerate()
-                .map(|(i, m)| value_of(&m.filter_expr, &m.sum, format!("_m{i}")))
+                .map(|(i, m)| value_of(m, format!("_m{i}")))
                 .collect();
             values.push(at_expr(at).alias("_at"));
             let out = taken
@@ -368,18 +427,58 @@ fn measure_ledger(
                 }
             }
         }
+        // Maxima: the largest value per file and organisation, kept as a
+        // maximum up the tree.
+        for m in measures.iter().filter(|m| &m.at == at && m.is_max()) {
+            let e = m.value_expr.clone().expect("compiled at load");
+            let out = taken
+                .clone()
+                .lazy()
+                .with_column(at_expr(at).alias("_at"))
+                .filter(col("_at").is_not_null().and(cond(&m.filter_expr)))
+                .with_column(e.cast(DataType::Float64).alias("_v"))
+                .filter(col("_v").is_not_null())
+                .group_by_stable([col("_file"), col("_at")])
+                .agg([col("_v").max()])
+                .collect()?;
+            let files = out.column("_file")?.u32()?;
+            let (idx, codes) = at_columns(&out, at)?;
+            let vals = out.column("_v")?.f64()?;
+            let i = set.index(&m.key).expect("a base count");
+            for r in 0..out.height() {
+                let (Some(f), Some(v)) = (files.get(r), vals.get(r)) else {
+                    continue;
+                };
+                let Some(o) = org_at(
+                    owned,
+                    f,
+                    idx.and_then(|c| c.get(r)),
+                    codes.and_then(|c| c.get(r)),
+                ) else {
+                    continue;
+                };
+                let c = counts_of(&mut extracts[f as usize].counts, o);
+                let x = c.maxes.entry(i).or_insert(v);
+                *x = x.max(v);
+            }
+        }
         // Distinct values: the sets, so that the files of one
         // organisation count a value once.
         for m in measures
             .iter()
             .filter(|m| &m.at == at && m.distinct.is_some())
         {
-            let f = m.distinct.as_deref().expect("filtered");
-            let ids = matches!(taken.column(f)?.dtype(), DataType::UInt64);
+            let e = m.value_expr.clone().expect("compiled at load");
+            let plain = m.distinct.as_deref().filter(|f| taken.column(f).is_ok());
+            let ids = plain.is_some_and(|f| {
+                taken
+                    .column(f)
+                    .is_ok_and(|c| matches!(c.dtype(), DataType::UInt64))
+            });
             let value = if ids {
-                col(f).alias("_v")
+                e.alias("_v")
             } else {
-                col(f).cast(DataType::String).alias("_v")
+                e.cast(DataType::String).alias("_v")
             };
             let out = taken
                 .clone()
@@ -430,11 +529,14 @@ fn measure_ledger(
                 let (Some((fi, o)), Some(v)) = (place(r), vals.get(r)) else {
                     continue;
                 };
-                let c = counts_of(&mut extracts[fi as usize].counts, o);
-                let set = c.sets.entry(i).or_default();
-                if !set.contains(v) {
-                    set.insert(v.to_string());
+                // Names compare ignoring spaces, line breaks and full-width
+                // forms (reports.md §1): one unit written two ways is one.
+                let v = crate::text::squeezed(v).collect::<String>();
+                if v.is_empty() {
+                    continue;
                 }
+                let c = counts_of(&mut extracts[fi as usize].counts, o);
+                c.sets.entry(i).or_default().insert(v);
             }
         }
     }
@@ -444,7 +546,7 @@ fn measure_ledger(
         let mut values: Vec<Expr> = listed
             .iter()
             .enumerate()
-            .map(|(i, m)| value_of(&m.filter_expr, &m.sum, format!("_m{i}")))
+            .map(|(i, m)| value_of(m, format!("_m{i}")))
             .collect();
         let by = b.by_expr.clone().expect("compiled at load");
         values.push(by.cast(DataType::String).alias("_by"));

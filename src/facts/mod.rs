@@ -87,6 +87,8 @@ pub struct Counts {
     pub id_sets: BTreeMap<usize, Vec<u64>>,
     /// Measures the requirements read that are no base count.
     pub aux: BTreeMap<String, f64>,
+    /// The maxima (`max` measures), by base count: combined by max.
+    pub maxes: BTreeMap<usize, f64>,
     /// Per breakdown (categories, meeting_types …) and value: its measures,
     /// in the breakdown's order.
     pub breakdowns: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
@@ -112,6 +114,10 @@ impl Counts {
         for (k, v) in &o.aux {
             *self.aux.entry(k.clone()).or_default() += v;
         }
+        for (k, v) in &o.maxes {
+            let x = self.maxes.entry(*k).or_insert(*v);
+            *x = x.max(*v);
+        }
         for (k, groups) in &o.breakdowns {
             let mine = self.breakdowns.entry(k.clone()).or_default();
             for (g, v) in groups {
@@ -126,6 +132,9 @@ impl Counts {
     /// A base count as the tables take it: a distinct measure's number of
     /// values, else the sum.
     pub fn value(&self, i: usize) -> f64 {
+        if let Some(x) = self.maxes.get(&i) {
+            return *x;
+        }
         match (self.sets.get(&i), self.id_sets.get(&i)) {
             (Some(s), _) => s.len() as f64,
             (None, Some(s)) => s.len() as f64,
@@ -429,7 +438,12 @@ fn extract_with(
                 last_org = Some(org.clone());
             }
             if let Some(rows) = &mut rows {
-                rows.push(&org, r);
+                let level = if own.as_deref() == Some(&*org) {
+                    ex.level
+                } else {
+                    crate::org::level_of_code(&org).ok()
+                };
+                rows.push(&org, level, r, &|_| None);
                 if at_submitter {
                     counts_of(&mut ex.counts, &org);
                 }
@@ -483,6 +497,44 @@ fn extract_with(
         }
     }
 
+    // A cover the measures count (a community's 社区总人口 …): one row per
+    // submission, with its figures of the submission's ledgers.
+    if let (true, Some(o), SubmissionKind::Workbook) = (counts, &own, sub.kind) {
+        let cover = schemas.cover_for(sub.level.unwrap_or(Level::Community));
+        if measured.contains(&cover.name.as_str()) {
+            let rec = Record {
+                row: 0,
+                values: cover
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        sub.cover
+                            .values
+                            .get(&f.key)
+                            .cloned()
+                            .unwrap_or(Value::Blank)
+                    })
+                    .collect(),
+                org: None,
+            };
+            let figure = |key: &str| -> Option<f64> {
+                let (ledger, what) = key.split_once('.')?;
+                let mine = sub.ledgers.iter().filter(|l| l.schema == ledger);
+                if what == "rows" {
+                    return Some(mine.map(|l| l.records.len() as f64).sum());
+                }
+                let i = schemas.get(ledger).field_index(what)?;
+                Some(
+                    mine.flat_map(|l| l.records.iter())
+                        .filter_map(|r| r.values.get(i).and_then(Value::num))
+                        .sum(),
+                )
+            };
+            let mut rows = measure::Rows::new(schemas, &cover.name);
+            rows.push(o, ex.level, &rec, &figure);
+            ex.rows.insert(cover.name.clone(), rows);
+        }
+    }
     ex.id_sources = sources;
     // Kept until the audits have run, for every file: no spare capacity.
     for k in &mut ex.keys {

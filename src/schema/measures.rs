@@ -47,6 +47,8 @@ pub enum Behaviour {
     Stock,
     /// A count of what meets a requirement: judged again for the whole period.
     Judged,
+    /// A maximum (`max = …`): the largest of the sub-periods'.
+    Max,
 }
 
 impl Behaviour {
@@ -55,6 +57,7 @@ impl Behaviour {
             Behaviour::Flow => "流量（各期相加）",
             Behaviour::Stock => "存量（取期末）",
             Behaviour::Judged => "重新评定",
+            Behaviour::Max => "取各期最大",
         }
     }
 }
@@ -109,14 +112,43 @@ pub struct Measure {
     pub sum: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distinct: Option<String>,
+    /// The largest value (a field or SQL expression) of the rows, an
+    /// organisation's and up the tree (never summed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    /// With `of = "organisations"`: only those whose own aggregated
+    /// submission carries rows of this ledger (an optional form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carries: Option<String>,
     /// The field naming the community a row counts at (else its submitter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
     #[serde(skip)]
     pub filter_expr: Option<Expr>,
+    /// `sum`, `distinct` or `max` compiled: a field, or an SQL expression.
+    #[serde(skip)]
+    pub value_expr: Option<Expr>,
     /// A sum of a decimal field (service hours): kept to two places.
     #[serde(skip)]
     pub decimal: bool,
+}
+
+/// Names a measure's conditions may use besides the fields: the period's
+/// bounds, and the level of the organisation that submitted the row.
+pub const MEASURE_PARAMETERS: &[&str] = &["period_start", "period_end", "submitter_level"];
+
+impl Measure {
+    /// `sum`, `distinct` or `max`, whichever it has.
+    pub fn value_text(&self) -> Option<&str> {
+        self.sum
+            .as_deref()
+            .or(self.distinct.as_deref())
+            .or(self.max.as_deref())
+    }
+
+    pub fn is_max(&self) -> bool {
+        self.max.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -302,19 +334,26 @@ impl MeasureSet {
         }
         for m in self.measures.iter().filter(|m| m.ledger == ledger) {
             roots(&m.filter_expr).iter().for_each(|k| add(k));
-            for k in [&m.sum, &m.distinct, &m.at].into_iter().flatten() {
+            roots(&m.value_expr).iter().for_each(|k| add(k));
+            if let Some(k) = &m.at {
                 add(k);
             }
         }
         for b in self.breakdowns.iter().filter(|b| b.ledger == ledger) {
             roots(&b.by_expr).iter().for_each(|k| add(k));
         }
-        schema
+        let mut out: Vec<String> = schema
             .fields
             .iter()
             .filter(|f| used.contains(&f.key))
             .map(|f| f.key.clone())
-            .collect()
+            .collect();
+        // A cover's measures may read the submission's ledgers (structs) and
+        // every measure the submitter's level: kept by name after the fields.
+        out.extend(used.into_iter().filter(|k| {
+            schema.field(k).is_none() && !["period_start", "period_end"].contains(&k.as_str())
+        }));
+        out
     }
 
     /// Parse every condition and check every name against the schemas,
@@ -349,9 +388,41 @@ impl MeasureSet {
                 )
             })
         };
+        let ledger_names: Vec<&str> = schemas
+            .iter()
+            .filter(|s| s.kind == super::FormKind::Ledger)
+            .map(|s| s.name.as_str())
+            .collect();
         let compile = |cond: &str, schema: &Schema| -> Result<Expr> {
             let sql = cond.replace("{satisfied_levels}", &satisfied);
-            super::checks::condition(&sql, schema, PARAMETERS)
+            let sql = super::checks::with_fixed_requirements(&sql, reqs)
+                .map_err(|(zh, en)| fail(zh, en, cond))?;
+            if schema.kind == super::FormKind::Cover {
+                // A cover's rows read the submission's ledgers as structs
+                // (`grid.rows`), as a cover's checks do.
+                let e = polars::sql::sql_expr(&sql).map_err(|e| {
+                    fail(
+                        format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）"),
+                        format!("`{sql}` is not a valid SQL expression ({e})"),
+                        cond,
+                    )
+                })?;
+                for n in e.clone().meta().root_names() {
+                    let n = n.as_str();
+                    if schema.field(n).is_none()
+                        && !MEASURE_PARAMETERS.contains(&n)
+                        && !ledger_names.contains(&n)
+                    {
+                        bail!(fail(
+                            format!("`{sql}` 引用的 `{n}` 不是封面 `{}` 的字段，也不是台账", schema.name),
+                            format!("`{sql}` names `{n}`, neither a field of the cover `{}` nor a ledger", schema.name),
+                            cond,
+                        ));
+                    }
+                }
+                return Ok(e);
+            }
+            super::checks::condition(&sql, schema, MEASURE_PARAMETERS)
                 .map_err(|(zh, en)| fail(zh, en, cond))
         };
         let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
@@ -394,8 +465,7 @@ impl MeasureSet {
             if let Some(of) = m.of {
                 let ledgerish = !m.ledger.is_empty()
                     || m.filter.is_some()
-                    || m.sum.is_some()
-                    || m.distinct.is_some()
+                    || m.value_text().is_some()
                     || m.at.is_some();
                 if ledgerish {
                     bail!(fail(
@@ -405,7 +475,18 @@ impl MeasureSet {
                     ));
                 }
                 let org = of == Of::Organisations;
-                if org != m.level.is_some() || (!org && (m.accepted || m.meets.is_some())) {
+                if let Some(l) = &m.carries {
+                    if !ledger_names.contains(&l.as_str()) {
+                        bail!(fail(
+                            format!("`{}`：carries = \"{l}\" 不是台账", m.key),
+                            format!("`{}`: carries = \"{l}\" is not a ledger", m.key),
+                            &key_line,
+                        ));
+                    }
+                }
+                if org != m.level.is_some()
+                    || (!org && (m.accepted || m.meets.is_some() || m.carries.is_some()))
+                {
                     bail!(fail(
                         format!("`{}`：level、accepted 和 meets 只用于 of = \"organisations\"，且它必须写 level", m.key),
                         format!("`{}`: level, accepted and meets go with of = \"organisations\" only, which needs a level", m.key),
@@ -414,7 +495,7 @@ impl MeasureSet {
                 }
                 continue;
             }
-            if m.level.is_some() || m.accepted || m.meets.is_some() {
+            if m.level.is_some() || m.accepted || m.meets.is_some() || m.carries.is_some() {
                 bail!(fail(
                     format!(
                         "`{}`：level、accepted 和 meets 只用于 of = \"organisations\"",
@@ -446,18 +527,36 @@ impl MeasureSet {
                 .as_deref()
                 .and_then(|f| schema.field(f))
                 .is_some_and(|f| f.ty == FieldType::Decimal);
-            if m.sum.is_some() && m.distinct.is_some() {
+            let kinds = [&m.sum, &m.distinct, &m.max]
+                .iter()
+                .filter(|x| x.is_some())
+                .count();
+            if kinds > 1 {
                 bail!(fail(
-                    format!("`{}` 不能同时写 sum 和 distinct", m.key),
-                    format!("`{}` has both sum and distinct", m.key),
+                    format!("`{}` 只能写 sum、distinct、max 中的一个", m.key),
+                    format!("`{}` takes one of sum, distinct and max", m.key),
                     &key_line,
                 ));
             }
             if let Some(c) = &m.filter {
                 m.filter_expr = Some(compile(c, schema)?);
             }
-            for k in [&m.sum, &m.distinct, &m.at].into_iter().flatten() {
+            // A field by name, else an SQL expression over the row.
+            if let Some(v) = m.value_text().map(str::to_string) {
+                m.value_expr = Some(match schema.field(&v) {
+                    Some(_) => polars::prelude::col(v.as_str()),
+                    None => compile(&v, schema)?,
+                });
+            }
+            if let Some(k) = &m.at {
                 field(schema, k, &format!("\"{k}\""))?;
+            }
+            if m.is_max() && m.period != Behaviour::Max {
+                bail!(fail(
+                    format!("`{}` 是最大值（max），period 须为 \"max\"", m.key),
+                    format!("`{}` is a maximum: its period must be \"max\"", m.key),
+                    &key_line,
+                ));
             }
         }
         for m in &self.measures {

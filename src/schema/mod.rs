@@ -1005,7 +1005,7 @@ impl SchemaSet {
                 "the tables file is missing"
             ))
         })?;
-        tables.prepare(&measures, &schemas, &t_file, &t_text)?;
+        tables.prepare(&measures, &schemas, &requirements, &t_file, &t_text)?;
         let year = crate::period::Period::parse("2026").expect("a year");
         for c in &tables.charts {
             if let Some(l) = c

@@ -25,6 +25,9 @@ pub enum Kind {
     /// A rate's numerator or denominator.
     Part,
     Text,
+    /// Seconds shown as minutes to one decimal (`unit = "minutes"`): a
+    /// count (a sum or a maximum), or a rate that is an average.
+    Minutes,
 }
 
 /// What a column shows besides counts and rates.
@@ -58,6 +61,10 @@ pub struct ColumnDecl {
     /// The meeting type whose minimum the meetings chart sets beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement: Option<String>,
+    /// `"minutes"`: the count or rate is seconds, shown as minutes to one
+    /// decimal (a rate then is an average, not a percentage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -74,6 +81,10 @@ pub struct TableDecl {
     pub by: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub compare: bool,
+    /// The optional form (ledger) the table counts: when no aggregated
+    /// submission carries it, the 说明 sheet says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
     #[serde(rename = "column")]
     pub columns: Vec<ColumnDecl>,
 }
@@ -169,6 +180,8 @@ pub struct TableDef {
     pub by: Option<String>,
     /// `_prev`/`_change` columns with `--previous` (reports.md §3).
     pub compare: bool,
+    /// The optional form it counts (its ledger), if any.
+    pub form: Option<String>,
     pub cols: Vec<Col>,
 }
 
@@ -244,6 +257,7 @@ impl TableSet {
         &mut self,
         measures: &MeasureSet,
         schemas: &[Schema],
+        reqs: &super::Requirements,
         file: &str,
         text: &str,
     ) -> Result<()> {
@@ -355,9 +369,28 @@ impl TableSet {
                     &format!("\"{m}\""),
                 )
             };
+            if let Some(f) = &t.form {
+                if !schemas
+                    .iter()
+                    .any(|s| s.kind == super::FormKind::Ledger && &s.name == f)
+                {
+                    bail!(fail(
+                        format!("表 `{}` 的 form = \"{f}\" 不是台账", t.id),
+                        format!("table `{}`: form = \"{f}\" is not a ledger", t.id),
+                        &id_line,
+                    ));
+                }
+            }
             let mut cols = keys();
             for c in &t.columns {
                 let key_line = format!("key = \"{}\"", c.key);
+                // A header may name a number of the requirements (T7's limits).
+                let header = super::checks::with_fixed_requirements(&c.header, reqs)
+                    .map_err(|(zh, en)| fail(zh, en, &key_line))?;
+                let c = &ColumnDecl {
+                    header,
+                    ..c.clone()
+                };
                 if !is_key(&c.key) || cols.iter().any(|o| o.key == c.key) {
                     bail!(fail(
                         format!("表 `{}` 的列名 `{}` 重复或不合规（只能由小写字母、数字和下划线组成，且不能是 level、code、name、parent_code）", t.id, c.key),
@@ -418,6 +451,17 @@ impl TableSet {
                         col.measure = Some(m);
                     }
                 }
+                match c.unit.as_deref() {
+                    None => {}
+                    Some("minutes") if matches!(col.kind, Kind::Count | Kind::Hours | Kind::Rate) => {
+                        col.kind = Kind::Minutes;
+                    }
+                    Some(u) => bail!(fail(
+                        format!("表 `{}` 的列 `{}`：unit = \"{u}\" 只能是 minutes，且只用于计数或比率列", t.id, c.key),
+                        format!("table `{}`, column `{}`: unit = \"{u}\" must be minutes, on a count or rate", t.id, c.key),
+                        &key_line,
+                    )),
+                }
                 if let Some(r) = &c.requirement {
                     if !meeting_types.contains(r) {
                         bail!(fail(
@@ -465,6 +509,7 @@ impl TableSet {
                 levels: t.levels.clone(),
                 by: t.by.clone(),
                 compare: t.compare,
+                form: t.form.clone(),
                 cols,
             });
         }

@@ -278,6 +278,7 @@ pub fn tables_md(set: &SchemaSet) -> String {
                 Kind::Level | Kind::Code | Kind::Name | Kind::Parent | Kind::Category => "key",
                 Kind::Count => "count",
                 Kind::Hours => "hours",
+                Kind::Minutes => "minutes",
                 Kind::Rate => "rate",
                 Kind::Part => "rate part",
                 Kind::Text => "text",

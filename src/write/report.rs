@@ -58,6 +58,7 @@ struct Cells {
     hours: Pair,
     rate: Pair,
     dash: Pair,
+    minutes: Pair,
     /// Names indented by depth, 0–15.
     names: Vec<Pair>,
 }
@@ -101,6 +102,7 @@ impl Styles {
                 count: Pair::new(cell.clone().set_num_format("#,##0")),
                 hours: Pair::new(cell.clone().set_num_format("#,##0.00")),
                 rate: Pair::new(cell.clone().set_num_format("0.00%")),
+                minutes: Pair::new(cell.clone().set_num_format("#,##0.0")),
                 dash: Pair::new(cell.set_align(FormatAlign::Center)),
             },
         }
@@ -122,6 +124,7 @@ impl Styles {
         for p in [&c.text, &c.count, &c.hours, &c.rate, &c.dash]
             .into_iter()
             .chain(&c.names)
+            .chain([&c.minutes])
         {
             all.push(&p.plain);
             all.push(&p.bold);
@@ -255,6 +258,10 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
                     ws.write_number_with_format(r, j16, *x, c.hours.get(bold))
                         .map_err(sheet_error)?;
                 }
+                (Kind::Minutes, Val::Num(x)) => {
+                    ws.write_number_with_format(r, j16, *x, c.minutes.get(bold))
+                        .map_err(sheet_error)?;
+                }
                 (_, Val::Int(n)) => {
                     ws.write_number_with_format(r, j16, *n as f64, c.count.get(bold))
                         .map_err(sheet_error)?;
@@ -268,7 +275,7 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
                     ws.write_string_with_format(r, j16, s, c.text.get(bold))
                         .map_err(sheet_error)?;
                 }
-                (Kind::Count | Kind::Part | Kind::Hours, Val::Null) => {
+                (Kind::Count | Kind::Part | Kind::Hours | Kind::Minutes, Val::Null) => {
                     ws.write_string_with_format(r, j16, "—", c.dash.get(bold))
                         .map_err(sheet_error)?;
                 }

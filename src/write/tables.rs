@@ -136,6 +136,7 @@ pub fn write_parquet(t: &Table, path: &Path) -> Result<()> {
         let places = match c.kind {
             Kind::Rate => 6,
             Kind::Hours => 2,
+            Kind::Minutes => 1,
             _ => continue,
         };
         if let Ok(col) = df.column(&c.key) {
