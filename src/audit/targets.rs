@@ -14,7 +14,7 @@ use crate::facts::{Counts, Extract};
 use crate::lang::Lang;
 use crate::org::Level;
 use crate::period::Period;
-use crate::schema::audits::{target_exprs, target_frame, with_requirements};
+use crate::schema::audits::{target_exprs, target_frame, target_shown_exprs, with_requirements};
 use crate::schema::SchemaSet;
 use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
@@ -31,6 +31,8 @@ pub struct Judgement {
     pub requirements_met: usize,
     /// The targets judged for the organisation and met.
     pub met: Vec<String>,
+    /// Beside each shortfall: its message's SQL placeholders and values.
+    pub shown: Vec<Vec<(String, String)>>,
 }
 
 impl Judgement {
@@ -79,6 +81,10 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
         exprs.push(w.cast(DataType::Boolean).alias(format!("w{i}")));
         exprs.push(f.cast(DataType::Float64).alias(format!("f{i}")));
         exprs.push(m.cast(DataType::Float64).alias(format!("m{i}")));
+        for (j, x) in target_shown_exprs(t, reqs, period).iter().enumerate() {
+            let e = polars::sql::sql_expr(with_requirements(x, reqs, period))?;
+            exprs.push(e.alias(format!("s{i}_{j}")));
+        }
     }
     let out = if exprs.is_empty() {
         DataFrame::empty()
@@ -121,6 +127,24 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
             if f < m {
                 j.shortfalls
                     .push(short(&t.key, None, f as i64, m.ceil() as i64));
+                let shown = target_shown_exprs(t, reqs, period)
+                    .iter()
+                    .enumerate()
+                    .map(|(k, x)| {
+                        let v = out
+                            .column(&format!("s{i}_{k}"))
+                            .ok()
+                            .and_then(|c| c.get(r).ok())
+                            .filter(|v| !v.is_null())
+                            .map(|v| match v.extract::<f64>() {
+                                Some(x) => crate::text::number_text((x * 100.0).round() / 100.0),
+                                None => v.to_string().trim_matches('"').to_string(),
+                            })
+                            .unwrap_or_else(|| "—".into());
+                        (x.to_string(), v)
+                    })
+                    .collect();
+                j.shown.push(shown);
             } else {
                 j.met.push(t.key.clone());
             }
@@ -136,6 +160,7 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
                 missed += 1;
                 j.shortfalls
                     .push(short(MEETING, Some(t), have, *min as i64));
+                j.shown.push(Vec::new());
             }
         }
         j.requirements = pairs.len();
@@ -194,7 +219,9 @@ pub fn diagnose(
         .map_or("", |(l, _)| l);
     for ((i, org, name, _), j) in who.iter().zip(judged) {
         let e = &mut extracts[*i];
-        for s in j.shortfalls {
+        let none = Counts::default();
+        let counts = e.counts.get(org).unwrap_or(&none).clone();
+        for (s, shown) in j.shortfalls.into_iter().zip(j.shown) {
             let (code, sheet, msg) = if s.what == MEETING {
                 let t = s.meeting_type.clone().unwrap_or_default();
                 (
@@ -219,11 +246,32 @@ pub fn diagnose(
                     .position(|t| t.key == s.what)
                     .expect("a shortfall of a declared target");
                 let t = &schemas.audits.targets[k];
-                let m = with_requirements(
+                let mut m = with_requirements(
                     &lang.t(t.message.as_str(), t.message_en.as_str()),
                     reqs,
                     period,
                 );
+                for (x, v) in &shown {
+                    m = m.replace(&format!("{{{x}}}"), v);
+                }
+                for p in crate::schema::checks::placeholders(&m.clone()) {
+                    let Some(key) = p.strip_prefix("values:") else {
+                        continue;
+                    };
+                    let set = match schemas.measures.index(key) {
+                        Some(i) => counts.sets.get(&i),
+                        None => counts.aux_sets.get(key),
+                    };
+                    let list = set
+                        .map(|v| {
+                            v.iter()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(&lang.t("、", ", "))
+                        })
+                        .unwrap_or_default();
+                    m = m.replace(&format!("{{{p}}}"), &list);
+                }
                 (
                     schemas.audits.compiled.targets[k],
                     t.sheet.clone(),

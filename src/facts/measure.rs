@@ -470,11 +470,14 @@ fn measure_ledger(
         {
             let e = m.value_expr.clone().expect("compiled at load");
             let plain = m.distinct.as_deref().filter(|f| taken.column(f).is_ok());
-            let ids = plain.is_some_and(|f| {
-                taken
-                    .column(f)
-                    .is_ok_and(|c| matches!(c.dtype(), DataType::UInt64))
-            });
+            // Packed ID numbers stay numbers in a base count's set; the
+            // targets' own sets hold text.
+            let ids = set.index(&m.key).is_some()
+                && plain.is_some_and(|f| {
+                    taken
+                        .column(f)
+                        .is_ok_and(|c| matches!(c.dtype(), DataType::UInt64))
+                });
             let value = if ids {
                 e.alias("_v")
             } else {
@@ -490,7 +493,7 @@ fn measure_ledger(
                 .collect()?;
             let files = out.column("_file")?.u32()?;
             let (idx, codes) = at_columns(&out, at)?;
-            let i = set.index(&m.key).expect("a base count");
+            let i = set.index(&m.key);
             // Where row `r` counts: its file and organisation.
             let place = |r: usize| -> Option<(u32, &str)> {
                 let fi = files.get(r)?;
@@ -502,7 +505,7 @@ fn measure_ledger(
                 )?;
                 Some((fi, o))
             };
-            if ids {
+            if let (true, Some(i)) = (ids, i) {
                 let vals = out.column("_v")?.u64()?;
                 for r in 0..out.height() {
                     let (Some((fi, o)), Some(v)) = (place(r), vals.get(r)) else {
@@ -536,7 +539,10 @@ fn measure_ledger(
                     continue;
                 }
                 let c = counts_of(&mut extracts[fi as usize].counts, o);
-                c.sets.entry(i).or_default().insert(v);
+                match i {
+                    Some(i) => c.sets.entry(i).or_default().insert(v),
+                    None => c.aux_sets.entry(m.key.clone()).or_default().insert(v),
+                };
             }
         }
     }

@@ -89,6 +89,8 @@ pub struct Counts {
     pub aux: BTreeMap<String, f64>,
     /// The maxima (`max` measures), by base count: combined by max.
     pub maxes: BTreeMap<usize, f64>,
+    /// The values a `distinct` measure the targets read (no base count) met.
+    pub aux_sets: BTreeMap<String, BTreeSet<String>>,
     /// Per breakdown (categories, meeting_types …) and value: its measures,
     /// in the breakdown's order.
     pub breakdowns: BTreeMap<String, BTreeMap<String, Vec<f64>>>,
@@ -113,6 +115,12 @@ impl Counts {
         }
         for (k, v) in &o.aux {
             *self.aux.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &o.aux_sets {
+            self.aux_sets
+                .entry(k.clone())
+                .or_default()
+                .extend(v.iter().cloned());
         }
         for (k, v) in &o.maxes {
             let x = self.maxes.entry(*k).or_insert(*v);
@@ -151,6 +159,9 @@ impl Counts {
     }
 
     pub fn aux(&self, key: &str) -> f64 {
+        if let Some(s) = self.aux_sets.get(key) {
+            return s.len() as f64;
+        }
         self.aux.get(key).copied().unwrap_or(0.0)
     }
 

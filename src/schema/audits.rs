@@ -202,7 +202,27 @@ pub fn previous_flags(p: &Previous, reqs: &Requirements, period: &Period) -> Res
 const PREVIOUS_SHOWN: &[&str] = &["header", "before", "now", "change"];
 
 /// The names a `[[target]]` message may show besides requirements.
-const TARGET_SHOWN: &[&str] = &["name", "code", "figure", "minimum"];
+pub const TARGET_SHOWN: &[&str] = &["name", "code", "figure", "minimum"];
+
+/// The placeholders of a target's message that are SQL over the
+/// organisation's counts (not a requirement, `values:…` or a fixed name).
+pub fn target_shown_exprs<'a>(t: &'a Target, reqs: &Requirements, period: &Period) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for x in [&t.message, &t.message_en] {
+        for n in super::checks::placeholders(x) {
+            let plain = n.trim_end_matches('%');
+            if TARGET_SHOWN.contains(&plain)
+                || reqs.param(plain, period).is_some()
+                || n.starts_with("values:")
+                || out.contains(&n)
+            {
+                continue;
+            }
+            out.push(n);
+        }
+    }
+    out
+}
 
 /// A `[[target]]`'s three expressions for `period`: which organisations it
 /// judges, the figure and the minimum.
@@ -466,21 +486,49 @@ impl AuditSet {
                 ));
             }
             ledger(&t.code, &t.sheet)?;
+            let param_ok = |n: &str| TARGET_SHOWN.contains(&n) || reqs.param(n, &trial).is_some();
             for x in [
                 &t.when.clone().unwrap_or_default(),
                 &t.figure,
                 &t.minimum,
-                &t.message,
-                &t.message_en,
                 &t.listed,
                 &t.listed_en,
             ] {
                 for n in params_of(x) {
-                    if !TARGET_SHOWN.contains(&n) && reqs.param(n, &trial).is_none() {
+                    if !param_ok(n) {
                         bail!(fail(
                             &t.code,
-                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值"),
-                            format!("`{{{n}}}` is not a number of the requirements file"),
+                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值，也不是 name、code、figure、minimum"),
+                            format!("`{{{n}}}` is neither a number of the requirements file nor name, code, figure or minimum"),
+                        ));
+                    }
+                }
+            }
+            // A message may also show `{values:<distinct measure>}` and any
+            // SQL over the organisation's counts.
+            for x in [&t.message, &t.message_en] {
+                for n in super::checks::placeholders(x) {
+                    if param_ok(n.trim_end_matches('%')) {
+                        continue;
+                    }
+                    if let Some(k) = n.strip_prefix("values:") {
+                        if measures.measure(k).is_none_or(|m| m.distinct.is_none()) {
+                            bail!(fail(
+                                &t.code,
+                                format!("`{{{n}}}`：`{k}` 不是取数公式中的 distinct 计数"),
+                                format!("`{{{n}}}`: `{k}` is no distinct measure"),
+                            ));
+                        }
+                        continue;
+                    }
+                    let tried = polars::sql::sql_expr(with_requirements(n, reqs, &trial))
+                        .map_err(anyhow::Error::from)
+                        .and_then(|e| Ok(empty.clone().lazy().select([e]).collect()?));
+                    if let Err(e) = tried {
+                        bail!(fail(
+                            &t.code,
+                            format!("消息中的 `{{{n}}}` 无法按各单位的计数计算（{e}）"),
+                            format!("the message's `{{{n}}}` cannot be evaluated over an organisation's counts ({e})"),
                         ));
                     }
                 }

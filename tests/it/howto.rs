@@ -98,7 +98,7 @@ def = "会议类型为联席会议的行的实到人数之和"
     );
     insert_before(
         &tables,
-        "# The headline figures",
+        "[[table]]\nid = \"t5\"",
         r#"[[table.column]]
 key = "joint_attendance_rate"
 header = "联席会议出席率"
@@ -230,7 +230,7 @@ title = "各{by}会议总数与联席会议次数（{scope}：{meetings} 次）"
     );
 }
 
-/// Add a table: 民生事项来源统计表 (T5), a row per organisation and 来源,
+/// Add a table: 民生事项来源统计表 (T11), a row per organisation and 来源,
 /// with a new breakdown of the issues ledger.
 #[test]
 fn howto_add_a_table() {
@@ -249,11 +249,11 @@ measures = ["received", "resolved"]
         &w.path("s/tables.toml"),
         "# The headline figures",
         r#"[[table]]
-id = "t5"
-file = "t5_issue_sources"
+id = "t11"
+file = "t11_issue_sources"
 title = "民生事项来源统计表"
 title_en = "Livelihood issues by source"
-sheet = "T5民生事项来源"
+sheet = "T11民生事项来源"
 levels = ["county", "street", "community"]
 by = "sources"
 
@@ -286,8 +286,8 @@ rate = ["resolved", "received"]
 "#,
     );
     aggregate(&w);
-    let t5 = read_csv(&w.path("out/tables/t5_issue_sources.csv"));
-    assert!(w.path("out/tables/t5_issue_sources.parquet").exists());
+    let t5 = read_csv(&w.path("out/tables/t11_issue_sources.csv"));
+    assert!(w.path("out/tables/t11_issue_sources.parquet").exists());
     let sources = ["网格走访", "群众来访", "热线转办", "联席会议", "其他"];
     // One row per organisation (county, street, communities) and source.
     assert_eq!(t5.len(), (2 + c.communities.len()) * sources.len());
@@ -322,15 +322,15 @@ rate = ["resolved", "received"]
         total, all as f64,
         "every issue under one source at the county"
     );
-    // The sheet of report.xlsx, right after T4's.
+    // The sheet of report.xlsx, right after T10's, the last table before it.
     let book: calamine::Xlsx<_> = calamine::open_workbook(w.path("out/report.xlsx")).unwrap();
     let names = calamine::Reader::sheet_names(&book);
-    let t4 = names.iter().position(|n| n == "T4完成率与满意度").unwrap();
-    assert_eq!(names[t4 + 1], "T5民生事项来源", "{names:?}");
+    let t10 = names.iter().position(|n| n == "T10需求清单").unwrap();
+    assert_eq!(names[t10 + 1], "T11民生事项来源", "{names:?}");
     let summary = std::fs::read_to_string(w.path("out/summary.json")).unwrap();
-    assert!(summary.contains("\"t5\""));
+    assert!(summary.contains("\"t11\""));
     // 逐级汇总: a city aggregating the county's report.xlsx gets the same
-    // county rows of T5 (they travel in its hidden _data_sources sheet).
+    // county rows of T11 (they travel in its hidden _data_sources sheet).
     std::fs::create_dir(w.path("up")).unwrap();
     std::fs::copy(w.path("out/report.xlsx"), w.path("up/county.xlsx")).unwrap();
     let r = w.run(&[
@@ -344,7 +344,7 @@ rate = ["resolved", "received"]
         "city",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let city = read_csv(&w.path("city/tables/t5_issue_sources.csv"));
+    let city = read_csv(&w.path("city/tables/t11_issue_sources.csv"));
     let county_rows: Vec<&Row> = t5.iter().filter(|r| r["level"] == "county").collect();
     for lv in ["city", "county"] {
         let rows: Vec<&Row> = city.iter().filter(|r| r["level"] == lv).collect();
