@@ -407,7 +407,17 @@ pub fn aggregate(
 
     let mut out = Vec::new();
     let mut data = Vec::new();
+    let mut detail_k = 0;
     for def in schemas.tables.defs() {
+        if def.detail.is_some() {
+            let df = detail_frame(def, detail_k, &tree, extracts, accepted)?;
+            detail_k += 1;
+            out.push(Table {
+                def: def.clone(),
+                df,
+            });
+            continue;
+        }
         let src = match &def.by {
             None => full.clone(),
             Some(bk) => {
@@ -551,6 +561,83 @@ pub fn aggregate(
     })
 }
 
+/// A detail table (tables.toml `rows = …`, T6b): every row of its ledger
+/// in the aggregated submissions, organisations in code order and each
+/// one's rows in its sheet's order; a rate from the row's own columns.
+fn detail_frame(
+    def: &TableDef,
+    k: usize,
+    tree: &Tree,
+    extracts: &[Extract],
+    accepted: &[bool],
+) -> Result<DataFrame> {
+    use crate::facts::{DetailCell, DetailRow};
+    use crate::schema::tables::Detail;
+    let mut rows: Vec<(usize, &DetailRow)> = extracts
+        .iter()
+        .enumerate()
+        .zip(accepted)
+        .filter(|((_, e), ok)| **ok && e.report.is_none())
+        .flat_map(|((i, e), _)| e.details.get(k).into_iter().flatten().map(move |r| (i, r)))
+        .collect();
+    rows.sort_by(|a, b| (&a.1.org, a.0, a.1.row).cmp(&(&b.1.org, b.0, b.1.row)));
+    let mut cols: Vec<Column> = Vec::new();
+    let num = |j: usize| -> Vec<Option<f64>> {
+        rows.iter()
+            .map(|(_, r)| match r.cells.get(j) {
+                Some(DetailCell::Num(x)) => *x,
+                _ => None,
+            })
+            .collect()
+    };
+    for (j, c) in def.cols.iter().enumerate() {
+        let name = PlSmallStr::from(c.key.as_str());
+        let col = match &c.detail {
+            Some(Detail::OrgCode) => Column::new(
+                name,
+                rows.iter().map(|(_, r)| r.org.as_str()).collect::<Vec<_>>(),
+            ),
+            Some(Detail::OrgName) => Column::new(
+                name,
+                rows.iter()
+                    .map(|(_, r)| tree.get(&r.org).map_or(r.org.as_str(), |n| n.name.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+            Some(Detail::Rate(n, d)) => {
+                let at = |key: &str| {
+                    def.cols
+                        .iter()
+                        .position(|c| c.key == key)
+                        .expect("checked at load")
+                };
+                let (n, d) = (num(at(n)), num(at(d)));
+                Column::new(
+                    name,
+                    n.iter()
+                        .zip(&d)
+                        .map(|(n, d)| match (n, d) {
+                            (Some(n), Some(d)) if *d != 0.0 => Some(n / d),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            }
+            _ if c.kind == Kind::Count => Column::new(name, num(j)).cast(&DataType::Int64)?,
+            _ => Column::new(
+                name,
+                rows.iter()
+                    .map(|(_, r)| match r.cells.get(j) {
+                        Some(DetailCell::Text(t)) => t.clone(),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        cols.push(col);
+    }
+    Ok(DataFrame::new(rows.len(), cols)?)
+}
+
 /// The hidden machine-readable tables (`_data_base`, `_data_<breakdown>`).
 fn data_def(id: &str, df: &DataFrame, schemas: &SchemaSet) -> TableDef {
     let cols = df
@@ -579,6 +666,7 @@ fn data_def(id: &str, df: &DataFrame, schemas: &SchemaSet) -> TableDef {
         by: None,
         compare: false,
         form: None,
+        detail: None,
         cols,
     }
 }

@@ -176,6 +176,104 @@ impl Counts {
     }
 }
 
+/// A cell of a detail table's row as extraction takes it (the
+/// organisation's code and name and the rates are the aggregation's).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DetailCell {
+    Text(Option<String>),
+    Num(Option<f64>),
+}
+
+/// One row of a detail table: its organisation, the sheet row, the cells.
+#[derive(Debug, Clone)]
+pub struct DetailRow {
+    pub org: String,
+    pub row: u32,
+    pub cells: Vec<DetailCell>,
+}
+
+/// A key as detail counts compare it: text folded and trimmed.
+fn key_of(v: &Value) -> Option<String> {
+    let t = match v {
+        Value::Text(t) => t.to_string(),
+        Value::Int(_) | Value::Dec(_) => crate::text::number_text(v.num()?),
+        _ => return None,
+    };
+    Some(crate::read::cell::normalize_text(&t).into_owned())
+}
+
+/// The rows of every detail table this submission carries.
+fn detail_rows(ledgers: &[Ledger], schemas: &SchemaSet, own: Option<&str>) -> Vec<Vec<DetailRow>> {
+    use crate::schema::tables::Detail;
+    schemas
+        .tables
+        .defs()
+        .iter()
+        .filter_map(|t| Some((t, t.detail.as_deref()?)))
+        .map(|(t, ledger)| {
+            let mut out = Vec::new();
+            for l in ledgers.iter().filter(|l| l.schema == ledger) {
+                for r in &l.records {
+                    let Some(org) = r.org.as_deref().or(own) else {
+                        continue;
+                    };
+                    let cells = t
+                        .cols
+                        .iter()
+                        .map(|c| match &c.detail {
+                            Some(Detail::Field(i)) => {
+                                let v = r.values.get(*i).unwrap_or(&Value::Blank);
+                                if c.kind == crate::schema::tables::Kind::Count {
+                                    DetailCell::Num(v.num())
+                                } else {
+                                    DetailCell::Text(
+                                        v.text()
+                                            .map(str::to_string)
+                                            .or_else(|| v.num().map(crate::text::number_text)),
+                                    )
+                                }
+                            }
+                            Some(Detail::Present(i, yes, no)) => {
+                                let filled = r
+                                    .values
+                                    .get(*i)
+                                    .is_some_and(|v| !v.is_blank() && *v != Value::Invalid);
+                                DetailCell::Text(Some(if filled {
+                                    yes.clone()
+                                } else {
+                                    no.clone()
+                                }))
+                            }
+                            Some(Detail::Count(other, field, mine)) => {
+                                let key = r.values.get(*mine).and_then(key_of);
+                                let n = key.map_or(0, |k| {
+                                    ledgers
+                                        .iter()
+                                        .filter(|o| &o.schema == other)
+                                        .flat_map(|o| o.records.iter())
+                                        .filter(|o| {
+                                            o.values.get(*field).and_then(key_of).as_deref()
+                                                == Some(k.as_str())
+                                        })
+                                        .count()
+                                });
+                                DetailCell::Num(Some(n as f64))
+                            }
+                            _ => DetailCell::Text(None),
+                        })
+                        .collect();
+                    out.push(DetailRow {
+                        org: org.to_string(),
+                        row: r.row,
+                        cells,
+                    });
+                }
+            }
+            out
+        })
+        .collect()
+}
+
 /// The counts of `org` in a map keyed by organisation, created on first use
 /// (without allocating a key for every row that finds them).
 fn counts_of<'a>(counts: &'a mut BTreeMap<String, Counts>, org: &str) -> &'a mut Counts {
@@ -234,6 +332,9 @@ pub struct Extract {
     pub id_sources: Vec<IdSource>,
     /// A county report workbook read back for roll-up (forms.md §4.6).
     pub report: Option<ReportInput>,
+    /// Per detail table (tables.toml `rows = …`, in the tables' order):
+    /// its rows from this file, each with its organisation.
+    pub details: Vec<Vec<DetailRow>>,
     /// Organisations whose ledger rows this file carries (a CSV ledger: many).
     pub ledger_orgs: BTreeSet<(String, String)>,
     /// The sheet each ledger was read from: schema name → (sheet, index).
@@ -367,7 +468,8 @@ fn extract_with(
         keys: vec![Vec::new(); schemas.audits.compiled.lists.len()],
         key_texts: vec![Vec::new(); schemas.audits.compiled.lists.len()],
         id_sources: Vec::new(),
-        report: sub.report,
+        report: None,
+        details: Vec::new(),
         ledger_orgs: BTreeSet::new(),
         sheets: sub
             .ledgers
@@ -377,6 +479,9 @@ fn extract_with(
         explanations: Vec::new(),
     };
     let own: Option<Arc<str>> = ex.org.as_deref().map(Arc::from);
+    if counts {
+        ex.details = detail_rows(&sub.ledgers, schemas, ex.org.as_deref());
+    }
     // Shared names: one per organisation code met in this file.
     let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
     let mut name_of = |code: &str| -> Arc<str> {
@@ -546,6 +651,7 @@ fn extract_with(
             ex.rows.insert(cover.name.clone(), rows);
         }
     }
+    ex.report = sub.report;
     ex.id_sources = sources;
     // Kept until the audits have run, for every file: no spare capacity.
     for k in &mut ex.keys {

@@ -38,6 +38,26 @@ pub enum Special {
     Files,
     /// The breakdown value of a table with `by`.
     Category,
+    /// A detail table's row: the submitting organisation's code, its name.
+    OrgCode,
+    OrgName,
+}
+
+/// What a detail table's column (`rows = "<ledger>"`) shows of its row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// The submitting organisation's code or name.
+    OrgCode,
+    OrgName,
+    /// A field of the row, as on the sheet (its index in the ledger).
+    Field(usize),
+    /// Whether the field is filled: the first text if so, else the second.
+    Present(usize, String, String),
+    /// Rows of another ledger of the same submission whose field equals
+    /// this row's field of the same name: (ledger, its field, this field).
+    Count(String, usize, usize),
+    /// Two columns of the row (by key): numerator and denominator.
+    Rate(String, String),
 }
 
 /// One column as tables.toml declares it.
@@ -65,6 +85,18 @@ pub struct ColumnDecl {
     /// decimal (a rate then is an average, not a percentage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// A detail table's column: a field of its row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// With `field`: the two texts shown for a filled and a blank field
+    /// (the field itself is not written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<[String; 2]>,
+    /// A detail table's column: `<ledger>.<field>`, the rows of that ledger
+    /// in the same submission whose field equals this row's field of the
+    /// same name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -85,6 +117,11 @@ pub struct TableDecl {
     /// submission carries it, the 说明 sheet says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// A detail table: one row per row of this ledger in the aggregated
+    /// submissions (organisations in code order, then the sheet's order),
+    /// not summed up the tree (T6b).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<String>,
     #[serde(rename = "column")]
     pub columns: Vec<ColumnDecl>,
 }
@@ -150,6 +187,8 @@ pub struct Col {
     /// A rate's numerator and denominator (base counts).
     pub rate: Option<(String, String)>,
     pub requirement: Option<String>,
+    /// A detail table's column.
+    pub detail: Option<Detail>,
 }
 
 impl Col {
@@ -162,6 +201,7 @@ impl Col {
             measure: None,
             rate: None,
             requirement: None,
+            detail: None,
         }
     }
 }
@@ -182,6 +222,8 @@ pub struct TableDef {
     pub compare: bool,
     /// The optional form it counts (its ledger), if any.
     pub form: Option<String>,
+    /// A detail table's ledger: a row per row of it.
+    pub detail: Option<String>,
     pub cols: Vec<Col>,
 }
 
@@ -381,6 +423,22 @@ impl TableSet {
                     ));
                 }
             }
+            if let Some(ledger) = &t.rows {
+                let cols = detail_columns(t, ledger, schemas, &fail)?;
+                defs.push(TableDef {
+                    id: t.id.clone(),
+                    file: t.file.clone(),
+                    title: t.title.clone(),
+                    sheet: t.sheet.clone(),
+                    levels: None,
+                    by: None,
+                    compare: false,
+                    form: t.form.clone(),
+                    detail: Some(ledger.clone()),
+                    cols,
+                });
+                continue;
+            }
             let mut cols = keys();
             for c in &t.columns {
                 let key_line = format!("key = \"{}\"", c.key);
@@ -395,6 +453,13 @@ impl TableSet {
                     bail!(fail(
                         format!("表 `{}` 的列名 `{}` 重复或不合规（只能由小写字母、数字和下划线组成，且不能是 level、code、name、parent_code）", t.id, c.key),
                         format!("table `{}`: the column key `{}` repeats another or is not a key (lower-case letters, digits, underscores; not level, code, name or parent_code)", t.id, c.key),
+                        &key_line,
+                    ));
+                }
+                if c.field.is_some() || c.count.is_some() || c.present.is_some() {
+                    bail!(fail(
+                        format!("表 `{}` 的列 `{}`：field、count、present 只用于明细表（rows = …）", t.id, c.key),
+                        format!("table `{}`, column `{}`: field, count and present go with a detail table (rows = …)", t.id, c.key),
                         &key_line,
                     ));
                 }
@@ -429,6 +494,13 @@ impl TableSet {
                             ));
                         }
                         col.kind = Kind::Text;
+                    }
+                    (None, Some(Special::OrgCode | Special::OrgName)) => {
+                        bail!(fail(
+                            format!("表 `{}` 的列 `{}`：org_code、org_name 只用于明细表（rows = …）", t.id, c.key),
+                            format!("table `{}`, column `{}`: org_code and org_name go with a detail table (rows = …)", t.id, c.key),
+                            &key_line,
+                        ));
                     }
                     (None, Some(Special::Category)) => {
                         if t.by.is_none() {
@@ -510,6 +582,7 @@ impl TableSet {
                 by: t.by.clone(),
                 compare: t.compare,
                 form: t.form.clone(),
+                detail: t.rows.clone(),
                 cols,
             });
         }
@@ -614,4 +687,103 @@ impl TableSet {
                 .any(|c| c.key == ch.columns[0] && c.kind == Kind::Rate)
         })
     }
+}
+
+/// A detail table's columns (`rows = "<ledger>"`), checked against the ledger.
+fn detail_columns(
+    t: &TableDecl,
+    ledger: &str,
+    schemas: &[Schema],
+    fail: &dyn Fn(String, String, &str) -> anyhow::Error,
+) -> Result<Vec<Col>> {
+    let id_line = format!("id = \"{}\"", t.id);
+    let Some(schema) = schemas
+        .iter()
+        .find(|s| s.kind == super::FormKind::Ledger && s.name == ledger)
+    else {
+        bail!(fail(
+            format!("表 `{}` 的 rows = \"{ledger}\" 不是台账", t.id),
+            format!("table `{}`: rows = \"{ledger}\" is not a ledger", t.id),
+            &id_line,
+        ));
+    };
+    let mut cols: Vec<Col> = Vec::new();
+    for c in &t.columns {
+        let key_line = format!("key = \"{}\"", c.key);
+        let bad = |zh: String, en: String| fail(zh, en, &key_line);
+        if !is_key(&c.key) || cols.iter().any(|o| o.key == c.key) {
+            bail!(bad(
+                format!("表 `{}` 的列名 `{}` 重复或不合规", t.id, c.key),
+                format!(
+                    "table `{}`: the column key `{}` repeats another or is not a key",
+                    t.id, c.key
+                ),
+            ));
+        }
+        let field_of = |k: &str| -> Result<usize> {
+            schema.field_index(k).ok_or_else(|| {
+                bad(
+                    format!("`{k}` 不是台账 `{ledger}` 的字段"),
+                    format!("`{k}` is not a field of `{ledger}`"),
+                )
+            })
+        };
+        let mut col = Col::plain(&c.key, &c.header, Kind::Text, &c.def);
+        let detail = match (&c.value, &c.field, &c.count, &c.rate) {
+            (Some(Special::OrgCode), None, None, None) => {
+                col.kind = Kind::Code;
+                Detail::OrgCode
+            }
+            (Some(Special::OrgName), None, None, None) => Detail::OrgName,
+            (None, Some(f), None, None) => {
+                let i = field_of(f)?;
+                match &c.present {
+                    Some([yes, no]) => Detail::Present(i, yes.clone(), no.clone()),
+                    None => {
+                        let ty = schema.fields[i].ty;
+                        if matches!(ty, super::FieldType::Integer | super::FieldType::Decimal) {
+                            col.kind = Kind::Count;
+                        }
+                        Detail::Field(i)
+                    }
+                }
+            }
+            (None, None, Some(spec), None) => {
+                let target = spec.split_once('.').and_then(|(l, f)| {
+                    let s = schemas
+                        .iter()
+                        .find(|s| s.kind == super::FormKind::Ledger && s.name == l)?;
+                    Some((l.to_string(), s.field_index(f)?, f.to_string()))
+                });
+                let Some((l, other, f)) = target else {
+                    bail!(bad(
+                        format!("count = \"{spec}\" 应写作 台账.字段，且二者都存在"),
+                        format!("count = \"{spec}\" must be <ledger>.<field> of an existing ledger"),
+                    ));
+                };
+                col.kind = Kind::Count;
+                Detail::Count(l, other, field_of(&f)?)
+            }
+            (None, None, None, Some([n, d])) => {
+                for k in [n, d] {
+                    if !cols.iter().any(|o| &o.key == k && o.kind == Kind::Count) {
+                        bail!(bad(
+                            format!("比率引用的 `{k}` 不是本表前面的数字列"),
+                            format!("the rate names `{k}`, which is no number column before it"),
+                        ));
+                    }
+                }
+                col.kind = Kind::Rate;
+                col.rate = Some((n.clone(), d.clone()));
+                Detail::Rate(n.clone(), d.clone())
+            }
+            _ => bail!(bad(
+                format!("明细表 `{}` 的列 `{}` 须写且只写 value（org_code、org_name）、field、count、rate 之一", t.id, c.key),
+                format!("detail table `{}`, column `{}`: give exactly one of value (org_code, org_name), field, count and rate", t.id, c.key),
+            )),
+        };
+        col.detail = Some(detail);
+        cols.push(col);
+    }
+    Ok(cols)
 }

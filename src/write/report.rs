@@ -173,10 +173,13 @@ fn shape(t: &Table) -> (Vec<usize>, Vec<bool>) {
         depths.push(d);
     }
     let with_children: HashSet<&str> = parents.iter().flatten().map(String::as_str).collect();
-    let totals = codes
+    let mut totals: Vec<bool> = codes
         .iter()
         .map(|c| c.as_deref().is_some_and(|c| with_children.contains(c)))
         .collect();
+    // A table without the tree's columns (a detail table): flat rows.
+    depths.resize(t.df.height(), 0);
+    totals.resize(t.df.height(), false);
     (depths, totals)
 }
 

@@ -124,6 +124,27 @@ fn oracle(
             // Each requirement not met is a target.* warning (check's, and
             // aggregate's alike).
             add(&mut own, &st.code, "warnings", (n < 3) as u8 as f64);
+            // Its 大工委 (forms.md §4.8).
+            if !st.part_time.is_empty() {
+                add(&mut own, &st.code, "part_time_streets", 1.0);
+                add(
+                    &mut own,
+                    &st.code,
+                    "street_part_time_members",
+                    st.part_time.len() as f64,
+                );
+                let units: BTreeSet<&str> = st
+                    .part_time
+                    .iter()
+                    .map(|m| m.employer_code.as_deref().unwrap_or(&m.employer))
+                    .collect();
+                add(
+                    &mut own,
+                    &st.code,
+                    "street_member_units",
+                    units.len() as f64,
+                );
+            }
         }
     }
     for cm in &c.communities {
@@ -135,6 +156,15 @@ fn oracle(
             continue;
         }
         add(&mut own, code, "submitted", 1.0);
+        // The optional forms' targets (and a 社区代表 sheet without 社区总人口).
+        if let Some(p) = &cm.practices {
+            add(
+                &mut own,
+                code,
+                "warnings",
+                crate::support::practices::warnings(p) as f64,
+            );
+        }
         if plan.excluded.contains(code) {
             add(&mut own, code, "errors", 1.0);
             // Its requirements are judged all the same (check's warnings).
@@ -149,6 +179,13 @@ fn oracle(
         }
         add(&mut own, code, "accepted", 1.0);
         add(&mut own, code, "communities_accepted", 1.0);
+        if let Some(p) = &cm.practices {
+            let start = (c.year, c.first_month(), 1);
+            let end = (c.year, c.first_month() + 2, 31);
+            for (k, v) in crate::support::practices::own_counts(p, start, end) {
+                add(&mut own, code, k, v);
+            }
+        }
         let ids: BTreeSet<&str> = cm.members.iter().map(|m| m.id.as_str()).collect();
         add(&mut own, code, "registered_members", ids.len() as f64);
         add(
@@ -524,7 +561,405 @@ fn check_all_tables(w: &Workdir, out: &str, c: &County, plan: &Plan) {
         assert!(close(num(r, "satisfaction_rate"), sr));
         checked += 6;
     }
+    checked += check_optional_tables(w, out, c, plan, &sum);
     assert!(checked > 500, "checked {checked} cells");
+}
+
+/// T5–T10, T6b and the new T4 rates: every column at every level against
+/// the practices of the county model (tests/support/practices.rs).
+fn check_optional_tables(
+    w: &Workdir,
+    out: &str,
+    c: &County,
+    plan: &Plan,
+    sum: &dyn Fn(&str) -> BTreeMap<&'static str, f64>,
+) -> usize {
+    let get = |m: &BTreeMap<&'static str, f64>, k: &str| m.get(k).copied().unwrap_or(0.0);
+    let tables: [(&str, &[(&str, &str)]); 6] = [
+        (
+            "t5_party_committee",
+            &[
+                ("communities_reporting", "part_time_communities"),
+                ("part_time_members", "part_time_members"),
+                ("from_units", "from_units"),
+                ("from_police", "from_police"),
+                ("from_property", "from_property"),
+                ("from_owners", "from_owners"),
+                ("from_two_new", "from_two_new"),
+                ("from_other", "from_other"),
+                ("new_part_time", "new_part_time"),
+                ("with_duties", "with_duties"),
+                ("member_units", "member_units"),
+                ("communities_on_target", "part_time_on_target"),
+                ("streets_reporting", "part_time_streets"),
+                ("street_part_time_members", "street_part_time_members"),
+                ("street_member_units", "street_member_units"),
+            ],
+        ),
+        (
+            "t6_grids",
+            &[
+                ("communities_reporting", "grid_communities"),
+                ("grids", "grids"),
+                ("grids_covered", "grids_covered"),
+                ("grids_with_branch", "grids_with_branch"),
+                ("grid_branches", "grid_branches"),
+                ("party_groups", "party_groups"),
+                ("central_households", "central_households"),
+                ("grid_members", "grid_members"),
+                ("households", "households"),
+                ("grid_heads", "grid_heads"),
+                ("building_heads", "building_heads"),
+                ("unit_heads", "unit_heads"),
+                ("visits", "visits"),
+                ("opinions", "opinions"),
+                ("solved_in_grid", "solved_in_grid"),
+                ("referred", "referred"),
+                ("closed", "closed"),
+            ],
+        ),
+        (
+            "t7_emergency_response",
+            &[
+                ("communities_reporting", "request_communities"),
+                ("requests", "requests"),
+                ("contacted_in_limit", "contacted_in_limit"),
+                ("onsite_required", "onsite_required"),
+                ("arrived", "arrived"),
+                ("arrived_in_limit", "arrived_in_limit"),
+                ("on_site", "on_site"),
+                ("by_phone", "by_phone"),
+                ("transferred", "transferred"),
+                ("pending", "pending"),
+                ("arrive_seconds", "arrive_seconds"),
+            ],
+        ),
+        (
+            "t8_representatives",
+            &[
+                ("communities_reporting", "rep_communities"),
+                ("representatives", "representatives"),
+                ("resident_reps", "resident_reps"),
+                ("unit_reps", "unit_reps"),
+                ("two_new_reps", "two_new_reps"),
+                ("other_reps", "other_reps"),
+                ("quota_communities", "quota_communities"),
+                ("population", "population"),
+                ("quota", "quota"),
+                ("communities_on_quota", "reps_on_quota"),
+            ],
+        ),
+        (
+            "t9_org_life",
+            &[
+                ("communities_reporting", "org_life_communities"),
+                ("members", "org_members"),
+                ("members_placed", "members_placed"),
+                ("branches", "branches"),
+                ("groups", "groups"),
+                ("communities_on_target", "org_life_on_target"),
+            ],
+        ),
+        (
+            "t10_needs",
+            &[
+                ("communities_reporting", "need_communities"),
+                ("needs", "needs"),
+                ("needs_new", "needs_new"),
+                ("needs_unclaimed", "needs_unclaimed"),
+                ("needs_claimed", "needs_claimed"),
+                ("needs_done", "needs_done"),
+            ],
+        ),
+    ];
+    // Rates (and an average) from their parts: (table, column, num, den, scale).
+    let rates: &[(&str, &str, &str, &str, f64)] = &[
+        (
+            "t5_party_committee",
+            "part_time_target_rate",
+            "part_time_on_target",
+            "part_time_communities",
+            1.0,
+        ),
+        (
+            "t6_grids",
+            "grid_coverage_rate",
+            "grids_covered",
+            "grids",
+            1.0,
+        ),
+        (
+            "t6_grids",
+            "grid_branch_rate",
+            "grids_with_branch",
+            "grids",
+            1.0,
+        ),
+        (
+            "t6_grids",
+            "grid_completion_rate",
+            "closed",
+            "opinions",
+            1.0,
+        ),
+        (
+            "t7_emergency_response",
+            "response_contact_rate",
+            "contacted_in_limit",
+            "requests",
+            1.0,
+        ),
+        (
+            "t7_emergency_response",
+            "response_arrival_rate",
+            "arrived_in_limit",
+            "onsite_required",
+            1.0,
+        ),
+        (
+            "t7_emergency_response",
+            "arrive_minutes_avg",
+            "arrive_seconds",
+            "arrived",
+            60.0,
+        ),
+        (
+            "t8_representatives",
+            "representative_quota_rate",
+            "reps_on_quota",
+            "quota_communities",
+            1.0,
+        ),
+        (
+            "t9_org_life",
+            "org_life_coverage_rate",
+            "members_placed",
+            "org_members",
+            1.0,
+        ),
+        (
+            "t10_needs",
+            "need_claim_rate",
+            "needs_claimed_or_done",
+            "needs",
+            1.0,
+        ),
+        (
+            "t10_needs",
+            "need_completion_rate",
+            "needs_done",
+            "needs",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "part_time_target_rate",
+            "part_time_on_target",
+            "part_time_communities",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "grid_coverage_rate",
+            "grids_covered",
+            "grids",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "grid_completion_rate",
+            "closed",
+            "opinions",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "response_contact_rate",
+            "contacted_in_limit",
+            "requests",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "response_arrival_rate",
+            "arrived_in_limit",
+            "onsite_required",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "representative_quota_rate",
+            "reps_on_quota",
+            "quota_communities",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "org_life_coverage_rate",
+            "members_placed",
+            "org_members",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "need_claim_rate",
+            "needs_claimed_or_done",
+            "needs",
+            1.0,
+        ),
+        (
+            "t4_rates",
+            "need_completion_rate",
+            "needs_done",
+            "needs",
+            1.0,
+        ),
+    ];
+    let accepted = |code: &str| !plan.missing.contains(code) && !plan.excluded.contains(code);
+    let mut checked = 0;
+    let mut seen_values = 0.0;
+    for (file, cols) in tables {
+        let rows = table(w, out, file);
+        assert_eq!(
+            rows.len(),
+            1 + c.streets.len() + c.communities.len(),
+            "{file}: county, streets, communities"
+        );
+        for r in &rows {
+            let want = sum(&r["code"]);
+            for (col, m) in cols {
+                let v = get(&want, m);
+                seen_values += v;
+                assert!(
+                    close(num(r, col), Some(v)),
+                    "{file} {} {col}: got {:?}, want {v}",
+                    r["code"],
+                    r[*col]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        seen_values > 100.0,
+        "the model's practices reach the tables"
+    );
+    for (file, col, n, d, scale) in rates {
+        for r in table(w, out, file) {
+            let want = sum(&r["code"]);
+            let (wn, wd) = (get(&want, n), get(&want, d));
+            let places = if *scale == 60.0 { 10.0 } else { 1e6 };
+            let wr = (wd != 0.0).then(|| ((wn / wd / scale) * places).round() / places);
+            assert!(
+                close(num(&r, col), wr),
+                "{file} {} {col}: got {:?}, want {wr:?}",
+                r["code"],
+                r[*col]
+            );
+            if *file == "t4_rates" {
+                assert!(
+                    close(num(&r, &format!("{col}_num")), Some(wn)),
+                    "{} {col}_num",
+                    r["code"]
+                );
+                assert!(
+                    close(num(&r, &format!("{col}_den")), Some(wd)),
+                    "{} {col}_den",
+                    r["code"]
+                );
+            }
+            checked += 1;
+        }
+    }
+    // The longest arrival: a maximum over the subtree, blank without one.
+    let own_max: BTreeMap<&str, u32> = c
+        .communities
+        .iter()
+        .filter(|cm| accepted(&cm.code))
+        .filter_map(|cm| {
+            let p = cm.practices.as_ref()?;
+            let m = p
+                .requests
+                .iter()
+                .filter(|r| r.result != "电话处置")
+                .filter_map(|r| r.arrive)
+                .max()?;
+            Some((cm.code.as_str(), m))
+        })
+        .collect();
+    for r in table(w, out, "t7_emergency_response") {
+        let code = r["code"].as_str();
+        let m = own_max
+            .iter()
+            .filter(|(k, _)| k.starts_with(code.trim_end_matches('0')) || *k == &code)
+            .map(|(_, v)| *v)
+            .max();
+        let want = m.map(|x| ((x as f64 / 60.0) * 10.0).round() / 10.0);
+        assert!(
+            close(num(&r, "arrive_minutes_max"), want),
+            "{code} arrive_minutes_max: got {:?}, want {want:?}",
+            r["arrive_minutes_max"]
+        );
+        checked += 1;
+    }
+    // T6b: a row per grid of the accepted communities, in code order.
+    let t6b = table(w, out, "t6b_grid_detail");
+    let mut want: Vec<(
+        &crate::support::county::Community,
+        &crate::support::practices::Grid,
+    )> = c
+        .communities
+        .iter()
+        .filter(|cm| accepted(&cm.code))
+        .flat_map(|cm| {
+            cm.practices
+                .iter()
+                .flat_map(move |p| p.grids.iter().map(move |g| (cm, g)))
+        })
+        .collect();
+    want.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+    assert_eq!(t6b.len(), want.len(), "one T6b row per grid");
+    assert!(!want.is_empty());
+    for (r, (cm, g)) in t6b.iter().zip(&want) {
+        assert_eq!(r["community_code"], cm.code);
+        assert_eq!(r["community_name"], cm.name);
+        assert_eq!(r["grid_code"], g.code);
+        assert_eq!(r["grid_name"], g.name);
+        assert_eq!(r["org_kind"], g.kind);
+        assert_eq!(r["branch_name"], g.branch.clone().unwrap_or_default());
+        assert_eq!(r["grid_head"], if g.head.is_some() { "是" } else { "否" });
+        for (k, v) in [
+            ("party_groups", g.party_groups),
+            ("central_households", g.central),
+            ("grid_members", g.members),
+            ("households", g.households),
+            ("building_heads", g.building_heads),
+            ("unit_heads", g.unit_heads),
+            ("visits", g.visits),
+            ("opinions", g.opinions),
+            ("solved_in_grid", g.solved),
+            ("referred", g.referred),
+            ("closed", g.closed),
+        ] {
+            assert!(close(num(r, k), Some(v as f64)), "T6b {} {k}", g.code);
+        }
+        let p = cm.practices.as_ref().unwrap();
+        let requests = p
+            .requests
+            .iter()
+            .filter(|q| q.grid.as_deref() == Some(g.code.as_str()))
+            .count();
+        assert!(
+            close(num(r, "requests"), Some(requests as f64)),
+            "T6b {} requests",
+            g.code
+        );
+        let rate =
+            (g.opinions != 0).then(|| ((g.closed as f64 / g.opinions as f64) * 1e6).round() / 1e6);
+        assert!(close(num(r, "grid_completion_rate"), rate));
+        checked += 20;
+    }
+    checked
 }
 
 /// The fixture county: one street submits its own meetings, one community

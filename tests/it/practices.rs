@@ -569,11 +569,10 @@ fn a_member_in_two_communities_groups_and_sheets_a_unit_does_not_take() {
         &crate::support::county::Hand::plain(),
     );
     a.push(groups("党员甲"));
-    let mut b = crate::support::county::community_book(
-        &c,
-        &c.communities[1],
-        &crate::support::county::Hand::plain(),
-    );
+    let mut other = c.communities[1].clone();
+    other.practices = None;
+    let mut b =
+        crate::support::county::community_book(&c, &other, &crate::support::county::Hand::plain());
     b.push(groups("党员甲"));
     w.book("sub/a.xlsx", &a);
     w.book("sub/b.xlsx", &b);

@@ -52,6 +52,8 @@ pub struct Community {
     pub paired_units: u32,
     pub preparer: String,
     pub head: String,
+    /// The optional sheets it keeps (forms.md §4.8–§4.13), if any.
+    pub practices: Option<super::practices::Practices>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +98,8 @@ pub struct Street {
     pub code: String,
     pub name: String,
     pub meetings: Vec<Meeting>,
+    /// Its 大工委's 兼职委员 (the first street keeps the sheet).
+    pub part_time: Vec<super::practices::PartTime>,
 }
 
 #[derive(Clone, Debug)]
@@ -234,6 +238,9 @@ impl County {
                 i.received = f(i.received);
                 i.resolved_on = i.resolved_on.map(f);
             }
+            if let Some(p) = &mut c.practices {
+                p.map_dates(f);
+            }
         }
         for u in &mut self.units {
             for m in &mut u.members {
@@ -246,6 +253,9 @@ impl County {
         for st in &mut self.streets {
             for m in &mut st.meetings {
                 m.date = f(m.date);
+            }
+            for m in &mut st.part_time {
+                m.appointed = f(m.appointed);
             }
         }
     }
@@ -370,7 +380,20 @@ pub fn generate_in(
             code: scode.clone(),
             name: sname,
             meetings: Vec::new(),
+            part_time: Vec::new(),
         };
+        if si == 0 {
+            st.part_time = (0..3)
+                .map(|k| super::practices::PartTime {
+                    name: format!("工委委员{}", k + 1),
+                    employer: ["县委组织部", "县供电公司", "城关派出所"][k].to_string(),
+                    employer_code: None,
+                    source: ["驻区单位", "驻区单位", "社区民警"][k],
+                    appointed: (2025, 3, 1),
+                    duties: Some("联系社区".into()),
+                })
+                .collect();
+        }
         for _ in 0..3 {
             let d = county.day_in(&mut rng);
             st.meetings.push(Meeting {
@@ -498,6 +521,9 @@ pub fn generate_in(
                     satisfaction: sat,
                 });
             }
+            let index = county.communities.len();
+            let practices =
+                super::practices::generate(index, &ccode, county.year, county.first_month());
             county.communities.push(Community {
                 code: ccode,
                 name: cname,
@@ -508,6 +534,7 @@ pub fn generate_in(
                 paired_units: 0,
                 preparer: name(&mut rng),
                 head: name(&mut rng),
+                practices,
             });
         }
     }
@@ -883,9 +910,18 @@ pub fn community_book(county: &County, c: &Community, hand: &Hand) -> Vec<SheetS
             ("审核人", s("赵敏")),
             ("负责人", s(c.head.clone())),
             ("联系电话", s("0710-1234567")),
-            ("网格数", n(6)),
+            (
+                "网格数",
+                n(c.practices
+                    .as_ref()
+                    .filter(|p| !p.grids.is_empty())
+                    .map_or(6, |p| p.grids.len()) as f64),
+            ),
             ("结对单位数", n(c.paired_units as f64)),
-        ],
+        ]
+        .into_iter()
+        .chain(c.practices.iter().flat_map(super::practices::cover_lines))
+        .collect::<Vec<_>>(),
         hand,
     );
     let roster_rows: Vec<Vec<V>> = c
@@ -1026,6 +1062,9 @@ pub fn community_book(county: &County, c: &Community, hand: &Hand) -> Vec<SheetS
         hand,
     );
     let mut book = vec![cover, roster, meetings, issues];
+    if let Some(p) = &c.practices {
+        book.extend(super::practices::sheets(p));
+    }
     if hand.extra_sheet {
         book.push(
             SheetSpec::new("填报说明")
@@ -1186,7 +1225,11 @@ pub fn street_book(county: &County, st: &Street, hand: &Hand) -> Vec<SheetSpec> 
         },
         hand,
     );
-    vec![cover, meetings]
+    let mut book = vec![cover, meetings];
+    if !st.part_time.is_empty() {
+        book.push(super::practices::part_time_sheet(&st.part_time));
+    }
+    book
 }
 
 pub fn registry_book(county: &County) -> Vec<SheetSpec> {

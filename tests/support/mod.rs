@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod county;
+pub mod practices;
 
 /// A number as a clerk types it into a text cell.
 pub fn book_num_text(x: f64) -> String {
