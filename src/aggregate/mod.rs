@@ -52,6 +52,9 @@ pub struct Aggregation {
     /// for the period.
     pub charts: Vec<crate::schema::tables::ChartDecl>,
     pub chart_lines: BTreeMap<String, f64>,
+    /// The tables of an optional form no aggregated submission carried:
+    /// (table id, the form's title), for the 说明 sheet.
+    pub absent_forms: Vec<(String, String)>,
     /// The per-rule summary (审核汇总), set by the caller from the audits.
     pub rules: Vec<crate::summary::RuleCount>,
 }
@@ -408,14 +411,20 @@ pub fn aggregate(
     let mut out = Vec::new();
     let mut data = Vec::new();
     let mut detail_k = 0;
+    let mut rows_tables: Vec<Table> = Vec::new();
     for def in schemas.tables.defs() {
         if def.detail.is_some() {
             let df = detail_frame(def, detail_k, &tree, extracts, accepted)?;
             detail_k += 1;
+            // The same rows, hidden, for a roll-up to list again.
+            let mut hidden = def.clone();
+            hidden.title = String::new();
+            hidden.sheet = format!("{}{}", crate::read::report::ROWS_PREFIX, def.id);
             out.push(Table {
                 def: def.clone(),
-                df,
+                df: df.clone(),
             });
+            rows_tables.push(Table { def: hidden, df });
             continue;
         }
         let src = match &def.by {
@@ -499,6 +508,7 @@ pub fn aggregate(
             df,
         });
     }
+    out.extend(rows_tables);
 
     let excluded = extracts
         .iter()
@@ -538,6 +548,7 @@ pub fn aggregate(
             }
         })
         .collect();
+    let absent_forms = absent_forms(&out, schemas);
     Ok(Aggregation {
         period,
         scope: tree.root().clone(),
@@ -549,6 +560,7 @@ pub fn aggregate(
             .requirements
             .registration_minimum
             .for_period(&period),
+        absent_forms,
         charts: schemas.tables.charts.clone(),
         chart_lines: schemas
             .tables
@@ -577,7 +589,7 @@ fn detail_frame(
         .iter()
         .enumerate()
         .zip(accepted)
-        .filter(|((_, e), ok)| **ok && e.report.is_none())
+        .filter(|((_, _), ok)| **ok)
         .flat_map(|((i, e), _)| e.details.get(k).into_iter().flatten().map(move |r| (i, r)))
         .collect();
     rows.sort_by(|a, b| (&a.1.org, a.0, a.1.row).cmp(&(&b.1.org, b.0, b.1.row)));
@@ -600,7 +612,12 @@ fn detail_frame(
             Some(Detail::OrgName) => Column::new(
                 name,
                 rows.iter()
-                    .map(|(_, r)| tree.get(&r.org).map_or(r.org.as_str(), |n| n.name.as_str()))
+                    .map(|(_, r)| {
+                        r.name
+                            .as_deref()
+                            .or(tree.get(&r.org).map(|n| n.name.as_str()))
+                            .unwrap_or(r.org.as_str())
+                    })
                     .collect::<Vec<_>>(),
             ),
             Some(Detail::Rate(n, d)) => {
@@ -636,6 +653,40 @@ fn detail_frame(
         cols.push(col);
     }
     Ok(DataFrame::new(rows.len(), cols)?)
+}
+
+/// The tables of an optional form (tables.toml `form`) that count nothing:
+/// no aggregated submission carried the form (reports.md §1), so that a 0
+/// is not read as a finding.
+fn absent_forms(tables: &[Table], schemas: &SchemaSet) -> Vec<(String, String)> {
+    tables
+        .iter()
+        .filter_map(|t| {
+            let form = t.def.form.as_deref()?;
+            let counted = t
+                .def
+                .cols
+                .iter()
+                .filter(|c| matches!(c.kind, Kind::Count | Kind::Hours))
+                .filter_map(|c| t.df.column(&c.key).ok())
+                .any(|c| {
+                    c.as_materialized_series()
+                        .cast(&DataType::Float64)
+                        .ok()
+                        .and_then(|s| s.f64().ok().map(|x| x.iter().flatten().any(|v| v != 0.0)))
+                        .unwrap_or(false)
+                });
+            let empty = t.def.detail.is_some() && t.df.height() == 0;
+            (!counted || empty).then(|| {
+                let title = schemas
+                    .schemas
+                    .iter()
+                    .find(|s| s.name == form)
+                    .map_or(form.to_string(), |s| s.title.clone());
+                (t.def.id.clone(), title)
+            })
+        })
+        .collect()
 }
 
 /// The hidden machine-readable tables (`_data_base`, `_data_<breakdown>`).

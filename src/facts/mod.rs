@@ -184,12 +184,14 @@ pub enum DetailCell {
     Num(Option<f64>),
 }
 
-/// One row of a detail table: its organisation, the sheet row, the cells.
+/// One row of a detail table: its organisation, the sheet row, the cells,
+/// and (read back from a county's report) the organisation's name.
 #[derive(Debug, Clone)]
 pub struct DetailRow {
     pub org: String,
     pub row: u32,
     pub cells: Vec<DetailCell>,
+    pub name: Option<String>,
 }
 
 /// A key as detail counts compare it: text folded and trimmed.
@@ -266,10 +268,59 @@ fn detail_rows(ledgers: &[Ledger], schemas: &SchemaSet, own: Option<&str>) -> Ve
                         org: org.to_string(),
                         row: r.row,
                         cells,
+                        name: None,
                     });
                 }
             }
             out
+        })
+        .collect()
+}
+
+/// A county report's detail rows (its `_rows_<table>` sheets), as rows of
+/// this run's detail tables: listed again, not summed (forms.md §4.6).
+fn report_rows(r: &ReportInput, schemas: &SchemaSet) -> Vec<Vec<DetailRow>> {
+    use crate::schema::tables::{Detail, Kind};
+    schemas
+        .tables
+        .defs()
+        .iter()
+        .filter(|t| t.detail.is_some())
+        .map(|t| {
+            let keys = |d: &Detail| {
+                t.cols
+                    .iter()
+                    .find(|c| c.detail.as_ref() == Some(d))
+                    .map(|c| c.key.clone())
+            };
+            let (code_key, name_key) = (keys(&Detail::OrgCode), keys(&Detail::OrgName));
+            r.rows
+                .get(&t.id)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(k, m)| {
+                    let org = m.get(code_key.as_deref()?)?.clone();
+                    let cells = t
+                        .cols
+                        .iter()
+                        .map(|c| {
+                            let v = m.get(&c.key);
+                            if c.kind == Kind::Count {
+                                DetailCell::Num(Some(v.and_then(|x| x.parse().ok()).unwrap_or(0.0)))
+                            } else {
+                                DetailCell::Text(v.cloned())
+                            }
+                        })
+                        .collect();
+                    Some(DetailRow {
+                        org,
+                        row: k as u32,
+                        cells,
+                        name: name_key.as_deref().and_then(|n| m.get(n)).cloned(),
+                    })
+                })
+                .collect()
         })
         .collect()
 }
@@ -650,6 +701,9 @@ fn extract_with(
             rows.push(o, ex.level, &rec, &figure);
             ex.rows.insert(cover.name.clone(), rows);
         }
+    }
+    if let Some(r) = &sub.report {
+        ex.details = report_rows(r, schemas);
     }
     ex.report = sub.report;
     ex.id_sources = sources;

@@ -14,6 +14,9 @@ pub const BASE_SHEET: &str = "_data_base";
 /// Hidden sheets `_data_<breakdown>` hold a table-with-`by`'s counts per
 /// organisation and breakdown value.
 pub const DATA_PREFIX: &str = "_data_";
+/// Hidden sheets `_rows_<table>` hold a detail table's rows (T6b), listed
+/// again, not summed, when counties are aggregated.
+pub const ROWS_PREFIX: &str = "_rows_";
 pub const FORMAT_TAG: &str = "pbstat-report";
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,9 @@ pub struct ReportInput {
     pub breakdowns: BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>,
     /// Where the period stands in `_meta` (row, col), for diagnostics.
     pub period_at: (u32, u32),
+    /// Per detail table: its rows, each a column key → the cell as text
+    /// (blank cells absent).
+    pub rows: BTreeMap<String, Vec<BTreeMap<String, String>>>,
 }
 
 pub fn is_report(wb: &Workbook) -> bool {
@@ -41,6 +47,16 @@ fn meta_value(s: &Sheet, key: &str) -> Option<(String, u32)> {
         (text_of(s.get(r, 0)).as_deref() == Some(key))
             .then(|| (text_of(s.get(r, 1)).unwrap_or_default(), r))
     })
+}
+
+/// A cell of a `_rows_` sheet as written: a text kept whole (a 网格党组织 of
+/// 无 is that value, not a blank), a number as its digits.
+fn raw_text(d: &calamine::Data) -> Option<String> {
+    match d {
+        calamine::Data::String(s) if !s.is_empty() => Some(s.clone()),
+        calamine::Data::String(_) | calamine::Data::Empty => None,
+        other => text_of(other),
+    }
 }
 
 /// Read the root row of a report workbook; an error names what is missing.
@@ -126,7 +142,26 @@ pub fn read(wb: &Workbook) -> Result<ReportInput, String> {
         }
         breakdowns.insert(key, values);
     }
+    let mut rows = BTreeMap::new();
+    for rs in wb.sheets.iter().filter(|s| s.name.starts_with(ROWS_PREFIX)) {
+        let hr = rs.start_row();
+        let h: Vec<String> = (0..rs.end_col())
+            .map(|c| text_of(rs.get(hr, c)).unwrap_or_default())
+            .collect();
+        let list: Vec<BTreeMap<String, String>> = (hr + 1..rs.end_row())
+            .map(|r| {
+                h.iter()
+                    .enumerate()
+                    .filter(|(_, k)| !k.is_empty())
+                    .filter_map(|(c, k)| Some((k.clone(), raw_text(rs.get(r, c as u32))?)))
+                    .collect::<BTreeMap<String, String>>()
+            })
+            .filter(|m| !m.is_empty())
+            .collect();
+        rows.insert(rs.name[ROWS_PREFIX.len()..].to_string(), list);
+    }
     Ok(ReportInput {
+        rows,
         level: get("level")?,
         name: get("name").unwrap_or_else(|_| code.clone()),
         code,

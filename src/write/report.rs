@@ -623,7 +623,13 @@ fn notes_sheet(
         "分母为 0 的比率显示为“—”。只有通过审核、纳入汇总的报表参与计算；未报送或未纳入汇总的单位仍保留其行。".to_string(),
         format!("本表由 pbstat {} 生成。", env!("CARGO_PKG_VERSION")),
     ];
-    for n in notes {
+    let absent = agg.absent_forms.iter().map(|(id, form)| {
+        format!(
+            "本期无单位填报“{form}”表：{} 各数为 0，比率为“—”，并非实际为零。",
+            id.to_uppercase()
+        )
+    });
+    for n in notes.into_iter().chain(absent) {
         // Across the page, wrapped: a sentence is never cut at the edge.
         ws.merge_range(r, 0, r, 3, &n, &wrap).map_err(sheet_error)?;
         ws.set_row_height(r, wrapped_height(&n, full))

@@ -1233,7 +1233,7 @@ fn the_workbook_reads_back_and_outputs_are_deterministic() {
 fn roll_up_of_county_reports_to_the_city() {
     let w = Workdir::new();
     for (code, seed) in [("429901", 3u64), ("429902", 4)] {
-        let c = generate_in(code, seed, 2, 2, 3, 22);
+        let c = generate_in(code, seed, 2, 3, 3, 22);
         w.book(&format!("{code}/registry.xlsx"), &registry_book(&c));
         for cm in &c.communities {
             w.book(
@@ -1295,6 +1295,52 @@ fn roll_up_of_county_reports_to_the_city() {
             assert!(close(num(&city[1], k), num(a, k)), "{file} {k}: county row");
         }
     }
+    // The optional forms' counts likewise; the longest arrival is the
+    // longest of the counties'; T6b's grids are listed, counties in order.
+    for file in [
+        "t5_party_committee",
+        "t6_grids",
+        "t7_emergency_response",
+        "t8_representatives",
+        "t9_org_life",
+        "t10_needs",
+    ] {
+        let city = table(&w, "city", file);
+        let a = &table(&w, "429901/out", file)[0];
+        let b = &table(&w, "429902/out", file)[0];
+        for k in a.keys().filter(|k| {
+            !["level", "code", "name", "parent_code"].contains(&k.as_str())
+                && !k.ends_with("_rate")
+                && !k.starts_with("arrive_minutes")
+        }) {
+            let want = num(a, k).unwrap_or(0.0) + num(b, k).unwrap_or(0.0);
+            assert!(
+                close(num(&city[0], k), Some(want)),
+                "{file} {k}: city {:?} ≠ {want}",
+                city[0][k]
+            );
+        }
+        if file == "t7_emergency_response" {
+            let want = [num(a, "arrive_minutes_max"), num(b, "arrive_minutes_max")]
+                .into_iter()
+                .flatten()
+                .reduce(f64::max);
+            assert!(
+                close(num(&city[0], "arrive_minutes_max"), want),
+                "a maximum, not a sum"
+            );
+        }
+    }
+    let grids = |dir: &str| table(&w, dir, "t6b_grid_detail");
+    let (a, b, city) = (grids("429901/out"), grids("429902/out"), grids("city"));
+    assert!(!a.is_empty() && !b.is_empty());
+    assert_eq!(city.len(), a.len() + b.len(), "T6b rows listed, not summed");
+    assert_eq!(
+        city[..a.len()],
+        a[..],
+        "the first county's grids first, as they were"
+    );
+    assert_eq!(city[a.len()..], b[..]);
     // Rates recomputed from the summed parts, never averaged.
     let t4 = table(&w, "city", "t4_rates");
     for (rate, _, _) in RATES {

@@ -613,3 +613,126 @@ fn a_member_in_two_communities_groups_and_sheets_a_unit_does_not_take() {
     let (_, d) = w.validate_json(&["sub", "--period", "2026Q3", "--registry", &reg]);
     assert!(with_code(&d, "cross.duplicate_member").is_empty());
 }
+
+/// T5–T10 and T6b are written on every run; when no submission carries a
+/// form, its tables have their rows at zero, blank rates, and 说明 says why.
+#[test]
+fn tables_of_forms_nobody_carried_are_written_and_said() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let w = Workdir::new();
+    let c = county();
+    registry(&w, &c);
+    // The communities without practices only.
+    for cm in c.communities.iter().filter(|cm| cm.practices.is_none()) {
+        w.book(
+            &format!("in/{}.xlsx", cm.code),
+            &crate::support::county::community_book(&c, cm, &crate::support::county::Hand::plain()),
+        );
+    }
+    let r = w.aggregate("in", "out", &["--exclude-invalid"]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    for file in [
+        "t5_party_committee",
+        "t6_grids",
+        "t7_emergency_response",
+        "t8_representatives",
+        "t9_org_life",
+        "t10_needs",
+    ] {
+        let rows = crate::aggregate::read_csv(&w.path(&format!("out/tables/{file}.csv")));
+        assert!(!rows.is_empty(), "{file} has its rows");
+        for r in &rows {
+            for (k, v) in r {
+                if k.ends_with("_rate") || k.starts_with("arrive_minutes") {
+                    assert_eq!(v, "", "{file} {k}: blank");
+                } else if !["level", "code", "name", "parent_code"].contains(&k.as_str()) {
+                    assert_eq!(v, "0", "{file} {k}: zero");
+                }
+            }
+        }
+        assert!(w.path(&format!("out/tables/{file}.parquet")).exists());
+    }
+    let t6b = crate::aggregate::read_csv(&w.path("out/tables/t6b_grid_detail.csv"));
+    assert!(t6b.is_empty(), "no grids, no rows");
+    let mut wb: Xlsx<_> = open_workbook(w.path("out/report.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    let t4 = names.iter().position(|n| n == "T4完成率与满意度").unwrap();
+    assert_eq!(
+        &names[t4 + 1..t4 + 8],
+        [
+            "T5大党委兼职委员",
+            "T6网格党建",
+            "T6b网格明细",
+            "T7应急求助响应",
+            "T8社区代表",
+            "T9组织生活覆盖",
+            "T10需求清单"
+        ],
+        "after T4, in table order"
+    );
+    let notes: Vec<String> = wb
+        .worksheet_range("说明")
+        .unwrap()
+        .rows()
+        .flat_map(|r| r.iter().cloned())
+        .filter_map(|d| match d {
+            Data::String(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    for (id, form) in [
+        ("T5", "兼职委员"),
+        ("T6", "网格"),
+        ("T6B", "网格"),
+        ("T7", "应急求助"),
+        ("T8", "社区代表"),
+        ("T9", "党员编组"),
+        ("T10", "需求清单"),
+    ] {
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains(&format!("本期无单位填报“{form}”表：{id} "))),
+            "{id}: {notes:?}"
+        );
+    }
+    // T7's headers name the configured limits.
+    let t7 = wb.worksheet_range("T7应急求助响应").unwrap();
+    let heads: Vec<String> = t7
+        .rows()
+        .nth(2)
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        heads.contains(&"3分钟内联系上件数".to_string())
+            && heads.contains(&"10分钟到场率".to_string()),
+        "{heads:?}"
+    );
+    // With every community, the forms some carry are no longer said absent.
+    write_county(&w, &c, "all");
+    let r = w.aggregate("all", "out2", &["--exclude-invalid"]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let mut wb: Xlsx<_> = open_workbook(w.path("out2/report.xlsx")).unwrap();
+    let notes: Vec<String> = wb
+        .worksheet_range("说明")
+        .unwrap()
+        .rows()
+        .flat_map(|r| r.iter().cloned())
+        .filter_map(|d| match d {
+            Data::String(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let carried: Vec<&crate::support::practices::Practices> = c
+        .communities
+        .iter()
+        .filter_map(|cm| cm.practices.as_ref())
+        .collect();
+    assert!(carried.iter().any(|p| !p.grids.is_empty()));
+    assert!(
+        !notes.iter().any(|n| n.contains("本期无单位填报“网格”表")),
+        "{notes:?}"
+    );
+}
