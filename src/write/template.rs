@@ -289,18 +289,19 @@ fn cover_sheet(
     Ok(())
 }
 
-fn ledger_sheet(ws: &mut Worksheet, schema: &Schema, st: &Styles) -> Result<()> {
+/// A ledger's sheet: a title row, then the header. An optional form's title
+/// says 选填 (`网格（选填）`): a community that does not keep it leaves the
+/// sheet as it is, and a blank optional sheet counts as absent.
+fn ledger_sheet(ws: &mut Worksheet, schema: &Schema, optional: bool, st: &Styles) -> Result<()> {
     ws.set_name(&schema.title).map_err(xerr)?;
     let n = schema.fields.len() as u16;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        n,
-        &format!("{}表", schema.title.trim_end_matches('表')),
-        &st.title,
-    )
-    .map_err(xerr)?;
+    let title = if optional {
+        format!("{}（选填）", schema.title)
+    } else {
+        format!("{}表", schema.title.trim_end_matches('表'))
+    };
+    ws.merge_range(0, 0, 0, n, &title, &st.title)
+        .map_err(xerr)?;
     ws.write_string_with_format(1, 0, "序号", &st.header)
         .map_err(xerr)?;
     ws.set_column_width(0, 6).map_err(xerr)?;
@@ -345,7 +346,7 @@ pub fn template_bytes(
     match kind.level() {
         None => {
             let reg = schemas.get("registry");
-            ledger_sheet(wb.add_worksheet(), reg, &st)?;
+            ledger_sheet(wb.add_worksheet(), reg, false, &st)?;
         }
         Some(level) => {
             let cover = schemas.cover_for(level);
@@ -361,12 +362,17 @@ pub fn template_bytes(
                 &st,
             )?;
             for l in schemas.required_ledgers(level) {
-                ledger_sheet(wb.add_worksheet(), l, &st)?;
+                ledger_sheet(wb.add_worksheet(), l, false, &st)?;
+            }
+            // The optional forms the level may keep, after the required
+            // ones, each under its own name (forms.md §4).
+            for l in schemas.optional_ledgers(level) {
+                ledger_sheet(wb.add_worksheet(), l, true, &st)?;
             }
             // An empty 说明 sheet: where warnings are explained before submitting.
             let ex = schemas.get("explanations");
             let ws = wb.add_worksheet();
-            ledger_sheet(ws, ex, &st)?;
+            ledger_sheet(ws, ex, false, &st)?;
             ws.write_string_with_format(
                 ROWS + 3,
                 0,

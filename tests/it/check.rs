@@ -429,7 +429,7 @@ fn annotated_copy_keeps_the_original_and_flags_the_cells() {
 /// Fill a template as a careful person would: read its layout back, put
 /// values beside the cover labels and rows under the headers.
 #[allow(clippy::type_complexity)]
-fn fill(
+pub(crate) fn fill(
     template: &std::path::Path,
     cover: &[(&str, V)],
     rows: &[(&str, Vec<Vec<(&str, V)>>)],

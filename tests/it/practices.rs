@@ -736,3 +736,217 @@ fn tables_of_forms_nobody_carried_are_written_and_said() {
         "{notes:?}"
     );
 }
+
+/// `template --kind community` writes the optional sheets after the
+/// required ones, each under its form's name with a 选填 title; filled in,
+/// every sheet validates clean, and left blank they are absent. `--kind
+/// meetings` carries 兼职委员 for a street's 大工委.
+#[test]
+fn templates_carry_the_optional_sheets_and_round_trip() {
+    use crate::check::fill;
+    use calamine::{open_workbook, Reader, Xlsx};
+    let w = Workdir::new();
+    let c = county();
+    let reg = registry(&w, &c);
+    let cm = &c.communities[0];
+    assert_eq!(
+        w.run(&["template", "--kind", "community", "-o", "t/c.xlsx"])
+            .code,
+        0
+    );
+    let wb: Xlsx<_> = open_workbook(w.path("t/c.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(
+        names,
+        [
+            "封面",
+            "在职党员报到",
+            "会议活动",
+            "民生事项",
+            "兼职委员",
+            "网格",
+            "应急求助",
+            "社区代表",
+            "党员编组",
+            "需求清单",
+            "说明"
+        ],
+        "the optional sheets after the required ones, in forms.md's order"
+    );
+    let m = &cm.members[0];
+    let required: Vec<(&str, Vec<Vec<(&str, V)>>)> = vec![
+        (
+            "在职党员报到",
+            vec![vec![
+                ("姓名", s(m.name.clone())),
+                ("身份证号", s(m.id.clone())),
+                ("报到日期", V::D(2026, 7, 1)),
+            ]],
+        ),
+        (
+            "会议活动",
+            vec![vec![
+                ("日期", V::D(2026, 7, 2)),
+                ("会议类型", s("联席会议")),
+                ("应到人数", n(10)),
+                ("实到人数", n(9)),
+            ]],
+        ),
+        (
+            "民生事项",
+            vec![vec![
+                ("事项编号", s("M1")),
+                ("受理日期", V::D(2026, 7, 3)),
+                ("类别", s("其他")),
+                ("办理状态", s("办理中")),
+            ]],
+        ),
+    ];
+    let cover = [
+        ("单位名称", s(cm.name.clone())),
+        ("单位代码", s(cm.code.clone())),
+        ("报告期", s("2026Q3")),
+        ("填表人", s("王芳")),
+        ("负责人", s("李强")),
+        ("网格数", n(2)),
+        ("兼职委员数", n(3)),
+        ("社区总人口", n(1000)),
+        ("总户数", n(500)),
+    ];
+    // Only the required sheets: the blank optional ones are absent.
+    w.book("only/c.xlsx", &fill(&w.path("t/c.xlsx"), &cover, &required));
+    let (r, d) = w.validate_json(&["only", "--period", "2026Q3", "--registry", &reg]);
+    assert!(d.is_empty(), "{}", pretty(&d));
+    assert_eq!(r.code, 0);
+    // Every optional sheet filled, one at a time and all together.
+    let optional: Vec<(&str, Vec<Vec<(&str, V)>>)> = vec![
+        (
+            "兼职委员",
+            (0..3)
+                .map(|k| {
+                    vec![
+                        ("姓名", s(format!("委员{k}"))),
+                        ("工作单位", s("县供电公司")),
+                        ("委员来源", s("驻区单位")),
+                        ("聘任日期", V::D(2026, 7, 1)),
+                    ]
+                })
+                .collect(),
+        ),
+        (
+            "网格",
+            vec![
+                vec![
+                    ("网格编号", s("G1")),
+                    ("网格党组织", s("网格党支部")),
+                    ("党支部名称", s("一支部")),
+                    ("户数", n(200)),
+                ],
+                vec![
+                    ("网格编号", s("G2")),
+                    ("网格党组织", s("无")),
+                    ("户数", n(100)),
+                ],
+            ],
+        ),
+        (
+            "应急求助",
+            vec![
+                vec![
+                    ("日期", V::D(2026, 7, 15)),
+                    ("求助时间", s("9:05")),
+                    ("联系上时间", s("9:06")),
+                    ("到场时间", s("9:12")),
+                    ("处置结果", s("现场处置")),
+                    ("网格编号", s("G1")),
+                ],
+                vec![
+                    ("求助时间", s("2026-07-16 10:00")),
+                    ("联系上时间", s("10:01")),
+                    ("处置结果", s("电话处置")),
+                ],
+            ],
+        ),
+        (
+            "社区代表",
+            (0..3)
+                .map(|k| {
+                    vec![
+                        ("姓名", s(format!("代表{k}"))),
+                        ("类别", s("居民代表")),
+                        ("当选日期", V::D(2026, 1, 5)),
+                    ]
+                })
+                .collect(),
+        ),
+        (
+            "党员编组",
+            vec![vec![
+                ("姓名", s("党员甲")),
+                (
+                    "身份证号",
+                    s(crate::support::book::make_id("420923", "19800101", 5, true)),
+                ),
+                ("所在支部", s("一支部")),
+            ]],
+        ),
+        (
+            "需求清单",
+            vec![vec![
+                ("征集日期", V::D(2026, 7, 1)),
+                ("需求内容", s("修路灯")),
+                ("认领单位", s("供电所")),
+                ("状态", s("已认领")),
+            ]],
+        ),
+    ];
+    for (k, sheet) in optional.iter().enumerate() {
+        let mut rows = required.clone();
+        rows.push(sheet.clone());
+        w.book(
+            &format!("each/{k}.xlsx"),
+            &fill(&w.path("t/c.xlsx"), &cover, &rows),
+        );
+        let (r, d) = w.validate_json(&[
+            &format!("each/{k}.xlsx"),
+            "--period",
+            "2026Q3",
+            "--registry",
+            &reg,
+        ]);
+        assert!(d.is_empty(), "{}: {}", sheet.0, pretty(&d));
+        assert_eq!(r.code, 0);
+    }
+    let mut rows = required.clone();
+    rows.extend(optional.iter().cloned());
+    w.book("all/c.xlsx", &fill(&w.path("t/c.xlsx"), &cover, &rows));
+    let (r, d) = w.validate_json(&["all", "--period", "2026Q3", "--registry", &reg]);
+    assert!(d.is_empty(), "{}", pretty(&d));
+    assert_eq!(r.code, 0);
+    // The time columns are hh:mm with a hint; the enums have drop-downs.
+    let f = std::fs::File::open(w.path("t/c.xlsx")).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    let mut xml = String::new();
+    for i in 0..z.len() {
+        use std::io::Read;
+        let mut e = z.by_index(i).unwrap();
+        let name = e.name().unwrap().to_string();
+        if name.starts_with("xl/worksheets/sheet") || name == "xl/styles.xml" {
+            e.read_to_string(&mut xml).unwrap();
+        }
+    }
+    assert!(xml.contains("hh:mm"), "time format");
+    assert!(
+        xml.contains("现场处置") && xml.contains("网格党支部"),
+        "drop-downs"
+    );
+    assert!(xml.contains("2026-07-15 9:05"), "the time hint");
+    // A street's workbook carries 兼职委员 for its 大工委.
+    assert_eq!(
+        w.run(&["template", "--kind", "meetings", "-o", "t/m.xlsx"])
+            .code,
+        0
+    );
+    let wb: Xlsx<_> = open_workbook(w.path("t/m.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["封面", "会议活动", "兼职委员", "说明"]);
+}
