@@ -737,6 +737,9 @@ fn tables_of_forms_nobody_carried_are_written_and_said() {
     );
 }
 
+/// A sheet's rows to fill into a template: its name, each row's (header, value).
+type Filled<'a> = (&'a str, Vec<Vec<(&'a str, V)>>);
+
 /// `template --kind community` writes the optional sheets after the
 /// required ones, each under its form's name with a 选填 title; filled in,
 /// every sheet validates clean, and left blank they are absent. `--kind
@@ -774,7 +777,7 @@ fn templates_carry_the_optional_sheets_and_round_trip() {
         "the optional sheets after the required ones, in forms.md's order"
     );
     let m = &cm.members[0];
-    let required: Vec<(&str, Vec<Vec<(&str, V)>>)> = vec![
+    let required: Vec<Filled> = vec![
         (
             "在职党员报到",
             vec![vec![
@@ -819,7 +822,7 @@ fn templates_carry_the_optional_sheets_and_round_trip() {
     assert!(d.is_empty(), "{}", pretty(&d));
     assert_eq!(r.code, 0);
     // Every optional sheet filled, one at a time and all together.
-    let optional: Vec<(&str, Vec<Vec<(&str, V)>>)> = vec![
+    let optional: Vec<Filled> = vec![
         (
             "兼职委员",
             (0..3)
