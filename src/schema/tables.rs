@@ -134,6 +134,10 @@ pub struct Headline {
     pub column: String,
     pub zh: String,
     pub en: String,
+    /// Shown only when the figure has a value (an optional form's rate,
+    /// blank where nobody carries the form).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub if_any: bool,
 }
 
 /// A chart of the 图表 sheet of report.xlsx and of the HTML summary: some

@@ -60,6 +60,9 @@ fn headline<'a>(s: &Summary, tables: &'a TableSet) -> Result<Headline<'a>, Strin
             .ok_or_else(|| {
                 crate::summary::LoadError::MissingKey(format!("tables.{table}.{key}")).describe()
             })?;
+        if h.if_any && v.is_null() {
+            continue;
+        }
         items.push((key, h.zh.as_str(), h.en.as_str(), v));
     }
     Ok(Headline { items })

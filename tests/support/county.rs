@@ -1063,7 +1063,12 @@ pub fn community_book(county: &County, c: &Community, hand: &Hand) -> Vec<SheetS
     );
     let mut book = vec![cover, roster, meetings, issues];
     if let Some(p) = &c.practices {
-        book.extend(super::practices::sheets(p));
+        let habits = super::practices::Habits {
+            aliases: hand.alias_sheets,
+            blank_row: hand.blank_rows,
+            footer: hand.footer,
+        };
+        book.extend(super::practices::sheets(p, habits));
     }
     if hand.extra_sheet {
         book.push(

@@ -328,12 +328,67 @@ fn opt(t: &Option<String>) -> V {
     t.as_ref().map_or(V::E, |t| s(t.clone()))
 }
 
-fn sheet(name: &str, header: &[&str], rows: Vec<Vec<V>>) -> SheetSpec {
+/// How a hand writes an optional sheet: under another of its names, with
+/// headers as other templates spell them, a blank row inside, a footer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Habits {
+    pub aliases: bool,
+    pub blank_row: bool,
+    pub footer: bool,
+}
+
+/// The names and headers another template uses (forms.md §4.8–§4.13).
+fn alias(t: &str) -> &str {
+    match t {
+        "兼职委员" => "大党委成员名单",
+        "网格" => "网格基本情况表",
+        "应急求助" => "1310台账",
+        "社区代表" => "社区代表花名册",
+        "党员编组" => "居民党员花名册",
+        "需求清单" => "微心愿清单",
+        "委员来源" => "人员类别",
+        "聘任日期" => "任职日期",
+        "网格党组织" => "党组织设置",
+        "收集社情民意" => "民情信息数",
+        "求助时间" => "来电时间",
+        "联系上时间" => "响应时间",
+        "处置结果" => "处置方式",
+        "当选日期" => "推选日期",
+        "所在支部" => "所在党支部",
+        "党小组" => "党员活动小组",
+        "征集日期" => "登记日期",
+        "需求内容" => "心愿内容",
+        "状态" => "认领状态",
+        other => other,
+    }
+}
+
+fn sheet_by(name: &str, header: &[&str], rows: Vec<Vec<V>>, h: Habits) -> SheetSpec {
+    let name = if h.aliases { alias(name) } else { name };
     let mut sh = SheetSpec::new(name);
     sh.rows.push(vec![s(format!("{name}（选填）"))]);
-    sh.rows.push(header.iter().map(|h| s(*h)).collect());
-    sh.rows.extend(rows);
+    sh.rows.push(
+        header
+            .iter()
+            .map(|x| s(if h.aliases { alias(x) } else { x }))
+            .collect(),
+    );
+    let n = rows.len();
+    for (k, r) in rows.into_iter().enumerate() {
+        if h.blank_row && k == 1 && n > 2 {
+            sh.rows.push(Vec::new());
+        }
+        sh.rows.push(r);
+    }
+    if h.footer {
+        sh.rows
+            .push(vec![s("填表人：王芳"), V::E, s("审核人：李强")]);
+    }
     sh
+}
+
+fn sheet(name: &str, header: &[&str], rows: Vec<Vec<V>>) -> SheetSpec {
+    sheet_by(name, header, rows, Habits::default())
 }
 
 /// The cover lines the practices add (兼职委员数, 社区总人口, 总户数; the
@@ -352,41 +407,49 @@ pub fn cover_lines(p: &Practices) -> Vec<(&'static str, V)> {
     out
 }
 
-/// The 兼职委员 sheet of a community or a street.
-pub fn part_time_sheet(rows: &[PartTime]) -> SheetSpec {
-    sheet(
-        "兼职委员",
-        &[
-            "序号",
-            "姓名",
-            "工作单位",
-            "单位代码",
-            "委员来源",
-            "聘任日期",
-            "岗位职责",
-        ],
-        rows.iter()
-            .enumerate()
-            .map(|(k, m)| {
-                vec![
-                    n((k + 1) as f64),
-                    s(m.name.clone()),
-                    s(m.employer.clone()),
-                    opt(&m.employer_code),
-                    s(m.source),
-                    date(m.appointed),
-                    opt(&m.duties),
-                ]
-            })
-            .collect(),
-    )
+const PART_TIME_HEADER: &[&str] = &[
+    "序号",
+    "姓名",
+    "工作单位",
+    "单位代码",
+    "委员来源",
+    "聘任日期",
+    "岗位职责",
+];
+
+fn part_time_rows(rows: &[PartTime]) -> Vec<Vec<V>> {
+    rows.iter()
+        .enumerate()
+        .map(|(k, m)| {
+            vec![
+                n((k + 1) as f64),
+                s(m.name.clone()),
+                s(m.employer.clone()),
+                opt(&m.employer_code),
+                s(m.source),
+                date(m.appointed),
+                opt(&m.duties),
+            ]
+        })
+        .collect()
 }
 
-/// Every optional sheet the practices hold, in forms.md's order.
-pub fn sheets(p: &Practices) -> Vec<SheetSpec> {
+/// The 兼职委员 sheet of a community or a street.
+pub fn part_time_sheet(rows: &[PartTime]) -> SheetSpec {
+    sheet("兼职委员", PART_TIME_HEADER, part_time_rows(rows))
+}
+
+/// Every optional sheet the practices hold, in forms.md's order, as a
+/// hand with these habits writes them.
+pub fn sheets(p: &Practices, h: Habits) -> Vec<SheetSpec> {
+    let sheet = |name: &str, header: &[&str], rows: Vec<Vec<V>>| sheet_by(name, header, rows, h);
     let mut out = Vec::new();
     if !p.part_time.is_empty() {
-        out.push(part_time_sheet(&p.part_time));
+        out.push(sheet(
+            "兼职委员",
+            PART_TIME_HEADER,
+            part_time_rows(&p.part_time),
+        ));
     }
     if !p.grids.is_empty() {
         out.push(sheet(
