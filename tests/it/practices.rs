@@ -953,3 +953,191 @@ fn templates_carry_the_optional_sheets_and_round_trip() {
     let wb: Xlsx<_> = open_workbook(w.path("t/m.xlsx")).unwrap();
     assert_eq!(wb.sheet_names(), ["封面", "会议活动", "兼职委员", "说明"]);
 }
+
+/// The optional forms' requirements, planted: each judged only where the
+/// form is carried, on the form's sheet, by check (exit 0: warnings).
+#[test]
+fn the_optional_forms_requirements() {
+    let grids = vec![
+        grid_row("G1", "网格党支部", "一支部", 100, [5, 1, 1, 0, 1]),
+        grid_row("G2", "无", "", 100, [5, 1, 1, 0, 1]),
+        grid_row("G3", "无", "", 100, [5, 1, 1, 0, 1]),
+    ];
+    let reps = (0..2)
+        .map(|k| {
+            vec![
+                s(format!("代表{k}")),
+                V::E,
+                s("居民代表"),
+                V::E,
+                V::D(2026, 1, 5),
+            ]
+        })
+        .collect();
+    let groups = vec![
+        vec![
+            s("甲"),
+            s(make_id("420923", "19800101", 1, true)),
+            s("一支部"),
+            V::E,
+        ],
+        vec![
+            s("乙"),
+            s(make_id("420923", "19800101", 2, true)),
+            V::E,
+            V::E,
+        ],
+        vec![
+            s("丙"),
+            s(make_id("420923", "19800101", 3, true)),
+            V::E,
+            V::E,
+        ],
+    ];
+    let book = community_book_with(
+        vec![
+            sheet("兼职委员", PART_TIME, part_time_rows(2)),
+            sheet("网格", GRID, grids),
+            sheet("社区代表", REPS, reps),
+            sheet("党员编组", GROUPS, groups),
+        ],
+        &[
+            ("兼职委员数", n(2)),
+            ("社区总人口", n(1001)),
+            ("总户数", n(400)),
+        ],
+    );
+    let c = county();
+    let name = &c.communities[0].name;
+    let (r, d) = validate(&book, true);
+    assert_eq!(r.code, 0, "warnings only: {}", pretty(&d));
+    let pt = expect_code(&d, "target.part_time_below");
+    assert_eq!(pt["sheet"], "兼职委员");
+    assert_eq!(pt["severity"], "warning");
+    assert_eq!(
+        pt["message"],
+        format!("{name}大党委在任兼职委员 2 人，少于考核要求的 3 人")
+    );
+    let gc = expect_code(&d, "target.grid_coverage_below");
+    assert_eq!(gc["sheet"], "网格");
+    assert_eq!(
+        gc["message"],
+        format!("{name}网格党组织覆盖 1 个网格（共 3 个），低于 100% 的目标；网格党组织为“无”的网格：G2、G3")
+    );
+    // ⌈3‰ × 1001⌉ = 4 (3.003, rounded up).
+    let rq = expect_code(&d, "target.representatives_below");
+    assert_eq!(rq["sheet"], "社区代表");
+    assert!(
+        rq["message"].as_str().unwrap().contains("少于名额 4 人"),
+        "{rq}"
+    );
+    let ol = expect_code(&d, "target.org_life_below");
+    assert_eq!(ol["sheet"], "党员编组");
+    assert!(
+        ol["message"]
+            .as_str()
+            .unwrap()
+            .contains("居民党员 3 人，编入支部或党小组 1 人，2 人未编入"),
+        "{ol}"
+    );
+    // validate says none of them; without the sheets, check says none either.
+    let (_, d) = validate(&book, false);
+    assert!(
+        d.iter()
+            .all(|x| !x["code"].as_str().unwrap().starts_with("target.")),
+        "{}",
+        pretty(&d)
+    );
+    let (_, d) = validate(
+        &community_book_with(vec![], &[("社区总人口", n(1001))]),
+        true,
+    );
+    for code in [
+        "target.part_time_below",
+        "target.grid_coverage_below",
+        "target.representatives_below",
+        "target.org_life_below",
+    ] {
+        assert!(with_code(&d, code).is_empty(), "{code} without the form");
+    }
+}
+
+/// The response limits are requirements: changed in requirements.toml,
+/// T7 counts and headers follow.
+#[test]
+fn response_limits_are_the_requirements() {
+    let w = Workdir::new();
+    let c = county();
+    let reg = registry(&w, &c);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let p = w.path("s/requirements.toml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        t.replace(
+            "response_contact_minutes = 3",
+            "response_contact_minutes = 5",
+        ),
+    )
+    .unwrap();
+    let rows = vec![
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:09"),
+            s("9:12"),
+            s("现场处置"),
+            V::E,
+        ],
+        vec![
+            V::D(2026, 7, 15),
+            s("9:05"),
+            s("9:11"),
+            s("9:12"),
+            s("现场处置"),
+            V::E,
+        ],
+    ];
+    w.book(
+        "in/x.xlsx",
+        &community_book_with(vec![sheet("应急求助", REQUESTS, rows)], &[]),
+    );
+    let r = w.run(&[
+        "aggregate",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        &reg,
+        "--schemas",
+        "s",
+        "-o",
+        "out",
+    ]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let t7 = crate::aggregate::read_csv(&w.path("out/tables/t7_emergency_response.csv"));
+    let row = t7
+        .iter()
+        .find(|r| r["code"] == c.communities[0].code)
+        .unwrap();
+    assert_eq!(
+        row["contacted_in_limit"], "1",
+        "4 minutes is within 5, 6 is not"
+    );
+    assert_eq!(row["arrived_in_limit"], "2");
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(w.path("out/report.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("T7应急求助响应").unwrap();
+    let heads: Vec<String> = sheet
+        .rows()
+        .nth(2)
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        heads.contains(&"5分钟内联系上件数".to_string()),
+        "{heads:?}"
+    );
+    assert!(heads.contains(&"5分钟联系率".to_string()), "{heads:?}");
+}
