@@ -586,7 +586,9 @@ fn report_and_annotated_copy_print_readably() {
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let (pages, texts, boxes) = print_pdf(&w, &w.path("out/report.xlsx"));
-    assert!(pages <= 20, "{pages} pages");
+    // T0–T4 and T3b, T5–T10 and T6b, the charts, 未纳入汇总, 审核汇总 and 说明
+    // (every column's definition): a page or two each.
+    assert!(pages <= 32, "{pages} pages");
     let t4: Vec<usize> = (0..pages)
         .filter(|&k| texts[k].contains("完成率与满意度统计表") && texts[k].contains("填报单位"))
         .collect();
