@@ -200,6 +200,9 @@ pub struct AggregateArgs {
     /// An earlier aggregate output folder: adds _prev and _change columns
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+    /// Also write every table into an archive folder as Hive-partitioned Parquet (DIR/<table>/period=<P>/scope=<code>/), for DuckDB, Spark or polars
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
     /// What to print when done: a summary (text) or one JSON document
     #[arg(long, value_enum, default_value_t = DoneFormat::Text)]
     pub format: DoneFormat,

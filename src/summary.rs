@@ -148,6 +148,16 @@ pub struct SummaryHead {
     pub registration_minimum: u32,
     /// Every declared check's rows by level, most-failed first.
     pub rules: Vec<RuleCount>,
+    /// What the tables were built from: `submissions`, or `summaries`
+    /// (county report workbooks rolled up). Outputs of earlier versions,
+    /// which do not say, were built from submissions or summaries alike;
+    /// they read as `submissions`.
+    #[serde(default = "from_submissions")]
+    pub built_from: String,
+}
+
+fn from_submissions() -> String {
+    "submissions".into()
 }
 
 /// One row of a report table as summary.json holds it: column key → value.

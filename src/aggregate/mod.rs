@@ -52,6 +52,8 @@ pub struct Aggregation {
     /// for the period.
     pub charts: Vec<crate::schema::tables::ChartDecl>,
     pub chart_lines: BTreeMap<String, f64>,
+    /// Built from county report workbooks (逐级汇总), not submissions.
+    pub rollup: bool,
     /// The tables of an optional form no aggregated submission carried:
     /// (table id, the form's title), for the 说明 sheet.
     pub absent_forms: Vec<(String, String)>,
@@ -396,7 +398,10 @@ pub fn aggregate(
             .collect::<Vec<_>>(),
     ));
     for (i, m) in set.base().enumerate() {
-        let v: Vec<f64> = (0..n).map(|r| sums[r * width + i]).collect();
+        // A maximum of nothing is no value (null), not NaN.
+        let v: Vec<Option<f64>> = (0..n)
+            .map(|r| Some(sums[r * width + i]).filter(|x| !x.is_nan()))
+            .collect();
         cols.push(Column::new(m.key.as_str().into(), v));
     }
     let mut full = DataFrame::new_infer_height(cols)?.lazy();
@@ -561,6 +566,7 @@ pub fn aggregate(
             .registration_minimum
             .for_period(&period),
         absent_forms,
+        rollup,
         charts: schemas.tables.charts.clone(),
         chart_lines: schemas
             .tables
@@ -801,6 +807,15 @@ fn broken_frame(
 
 /// Round half away from zero (f64::round) to `places` decimals.
 impl Aggregation {
+    /// What the tables were built from (summary.json, the archive).
+    pub fn built_from(&self) -> &'static str {
+        if self.rollup {
+            "summaries"
+        } else {
+            "submissions"
+        }
+    }
+
     /// The scope as the JSON documents show it.
     pub fn scope_doc(&self) -> Scope {
         Scope {
@@ -891,6 +906,7 @@ pub fn summary_head(
         missing: crate::audit::missing_list(missing, registry),
         below_target: agg.below_target.clone(),
         meeting_required: agg.meeting_required.clone(),
+        built_from: agg.built_from().to_string(),
         registration_minimum: agg.registration_minimum,
         rules: agg.rules.clone(),
     }

@@ -144,6 +144,11 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     atomic_dir(&out, |dir| {
         pool.install(|| output::aggregated(dir, &agg, &summary, &all, files))
     })?;
+    // The archive after OUT: a run that fails before leaves it as it was.
+    if let Some(dir) = &args.archive {
+        crate::write::archive::write(dir, &agg, agg.built_from())?;
+        crate::timing::mark("archive");
+    }
     if args.format == crate::cli::DoneFormat::Json {
         let c = Counts::of(&all);
         stdout(&to_json(&AggregateDoc {

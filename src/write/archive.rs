@@ -13,7 +13,7 @@ use crate::aggregate::{Aggregation, Table};
 use crate::lang::tr;
 use crate::period::PeriodKind;
 
-/// What a run's tables were built from (summary.json `built_from`).
+/// The run's kind of period, as the archive's `period_kind` says it.
 pub fn period_kind(agg: &Aggregation) -> &'static str {
     match agg.period.kind {
         PeriodKind::Month => "month",
@@ -31,7 +31,8 @@ fn mask_ids(text: &str) -> String {
     while i < b.len() {
         let run = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
         let id_like = run == 17
-            && b.get(i + 17).is_some_and(|c| c.is_ascii_digit() || *c == b'X' || *c == b'x')
+            && b.get(i + 17)
+                .is_some_and(|c| c.is_ascii_digit() || *c == b'X' || *c == b'x')
             && !b.get(i + 18).is_some_and(|c| c.is_ascii_digit())
             || run == 18 && !b.get(i + 18).is_some_and(|c| c.is_ascii_digit());
         if id_like && (i == 0 || !b[i - 1].is_ascii_digit()) {
@@ -64,7 +65,7 @@ fn partition_frame(t: &Table, agg: &Aggregation, built_from: &str) -> Result<Dat
         Column::new("scope".into(), vec![agg.scope.code.clone(); n]),
         Column::new("built_from".into(), vec![built_from; n]),
     ];
-    for c in df.get_columns() {
+    for c in df.columns() {
         let name = c.name().as_str();
         if name.ends_with("_prev") || name.ends_with("_change") {
             continue;
@@ -139,7 +140,10 @@ mod tests {
 
     #[test]
     fn id_numbers_in_text_are_masked() {
-        assert_eq!(mask_ids("in/42092319800101001X.xlsx"), "in/420923********001X.xlsx");
+        assert_eq!(
+            mask_ids("in/42092319800101001X.xlsx"),
+            "in/420923********001X.xlsx"
+        );
         assert_eq!(mask_ids("a 420923198001010015 b"), "a 420923********0015 b");
         // Codes that are not ID numbers stay: 12 digits, 19 digits.
         assert_eq!(mask_ids("429901001001"), "429901001001");

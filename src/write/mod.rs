@@ -1,6 +1,7 @@
 //! Everything pbstat writes: diagnostics listings and, atomically, files.
 
 pub mod annotate;
+pub mod archive;
 pub mod charts;
 pub mod diagnostics;
 pub mod digest;

@@ -314,10 +314,29 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
     ws.set_freeze_panes(3, 3).map_err(sheet_error)?;
     ws.set_landscape();
     ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    // A table wider than an A4 page takes at readable size (T4's eighteen
+    // rates, T6's twenty columns) prints two pages wide, each with the
+    // organisation's level, code and name; a narrower one, one page wide.
+    let printed_width: f64 = widths
+        .iter()
+        .zip(&t.def.cols)
+        .filter(|(_, c)| c.kind != Kind::Part)
+        .map(|(w, _)| (w + 2.0).min(50.0))
+        .sum();
+    if printed_width > WIDE_PAGE && t.def.detail.is_none() {
+        ws.set_print_fit_to_pages(2, 0);
+        ws.set_repeat_columns(0, 2).map_err(sheet_error)?;
+    } else {
+        ws.set_print_fit_to_pages(1, 0);
+    }
     ws.set_repeat_rows(0, 2).map_err(sheet_error)?;
     Ok(())
 }
+
+/// The width (in Excel's characters) past which a form prints two pages
+/// wide: landscape A4 holds about 150 characters of the sheets' 10 pt text,
+/// and shrinking more than a third makes figures smaller than 6 pt.
+const WIDE_PAGE: f64 = 220.0;
 
 fn data_sheet(ws: &mut Worksheet, name: &str, t: &Table) -> Result<()> {
     ws.set_name(name).map_err(sheet_error)?;

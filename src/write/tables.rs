@@ -131,6 +131,15 @@ pub fn write_summary(
 
 /// The same table, rounded as CSV shows it, as Parquet.
 pub fn write_parquet(t: &Table, path: &Path) -> Result<()> {
+    let mut df = rounded_frame(t)?;
+    let f = std::fs::File::create(path)?;
+    ParquetWriter::new(f).finish(&mut df)?;
+    Ok(())
+}
+
+/// A table's frame rounded as its CSV shows it (rates to 6 places, hours
+/// to 2, minutes to 1): what tables/*.parquet and the archive hold.
+pub fn rounded_frame(t: &Table) -> Result<DataFrame> {
     let mut df = t.df.clone();
     for c in &t.def.cols {
         let places = match c.kind {
@@ -149,7 +158,5 @@ pub fn write_parquet(t: &Table, path: &Path) -> Result<()> {
             }
         }
     }
-    let f = std::fs::File::create(path)?;
-    ParquetWriter::new(f).finish(&mut df)?;
-    Ok(())
+    Ok(df)
 }

@@ -6,6 +6,7 @@ mod support;
 mod workdir;
 
 mod aggregate;
+mod archive;
 mod check;
 mod cli;
 mod codes;
