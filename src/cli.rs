@@ -47,6 +47,9 @@ pub struct Common {
     /// Worker threads (default: all cores)
     #[arg(short = 'j', long = "jobs", global = true, value_name = "N")]
     pub jobs: Option<usize>,
+    /// The key the rosters kept between periods are hashed with, kept outside every output (default ~/.config/pbstat/roster.key, made on first use)
+    #[arg(long, global = true, value_name = "FILE", env = "PBSTAT_ROSTER_KEY")]
+    pub roster_key: Option<PathBuf>,
     /// Refuse a workbook that expands to more than this many MB (zip bombs)
     #[arg(long, global = true, value_name = "MB", default_value_t = 200)]
     pub max_uncompressed_mb: u64,

@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub output: Option<PathBuf>,
     /// zh or en.
     pub lang: Option<String>,
+    /// The roster key file (reports.md §5.3).
+    pub roster_key: Option<PathBuf>,
 }
 
 /// `pbstat.toml` of the working folder, if there is one. A file that cannot
@@ -96,6 +98,9 @@ pub fn apply(cli: &mut Cli, file: &FileConfig, lang: Lang) {
     if cli.common.schemas.is_none() {
         cli.common.schemas = file.schemas.clone();
     }
+    if cli.common.roster_key.is_none() {
+        cli.common.roster_key = file.roster_key.clone();
+    }
     let registry = match &mut cli.command {
         Command::Validate(a) => Some(&mut a.input.registry),
         Command::Check(a) => Some(&mut a.input.registry),
@@ -111,5 +116,62 @@ pub fn apply(cli: &mut Cli, file: &FileConfig, lang: Lang) {
         if r.is_none() {
             *r = file.registry.clone();
         }
+    }
+}
+
+/// The roster key (reports.md §5.3): 32 random bytes in a file outside
+/// every output, so that the roster hashes an output keeps cannot be tested
+/// against candidate ID numbers by whoever holds the output alone. The file
+/// `--roster-key` (or `PBSTAT_ROSTER_KEY`, or `roster_key` in pbstat.toml)
+/// names must exist; the default `~/.config/pbstat/roster.key` is made on
+/// first use, readable by its owner only.
+pub fn roster_key(given: Option<&Path>) -> Result<Vec<u8>> {
+    use crate::lang::tr;
+    use std::io::{Read, Write};
+    if let Some(p) = given {
+        let key = std::fs::read(p).map_err(|e| crate::lang::io_error(p, &e))?;
+        if key.len() < 16 {
+            anyhow::bail!(tr(
+                format!("名册密钥文件 {} 太短（至少 16 字节）", p.display()),
+                format!(
+                    "the roster key file {} is too short (16 bytes at least)",
+                    p.display()
+                ),
+            ));
+        }
+        return Ok(key);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).ok_or_else(|| {
+        anyhow::anyhow!(tr(
+            "找不到主目录（HOME）来存放名册密钥；请用 --roster-key 指定密钥文件",
+            "no home folder (HOME) to keep the roster key in; name a key file with --roster-key",
+        ))
+    })?;
+    let p = home.join(".config/pbstat/roster.key");
+    if p.exists() {
+        return roster_key(Some(&p));
+    }
+    let dir = p.parent().expect("a folder");
+    std::fs::create_dir_all(dir).map_err(|e| crate::lang::io_error(dir, &e))?;
+    let mut key = vec![0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| crate::lang::io_error(Path::new("/dev/urandom"), &e))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(&p) {
+        Ok(mut f) => {
+            f.write_all(&key)
+                .map_err(|e| crate::lang::io_error(&p, &e))?;
+            Ok(key)
+        }
+        // Another run made it meanwhile: use that one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => roster_key(Some(&p)),
+        Err(e) => Err(crate::lang::io_error(&p, &e)),
     }
 }

@@ -189,6 +189,10 @@ codes! {
     TargetRepresentativesBelow = "target.representatives_below", Warning, "社区代表少于名额", "a community with fewer 社区代表 than its quota";
     TargetOrgLifeBelow = "target.org_life_below", Warning, "社区组织生活覆盖率低于目标（消息给出未编入支部或党小组的人数）", "a community's 组织生活覆盖率 below the target (the message counts the members placed in no branch or group)";
     TrendAbnormalChange = "trend.abnormal_change", Warning, "与上期（--previous）相比变动超过设定比例", "a count changed by more than the configured share against --previous";
+    RosterMemberDropped = "roster.member_dropped", Warning, "上期在本社区报到名单上的党员，本期不在名单中，也不在本次其他社区的名单中（可说明）", "an ID number on a community's roster in --previous is on no roster of the run now (explainable)";
+    RosterMemberMoved = "roster.member_moved", Note, "上期在本社区报到名单上的党员，本期在另一社区的名单中（两处都指出）", "an ID number on a community's roster in --previous is now on another community's roster (both named)";
+    RosterNoPreviousState = "roster.no_previous_state", Note, "--previous 中没有可比的名册状态（早期版本的输出，或名册密钥不同），本次未比对名册", "--previous holds no roster state this run can compare with (an earlier pbstat, or another roster key): rosters were not compared";
+    TrendStockDecrease = "trend.stock_decrease", Warning, "社区报到党员数少于上期（--previous）", "a community's registered_members lower than in --previous";
     ExplanationUnmatched = "explanation.unmatched", Warning, "上报说明没有对应任何警告", "an explanation (上报说明) that matches no warning";
 }
 
@@ -228,9 +232,24 @@ pub struct Diagnostic {
     /// Set when a 上报说明 turned this warning into a note.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
+    /// Where the thing stood in `--previous` (a member on an earlier
+    /// roster): never an ID number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Place>,
     /// Position of the sheet in its workbook, to keep output in workbook order.
     #[serde(skip)]
     pub sheet_index: usize,
+}
+
+/// A place in an earlier period's submission (rules.md: `previous`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Place {
+    pub period: String,
+    pub file: String,
+    pub sheet: String,
+    pub row: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
 }
 
 impl Diagnostic {
@@ -248,6 +267,7 @@ impl Diagnostic {
             value: None,
             message,
             explanation: None,
+            previous: None,
             sheet_index: 0,
         }
     }

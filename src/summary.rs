@@ -205,6 +205,13 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Whether this earlier output is of `period`'s length, so that flows
+    /// compare too (reports.md §5.3). One of no known period counts as of
+    /// the same length.
+    pub fn same_length(&self, period: &crate::period::Period) -> bool {
+        crate::period::Period::parse(&self.head.period).is_none_or(|p| p.kind == period.kind)
+    }
+
     /// Read summary.json's text.
     pub fn parse(text: &str) -> Result<Summary, LoadError> {
         let v: Value = serde_json::from_str(text).map_err(|e| LoadError::Damaged(e.to_string()))?;
@@ -335,4 +342,38 @@ pub struct SchemaEntry {
 pub struct SchemaListDoc {
     pub schemas: Vec<SchemaEntry>,
     pub source: String,
+}
+
+/// state/state.json (reports.md §5.5): what an output's state/ belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StateDoc {
+    pub format: u32,
+    pub scope: String,
+    pub period: String,
+    pub built_from: String,
+    /// The first 16 hex digits of SHA-256 of the roster key: never the key.
+    pub key_fingerprint: String,
+}
+
+/// A row of state/roster_ids.parquet: a roster row's keyed hash and where
+/// it stood, never the ID number (reports.md §5.3).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RosterRow {
+    pub community_code: String,
+    pub id_hash: String,
+    /// The ledger the key is of (`roster`).
+    pub ledger: String,
+    pub period: String,
+    pub file: String,
+    pub sheet: String,
+    /// As a person sees it (1-based), and the cell (blank for CSV).
+    pub row: u32,
+    pub cell: Option<String>,
+}
+
+/// An output's state/ (reports.md §5.5): what the next period's run reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunState {
+    pub doc: StateDoc,
+    pub rows: Vec<RosterRow>,
 }

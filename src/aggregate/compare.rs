@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::Table;
 use crate::schema::tables::{Col, Kind};
+use crate::schema::SchemaSet;
 use crate::summary::Summary;
 
 /// Earlier tables, from an aggregate output folder's summary.json.
@@ -35,7 +36,12 @@ pub fn compared(kind: Kind) -> bool {
     matches!(kind, Kind::Count | Kind::Hours | Kind::Rate)
 }
 
-pub fn add_previous(tables: &mut [Table], prev: &Summary) -> Result<()> {
+pub fn add_previous(
+    tables: &mut [Table],
+    prev: &Summary,
+    schemas: &SchemaSet,
+    flows: bool,
+) -> Result<()> {
     for t in tables.iter_mut().filter(|t| t.def.compare) {
         let rows = prev.rows(&t.def.id);
         let keys: Vec<String> = t
@@ -51,7 +57,12 @@ pub fn add_previous(tables: &mut [Table], prev: &Summary) -> Result<()> {
             .collect();
         let mut cols = vec![Column::new("code".into(), codes)];
         for k in &keys {
-            let v: Vec<Option<f64>> = rows.iter().map(|r| r[k.as_str()].as_f64()).collect();
+            let c = t.def.cols.iter().find(|c| &c.key == k).expect("a column");
+            let blank = !flows && !schemas.compares_across_lengths(c);
+            let v: Vec<Option<f64>> = rows
+                .iter()
+                .map(|r| r[k.as_str()].as_f64().filter(|_| !blank))
+                .collect();
             cols.push(Column::new(format!("{k}_prev").into(), v));
         }
         let prev_df = DataFrame::new_infer_height(cols)?.unique_stable(

@@ -64,9 +64,13 @@ pub fn diagnose(
     now: &Figures,
     prev: &Summary,
     period: &Period,
+    gone: &BTreeMap<String, usize>,
     lang: Lang,
 ) -> Result<()> {
     let columns = compared(schemas);
+    // Against an earlier output of another length only stocks and rates
+    // compare (reports.md §5.3).
+    let flows = prev.same_length(period);
     let a = &schemas.audits;
     for (rule, code) in a.previous.iter().zip(&a.compiled.previous) {
         // One row per (file, count): where it stands, now and before.
@@ -82,6 +86,14 @@ pub fn diagnose(
             }
             for (k, (tid, key, _, _)) in columns.iter().enumerate() {
                 if !rule.counts.iter().any(|c| c == key) {
+                    continue;
+                }
+                if !flows
+                    && !schemas
+                        .tables
+                        .count_column(key)
+                        .is_some_and(|(_, c)| schemas.compares_across_lengths(c))
+                {
                     continue;
                 }
                 let Some(cur) = now.get(org, key) else {
@@ -129,7 +141,18 @@ pub fn diagnose(
                 .replace("{header}", header)
                 .replace("{before}", &before)
                 .replace("{now}", &fmt(cur))
-                .replace("{change}", &change);
+                .replace("{change}", &change)
+                .replace(
+                    "{gone}",
+                    &extracts[i]
+                        .org
+                        .as_deref()
+                        .and_then(|o| gone.get(o))
+                        .map_or_else(
+                            || lang.t("未比对", "not compared").to_string(),
+                            |n| n.to_string(),
+                        ),
+                );
             let e = &mut extracts[i];
             let mut d = Diagnostic::new(*code, &e.file, m)
                 .org(e.org.as_deref())

@@ -116,8 +116,30 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
     let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
     agg.rules = crate::audit::rules::summary(&extracts, schemas);
+    // The rosters this output keeps for the next period, as keyed hashes
+    // (reports.md §5.3); with --previous, compared with the earlier ones.
+    let rosters = crate::cmd::common::rosters(
+        common,
+        &mut extracts,
+        schemas,
+        registry,
+        &period,
+        args.previous.as_deref().filter(|_| previous.is_some()),
+    )?;
+    let state = crate::summary::RunState {
+        doc: crate::summary::StateDoc {
+            format: 1,
+            scope: agg.scope.code.clone(),
+            period: period.to_string(),
+            built_from: agg.built_from().to_string(),
+            key_fingerprint: rosters.fingerprint.clone(),
+        },
+        rows: rosters.state.clone(),
+    };
+    let run_notes = rosters.notes.clone();
     if let Some(p) = &previous {
-        compare::add_previous(&mut agg.tables, p)?;
+        let flows = p.same_length(&period);
+        compare::add_previous(&mut agg.tables, p, schemas, flows)?;
         // check's abnormal-change warnings, so that both count the same.
         crate::audit::trends::diagnose(
             &mut extracts,
@@ -125,13 +147,18 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             &agg.figures(schemas),
             p,
             &period,
+            &rosters.gone,
             common.lang,
         )?;
         for e in &mut extracts {
             e.explain_again(common.lang);
         }
     }
-    let all = collect_all(&extracts, &tables_in_inputs);
+    let mut all = collect_all(&extracts, &tables_in_inputs);
+    if !run_notes.is_empty() {
+        all.extend(run_notes);
+        crate::validate::sort_diagnostics(&mut all);
+    }
     crate::timing::mark("aggregate");
     let summary = crate::aggregate::summary_head(
         &agg,
@@ -142,7 +169,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     );
     let pool = thread_pool(common)?;
     atomic_dir(&out, |dir| {
-        pool.install(|| output::aggregated(dir, &agg, &summary, &all, files))
+        pool.install(|| output::aggregated(dir, &agg, &summary, &all, files, &state))
     })?;
     // The archive after OUT: a run that fails before leaves it as it was.
     if let Some(dir) = &args.archive {

@@ -31,6 +31,14 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     let registry = setup.registry.as_ref();
     let missing = crate::audit::run(&mut extracts, registry, schemas, lang);
     crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang)?;
+    let rosters = crate::cmd::common::rosters(
+        common,
+        &mut extracts,
+        schemas,
+        registry,
+        &period,
+        args.previous.as_deref().filter(|_| previous.is_some()),
+    )?;
     if let Some(prev) = &previous {
         let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
         let agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
@@ -40,6 +48,7 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
             &agg.figures(schemas),
             prev,
             &period,
+            &rosters.gone,
             lang,
         )?;
     }
@@ -51,11 +60,15 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
             extracts.iter().map(|e| e.diagnostics.clone()).collect();
         annotate_inputs(dir, &setup, &per_file, lang, common.quiet)?;
     }
-    let all = run_diagnostics(
+    let mut all = run_diagnostics(
         registry,
         extracts.iter().map(|e| e.diagnostics.as_slice()),
         &missing,
     );
+    if !rosters.notes.is_empty() {
+        all.extend(rosters.notes);
+        crate::validate::sort_diagnostics(&mut all);
+    }
     let files = setup.inputs.len();
     let text = match args.format {
         OutFormat::Text => out::grouped(&all, &extracts, registry, files, lang, common.quiet),

@@ -300,3 +300,85 @@ pub fn period_hint(common: &Common, setup: &Setup, diags: &[crate::diag::Diagnos
         eprintln!("pbstat: {h}");
     }
 }
+
+/// The rosters against `--previous` (reports.md §5.3), as check and
+/// aggregate both judge them: what this output keeps for the next period,
+/// the roster diagnostics put on the extracts, the run's notes, and per
+/// community how many members left its roster (for trend.stock_decrease).
+pub struct Rosters {
+    pub state: Vec<crate::summary::RosterRow>,
+    pub fingerprint: String,
+    pub notes: Vec<crate::diag::Diagnostic>,
+    pub gone: std::collections::BTreeMap<String, usize>,
+}
+
+pub fn rosters(
+    common: &Common,
+    extracts: &mut [crate::facts::Extract],
+    schemas: &SchemaSet,
+    registry: Option<&Registry>,
+    period: &Period,
+    previous: Option<&Path>,
+) -> Result<Rosters> {
+    use crate::audit::roster;
+    let accepted: Vec<bool> = extracts
+        .iter()
+        .map(crate::facts::Extract::accepted)
+        .collect();
+    let before = previous
+        .filter(|d| d.exists())
+        .map(|d| (d, crate::read::state::load(d)));
+    // The key is needed, and made on first use, only when there are
+    // rosters to hash or to compare with.
+    let any = roster::any_rows(extracts, &accepted, schemas)
+        || matches!(&before, Some((_, Some(st))) if !st.rows.is_empty());
+    let key = if any {
+        Some(crate::config::roster_key(common.roster_key.as_deref())?)
+    } else {
+        None
+    };
+    let fingerprint = match (&key, &before) {
+        (Some(k), _) => roster::fingerprint(k),
+        (None, Some((_, Some(st)))) => st.doc.key_fingerprint.clone(),
+        _ => String::new(),
+    };
+    let now = key
+        .as_deref()
+        .map(|k| roster::current(extracts, &accepted, schemas, k, period))
+        .unwrap_or_default();
+    let mut out = Rosters {
+        state: Vec::new(),
+        fingerprint: fingerprint.clone(),
+        notes: Vec::new(),
+        gone: Default::default(),
+    };
+    let carried = match &before {
+        Some((_, Some(st))) if st.doc.key_fingerprint == fingerprint => {
+            let name = |c: &str| {
+                registry
+                    .and_then(|r| r.get(c))
+                    .map_or(c.to_string(), |e| e.name.clone())
+            };
+            if any {
+                out.gone = roster::compare(
+                    extracts,
+                    &accepted,
+                    schemas,
+                    &now,
+                    &st.rows,
+                    &name,
+                    common.lang,
+                );
+            }
+            st.rows.clone()
+        }
+        Some((dir, st)) if any => {
+            out.notes
+                .push(roster::no_previous_state(dir, st.is_some(), common.lang));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    out.state = roster::carry(extracts, &accepted, now, &carried);
+    Ok(out)
+}

@@ -14,6 +14,7 @@ pub mod cfb;
 pub mod csvfile;
 pub mod header;
 pub mod report;
+pub mod state;
 pub mod table;
 pub(crate) mod xlsx;
 

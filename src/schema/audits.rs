@@ -80,13 +80,38 @@ pub struct Previous {
     pub when: Option<String>,
     /// What must hold; where it is NULL (no earlier figure) nothing is said.
     pub assert: String,
-    /// `{header}`, `{before}`, `{now}`, `{change}` (signed per cent), and
+    /// `{header}`, `{before}`, `{now}`, `{change}` (signed per cent),
+    /// `{gone}` (how many keys of a `[[carried]]` ledger left the
+    /// organisation's ledger since, or 未比对 when rosters were not compared),
     /// a requirement as `{name}` or, as a percentage, `{name%}`.
     pub message: String,
     pub message_en: String,
     /// The organisation levels it applies to (all without it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<Level>,
+}
+
+/// Keys an organisation's ledger held in `--previous` and no longer holds
+/// (跨期: a member dropped from a cumulative roster). The output keeps the
+/// keys only as keyed hashes (state/roster_ids.parquet, reports.md §5.3).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Carried {
+    /// Said of a key gone from the organisation's ledger and from every
+    /// other in the run.
+    pub code: String,
+    /// Said of a key now on another organisation's ledger in the run.
+    pub moved: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub ledger: String,
+    pub key: String,
+    /// `{period}`, `{file}`, `{sheet}`, `{cell}`: where the key stood before.
+    pub message: String,
+    pub message_en: String,
+    /// The same, and `{org}`, `{org_name}`: where it stands now.
+    pub message_moved: String,
+    pub message_moved_en: String,
 }
 
 /// An organisation's own counts against a requirement.
@@ -131,6 +156,8 @@ pub struct AuditSet {
     pub previous: Vec<Previous>,
     #[serde(default, rename = "target", skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Target>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried: Vec<Carried>,
     /// What the rules need, built at load.
     #[serde(skip)]
     pub compiled: Compiled,
@@ -163,6 +190,8 @@ pub struct Compiled {
     pub previous: Vec<Code>,
     /// Per `[[target]]`: its code.
     pub targets: Vec<Code>,
+    /// Per `[[carried]]`: its codes (dropped, moved) and key list.
+    pub carried: Vec<(Code, Code, usize)>,
 }
 
 /// Requirements a rule names as `{name}` (or `{name%}` in a message).
@@ -199,7 +228,7 @@ pub fn previous_flags(p: &Previous, reqs: &Requirements, period: &Period) -> Res
 }
 
 /// The names a `[[previous]]` message may show besides requirements.
-const PREVIOUS_SHOWN: &[&str] = &["header", "before", "now", "change"];
+const PREVIOUS_SHOWN: &[&str] = &["header", "before", "now", "change", "gone"];
 
 /// The names a `[[target]]` message may show besides requirements.
 pub const TARGET_SHOWN: &[&str] = &["name", "code", "figure", "minimum"];
@@ -421,6 +450,31 @@ impl AuditSet {
             });
             listed.push((code, rows, target));
         }
+        let mut carried = Vec::new();
+        for k in &self.carried {
+            let s = ledger(&k.code, &k.ledger)?;
+            let id = field(&k.code, s, &k.key)?;
+            for t in [&k.message, &k.message_en] {
+                only(&k.code, t, &["period", "file", "sheet", "cell"])?;
+            }
+            for t in [&k.message_moved, &k.message_moved_en] {
+                only(
+                    &k.code,
+                    t,
+                    &["period", "file", "sheet", "cell", "org", "org_name"],
+                )?;
+            }
+            let code = code_of(&k.code, k.severity, &k.message, &k.message_en)?;
+            let moved = code_of(&k.moved, None, &k.message_moved, &k.message_moved_en)?;
+            let i = list(KeyList {
+                ledger: k.ledger.clone(),
+                key: k.key.clone(),
+                at: None,
+                id,
+                once: true,
+            });
+            carried.push((code, moved, i));
+        }
         let mut previous = Vec::new();
         // Any period will do to try the conditions: a requirement's value
         // only changes numbers.
@@ -567,6 +621,7 @@ impl AuditSet {
         c.listed = listed;
         c.previous = previous;
         c.targets = targets;
+        c.carried = carried;
         self.compiled = c;
         Ok(())
     }

@@ -767,6 +767,17 @@ pub struct SchemaSet {
 }
 
 impl SchemaSet {
+    /// Whether a column compares with `--previous` of another period
+    /// length (a quarter against the month before it): a stock, the state
+    /// at the period's end, or a rate (reports.md §5.3).
+    pub fn compares_across_lengths(&self, c: &tables::Col) -> bool {
+        c.kind == tables::Kind::Rate
+            || c.measure
+                .as_deref()
+                .and_then(|m| self.measures.measure(m))
+                .is_some_and(|m| m.period == measures::Behaviour::Stock)
+    }
+
     pub fn embedded() -> Result<SchemaSet> {
         let files: Vec<(String, String)> = EMBEDDED
             .iter()

@@ -39,13 +39,19 @@ impl Explanation {
             }
             None => (Some(loc), None),
         };
+        // A warning about an earlier period's roster (roster.member_dropped)
+        // is placed by the earlier cell its message names.
+        let earlier = d.previous.as_ref();
+        let sheets = [d.sheet.as_deref(), earlier.map(|p| p.sheet.as_str())];
+        let cells = [d.cell.as_deref(), earlier.and_then(|p| p.cell.as_deref())];
         let sheet_ok = sheet.is_none_or(|s| {
-            d.sheet
-                .as_deref()
-                .is_some_and(|ds| normalize_header(ds) == normalize_header(s))
+            sheets
+                .iter()
+                .flatten()
+                .any(|ds| normalize_header(ds) == normalize_header(s))
         });
         let cell_ok = cell.is_none_or(|c| {
-            d.cell.as_deref().is_some_and(|dc| {
+            cells.iter().flatten().any(|dc| {
                 dc.eq_ignore_ascii_case(c.trim().trim_start_matches('$').replace('$', "").as_str())
             })
         });

@@ -9,6 +9,7 @@ pub mod html;
 pub mod output;
 pub mod reference;
 pub mod report;
+pub mod state;
 pub mod styles;
 pub mod tables;
 pub mod template;

@@ -43,7 +43,9 @@ pub fn aggregated(
     head: &SummaryHead,
     all: &[Diagnostic],
     files: usize,
+    state: &crate::summary::RunState,
 ) -> Result<()> {
+    super::state::write(dir, state)?;
     std::fs::create_dir_all(dir.join("tables"))?;
     let explained = explained(all);
     let (book, rest) = rayon::join(

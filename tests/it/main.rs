@@ -22,4 +22,5 @@ mod looks;
 mod practices;
 mod reading;
 mod recipe;
+mod rosters;
 mod schema;

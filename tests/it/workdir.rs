@@ -17,6 +17,19 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// A fixed roster key for every test run (reports.md §5.3), so that the
+/// roster hashes under state/ are the same on every machine and the real
+/// home's key is never made or used.
+pub fn roster_key() -> PathBuf {
+    let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-roster.key");
+    if std::fs::read(&p).map(|k| k.len()).ok() != Some(32) {
+        let tmp = p.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, *b"pbstat test roster key, 32 bytes").unwrap();
+        std::fs::rename(&tmp, &p).unwrap();
+    }
+    p
+}
+
 impl Workdir {
     pub fn new() -> Workdir {
         Workdir {
@@ -54,6 +67,7 @@ impl Workdir {
             .current_dir(self.root())
             .env_remove("LANG")
             .env_remove("LC_ALL")
+            .env("PBSTAT_ROSTER_KEY", roster_key())
             .output()
             .expect("run pbstat");
         Run {

@@ -1,0 +1,244 @@
+//! The `[[carried]]` rules of audits.toml against `--previous` (reports.md
+//! §5.3): a cumulative roster's members gone since the earlier period
+//! (`roster.member_dropped`), or now on another community's roster
+//! (`roster.member_moved`). Rosters are kept between periods only as
+//! HMAC-SHA256 hashes keyed with a key outside every output, so that an
+//! output alone never lets anyone test ID numbers against them.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::{col_letter, Diagnostic, Place};
+use crate::facts::Extract;
+use crate::lang::Lang;
+use crate::org::Level;
+use crate::period::Period;
+use crate::schema::SchemaSet;
+use crate::summary::RosterRow;
+
+/// The first 16 hex digits of SHA-256 of the key: which key, never the key.
+pub fn fingerprint(key: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(key))[..16].to_string()
+}
+
+/// An ID number's keyed hash, over its 18 normalised characters.
+fn hash(key: &[u8], id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(id.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The keyed rows of this run's accepted submissions, for every
+/// `[[carried]]` rule's ledger.
+pub fn current(
+    extracts: &[Extract],
+    accepted: &[bool],
+    schemas: &SchemaSet,
+    key: &[u8],
+    period: &Period,
+) -> Vec<RosterRow> {
+    let a = &schemas.audits;
+    let mut out = Vec::new();
+    for (e, ok) in extracts.iter().zip(accepted) {
+        if !ok {
+            continue;
+        }
+        for (k, &(_, _, list)) in a.carried.iter().zip(&a.compiled.carried) {
+            for r in &e.keys[list] {
+                let s = e.source(r);
+                out.push(RosterRow {
+                    community_code: s.org.to_string(),
+                    id_hash: hash(key, &r.id.to_string()),
+                    ledger: k.ledger.clone(),
+                    period: period.to_string(),
+                    file: e.file.clone(),
+                    sheet: s.sheet.to_string(),
+                    row: r.row + 1,
+                    cell: s.col.map(|c| format!("{}{}", col_letter(c), r.row + 1)),
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether any accepted submission has a row on a `[[carried]]` ledger.
+pub fn any_rows(extracts: &[Extract], accepted: &[bool], schemas: &SchemaSet) -> bool {
+    let lists: Vec<usize> = schemas
+        .audits
+        .compiled
+        .carried
+        .iter()
+        .map(|c| c.2)
+        .collect();
+    extracts
+        .iter()
+        .zip(accepted)
+        .any(|(e, ok)| *ok && lists.iter().any(|&l| !e.keys[l].is_empty()))
+}
+
+/// The communities whose rosters this run judged: those with an accepted
+/// submission of their own.
+fn judged(extracts: &[Extract], accepted: &[bool]) -> BTreeSet<String> {
+    extracts
+        .iter()
+        .zip(accepted)
+        .filter(|(e, ok)| **ok && e.level == Some(Level::Community))
+        .filter_map(|(e, _)| e.org.clone())
+        .collect()
+}
+
+/// What the next period compares with: this run's rows, and for every
+/// community without an accepted submission now, its rows from the
+/// earlier state with their older period (its next roster is compared
+/// with the last one pbstat saw).
+pub fn carry(
+    extracts: &[Extract],
+    accepted: &[bool],
+    now: Vec<RosterRow>,
+    before: &[RosterRow],
+) -> Vec<RosterRow> {
+    let judged = judged(extracts, accepted);
+    let mut out = now;
+    out.extend(
+        before
+            .iter()
+            .filter(|r| !judged.contains(&r.community_code))
+            .cloned(),
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every `[[carried]]` rule: each community judged now against its rows
+/// in the earlier state.
+pub fn compare(
+    extracts: &mut [Extract],
+    accepted: &[bool],
+    schemas: &SchemaSet,
+    now: &[RosterRow],
+    before: &[RosterRow],
+    name: &dyn Fn(&str) -> String,
+    lang: Lang,
+) -> BTreeMap<String, usize> {
+    let a = &schemas.audits;
+    let judged = judged(extracts, accepted);
+    // Every community compared, none gone yet.
+    let mut gone: BTreeMap<String, usize> = judged.iter().map(|c| (c.clone(), 0)).collect();
+    for (rule, &(dropped, moved, _)) in a.carried.iter().zip(&a.compiled.carried) {
+        // Where each hash stands now: its communities.
+        let mut now_at: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for r in now.iter().filter(|r| r.ledger == rule.ledger) {
+            now_at
+                .entry(r.id_hash.as_str())
+                .or_default()
+                .insert(r.community_code.as_str());
+        }
+        // In the order the earlier rosters stood, row by row.
+        let mut earlier: Vec<&RosterRow> =
+            before.iter().filter(|r| r.ledger == rule.ledger).collect();
+        earlier.sort_by(|x, y| {
+            (&x.community_code, &x.period, &x.file, &x.sheet, x.row).cmp(&(
+                &y.community_code,
+                &y.period,
+                &y.file,
+                &y.sheet,
+                y.row,
+            ))
+        });
+        for b in earlier {
+            if !judged.contains(&b.community_code) {
+                continue;
+            }
+            let here = now_at.get(b.id_hash.as_str());
+            if here.is_some_and(|c| c.contains(b.community_code.as_str())) {
+                continue;
+            }
+            let elsewhere = here.and_then(|c| c.iter().next().copied());
+            let Some(i) = extracts
+                .iter()
+                .position(|e| accepted_index(e, &b.community_code))
+            else {
+                continue;
+            };
+            let place = |t: &str| {
+                t.replace("{period}", &b.period)
+                    .replace("{file}", &b.file)
+                    .replace("{sheet}", &b.sheet)
+                    .replace(
+                        "{cell}",
+                        b.cell.as_deref().unwrap_or(&format!("第{}行", b.row)),
+                    )
+            };
+            let (code, msg) = match elsewhere {
+                Some(org) => (
+                    moved,
+                    place(&lang.t(rule.message_moved.as_str(), rule.message_moved_en.as_str()))
+                        .replace("{org_name}", &name(org))
+                        .replace("{org}", org),
+                ),
+                None => (
+                    dropped,
+                    place(&lang.t(rule.message.as_str(), rule.message_en.as_str())),
+                ),
+            };
+            *gone.entry(b.community_code.clone()).or_default() += 1;
+            let e = &mut extracts[i];
+            let mut d = Diagnostic::new(code, &e.file, msg)
+                .org(Some(&b.community_code))
+                .field(&rule.key);
+            if let Some((sheet, idx)) = e.sheets.get(&rule.ledger) {
+                d = d.sheet(sheet, *idx);
+            }
+            d.previous = Some(Place {
+                period: b.period.clone(),
+                file: b.file.clone(),
+                sheet: b.sheet.clone(),
+                row: b.row,
+                cell: b.cell.clone(),
+            });
+            e.diagnostics.push(d);
+        }
+    }
+    gone
+}
+
+/// Whether `e` is the community's own accepted submission.
+fn accepted_index(e: &Extract, community: &str) -> bool {
+    e.org.as_deref() == Some(community) && e.level == Some(Level::Community) && e.accepted()
+}
+
+/// `roster.no_previous_state`, once per run: the earlier output keeps no
+/// roster state (`held` false: an earlier pbstat), or one made with another
+/// key.
+pub fn no_previous_state(dir: &std::path::Path, held: bool, lang: Lang) -> Diagnostic {
+    let m = if held {
+        lang.t(
+            format!("上期输出 {} 的名册用另一把名册密钥保存（另一台电脑或密钥已更换），本期未比对名册", dir.display()),
+            format!("the rosters of {} were kept with another roster key (another machine, or a new key): rosters were not compared", dir.display()),
+        )
+    } else {
+        lang.t(
+            format!(
+                "上期输出 {} 没有名册状态（较早版本的 pbstat 所写），本期未比对名册",
+                dir.display()
+            ),
+            format!(
+                "{} holds no roster state (an earlier pbstat wrote it): rosters were not compared",
+                dir.display()
+            ),
+        )
+    };
+    Diagnostic::new(
+        crate::diag::Code::RosterNoPreviousState,
+        &dir.display().to_string(),
+        m,
+    )
+}

@@ -1,0 +1,64 @@
+//! An earlier output's state/ (reports.md §5.5), read back by `--previous`:
+//! state.json and the roster hashes of state/roster_ids.parquet.
+
+use polars::prelude::*;
+use std::path::Path;
+
+use crate::summary::{RosterRow, RunState, StateDoc};
+
+pub const DIR: &str = "state";
+pub const DOC: &str = "state.json";
+pub const ROSTERS: &str = "roster_ids.parquet";
+
+/// The state of the output at `dir`; None when it has none (an output of
+/// an earlier pbstat) or it cannot be read.
+pub fn load(dir: &Path) -> Option<RunState> {
+    let text = std::fs::read_to_string(dir.join(DIR).join(DOC)).ok()?;
+    let doc: StateDoc = serde_json::from_str(&text).ok()?;
+    let f = std::fs::File::open(dir.join(DIR).join(ROSTERS)).ok()?;
+    let df = ParquetReader::new(f).finish().ok()?;
+    let text_col = |name: &str| -> Option<Vec<Option<String>>> {
+        Some(
+            df.column(name)
+                .ok()?
+                .str()
+                .ok()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect(),
+        )
+    };
+    let (community, hash, ledger, period, file, sheet, cell) = (
+        text_col("community_code")?,
+        text_col("id_hash")?,
+        text_col("ledger")?,
+        text_col("period")?,
+        text_col("file")?,
+        text_col("sheet")?,
+        text_col("cell")?,
+    );
+    let row: Vec<Option<u32>> = df
+        .column("row")
+        .ok()?
+        .cast(&DataType::UInt32)
+        .ok()?
+        .u32()
+        .ok()?
+        .iter()
+        .collect();
+    let rows = (0..df.height())
+        .filter_map(|i| {
+            Some(RosterRow {
+                community_code: community[i].clone()?,
+                id_hash: hash[i].clone()?,
+                ledger: ledger[i].clone()?,
+                period: period[i].clone()?,
+                file: file[i].clone().unwrap_or_default(),
+                sheet: sheet[i].clone().unwrap_or_default(),
+                row: row[i].unwrap_or(0),
+                cell: cell[i].clone(),
+            })
+        })
+        .collect();
+    Some(RunState { doc, rows })
+}

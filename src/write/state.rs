@@ -1,0 +1,43 @@
+//! An output's state/ (reports.md §5.5): state.json and the roster hashes,
+//! for the next period's `--previous` to read. Never printed, never in
+//! report.xlsx, the tables or the archive; never an ID number or a name.
+
+use anyhow::Result;
+use polars::prelude::*;
+use std::path::Path;
+
+use crate::read::state::{DIR, DOC, ROSTERS};
+use crate::summary::RunState;
+
+pub fn write(out: &Path, state: &RunState) -> Result<()> {
+    let dir = out.join(DIR);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join(DOC),
+        format!("{}\n", serde_json::to_string_pretty(&state.doc)?),
+    )?;
+    let r = &state.rows;
+    let text =
+        |f: fn(&crate::summary::RosterRow) -> &str| -> Vec<&str> { r.iter().map(f).collect() };
+    let mut df = DataFrame::new(
+        r.len(),
+        vec![
+            Column::new("community_code".into(), text(|x| &x.community_code)),
+            Column::new("id_hash".into(), text(|x| &x.id_hash)),
+            Column::new("ledger".into(), text(|x| &x.ledger)),
+            Column::new("period".into(), text(|x| &x.period)),
+            Column::new("file".into(), text(|x| &x.file)),
+            Column::new("sheet".into(), text(|x| &x.sheet)),
+            Column::new("row".into(), r.iter().map(|x| x.row).collect::<Vec<u32>>()),
+            Column::new(
+                "cell".into(),
+                r.iter()
+                    .map(|x| x.cell.as_deref())
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+        ],
+    )?;
+    let f = std::fs::File::create(dir.join(ROSTERS))?;
+    ParquetWriter::new(f).finish(&mut df)?;
+    Ok(())
+}
