@@ -203,6 +203,9 @@ pub struct AggregateArgs {
     /// An earlier aggregate output folder: adds _prev and _change columns
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+    /// A period roll-up of earlier outputs: build it from the sub-periods present when months are missing, and say so in the report
+    #[arg(long)]
+    pub allow_gaps: bool,
     /// Also write every table into an archive folder as Hive-partitioned Parquet (DIR/<table>/period=<P>/scope=<code>/), for DuckDB, Spark or polars
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,

@@ -192,6 +192,13 @@ codes! {
     RosterMemberDropped = "roster.member_dropped", Warning, "上期在本社区报到名单上的党员，本期不在名单中，也不在本次其他社区的名单中（可说明）", "an ID number on a community's roster in --previous is on no roster of the run now (explainable)";
     RosterMemberMoved = "roster.member_moved", Note, "上期在本社区报到名单上的党员，本期在另一社区的名单中（两处都指出）", "an ID number on a community's roster in --previous is now on another community's roster (both named)";
     RosterNoPreviousState = "roster.no_previous_state", Note, "--previous 中没有可比的名册状态（早期版本的输出，或名册密钥不同），本次未比对名册", "--previous holds no roster state this run can compare with (an earlier pbstat, or another roster key): rosters were not compared";
+    PeriodMissing = "period.missing", Error, "跨期汇总的输入没有覆盖 --period 的全部月份（消息列出缺的月份；加 --allow-gaps 时为提示）", "a period roll-up's inputs leave months of --period uncovered (the months named; a note with --allow-gaps)";
+    PeriodOverlap = "period.overlap", Error, "跨期汇总的两个输入覆盖同一个月（两者都指出）", "two inputs of a period roll-up cover the same month (both named)";
+    PeriodOutside = "period.outside", Error, "输入的报告期不在 --period 之内", "an input's period does not lie inside --period";
+    PeriodScopeMismatch = "period.scope_mismatch", Error, "跨期汇总的输入来自不同的汇总范围（逐个指出）", "the inputs of a period roll-up are outputs of different scopes (each named with one of its inputs)";
+    PeriodMixedInputs = "period.mixed_inputs", Error, "跨期汇总的输入中混有报表文件（应全部是各期的汇总输出文件夹）", "a submission among the aggregate outputs of a period roll-up";
+    PeriodNoDetail = "period.no_detail", Error, "跨期汇总的输入缺少 state/own_counts.parquet（单独的 report.xlsx、早期版本的输出，或由县级汇总表逐级汇总的输出）", "an input of a period roll-up lacks state/own_counts.parquet: a report workbook on its own, an output from an earlier pbstat, or one built from county summaries";
+    PeriodStockMissing = "period.stock_missing", Warning, "某单位在较早的子期有纳入汇总的报表、最后一期没有：期末存量记为 0，不参与考核", "an organisation accepted in an earlier sub-period of a roll-up but not in the last: 0 in every stock, and not judged against the requirements";
     TrendStockDecrease = "trend.stock_decrease", Warning, "社区报到党员数少于上期（--previous）", "a community's registered_members lower than in --previous";
     ExplanationUnmatched = "explanation.unmatched", Warning, "上报说明没有对应任何警告", "an explanation (上报说明) that matches no warning";
 }
@@ -236,6 +243,9 @@ pub struct Diagnostic {
     /// roster): never an ID number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<Place>,
+    /// The sub-period a period roll-up carries it from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     /// Position of the sheet in its workbook, to keep output in workbook order.
     #[serde(skip)]
     pub sheet_index: usize,
@@ -268,8 +278,42 @@ impl Diagnostic {
             message,
             explanation: None,
             previous: None,
+            period: None,
             sheet_index: 0,
         }
+    }
+
+    /// A diagnostic as an output's diagnostics.json holds it (a period
+    /// roll-up carries its sub-periods'). A code this pbstat does not know
+    /// (a county's own check) keeps its text and severity.
+    pub fn from_json(v: &serde_json::Value) -> Option<Diagnostic> {
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let severity = match v.get("severity")?.as_str()? {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            _ => Severity::Note,
+        };
+        let raw = v.get("code")?.as_str()?;
+        let code = Code::parse(raw).unwrap_or_else(|| LocalCode::declare(raw, severity, raw, raw));
+        Some(Diagnostic {
+            severity,
+            code,
+            file: text("file").unwrap_or_default(),
+            sheet: text("sheet"),
+            cell: text("cell"),
+            row: v.get("row").and_then(|x| x.as_u64()).map(|x| x as u32),
+            column: text("column"),
+            field: text("field"),
+            org_code: text("org_code"),
+            value: text("value"),
+            message: text("message").unwrap_or_default(),
+            explanation: text("explanation"),
+            previous: v
+                .get("previous")
+                .and_then(|p| serde_json::from_value(p.clone()).ok()),
+            period: text("period"),
+            sheet_index: 0,
+        })
     }
 
     pub fn severity(mut self, s: Severity) -> Self {

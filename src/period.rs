@@ -67,6 +67,28 @@ impl Period {
             .expect("a day before")
     }
 
+    /// The months it covers, in order.
+    pub fn months(&self) -> Vec<Period> {
+        let first = match self.kind {
+            PeriodKind::Month => self.n,
+            PeriodKind::Quarter => (self.n - 1) * 3 + 1,
+            PeriodKind::Year => 1,
+        };
+        let count = match self.kind {
+            PeriodKind::Month => 1,
+            PeriodKind::Quarter => 3,
+            PeriodKind::Year => 12,
+        };
+        (first..first + count)
+            .filter_map(|m| Period::month(self.year, m))
+            .collect()
+    }
+
+    /// Whether every month of `other` is one of this period's.
+    pub fn covers(&self, other: &Period) -> bool {
+        other.start() >= self.start() && other.end() <= self.end()
+    }
+
     pub fn contains(&self, d: NaiveDate) -> bool {
         d >= self.start() && d <= self.end()
     }

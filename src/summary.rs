@@ -154,6 +154,24 @@ pub struct SummaryHead {
     /// they read as `submissions`.
     #[serde(default = "from_submissions")]
     pub built_from: String,
+    /// A period roll-up's sub-periods and gaps (reports.md §5.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<Rollup>,
+}
+
+/// How a period roll-up was built: its sub-periods' outputs, in period
+/// order, and the months no input covered (with `--allow-gaps`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollup {
+    pub from: Vec<RollupFrom>,
+    pub gaps: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollupFrom {
+    pub period: String,
+    pub path: String,
+    pub summary_sha256: String,
 }
 
 fn from_submissions() -> String {
@@ -371,9 +389,25 @@ pub struct RosterRow {
     pub cell: Option<String>,
 }
 
+/// A row of state/own_counts.parquet (reports.md §5.5): an organisation's
+/// own part of a count column (its row less its children's), or with
+/// `table` = `requirements` a count its requirements were judged on.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+pub struct OwnRow {
+    pub code: String,
+    pub table: String,
+    /// The breakdown value (T3b's category), else blank.
+    pub category: Option<String>,
+    pub column: String,
+    pub value: f64,
+}
+
 /// An output's state/ (reports.md §5.5): what the next period's run reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunState {
     pub doc: StateDoc,
     pub rows: Vec<RosterRow>,
+    /// None for an output built from county summaries, which keep nothing
+    /// below the counties (a period roll-up cannot use it).
+    pub own: Option<Vec<OwnRow>>,
 }

@@ -9,6 +9,8 @@ use polars::prelude::*;
 use std::collections::BTreeMap;
 
 pub mod compare;
+pub mod own;
+pub mod periods;
 
 pub mod tree;
 pub mod values;
@@ -59,6 +61,16 @@ pub struct Aggregation {
     pub absent_forms: Vec<(String, String)>,
     /// The per-rule summary (审核汇总), set by the caller from the audits.
     pub rules: Vec<crate::summary::RuleCount>,
+    /// Every organisation's own counts (state/own_counts.parquet).
+    pub own: OwnParts,
+    /// Built from sub-periods' outputs (reports.md §5.1).
+    pub sub_periods: Option<crate::summary::Rollup>,
+    /// Said after the period on the 报告期 line: how a roll-up was built.
+    pub period_note: Option<String>,
+    /// Said on the 说明 sheet after the standard notes.
+    pub notes: Vec<String>,
+    /// Every organisation of the tree with its level.
+    pub levels: BTreeMap<String, Level>,
 }
 
 /// Per breakdown (of a table with `by`), node and value: the breakdown's
@@ -66,13 +78,86 @@ pub struct Aggregation {
 type Broken = BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<f64>>>>;
 
 /// Own counts per node (in `MeasureSet::base` order), per breakdown,
-/// each node's files, shortfalls.
+/// each node's files, shortfalls, what each organisation was judged on.
 type Own = (
     BTreeMap<String, Vec<f64>>,
     Broken,
     BTreeMap<String, String>,
     Vec<Shortfall>,
+    BTreeMap<String, JudgedOn>,
 );
+
+/// What an organisation's requirements were judged on (reports.md §5.5,
+/// own_counts' `requirements` rows): its counts of ledger rows by measure
+/// key, and its meetings by type. A period roll-up judges again from these.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JudgedOn {
+    pub counts: BTreeMap<String, f64>,
+    pub meetings: BTreeMap<String, f64>,
+}
+
+impl JudgedOn {
+    fn of(c: &Counts, schemas: &SchemaSet) -> JudgedOn {
+        let set = &schemas.measures;
+        let counts = set
+            .measures
+            .iter()
+            .filter(|m| m.of.is_none())
+            .map(|m| {
+                let v = match set.index(&m.key) {
+                    Some(i) => c.value(i),
+                    None => c.aux(&m.key),
+                };
+                (m.key.clone(), v)
+            })
+            .collect();
+        let meetings = c
+            .breakdowns
+            .get(crate::audit::targets::MEETING_TYPES)
+            .map(|b| {
+                b.iter()
+                    .map(|(t, v)| (t.clone(), v.first().copied().unwrap_or(0.0)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        JudgedOn { counts, meetings }
+    }
+
+    /// The counts again, as the requirements read them.
+    pub fn counts(&self, schemas: &SchemaSet) -> Counts {
+        let set = &schemas.measures;
+        let mut c = Counts {
+            base: vec![0.0; set.width()],
+            ..Default::default()
+        };
+        for (k, v) in &self.counts {
+            match set.index(k) {
+                Some(i) => c.base[i] = *v,
+                None => {
+                    c.aux.insert(k.clone(), *v);
+                }
+            }
+        }
+        let m = c
+            .breakdowns
+            .entry(crate::audit::targets::MEETING_TYPES.to_string())
+            .or_default();
+        for (t, v) in &self.meetings {
+            m.insert(t.clone(), vec![*v]);
+        }
+        c
+    }
+}
+
+/// Each organisation's own part of every base count and breakdown (its
+/// row less its children's), and what its requirements were judged on:
+/// what an output keeps (state/own_counts.parquet) for a period roll-up.
+#[derive(Debug, Clone, Default)]
+pub struct OwnParts {
+    pub base: BTreeMap<String, Vec<f64>>,
+    pub broken: Broken,
+    pub judged: BTreeMap<String, JudgedOn>,
+}
 
 #[allow(clippy::too_many_arguments)]
 fn own_counts(
@@ -211,6 +296,10 @@ fn own_counts(
         .map(|o| o.code.to_string())
         .zip(judge_all(&to_judge, schemas, period)?)
         .collect();
+    let judged_on: BTreeMap<String, JudgedOn> = to_judge
+        .iter()
+        .map(|o| (o.code.to_string(), JudgedOn::of(o.counts, schemas)))
+        .collect();
     drop(to_judge);
     let mut below = Vec::new();
     for n in &tree.nodes {
@@ -283,7 +372,7 @@ fn own_counts(
         below.extend(j.shortfalls);
     }
     let files = files.into_iter().map(|(k, v)| (k, v.join(";"))).collect();
-    Ok((base, broken, files, below))
+    Ok((base, broken, files, below, judged_on))
 }
 
 /// The columns every row carries (reports.md §1) and its place in the tree's
@@ -350,6 +439,26 @@ fn roll_up(tree: &Tree, stride: usize, vals: &mut [f64], maxima: &[bool]) {
     }
 }
 
+/// What the tables are computed from: the tree, every organisation's own
+/// counts, and what goes beside them. A direct aggregate builds it from
+/// submissions (or county report workbooks), a period roll-up from the
+/// sub-periods' outputs (reports.md §5.1).
+pub struct Basis {
+    pub tree: Tree,
+    pub own: OwnParts,
+    pub files: BTreeMap<String, String>,
+    pub below: Vec<Shortfall>,
+    pub meeting_required: BTreeMap<String, u32>,
+    pub has_registry: bool,
+    /// Built from county report workbooks (逐级汇总).
+    pub rollup: bool,
+    /// Each detail table's rows, in tables.toml's order.
+    pub details: Vec<DataFrame>,
+    pub excluded: Vec<Excluded>,
+    /// Built from sub-periods' outputs (reports.md §5.1).
+    pub sub_periods: Option<crate::summary::Rollup>,
+}
+
 pub fn aggregate(
     extracts: &[Extract],
     accepted: &[bool],
@@ -357,6 +466,17 @@ pub fn aggregate(
     schemas: &SchemaSet,
     period: Period,
 ) -> Result<Aggregation> {
+    let basis = basis(extracts, accepted, registry, schemas, &period)?;
+    tables(basis, schemas, period)
+}
+
+fn basis(
+    extracts: &[Extract],
+    accepted: &[bool],
+    registry: Option<&Registry>,
+    schemas: &SchemaSet,
+    period: &Period,
+) -> Result<Basis> {
     let rollup = extracts.iter().any(|e| e.report.is_some());
     let tree = if rollup {
         Tree::from_reports(extracts)
@@ -368,17 +488,62 @@ pub fn aggregate(
     };
     let has_registry = registry.is_some() && !rollup;
     let mut meeting_required = BTreeMap::new();
-    let (base, broken, files, below) = own_counts(
+    let (base, broken, files, below, judged) = own_counts(
         &tree,
         extracts,
         accepted,
         schemas,
-        &period,
+        period,
         has_registry,
         rollup,
         &mut meeting_required,
     )?;
+    let mut details = Vec::new();
+    for (k, def) in schemas
+        .tables
+        .defs()
+        .iter()
+        .filter(|d| d.detail.is_some())
+        .enumerate()
+    {
+        details.push(detail_frame(def, k, &tree, extracts, accepted)?);
+    }
+    let excluded = excluded(extracts, accepted, &tree);
+    Ok(Basis {
+        tree,
+        own: OwnParts {
+            base,
+            broken,
+            judged,
+        },
+        files,
+        below,
+        meeting_required,
+        has_registry,
+        rollup,
+        details,
+        excluded,
+        sub_periods: None,
+    })
+}
 
+/// The report tables of a basis.
+pub fn tables(basis: Basis, schemas: &SchemaSet, period: Period) -> Result<Aggregation> {
+    let Basis {
+        tree,
+        own,
+        files,
+        below,
+        meeting_required,
+        has_registry,
+        rollup,
+        details,
+        excluded,
+        sub_periods,
+    } = basis;
+    let base = &own.base;
+    let broken = &own.broken;
+    let mut details = details.into_iter();
     let set = &schemas.measures;
     let width = set.width();
     // Every node's base counts summed over its subtree, in the tree's order.
@@ -415,12 +580,10 @@ pub fn aggregate(
 
     let mut out = Vec::new();
     let mut data = Vec::new();
-    let mut detail_k = 0;
     let mut rows_tables: Vec<Table> = Vec::new();
     for def in schemas.tables.defs() {
         if def.detail.is_some() {
-            let df = detail_frame(def, detail_k, &tree, extracts, accepted)?;
-            detail_k += 1;
+            let df = details.next().expect("a frame per detail table");
             // The same rows, hidden, for a roll-up to list again.
             let mut hidden = def.clone();
             hidden.title = String::new();
@@ -515,7 +678,44 @@ pub fn aggregate(
     }
     out.extend(rows_tables);
 
-    let excluded = extracts
+    let absent_forms = absent_forms(&out, schemas);
+    Ok(Aggregation {
+        period,
+        scope: tree.root().clone(),
+        tables: out,
+        excluded,
+        below_target: below,
+        meeting_required,
+        registration_minimum: schemas
+            .requirements
+            .registration_minimum
+            .for_period(&period),
+        absent_forms,
+        rollup,
+        charts: schemas.tables.charts.clone(),
+        chart_lines: schemas
+            .tables
+            .charts
+            .iter()
+            .filter_map(|c| c.line.as_deref())
+            .filter_map(|l| Some((l.to_string(), schemas.requirements.param(l, &period)?)))
+            .collect(),
+        rules: Vec::new(),
+        own,
+        sub_periods,
+        period_note: None,
+        notes: Vec::new(),
+        levels: tree
+            .nodes
+            .iter()
+            .filter_map(|n| Some((n.code.clone(), Level::parse(&n.level)?)))
+            .collect(),
+    })
+}
+
+/// The submissions left out, with their first errors (未纳入汇总).
+fn excluded(extracts: &[Extract], accepted: &[bool], tree: &Tree) -> Vec<Excluded> {
+    extracts
         .iter()
         .zip(accepted)
         .filter(|(_, ok)| !**ok)
@@ -552,31 +752,7 @@ pub fn aggregate(
                     .collect(),
             }
         })
-        .collect();
-    let absent_forms = absent_forms(&out, schemas);
-    Ok(Aggregation {
-        period,
-        scope: tree.root().clone(),
-        tables: out,
-        excluded,
-        below_target: below,
-        meeting_required,
-        registration_minimum: schemas
-            .requirements
-            .registration_minimum
-            .for_period(&period),
-        absent_forms,
-        rollup,
-        charts: schemas.tables.charts.clone(),
-        chart_lines: schemas
-            .tables
-            .charts
-            .iter()
-            .filter_map(|c| c.line.as_deref())
-            .filter_map(|l| Some((l.to_string(), schemas.requirements.param(l, &period)?)))
-            .collect(),
-        rules: Vec::new(),
-    })
+        .collect()
 }
 
 /// A detail table (tables.toml `rows = …`, T6b): every row of its ledger
@@ -809,11 +985,25 @@ fn broken_frame(
 impl Aggregation {
     /// What the tables were built from (summary.json, the archive).
     pub fn built_from(&self) -> &'static str {
-        if self.rollup {
+        if self.sub_periods.is_some() {
+            "sub_periods"
+        } else if self.rollup {
             "summaries"
         } else {
             "submissions"
         }
+    }
+
+    /// The 报告期 line's text: the period, and how a roll-up was built.
+    pub fn period_line(&self) -> String {
+        format!(
+            "{}{}",
+            self.period.display_zh(),
+            self.period_note
+                .as_deref()
+                .map(|n| format!("（{n}）"))
+                .unwrap_or_default()
+        )
     }
 
     /// The scope as the JSON documents show it.
@@ -907,6 +1097,7 @@ pub fn summary_head(
         below_target: agg.below_target.clone(),
         meeting_required: agg.meeting_required.clone(),
         built_from: agg.built_from().to_string(),
+        rollup: agg.sub_periods.clone(),
         registration_minimum: agg.registration_minimum,
         rules: agg.rules.clone(),
     }

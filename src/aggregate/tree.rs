@@ -131,6 +131,11 @@ impl Tree {
         }
     }
 
+    /// Nodes as an earlier output's tables list them (a period roll-up).
+    pub fn from_nodes(nodes: BTreeMap<String, Node>) -> Tree {
+        Tree::build(nodes, false)
+    }
+
     pub fn from_registry(reg: &Registry) -> Tree {
         let nodes = reg
             .entries

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+pub mod periods;
 pub mod roster;
 pub mod rules;
 pub mod targets;

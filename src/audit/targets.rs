@@ -50,6 +50,9 @@ pub struct Judged<'a> {
 }
 
 /// Every organisation of `orgs` against every requirement of its level.
+/// The breakdown the meeting minimums read (measures.toml).
+pub const MEETING_TYPES: &str = "meeting_types";
+
 pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Result<Vec<Judgement>> {
     let set = &schemas.measures;
     let reqs = &schemas.requirements;
@@ -155,7 +158,7 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
         };
         let mut missed = 0;
         for (t, min) in &pairs {
-            let have = o.counts.broken_down("meeting_types", t, 0) as i64;
+            let have = o.counts.broken_down(MEETING_TYPES, t, 0) as i64;
             if have < *min as i64 {
                 missed += 1;
                 j.shortfalls

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::targets::sheet_of;
 use crate::diag::Diagnostic;
 use crate::facts::Extract;
 use crate::lang::Lang;
@@ -56,8 +55,18 @@ fn fmt(x: f64) -> String {
     crate::text::number_text((x * 100.0).round() / 100.0)
 }
 
+/// Who a `[[previous]]` rule judges: an organisation, its level, and
+/// where its warnings stand (a submission's file and sheets; in a period
+/// roll-up, no file).
+pub struct Subject<'a> {
+    pub org: &'a str,
+    pub level: Option<crate::org::Level>,
+    pub file: &'a str,
+    pub sheets: Option<&'a BTreeMap<String, (String, usize)>>,
+}
+
 /// Every `[[previous]]` rule: an organisation's own counts against the
-/// earlier output.
+/// earlier output, as warnings on the submissions.
 pub fn diagnose(
     extracts: &mut [Extract],
     schemas: &SchemaSet,
@@ -67,6 +76,42 @@ pub fn diagnose(
     gone: &BTreeMap<String, usize>,
     lang: Lang,
 ) -> Result<()> {
+    let subjects: Vec<Subject> = extracts
+        .iter()
+        .filter_map(|e| {
+            Some(Subject {
+                org: e.org.as_deref()?,
+                level: e.level,
+                file: &e.file,
+                sheets: Some(&e.sheets),
+            })
+        })
+        .collect();
+    let found = judge(&subjects, schemas, now, prev, period, gone, lang)?;
+    let at: Vec<usize> = extracts
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.org.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    drop(subjects);
+    for (s, d) in found {
+        extracts[at[s]].diagnostics.push(d);
+    }
+    Ok(())
+}
+
+/// The rules over any subjects: each finding with its subject's index.
+pub fn judge(
+    subjects: &[Subject],
+    schemas: &SchemaSet,
+    now: &Figures,
+    prev: &Summary,
+    period: &Period,
+    gone: &BTreeMap<String, usize>,
+    lang: Lang,
+) -> Result<Vec<(usize, Diagnostic)>> {
+    let mut found = Vec::new();
     let columns = compared(schemas);
     // Against an earlier output of another length only stocks and rates
     // compare (reports.md §5.3).
@@ -77,10 +122,8 @@ pub fn diagnose(
         let mut at: Vec<(usize, usize)> = Vec::new();
         let mut nows: Vec<f64> = Vec::new();
         let mut befores: Vec<Option<f64>> = Vec::new();
-        for (i, e) in extracts.iter().enumerate() {
-            let Some(org) = e.org.as_deref() else {
-                continue;
-            };
+        for (i, e) in subjects.iter().enumerate() {
+            let org = e.org;
             if !rule.levels.is_empty() && !e.level.is_some_and(|l| rule.levels.contains(&l)) {
                 continue;
             }
@@ -144,25 +187,21 @@ pub fn diagnose(
                 .replace("{change}", &change)
                 .replace(
                     "{gone}",
-                    &extracts[i]
-                        .org
-                        .as_deref()
-                        .and_then(|o| gone.get(o))
-                        .map_or_else(
-                            || lang.t("未比对", "not compared").to_string(),
-                            |n| n.to_string(),
-                        ),
+                    &gone.get(subjects[i].org).map_or_else(
+                        || lang.t("未比对", "not compared").to_string(),
+                        |n| n.to_string(),
+                    ),
                 );
-            let e = &mut extracts[i];
-            let mut d = Diagnostic::new(*code, &e.file, m)
-                .org(e.org.as_deref())
+            let e = &subjects[i];
+            let mut d = Diagnostic::new(*code, e.file, m)
+                .org(Some(e.org))
                 .field(key)
                 .value(format!("{before}→{}", fmt(cur)));
-            if let Some((sh, idx)) = sheet_of(e, ledger) {
+            if let Some((sh, idx)) = e.sheets.and_then(|s| s.get(ledger)) {
                 d = d.sheet(sh, *idx);
             }
-            e.diagnostics.push(d);
+            found.push((i, d));
         }
     }
-    Ok(())
+    Ok(found)
 }

@@ -26,6 +26,9 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let mut protected = args.input.paths.clone();
     protected.extend(args.input.registry.iter().cloned());
     prepare_output(&out, &protected)?;
+    if crate::cmd::rollup::wanted(&args.input.paths, parse_period(&args.input.period)?) {
+        return crate::cmd::rollup::run(common, args, &out);
+    }
     let setup = Setup::load(common, &args.input, Some(&out))?;
     let (period, previous) =
         period_and_previous(common, &setup, "aggregate", args.previous.as_deref())?;
@@ -135,6 +138,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             key_fingerprint: rosters.fingerprint.clone(),
         },
         rows: rosters.state.clone(),
+        own: (!agg.rollup).then(|| crate::aggregate::own::rows(&agg, schemas)),
     };
     let run_notes = rosters.notes.clone();
     if let Some(p) = &previous {

@@ -41,8 +41,17 @@ pub fn period_and_previous(
             format!("--period is required for {command} (e.g. --period 2026Q3)"),
         ))
     })?;
+    Ok((period, previous_for(common, &period, previous)?))
+}
+
+/// The earlier output `--previous` names, checked against `period`.
+pub fn previous_for(
+    common: &Common,
+    period: &Period,
+    previous: Option<&Path>,
+) -> Result<Option<crate::summary::Summary>> {
     let Some(dir) = previous else {
-        return Ok((period, None));
+        return Ok(None);
     };
     if !dir.exists() {
         if !common.quiet {
@@ -54,7 +63,7 @@ pub fn period_and_previous(
                 )
             );
         }
-        return Ok((period, None));
+        return Ok(None);
     }
     let prev = crate::aggregate::compare::load_previous(dir)?;
     let before = Period::parse(&prev.head.period);
@@ -74,7 +83,7 @@ pub fn period_and_previous(
             ));
         }
     }
-    Ok((period, Some(prev)))
+    Ok(Some(prev))
 }
 
 pub fn thread_pool(common: &Common) -> Result<rayon::ThreadPool> {

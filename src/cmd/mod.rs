@@ -7,6 +7,7 @@ pub mod check;
 pub mod common;
 pub mod completions;
 pub mod report;
+pub mod rollup;
 pub mod schema;
 pub mod template;
 pub mod validate;

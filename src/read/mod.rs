@@ -13,6 +13,7 @@ pub mod cell;
 pub mod cfb;
 pub mod csvfile;
 pub mod header;
+pub mod outputs;
 pub mod report;
 pub mod state;
 pub mod table;

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use std::path::Path;
 
-use crate::summary::{RosterRow, RunState, StateDoc};
+use crate::summary::{OwnRow, RosterRow, RunState, StateDoc};
 
 pub const DIR: &str = "state";
 pub const DOC: &str = "state.json";
@@ -60,5 +60,56 @@ pub fn load(dir: &Path) -> Option<RunState> {
             })
         })
         .collect();
-    Some(RunState { doc, rows })
+    Some(RunState {
+        doc,
+        rows,
+        own: None,
+    })
+}
+
+pub const OWN: &str = "own_counts.parquet";
+
+/// An output's state/own_counts.parquet; None when it has none.
+pub fn load_own(dir: &Path) -> Option<Vec<OwnRow>> {
+    let f = std::fs::File::open(dir.join(DIR).join(OWN)).ok()?;
+    let df = ParquetReader::new(f).finish().ok()?;
+    let text = |name: &str| -> Option<Vec<Option<String>>> {
+        Some(
+            df.column(name)
+                .ok()?
+                .str()
+                .ok()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect(),
+        )
+    };
+    let (code, table, category, column) = (
+        text("code")?,
+        text("table")?,
+        text("category")?,
+        text("column")?,
+    );
+    let value: Vec<Option<f64>> = df
+        .column("value")
+        .ok()?
+        .cast(&DataType::Float64)
+        .ok()?
+        .f64()
+        .ok()?
+        .iter()
+        .collect();
+    Some(
+        (0..df.height())
+            .filter_map(|i| {
+                Some(OwnRow {
+                    code: code[i].clone()?,
+                    table: table[i].clone()?,
+                    category: category[i].clone().filter(|c| !c.is_empty()),
+                    column: column[i].clone()?,
+                    value: value[i]?,
+                })
+            })
+            .collect(),
+    )
 }

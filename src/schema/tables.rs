@@ -97,6 +97,10 @@ pub struct ColumnDecl {
     /// same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<String>,
+    /// The header in a period roll-up, where the column counts something
+    /// else (T0: returns over the sub-periods, reports.md §5.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_periods: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -193,6 +197,8 @@ pub struct Col {
     pub requirement: Option<String>,
     /// A detail table's column.
     pub detail: Option<Detail>,
+    /// The header in a period roll-up (tables.toml `header_periods`).
+    pub header_periods: Option<String>,
 }
 
 impl Col {
@@ -206,6 +212,7 @@ impl Col {
             rate: None,
             requirement: None,
             detail: None,
+            header_periods: None,
         }
     }
 }
@@ -479,6 +486,7 @@ impl TableSet {
                     ));
                 }
                 let mut col = Col::plain(&c.key, &c.header, Kind::Count, &c.def);
+                col.header_periods = c.header_periods.clone();
                 match (&c.rate, c.value) {
                     (Some([n, d]), _) => {
                         for m in [n, d] {

@@ -8,8 +8,18 @@ use crate::validate::Registry;
 use std::collections::BTreeMap;
 
 /// Where a diagnostic stands, as the text line shows it.
+/// Where a diagnostic stands: its file, or for one about an organisation
+/// and no file (a period roll-up's), the organisation.
+fn place(d: &Diagnostic) -> &str {
+    if d.file.is_empty() {
+        d.org_code.as_deref().unwrap_or("")
+    } else {
+        &d.file
+    }
+}
+
 fn location(d: &Diagnostic, lang: Lang) -> String {
-    let mut s = d.file.clone();
+    let mut s = place(d).to_string();
     match (&d.sheet, &d.cell, d.row) {
         (Some(sh), Some(c), _) => s.push_str(&format!(":{sh}!{c}")),
         (Some(sh), None, Some(r)) => s.push_str(&format!(
@@ -63,17 +73,17 @@ pub fn text(diags: &[Diagnostic], files: usize, lang: Lang, quiet: bool) -> Stri
     }
     let mut current: Option<&str> = None;
     for d in diags {
-        if current != Some(d.file.as_str()) {
+        if current != Some(place(d)) {
             if current.is_some() {
                 out.push('\n');
             }
-            let c = Counts::of(diags.iter().filter(|x| x.file == d.file));
+            let c = Counts::of(diags.iter().filter(|x| place(x) == place(d)));
             let counts = counts_text(&c, lang);
             out.push_str(&lang.t(
-                format!("== {}（{counts}）\n", d.file),
-                format!("== {} ({counts})\n", d.file),
+                format!("== {}（{counts}）\n", place(d)),
+                format!("== {} ({counts})\n", place(d)),
             ));
-            current = Some(&d.file);
+            current = Some(place(d));
         }
         out.push_str(&line(d, lang));
         out.push('\n');

@@ -75,6 +75,43 @@ pub fn aggregated(
     book.and(rest)
 }
 
+/// What a period roll-up prints when it is done.
+pub fn rollup_done_text(agg: &Aggregation, own: &[Diagnostic], out: &Path, lang: Lang) -> String {
+    let c = Counts::of(own);
+    let from: Vec<&str> = agg
+        .sub_periods
+        .iter()
+        .flat_map(|r| &r.from)
+        .map(|f| f.period.as_str())
+        .collect();
+    lang.t(
+        format!(
+            "已生成报表：{}\n汇总范围：{}（{}），{}\n由 {} 期汇总结果跨期汇总：{}；警告 {}，提示 {}\n查看摘要：pbstat report {}\n",
+            out.join("report.xlsx").display(),
+            agg.scope.name,
+            agg.scope.code,
+            agg.period_line(),
+            from.len(),
+            from.join("、"),
+            c.warnings,
+            c.notes,
+            out.display()
+        ),
+        format!(
+            "wrote {}\nscope: {} ({}), {}\nrolled up from {} periods: {}; {} warnings, {} notes\nsummary: pbstat report {}\n",
+            out.join("report.xlsx").display(),
+            agg.scope.name,
+            agg.scope.code,
+            agg.period,
+            from.len(),
+            from.join(", "),
+            c.warnings,
+            c.notes,
+            out.display()
+        ),
+    )
+}
+
 /// What aggregate prints when it is done.
 pub fn done_text(
     agg: &Aggregation,

@@ -216,8 +216,13 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
         .map(|(j, _)| j as u16)
         .collect();
     let last_visible = visible.last().copied().unwrap_or(0);
-    ws.write_string_with_format(1, last_visible, format!("报告期：{period}"), &st.sub_right)
-        .map_err(sheet_error)?;
+    ws.write_string_with_format(
+        1,
+        last_visible,
+        format!("报告期：{}", agg.period_line()),
+        &st.sub_right,
+    )
+    .map_err(sheet_error)?;
     let mut widths: Vec<f64> = t
         .def
         .cols
@@ -637,7 +642,7 @@ fn notes_sheet(
     let full: f64 = WIDTHS.iter().sum();
     let mut r = 1;
     let notes = [
-        format!("汇总范围：{}（{}），报告期：{}。", agg.scope.name, agg.scope.code, agg.period.display_zh()),
+        format!("汇总范围：{}（{}），报告期：{}。", agg.scope.name, agg.scope.code, agg.period_line()),
         "各级合计行等于下级各行之和加本级自身数据；比率按本行汇总后的分子、分母重新计算，不取下级比率的平均。".to_string(),
         "分母为 0 的比率显示为“—”。只有通过审核、纳入汇总的报表参与计算；未报送或未纳入汇总的单位仍保留其行。".to_string(),
         format!("本表由 pbstat {} 生成。", env!("CARGO_PKG_VERSION")),
@@ -648,7 +653,11 @@ fn notes_sheet(
             id.to_uppercase()
         )
     });
-    for n in notes.into_iter().chain(absent) {
+    for n in notes
+        .into_iter()
+        .chain(absent)
+        .chain(agg.notes.iter().cloned())
+    {
         // Across the page, wrapped: a sentence is never cut at the edge.
         ws.merge_range(r, 0, r, 3, &n, &wrap).map_err(sheet_error)?;
         ws.set_row_height(r, wrapped_height(&n, full))

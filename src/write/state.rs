@@ -6,7 +6,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use std::path::Path;
 
-use crate::read::state::{DIR, DOC, ROSTERS};
+use crate::read::state::{DIR, DOC, OWN, ROSTERS};
 use crate::summary::RunState;
 
 pub fn write(out: &Path, state: &RunState) -> Result<()> {
@@ -39,5 +39,36 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
     )?;
     let f = std::fs::File::create(dir.join(ROSTERS))?;
     ParquetWriter::new(f).finish(&mut df)?;
+    if let Some(own) = &state.own {
+        let mut df = DataFrame::new(
+            own.len(),
+            vec![
+                Column::new(
+                    "code".into(),
+                    own.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "table".into(),
+                    own.iter().map(|r| r.table.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "category".into(),
+                    own.iter()
+                        .map(|r| r.category.as_deref())
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "column".into(),
+                    own.iter().map(|r| r.column.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "value".into(),
+                    own.iter().map(|r| r.value).collect::<Vec<_>>(),
+                ),
+            ],
+        )?;
+        let f = std::fs::File::create(dir.join(OWN))?;
+        ParquetWriter::new(f).finish(&mut df)?;
+    }
     Ok(())
 }

@@ -22,5 +22,6 @@ mod looks;
 mod practices;
 mod reading;
 mod recipe;
+mod rollup;
 mod rosters;
 mod schema;
