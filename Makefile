@@ -15,9 +15,12 @@ build:
 	$(CARGO) build
 
 # Validate, audit and aggregate the sample county with the embedded default
-# schemas; the report lands in demo-out/ (open demo-out/report.xlsx).
+# schemas; the report lands in demo-out/ (open demo-out/report.xlsx). The
+# quarter before is aggregated first into demo-history/, so that the report
+# compares with it (--previous) and shows the trend (--history).
 demo:
-	$(PBSTAT) aggregate data-samples --period $(PERIOD) --registry data-samples/registry.xlsx -o demo-out
+	$(PBSTAT) aggregate data-samples/2026Q2 --period 2026Q2 --registry data-samples/registry.xlsx -q -o demo-history/2026Q2
+	$(PBSTAT) aggregate data-samples --period $(PERIOD) --registry data-samples/registry.xlsx --previous demo-history/2026Q2 --history demo-history -o demo-out
 	$(PBSTAT) report demo-out
 
 test:

@@ -57,6 +57,37 @@ fn main() {
         &street_book(&county, st, &Hand::messy(3)),
     );
 
+    // The quarter before, so that the demo shows --previous and --history:
+    // the same county, a member more on every third roster (gone by the
+    // third quarter) and fewer meetings and issues here and there.
+    let mut q2 = county.in_quarter(2);
+    let strangers = generate(8, 2, 3, 0, 4);
+    for (k, c) in q2.communities.iter_mut().enumerate() {
+        if k % 3 == 0 {
+            let mut m = strangers.communities[k].members[0].clone();
+            m.registered_on = (2026, 5, 12);
+            c.members.push(m);
+        }
+        let keep = c.meetings.len().saturating_sub(k % 2);
+        c.meetings.truncate(keep);
+        let keep = c.issues.len().saturating_sub(k % 3);
+        c.issues.truncate(keep);
+    }
+    let q2_dir = out.join("2026Q2");
+    for c in &q2.communities {
+        let street = q2.street_of(&c.code);
+        write_book(
+            &q2_dir.join(&street.name).join(format!("{}.xlsx", c.name)),
+            &community_book(&q2, c, &Hand::plain()),
+        );
+    }
+    for u in &q2.units {
+        write_book(
+            &q2_dir.join("驻区单位").join(format!("{}.xlsx", u.name)),
+            &unit_book(&q2, u, &Hand::plain()),
+        );
+    }
+
     broken(&out.join("broken"), &county);
     std::fs::write(
         out.join("broken/README.md"),
@@ -65,7 +96,7 @@ fn main() {
     .expect("write README");
     std::fs::write(
         out.join(".pbstatignore"),
-        "# Folders and files pbstat skips when it searches this folder.\n# The broken examples are checked on their own: pbstat validate data-samples/broken\nbroken\n",
+        "# Folders and files pbstat skips when it searches this folder.\n# The broken examples are checked on their own: pbstat validate data-samples/broken\nbroken\n# The quarter before, aggregated on its own: pbstat aggregate data-samples/2026Q2 --period 2026Q2\n2026Q2\n",
     )
     .expect("write .pbstatignore");
     println!("wrote {}", out.display());

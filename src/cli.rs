@@ -203,6 +203,9 @@ pub struct AggregateArgs {
     /// An earlier aggregate output folder: adds _prev and _change columns
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+    /// Earlier outputs (a folder of one, or of many) whose headline figures go beside this run's: a 趋势 sheet, tables/history.csv (may be repeated)
+    #[arg(long, value_name = "DIR")]
+    pub history: Vec<PathBuf>,
     /// A period roll-up of earlier outputs: build it from the sub-periods present when months are missing, and say so in the report
     #[arg(long)]
     pub allow_gaps: bool,
@@ -222,13 +225,18 @@ pub enum ReportFormat {
     Json,
     /// One self-contained HTML page with charts (needs -o FILE, or prints it)
     Html,
+    /// The history table (with --history)
+    Csv,
 }
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// An aggregate output folder
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    /// An aggregate output folder; with --history, several (or folders of them)
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Set the outputs side by side in period order: the headline figures over time
+    #[arg(long)]
+    pub history: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

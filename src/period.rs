@@ -67,6 +67,35 @@ impl Period {
             .expect("a day before")
     }
 
+    /// The period of the same length that follows.
+    pub fn next(&self) -> Period {
+        match self.kind {
+            PeriodKind::Month if self.n == 12 => Period {
+                year: self.year + 1,
+                n: 1,
+                ..*self
+            },
+            PeriodKind::Quarter if self.n == 4 => Period {
+                year: self.year + 1,
+                n: 1,
+                ..*self
+            },
+            PeriodKind::Year => Period::year(self.year + 1),
+            _ => Period {
+                n: self.n + 1,
+                ..*self
+            },
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Year => "year",
+        }
+    }
+
     /// The months it covers, in order.
     pub fn months(&self) -> Vec<Period> {
         let first = match self.kind {

@@ -84,7 +84,7 @@ pub struct MissingOrg {
     pub parent_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scope {
     pub code: String,
     pub name: String,
@@ -157,6 +157,46 @@ pub struct SummaryHead {
     /// A period roll-up's sub-periods and gaps (reports.md §5.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollup: Option<Rollup>,
+    /// With `--history`: the headline figures over periods (§5.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// The headline indicators over several outputs (reports.md §5.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub scope: Scope,
+    /// month, quarter or year.
+    pub period_kind: String,
+    pub periods: Vec<String>,
+    pub gaps: Vec<String>,
+    pub sources: Vec<HistorySource>,
+    pub rows: Vec<HistoryRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistorySource {
+    pub period: String,
+    pub path: String,
+    /// Blank for the run that writes the history into its own output.
+    pub summary_sha256: String,
+    pub built_from: String,
+}
+
+/// A row of the history table: an indicator of an organisation in a
+/// period; blank where a period has no figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub indicator: String,
+    pub table: String,
+    pub period: String,
+    pub level: String,
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub value: Option<f64>,
+    pub num: Option<f64>,
+    pub den: Option<f64>,
 }
 
 /// How a period roll-up was built: its sub-periods' outputs, in period

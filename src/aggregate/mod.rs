@@ -9,6 +9,7 @@ use polars::prelude::*;
 use std::collections::BTreeMap;
 
 pub mod compare;
+pub mod history;
 pub mod own;
 pub mod periods;
 
@@ -71,6 +72,8 @@ pub struct Aggregation {
     pub notes: Vec<String>,
     /// Every organisation of the tree with its level.
     pub levels: BTreeMap<String, Level>,
+    /// With `--history`: the headline figures over periods (reports.md §5.2).
+    pub history: Option<crate::summary::History>,
 }
 
 /// Per breakdown (of a table with `by`), node and value: the breakdown's
@@ -705,6 +708,7 @@ pub fn tables(basis: Basis, schemas: &SchemaSet, period: Period) -> Result<Aggre
         sub_periods,
         period_note: None,
         notes: Vec::new(),
+        history: None,
         levels: tree
             .nodes
             .iter()
@@ -1098,6 +1102,7 @@ pub fn summary_head(
         meeting_required: agg.meeting_required.clone(),
         built_from: agg.built_from().to_string(),
         rollup: agg.sub_periods.clone(),
+        history: agg.history.clone(),
         registration_minimum: agg.registration_minimum,
         rules: agg.rules.clone(),
     }

@@ -163,6 +163,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         all.extend(run_notes);
         crate::validate::sort_diagnostics(&mut all);
     }
+    agg.history =
+        crate::cmd::common::history_for(&agg, &args.history, &out, schemas, common.quiet)?;
     crate::timing::mark("aggregate");
     let summary = crate::aggregate::summary_head(
         &agg,

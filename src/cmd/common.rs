@@ -341,13 +341,29 @@ pub fn rosters(
     // rosters to hash or to compare with.
     let any = roster::any_rows(extracts, &accepted, schemas)
         || matches!(&before, Some((_, Some(st))) if !st.rows.is_empty());
-    let key = if any {
-        Some(crate::config::roster_key(common.roster_key.as_deref())?)
-    } else {
-        None
+    let key = match any.then(|| crate::config::roster_key(common.roster_key.as_deref())) {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        // The default key cannot be made (no home folder, a read-only
+        // one): the run goes on, keeping no rosters for the next period,
+        // and says so. A key file named on purpose must be usable.
+        Some(Err(e)) if common.roster_key.is_none() => {
+            if !common.quiet {
+                eprintln!(
+                    "pbstat: {}",
+                    tr(
+                        format!("提示：{e}；本期不保存名册（下期无法比对名册），可用 --roster-key 指定密钥文件"),
+                        format!("note: {e}; no roster is kept for the next period (name a key file with --roster-key)"),
+                    )
+                );
+            }
+            None
+        }
+        Some(Err(e)) => return Err(e),
     };
     let fingerprint = match (&key, &before) {
         (Some(k), _) => roster::fingerprint(k),
+        (None, _) if any => String::new(),
         (None, Some((_, Some(st)))) => st.doc.key_fingerprint.clone(),
         _ => String::new(),
     };
@@ -390,4 +406,55 @@ pub fn rosters(
     };
     out.state = roster::carry(extracts, &accepted, now, &carried);
     Ok(out)
+}
+
+/// `aggregate --history DIR...` (reports.md §5.2): the earlier outputs
+/// under the DIRs of this run's period length and earlier periods, then
+/// this run; another scope, or two outputs of one period, exit 2.
+pub fn history_for(
+    agg: &crate::aggregate::Aggregation,
+    dirs: &[PathBuf],
+    out: &Path,
+    schemas: &SchemaSet,
+    quiet: bool,
+) -> Result<Option<crate::summary::History>> {
+    use crate::aggregate::history::{build, Source};
+    if dirs.is_empty() {
+        return Ok(None);
+    }
+    let mut found: Vec<PathBuf> = Vec::new();
+    for d in dirs {
+        // Not there yet: the first run of a monthly script, as --previous.
+        if !d.exists() {
+            if quiet {
+                continue;
+            }
+            eprintln!(
+                "pbstat: {}",
+                tr(
+                    format!("提示：--history {} 不存在（首次运行？），趋势只有本期", d.display()),
+                    format!("note: --history {} does not exist (a first run?); the trend has this period only", d.display()),
+                )
+            );
+            continue;
+        }
+        found.extend(crate::read::outputs::find(d));
+    }
+    found.sort();
+    found.dedup();
+    let mut sources = Vec::new();
+    for d in &found {
+        let Some(p) = crate::read::outputs::period_of(d) else {
+            continue;
+        };
+        if p.kind != agg.period.kind || p >= agg.period {
+            continue;
+        }
+        let (s, sha) = crate::read::outputs::summary_of(d)?;
+        if let Some(src) = Source::of_summary(&s, &d.display().to_string(), &sha, schemas) {
+            sources.push(src);
+        }
+    }
+    sources.push(Source::of_run(agg, &out.display().to_string(), schemas));
+    Ok(Some(build(sources, schemas)?))
 }

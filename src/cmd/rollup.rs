@@ -186,6 +186,8 @@ pub fn run(common: &Common, args: &AggregateArgs, out: &Path) -> Result<Exit> {
         )?;
         own.extend(found.into_iter().map(|(_, d)| d));
     }
+    agg.history =
+        crate::cmd::common::history_for(&agg, &args.history, out, &schemas, common.quiet)?;
     crate::validate::sort_diagnostics(&mut own);
     // The sub-periods' diagnostics, each with its period, then the roll-up's.
     let mut all: Vec<Diagnostic> = Vec::new();
@@ -224,6 +226,7 @@ pub fn run(common: &Common, args: &AggregateArgs, out: &Path) -> Result<Exit> {
         rules: Vec::new(),
         built_from: agg.built_from().to_string(),
         rollup: agg.sub_periods.clone(),
+        history: agg.history.clone(),
     };
     let pool = crate::cmd::common::thread_pool(common)?;
     atomic_dir(out, |dir| {

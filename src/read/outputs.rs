@@ -77,3 +77,55 @@ pub fn load(dir: &Path) -> Result<Output> {
         diagnostics,
     })
 }
+
+/// The outputs a `--history` DIR names: DIR itself when it is one, else
+/// every folder under it holding a summary.json, in path order.
+pub fn find(dir: &Path) -> Vec<PathBuf> {
+    if is_output(dir) {
+        return vec![dir.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut subs: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_dir()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        subs.sort();
+        for s in subs.into_iter().rev() {
+            if is_output(&s) {
+                out.push(s);
+            } else {
+                stack.push(s);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The summary.json of an output, with its SHA-256.
+pub fn summary_of(dir: &Path) -> Result<(Summary, String)> {
+    let shown = dir.display().to_string();
+    let bytes = std::fs::read(dir.join("summary.json")).map_err(|e| {
+        anyhow!(tr(
+            format!("{shown}：读不到 summary.json（{}）", io_reason(&e)),
+            format!("{shown}: cannot read summary.json ({})", io_reason(&e)),
+        ))
+    })?;
+    let summary = Summary::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+        let why = e.describe();
+        anyhow!(tr(format!("{shown}：{why}"), format!("{shown}: {why}")))
+    })?;
+    use sha2::Digest;
+    Ok((summary, format!("{:x}", sha2::Sha256::digest(&bytes))))
+}

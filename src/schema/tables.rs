@@ -144,6 +144,18 @@ pub struct Headline {
     pub if_any: bool,
 }
 
+/// Indicators of the history (reports.md §5.2): columns of one table, or
+/// with `rates = true` every rate of it, in the table's order.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrendDecl {
+    pub table: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rates: bool,
+}
+
 /// A chart of the 图表 sheet of report.xlsx and of the HTML summary: some
 /// columns of one table as bars, for the rows under the scope
 /// (`rows = "children"`: streets, or counties in a roll-up) or for the rows
@@ -174,6 +186,9 @@ pub struct TableSet {
     pub headline: Vec<Headline>,
     #[serde(default, rename = "chart", skip_serializing_if = "Vec::is_empty")]
     pub charts: Vec<ChartDecl>,
+    /// The indicators of the history (多期对比, reports.md §5.2), in order.
+    #[serde(default, rename = "trend", skip_serializing_if = "Vec::is_empty")]
+    pub trends: Vec<TrendDecl>,
     /// The tables as the stages use them (built at load).
     #[serde(skip)]
     defs: Vec<TableDef>,
@@ -280,6 +295,31 @@ fn is_key(k: &str) -> bool {
 }
 
 impl TableSet {
+    /// The history's indicators (reports.md §5.2): (table, column), in
+    /// order.
+    pub fn trend_indicators(&self) -> Vec<(&TableDef, &Col)> {
+        let mut out: Vec<(&TableDef, &Col)> = Vec::new();
+        for tr in &self.trends {
+            let Some(d) = self.def(&tr.table) else {
+                continue;
+            };
+            let picked: Vec<&Col> = if tr.rates {
+                d.cols.iter().filter(|c| c.kind == Kind::Rate).collect()
+            } else {
+                tr.columns
+                    .iter()
+                    .filter_map(|k| d.cols.iter().find(|c| &c.key == k))
+                    .collect()
+            };
+            for c in picked {
+                if !out.iter().any(|(t, x)| t.id == d.id && x.key == c.key) {
+                    out.push((d, c));
+                }
+            }
+        }
+        out
+    }
+
     /// The tables, in the file's order.
     pub fn defs(&self) -> &[TableDef] {
         &self.defs
@@ -604,6 +644,39 @@ impl TableSet {
                 "no table is declared".into(),
                 "[[table]]"
             ));
+        }
+        for tr in &self.trends {
+            let Some(d) = defs
+                .iter()
+                .find(|d| d.id == tr.table && d.by.is_none() && d.detail.is_none())
+            else {
+                bail!(fail(
+                    format!("趋势指标的表 `{}` 不是按单位列行的表", tr.table),
+                    format!(
+                        "the trend's table `{}` is no table with a row per organisation",
+                        tr.table
+                    ),
+                    &format!("table = \"{}\"", tr.table),
+                ));
+            };
+            for c in &tr.columns {
+                if !d.cols.iter().any(|x| {
+                    &x.key == c
+                        && matches!(
+                            x.kind,
+                            Kind::Count | Kind::Hours | Kind::Rate | Kind::Minutes
+                        )
+                }) {
+                    bail!(fail(
+                        format!("趋势指标 `{}.{c}` 不是该表的计数或比率列", tr.table),
+                        format!(
+                            "the trend indicator `{}.{c}` is no count or rate column of that table",
+                            tr.table
+                        ),
+                        &format!("\"{c}\""),
+                    ));
+                }
+            }
         }
         for h in &self.headline {
             let ok = defs

@@ -39,6 +39,8 @@ struct ReportDoc<'a> {
     missing: &'a [MissingOrg],
     resubmit: &'a [Resubmit],
     excluded: &'a [Excluded],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a crate::summary::History>,
 }
 
 /// The headline figures, from the root rows of the tables.
@@ -178,6 +180,7 @@ pub fn render(s: &Summary, schemas: &SchemaSet, form: Form, lang: Lang) -> Resul
                 missing,
                 resubmit: &resubmit,
                 excluded,
+                history: s.head.history.as_ref(),
             })
         }
         Form::Text | Form::Markdown => {
@@ -274,6 +277,10 @@ pub fn render(s: &Summary, schemas: &SchemaSet, form: Form, lang: Lang) -> Resul
                 excluded.iter().map(excl_line).collect(),
                 lang.t("无", "none"),
             );
+            if let Some(hist) = &s.head.history {
+                o.push('\n');
+                o.push_str(&super::history::text(hist, schemas, lang, md));
+            }
             o
         }
     };

@@ -148,6 +148,103 @@ fn columns(
     ))
 }
 
+/// A line over periods (a rate): a point per period with a value, broken
+/// where one has none — a gap is never drawn across.
+fn line(title: &str, labels: &[String], values: &[Option<f64>], percent: bool) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let max = values.iter().flatten().copied().fold(0.0f64, f64::max);
+        let top = if percent { 1.0 } else { (max * 1.15).max(1.0) };
+        let n = labels.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18).into_font().color(&BLACK))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let labels_owned = labels.to_vec();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(2 * n + 1)
+            .x_label_formatter(&move |x| {
+                let i = x.floor() as usize;
+                if (x - x.floor() - 0.5).abs() < 0.26 {
+                    labels_owned.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| {
+                if percent {
+                    format!("{:.0}%", y * 100.0)
+                } else {
+                    format!("{y:.0}")
+                }
+            })
+            .label_style(("sans-serif", 14).into_font().color(&GREY))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let mut run: Vec<(f64, f64)> = Vec::new();
+        let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => run.push((i as f64 + 0.5, *v)),
+                None => runs.push(std::mem::take(&mut run)),
+            }
+        }
+        runs.push(run);
+        for r in runs.into_iter().filter(|r| !r.is_empty()) {
+            chart
+                .draw_series(LineSeries::new(r.clone(), BLUE.stroke_width(2)))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+            chart
+                .draw_series(r.into_iter().map(|p| Circle::new(p, 4, BLUE.filled())))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        }
+        root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    }
+    Ok(format!("<figure class=\"chart\">{svg}</figure>"))
+}
+
+/// The 趋势 section: a chart of the root's series per indicator (a line
+/// for a rate, columns for a count), gaps left as gaps.
+fn trend_section(h: &crate::summary::History, schemas: &SchemaSet) -> Result<String> {
+    use crate::write::history::{blocks, footnotes, span};
+    let defs: Vec<&crate::schema::tables::TableDef> = schemas.tables.defs().iter().collect();
+    let mut charts = Vec::new();
+    for b in blocks(h, &defs) {
+        let Some((_, root)) = b.orgs.first() else {
+            continue;
+        };
+        let title = format!("{}（{}）", b.header, h.scope.name);
+        charts.push(if b.rate {
+            line(&title, &h.periods, root, true)?
+        } else {
+            columns(
+                &title,
+                &h.periods,
+                &[(b.header.as_str(), root.clone(), BLUE)],
+                None,
+                false,
+            )?
+        });
+    }
+    let notes: String = footnotes(h, crate::lang::Lang::Zh)
+        .iter()
+        .map(|n| format!("<p class=\"none\">{}</p>", esc(n)))
+        .collect();
+    Ok(format!(
+        "<section><h2>{}</h2><div class=\"charts\">{}</div>{notes}</section>",
+        esc(&format!("趋势（{}）", span(h))),
+        charts.join("\n")
+    ))
+}
+
 /// More bars than a chart can label legibly: past this, a chart shows the
 /// lowest ones (those to follow up) and says how many there are in all.
 pub const MAX_BARS: usize = 20;
@@ -384,6 +481,7 @@ footer {{ color: #888; font-size: .8rem; text-align: center; padding: 12px; }}
 <main>
 <div class="cards">{cards}</div>
 <div class="charts">{charts}</div>
+{trend}
 {below}
 {missing}
 {excluded}
@@ -398,6 +496,10 @@ footer {{ color: #888; font-size: .8rem; text-align: center; padding: 12px; }}
         code = esc(&root),
         cards = cards,
         charts = charts.join("\n"),
+        trend = match &s.head.history {
+            Some(h) => trend_section(h, schemas)?,
+            None => String::new(),
+        },
         below = list(
             &format!("未达到考核要求（{} 项）", below.len()),
             below,

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod charts;
 pub mod diagnostics;
 pub mod digest;
+pub mod history;
 pub mod html;
 pub mod output;
 pub mod reference;

@@ -65,6 +65,12 @@ pub fn aggregated(
                 std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
                 tables::write_parquet(t, &base.with_extension("parquet"))?;
             }
+            if let Some(h) = &agg.history {
+                let t = super::history::table(h)?;
+                let base = dir.join("tables").join("history");
+                std::fs::write(base.with_extension("csv"), tables::csv_bytes(&t)?)?;
+                tables::write_parquet(&t, &base.with_extension("parquet"))?;
+            }
             let f = std::fs::File::create(dir.join("summary.json"))?;
             tables::write_summary(f, &to_map(head), &forms)?;
             std::fs::write(dir.join("diagnostics.json"), diagnostics_json(all, files))?;

@@ -459,6 +459,11 @@ pub fn write_workbook(
     for ws in sheets {
         wb.push_worksheet(ws);
     }
+    if let Some(h) = &agg.history {
+        let defs: Vec<&crate::schema::tables::TableDef> =
+            agg.tables.iter().map(|t| &t.def).collect();
+        super::history::sheet(&mut wb, h, &defs)?;
+    }
     super::charts::sheet(&mut wb, agg)?;
     excluded_sheet(wb.add_worksheet(), agg, &st)?;
     rules_sheet(wb.add_worksheet(), agg, &st)?;

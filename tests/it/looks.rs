@@ -34,7 +34,7 @@ fn sample_workdir() -> Workdir {
     copy_dir(
         &samples(),
         &w.path("submissions"),
-        &["broken", "registry.xlsx", ".pbstatignore"],
+        &["broken", "2026Q2", "registry.xlsx", ".pbstatignore"],
     );
     std::fs::copy(samples().join("registry.xlsx"), w.path("registry.xlsx")).unwrap();
     std::fs::copy(

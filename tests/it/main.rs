@@ -16,6 +16,7 @@ mod docs;
 mod fuzz_smoke;
 mod golden;
 mod hardening;
+mod history;
 mod howto;
 mod layers;
 mod looks;

@@ -68,17 +68,24 @@ fn readme_monthly_script_failed_on_its_first_run() {
     // The first run: nothing to compare with yet, and still a report and a mail.
     let (code, err) = run("2026-08-05");
     assert_eq!(code, Some(0), "{err}");
-    assert!(w.path("report-2026-07/report.xlsx").is_file(), "{err}");
-    assert!(w.path("report-2026-07/摘要.html").is_file());
+    assert!(w.path("reports/2026-07/report.xlsx").is_file(), "{err}");
+    assert!(w.path("reports/2026-07/摘要.html").is_file());
     let mail = std::fs::read_to_string(w.path("mail-党建统计_2026-07.txt")).unwrap();
     assert!(mail.contains("2026年7月"), "{mail}");
 
     // The next month compares with the report the script wrote last month.
     let (code, err) = run("2026-09-05");
     assert_eq!(code, Some(0), "{err}");
-    let t1 = std::fs::read_to_string(w.path("report-2026-08/tables/t1_registrations.csv")).unwrap();
+    let t1 =
+        std::fs::read_to_string(w.path("reports/2026-08/tables/t1_registrations.csv")).unwrap();
     let header = t1.lines().next().unwrap();
     assert!(header.contains("registered_members_prev"), "{header}");
+    // With the trend of both months, and the shorter roster found.
+    let h = std::fs::read_to_string(w.path("reports/2026-08/tables/history.csv")).unwrap();
+    assert!(h.contains(",2026-07,") && h.contains(",2026-08,"), "{h}");
+    let d = std::fs::read_to_string(w.path("reports/2026-08/diagnostics.json")).unwrap();
+    assert!(d.contains("roster.member_dropped") && d.contains("trend.stock_decrease"));
+    assert!(w.path("archive/t1_registrations/period=2026-08").is_dir());
     let mail = std::fs::read_to_string(w.path("mail-党建统计_2026-08.txt")).unwrap();
     assert!(mail.contains("2026年8月"), "{mail}");
     // A re-run of the same month replaces that month's output, its summary page included.
