@@ -207,6 +207,7 @@ const FLOOR_SYS: &str = "floor (calamine, system allocator)";
 const FLOOR_MI: &str = "floor (calamine, mimalloc)";
 const VALIDATE: &str = "pbstat validate";
 const AGGREGATE: &str = "pbstat aggregate";
+const ROLLUP: &str = "pbstat aggregate, roll-up of 3 months";
 
 struct Row {
     communities: usize,
@@ -290,13 +291,35 @@ fn main() {
             }
             c
         };
-        let mut runs: Vec<Vec<Measure>> = vec![Vec::new(); 4];
+        let mut runs: Vec<Vec<Measure>> = vec![Vec::new(); 5];
+        // The quarter's output standing in for three months' (only the
+        // period differs): what a roll-up reads (reports.md §5.1).
+        let months: Vec<PathBuf> = (7..=9)
+            .map(|m| std::env::temp_dir().join(format!("pbstat-bench-{n}-2026-0{m}")))
+            .collect();
+        let rolled = std::env::temp_dir().join(format!("pbstat-bench-{n}-rollup"));
         for round in 0..rounds {
             eprintln!("{n} communities, round {}/{rounds}", round + 1);
             runs[0].push(measure(Command::new(&floor_sys).arg(dir.join("in"))));
             runs[1].push(measure(Command::new(&me).arg("floor").arg(dir.join("in"))));
             runs[2].push(measure(&mut pbstat("validate")));
             runs[3].push(measure(&mut pbstat("aggregate")));
+            if round == 0 {
+                for (k, m) in months.iter().enumerate() {
+                    let _ = std::fs::remove_dir_all(m);
+                    copy_dir(&out_dir, m);
+                    let p = m.join("summary.json");
+                    let text = std::fs::read_to_string(&p).expect("summary.json");
+                    let text = text.replacen("\"2026Q3\"", &format!("\"2026-0{}\"", 7 + k), 1);
+                    std::fs::write(&p, text).expect("summary.json");
+                }
+            }
+            let mut c = Command::new(&bin);
+            c.arg("aggregate").args(&months).args(["--period", "2026Q3", "--no-progress", "-q", "-o"]).arg(&rolled);
+            runs[4].push(measure(&mut c));
+        }
+        for m in months.iter().chain([&rolled]) {
+            let _ = std::fs::remove_dir_all(m);
         }
         // Where aggregate's time goes, from its own phase marks.
         let t = pbstat("aggregate")
@@ -310,7 +333,7 @@ fn main() {
             String::from_utf8_lossy(&t.stderr)
         ));
         let _ = std::fs::remove_dir_all(&out_dir);
-        for (k, name) in [FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE]
+        for (k, name) in [FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE, ROLLUP]
             .into_iter()
             .enumerate()
         {
@@ -477,6 +500,19 @@ fn instruction_section(root: &Path, me: &Path, bin: &Path, floor_sys: &Path, n: 
         }
     }
     md
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for e in std::fs::read_dir(from).expect("a folder").flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).expect("a copy");
+        }
+    }
 }
 
 fn walkdir_count(d: &Path) -> usize {
