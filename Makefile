@@ -7,7 +7,7 @@ CARGO ?= cargo
 PBSTAT := $(CARGO) run --quiet --bin pbstat --
 PERIOD := 2026Q3
 
-.PHONY: all build demo test bench bench-small fmt lint samples clean man install docs bless
+.PHONY: all build demo test bench bench-large bench-small fmt lint samples clean man install docs bless
 
 all: build
 
@@ -33,8 +33,11 @@ install:
 	$(CARGO) install --path . --locked
 
 # Speed and memory on a generated province-scale quarter (release build):
-# wall time, CPU time and peak RSS of validate and aggregate against a
-# calamine-only floor, at two sizes, as medians of interleaved rounds.
+# wall time, CPU time and peak RSS of validate and aggregate against two
+# floors (inflate only; calamine reading every cell), at two sizes, on files
+# written with shared strings, inline strings, as .xls and a mix (.xls and
+# .ods converted by LibreOffice when it is installed; minutes the first
+# time, then cached), as medians of interleaved rounds.
 # With valgrind on the machine, also instruction counts at 100 communities,
 # which do not depend on how busy the machine is (a few minutes more).
 # Results: bench/results.md. ROUNDS=N for more or fewer rounds.
@@ -42,6 +45,13 @@ ROUNDS ?= 5
 bench:
 	$(CARGO) build --release --bins --examples
 	$(CARGO) run --release --example bench -- --rounds $(ROUNDS) --instructions --out bench/results.md
+
+# Once, outside make test: 10,000 communities + 40,000 units (50,000
+# workbooks, ≈0.7 GB generated under bench/data/) beside 1,000, one run
+# each. Results: bench/results-large.md.
+bench-large:
+	$(CARGO) build --release --bins --examples
+	$(CARGO) run --release --example bench -- --large --out bench/results-large.md
 
 bench-small:
 	$(CARGO) build --release --bins --examples

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use support::book::write_book;
+use support::book::{write_book, write_book_as};
 use support::county::{
     community_book, generate, registry_book, unit_book, County, Hand, Issue, Meeting, Rng,
     CATEGORIES, MEETING_TYPES,
@@ -84,8 +84,48 @@ fn scale(c: &mut County) {
     }
 }
 
-fn dataset(root: &Path, communities: usize) -> PathBuf {
-    let dir = root.join(format!("c{communities}"));
+/// How the benchmark's workbooks were written (issue: speed on files from
+/// every writer).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Writer {
+    /// Shared-string table, as Excel and WPS save (rust_xlsxwriter).
+    Shared,
+    /// Inline strings (`<is><t>`), rows streamed: xlsxwriter's constant-
+    /// memory mode, Apache POI SXSSF, EasyExcel.
+    Inline,
+    /// .xls BIFF8, as LibreOffice saves the shared-string books.
+    Xls,
+    /// Mostly .xlsx of both kinds, a fifth .xls, a few .ods, and some
+    /// ledgers as CSV exports.
+    Mix,
+}
+
+impl Writer {
+    fn label(self) -> &'static str {
+        match self {
+            Writer::Shared => "shared strings",
+            Writer::Inline => "inline strings",
+            Writer::Xls => ".xls (BIFF8)",
+            Writer::Mix => "mix",
+        }
+    }
+    fn dir(self, root: &Path, n: usize) -> PathBuf {
+        root.join(match self {
+            Writer::Shared => format!("c{n}"),
+            Writer::Inline => format!("c{n}-inline"),
+            Writer::Xls => format!("c{n}-xls"),
+            Writer::Mix => format!("c{n}-mix"),
+        })
+    }
+}
+
+fn dataset(root: &Path, communities: usize, inline: bool) -> PathBuf {
+    let w = if inline {
+        Writer::Inline
+    } else {
+        Writer::Shared
+    };
+    let dir = w.dir(root, communities);
     if dir.join(".complete").exists() {
         return dir;
     }
@@ -102,27 +142,227 @@ fn dataset(root: &Path, communities: usize) -> PathBuf {
         } else {
             Hand::plain()
         };
-        write_book(
+        write_book_as(
             &dir.join("in")
                 .join(&cm.street)
                 .join(format!("{}.xlsx", cm.code)),
             &community_book(&c, cm, &hand),
+            inline,
         );
     });
     c.units.par_iter().for_each(|u| {
-        write_book(
+        write_book_as(
             &dir.join("in")
                 .join("units")
                 .join(format!("{}.xlsx", u.code)),
             &unit_book(&c, u, &Hand::plain()),
+            inline,
         );
     });
     std::fs::write(dir.join(".complete"), "").unwrap();
     eprintln!(
-        "generated {communities} communities in {:.1}s",
+        "generated {communities} communities ({}) in {:.1}s",
+        w.label(),
         start.elapsed().as_secs_f64()
     );
     dir
+}
+
+/// Generate a dataset in a child: a forked child's ru_maxrss starts from
+/// its parent's, so the measuring process must stay small.
+fn ensure_generated(me: &Path, root: &Path, n: usize, inline: bool) -> PathBuf {
+    let w = if inline {
+        Writer::Inline
+    } else {
+        Writer::Shared
+    };
+    let dir = w.dir(root, n);
+    if !dir.join(".complete").exists() {
+        let st = Command::new(me)
+            .arg("generate")
+            .arg(root)
+            .arg(n.to_string())
+            .args(inline.then_some("inline"))
+            .status()
+            .expect("generate");
+        assert!(st.success(), "generating {n} communities failed");
+    }
+    dir
+}
+
+/// LibreOffice on this machine, or None.
+fn soffice() -> Option<&'static str> {
+    ["soffice", "libreoffice"].into_iter().find(|p| {
+        Command::new(p)
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Convert workbooks with LibreOffice, two processes at a time (each with
+/// its own profile): `jobs` are (source, destination file); the
+/// destination's extension says the format.
+fn convert(office: &str, jobs: &[(PathBuf, PathBuf)]) {
+    let work = std::env::temp_dir().join("pbstat-bench-convert");
+    let _ = std::fs::remove_dir_all(&work);
+    let halves: Vec<&[(PathBuf, PathBuf)]> = jobs.chunks(jobs.len().div_ceil(2).max(1)).collect();
+    std::thread::scope(|s| {
+        for (w, half) in halves.into_iter().enumerate() {
+            let work = work.join(w.to_string());
+            s.spawn(move || {
+                for chunk in half.chunks(100) {
+                    for ext in ["xls", "ods"] {
+                        let these: Vec<&(PathBuf, PathBuf)> = chunk
+                            .iter()
+                            .filter(|(_, d)| d.extension().is_some_and(|x| x == ext))
+                            .collect();
+                        if these.is_empty() {
+                            continue;
+                        }
+                        let out = work.join("out");
+                        let _ = std::fs::remove_dir_all(&out);
+                        let st = Command::new(office)
+                            .arg(format!(
+                                "-env:UserInstallation=file://{}",
+                                work.join("profile").display()
+                            ))
+                            .args(["--headless", "--convert-to", ext, "--outdir"])
+                            .arg(&out)
+                            .args(these.iter().map(|(src, _)| src))
+                            .stdout(std::process::Stdio::null())
+                            .stderr(std::process::Stdio::null())
+                            .status()
+                            .expect("LibreOffice");
+                        assert!(st.success(), "LibreOffice failed");
+                        for (src, dst) in these {
+                            let made = out.join(src.file_stem().unwrap()).with_extension(ext);
+                            std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+                            std::fs::rename(&made, dst).unwrap_or_else(|e| {
+                                panic!("LibreOffice did not convert {}: {e}", src.display())
+                            });
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The .xls and mixed datasets, made from the shared- and inline-string
+/// ones; None without LibreOffice.
+fn derived(root: &Path, n: usize, w: Writer, office: Option<&str>) -> Option<PathBuf> {
+    let dir = w.dir(root, n);
+    if dir.join(".complete").exists() {
+        return Some(dir);
+    }
+    let office = office?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let start = Instant::now();
+    let shared = Writer::Shared.dir(root, n);
+    let inline = Writer::Inline.dir(root, n);
+    let files = floor::files(&shared.join("in"));
+    let mut jobs = Vec::new();
+    for (k, f) in files.iter().enumerate() {
+        let rel = f.strip_prefix(&shared).unwrap();
+        let to = dir.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        match w {
+            Writer::Xls => jobs.push((f.clone(), to.with_extension("xls"))),
+            Writer::Mix if k % 5 == 0 => jobs.push((f.clone(), to.with_extension("xls"))),
+            Writer::Mix if k % 20 == 1 => jobs.push((f.clone(), to.with_extension("ods"))),
+            Writer::Mix if k % 2 == 1 => {
+                std::fs::copy(inline.join(rel), &to).unwrap();
+            }
+            Writer::Mix if k % 50 == 2 && rel.starts_with("in/units") => {
+                split_csv(f, &to);
+            }
+            _ => {
+                std::fs::copy(f, &to).unwrap();
+            }
+        }
+    }
+    std::fs::copy(shared.join("registry.xlsx"), dir.join("registry.xlsx")).unwrap();
+    convert(office, &jobs);
+    std::fs::write(dir.join(".complete"), "").unwrap();
+    eprintln!(
+        "made {n} communities ({}) in {:.1}s",
+        w.label(),
+        start.elapsed().as_secs_f64()
+    );
+    Some(dir)
+}
+
+/// A unit's workbook whose roster comes as a CSV export instead (forms.md
+/// §4.7: the submitter in a 单位代码 column, the ledger named in the file
+/// name): the workbook without that sheet, and the CSV beside it.
+fn split_csv(src: &Path, to: &Path) {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(src).expect("open");
+    let code = src.file_stem().unwrap().to_string_lossy().to_string();
+    let names = wb.sheet_names();
+    let mut sheets = Vec::new();
+    let mut csv_text = None;
+    for name in &names {
+        let r = wb.worksheet_range(name).expect("sheet");
+        let rows: Vec<Vec<support::book::V>> = r
+            .rows()
+            .map(|row| {
+                row.iter()
+                    .map(|d| match d {
+                        Data::Empty => support::book::V::E,
+                        Data::Float(x) => support::book::V::N(*x),
+                        Data::Int(x) => support::book::V::N(*x as f64),
+                        Data::DateTime(x) => {
+                            use chrono::Datelike;
+                            let d = x.as_datetime().expect("a date").date();
+                            support::book::V::D(d.year() as u16, d.month() as u8, d.day() as u8)
+                        }
+                        other => support::book::V::S(other.to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        if csv_text.is_none() && name.contains("报到") {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let head = r
+                .rows()
+                .position(|row| {
+                    row.iter()
+                        .any(|d| matches!(d, Data::String(s) if s == "姓名"))
+                })
+                .expect("a header row");
+            for (i, row) in r.rows().enumerate().skip(head) {
+                let mut rec = vec![if i == head {
+                    "单位代码".to_string()
+                } else {
+                    code.clone()
+                }];
+                rec.extend(row.iter().map(|d| {
+                    match d {
+                        Data::Empty => String::new(),
+                        Data::DateTime(x) => x
+                            .as_datetime()
+                            .map(|t| t.date().to_string())
+                            .unwrap_or_default(),
+                        other => other.to_string(),
+                    }
+                }));
+                w.write_record(&rec).unwrap();
+            }
+            csv_text = Some((name.clone(), w.into_inner().unwrap()));
+            continue;
+        }
+        let mut spec = support::book::SheetSpec::new(name);
+        spec.rows = rows;
+        sheets.push(spec);
+    }
+    let (sheet, text) = csv_text.expect("a unit's roster");
+    write_book(to, &sheets);
+    std::fs::write(to.with_file_name(format!("{code}-{sheet}.csv")), text).unwrap();
 }
 
 #[derive(Clone, Copy)]
@@ -203,6 +443,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+const INFLATE: &str = "floor (inflate only)";
 const FLOOR_SYS: &str = "floor (calamine, system allocator)";
 const FLOOR_MI: &str = "floor (calamine, mimalloc)";
 const VALIDATE: &str = "pbstat validate";
@@ -210,28 +451,65 @@ const AGGREGATE: &str = "pbstat aggregate";
 const ROLLUP: &str = "pbstat aggregate, roll-up of 3 months";
 
 struct Row {
+    writer: Writer,
     communities: usize,
     files: usize,
     name: &'static str,
     runs: Vec<Measure>,
-    /// Per round: wall time over the system-allocator floor's, and over
-    /// the mimalloc floor's.
+    /// Per round: wall time over the inflate floor's, and over the
+    /// calamine (system allocator) floor's.
+    ratio_inflate: Vec<f64>,
     ratio: Vec<f64>,
-    ratio_mi: Vec<f64>,
+}
+
+impl Row {
+    fn wall(&self) -> f64 {
+        median(self.runs.iter().map(|m| m.wall).collect())
+    }
+    fn rss(&self) -> f64 {
+        self.runs.iter().map(|m| m.rss_mb).fold(0.0, f64::max)
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("floor") {
-        let (files, cells) = floor::run(Path::new(&args[2]));
-        println!("{files} files, {cells} cells");
-        return;
-    }
-    if args.get(1).map(String::as_str) == Some("generate") {
-        dataset(Path::new(&args[2]), args[3].parse().expect("a size"));
-        return;
+    match args.get(1).map(String::as_str) {
+        Some("floor") => {
+            let (files, cells) = floor::run(Path::new(&args[2]));
+            println!("{files} files, {cells} cells");
+            return;
+        }
+        Some("inflate") => {
+            let (files, bytes) = floor::inflate(Path::new(&args[2]));
+            println!("{files} files, {bytes} bytes");
+            return;
+        }
+        Some("derive") => {
+            // The mixed dataset (and .xls: `xls`) ahead of a run: derive ROOT N [xls]
+            let (root, n) = (Path::new(&args[2]), args[3].parse().expect("a size"));
+            let me = std::env::current_exe().unwrap();
+            ensure_generated(&me, root, n, false);
+            ensure_generated(&me, root, n, true);
+            for w in [Writer::Xls, Writer::Mix] {
+                if w == Writer::Mix || args.iter().any(|a| a == "xls") {
+                    derived(root, n, w, soffice()).expect("LibreOffice");
+                }
+            }
+            return;
+        }
+        Some("generate") => {
+            let inline = args.get(4).is_some_and(|a| a == "inline");
+            dataset(
+                Path::new(&args[2]),
+                args[3].parse().expect("a size"),
+                inline,
+            );
+            return;
+        }
+        _ => {}
     }
     let small = args.iter().any(|a| a == "--small");
+    let large = args.iter().any(|a| a == "--large");
     let value = |flag: &str| {
         args.iter()
             .position(|a| a == flag)
@@ -243,7 +521,6 @@ fn main() {
         .map(|r| r.parse().expect("--rounds N"))
         .unwrap_or(5);
     let root = PathBuf::from("bench/data");
-    let sizes: [usize; 2] = if small { [25, 100] } else { [250, 1000] };
     // This example runs from <target>/release/examples/: the binaries it
     // measures are beside it, wherever cargo's target folder is.
     let me = std::env::current_exe().unwrap();
@@ -254,25 +531,38 @@ fn main() {
         bin.exists() && floor_sys.exists(),
         "build first: cargo build --release --examples"
     );
+    if large {
+        return large_run(&root, &me, &bin, &out);
+    }
+    let sizes: [usize; 2] = if small { [25, 100] } else { [250, 1000] };
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
+    let office = soffice();
+    let mut cases: Vec<(Writer, usize, PathBuf)> = Vec::new();
+    let mut skipped = Vec::new();
+    for &n in &sizes {
+        cases.push((Writer::Shared, n, ensure_generated(&me, &root, n, false)));
+        cases.push((Writer::Inline, n, ensure_generated(&me, &root, n, true)));
+        // A whole .xls county is converted at the smaller size only:
+        // LibreOffice takes minutes per thousand files.
+        let derived_writers: &[Writer] = if n == sizes[0] {
+            &[Writer::Xls, Writer::Mix]
+        } else {
+            &[Writer::Mix]
+        };
+        for &w in derived_writers {
+            match derived(&root, n, w, office) {
+                Some(dir) => cases.push((w, n, dir)),
+                None => skipped.push(format!("{} at {n} communities", w.label())),
+            }
+        }
+    }
     let mut rows: Vec<Row> = Vec::new();
     let mut phases = String::new();
-    for &n in &sizes {
-        // Generate in a child: a forked child's ru_maxrss starts from its
-        // parent's, so the measuring process must stay small.
-        let dir = root.join(format!("c{n}"));
-        if !dir.join(".complete").exists() {
-            let st = Command::new(&me)
-                .arg("generate")
-                .arg(&root)
-                .arg(n.to_string())
-                .status()
-                .expect("generate");
-            assert!(st.success(), "generating {n} communities failed");
-        }
-        let files = walkdir_count(&dir.join("in"));
+    for (writer, n, dir) in &cases {
+        let (writer, n) = (*writer, *n);
+        let files = floor::files(&dir.join("in")).len();
         let out_dir = std::env::temp_dir().join(format!("pbstat-bench-{n}"));
         let pbstat = |cmd: &str| {
             let mut c = Command::new(&bin);
@@ -291,7 +581,13 @@ fn main() {
             }
             c
         };
-        let mut runs: Vec<Vec<Measure>> = vec![Vec::new(); 5];
+        let rollup = writer == Writer::Shared;
+        let names: &[&'static str] = if rollup {
+            &[INFLATE, FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE, ROLLUP]
+        } else {
+            &[INFLATE, FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE]
+        };
+        let mut runs: Vec<Vec<Measure>> = vec![Vec::new(); names.len()];
         // The quarter's output standing in for three months' (only the
         // period differs): what a roll-up reads (reports.md §5.1).
         let months: Vec<PathBuf> = (7..=9)
@@ -299,11 +595,21 @@ fn main() {
             .collect();
         let rolled = std::env::temp_dir().join(format!("pbstat-bench-{n}-rollup"));
         for round in 0..rounds {
-            eprintln!("{n} communities, round {}/{rounds}", round + 1);
-            runs[0].push(measure(Command::new(&floor_sys).arg(dir.join("in"))));
-            runs[1].push(measure(Command::new(&me).arg("floor").arg(dir.join("in"))));
-            runs[2].push(measure(&mut pbstat("validate")));
-            runs[3].push(measure(&mut pbstat("aggregate")));
+            eprintln!(
+                "{n} communities, {}, round {}/{rounds}",
+                writer.label(),
+                round + 1
+            );
+            runs[0].push(measure(
+                Command::new(&me).arg("inflate").arg(dir.join("in")),
+            ));
+            runs[1].push(measure(Command::new(&floor_sys).arg(dir.join("in"))));
+            runs[2].push(measure(Command::new(&me).arg("floor").arg(dir.join("in"))));
+            runs[3].push(measure(&mut pbstat("validate")));
+            runs[4].push(measure(&mut pbstat("aggregate")));
+            if !rollup {
+                continue;
+            }
             if round == 0 {
                 for (k, m) in months.iter().enumerate() {
                     let _ = std::fs::remove_dir_all(m);
@@ -315,8 +621,11 @@ fn main() {
                 }
             }
             let mut c = Command::new(&bin);
-            c.arg("aggregate").args(&months).args(["--period", "2026Q3", "--no-progress", "-q", "-o"]).arg(&rolled);
-            runs[4].push(measure(&mut c));
+            c.arg("aggregate")
+                .args(&months)
+                .args(["--period", "2026Q3", "--no-progress", "-q", "-o"])
+                .arg(&rolled);
+            runs[5].push(measure(&mut c));
         }
         for m in months.iter().chain([&rolled]) {
             let _ = std::fs::remove_dir_all(m);
@@ -329,77 +638,101 @@ fn main() {
             .output()
             .expect("aggregate");
         phases.push_str(&format!(
-            "\n{n} communities, one run of `PBSTAT_TIMINGS=1 pbstat aggregate`:\n\n```\n{}```\n",
+            "\n{n} communities, {}, one run of `PBSTAT_TIMINGS=1 pbstat aggregate`:\n\n```\n{}```\n",
+            writer.label(),
             String::from_utf8_lossy(&t.stderr)
         ));
         let _ = std::fs::remove_dir_all(&out_dir);
-        for (k, name) in [FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE, ROLLUP]
-            .into_iter()
-            .enumerate()
-        {
-            let ratio = (0..rounds)
-                .map(|r| runs[k][r].wall / runs[0][r].wall)
-                .collect();
-            let ratio_mi = (0..rounds)
-                .map(|r| runs[k][r].wall / runs[1][r].wall)
-                .collect();
+        for (k, &name) in names.iter().enumerate() {
+            let over = |floor: usize| {
+                (0..rounds)
+                    .map(|r| runs[k][r].wall / runs[floor][r].wall)
+                    .collect()
+            };
             rows.push(Row {
+                writer,
                 communities: n,
                 files,
                 name,
                 runs: runs[k].clone(),
-                ratio,
-                ratio_mi,
+                ratio_inflate: over(0),
+                ratio: over(1),
             });
         }
     }
     let mut md = String::new();
     md.push_str("# Benchmark results\n\n");
     md.push_str(&format!(
-        "Machine: {cores} cores; release build. Data: a generated province-scale quarter (per community ≈300 roster rows, 40 meetings, 150 issues; 4 resident units per community), {} communities. Each of {rounds} rounds runs every command once in turn; wall and CPU time are medians over the rounds, peak RSS (from wait4; the measuring process stays small) the largest. × floor is the median over rounds of the command's wall time over the floor's in the same round: against calamine with the system allocator (the floor as defined), and against calamine with mimalloc, pbstat's allocator. Steal is the median share of the machine's CPU time the hypervisor took during the command's runs: figures taken under much steal are less certain.\n\n",
+        "Machine: {cores} cores; release build. Data: a generated province-scale quarter (per community ≈300 roster rows, 40 meetings, 150 issues; 4 resident units per community), {} communities, written several ways: with a shared-string table (as Excel and WPS save), with inline strings (`<is><t>`, rows streamed: xlsxwriter's constant-memory mode, Apache POI SXSSF, EasyExcel — what many government systems export), as .xls BIFF8 (LibreOffice's conversion of the shared-string books), and a mix (half shared, half inline strings, a fifth .xls, one in twenty .ods, and one unit in fifty with its roster as a CSV export). Each of {rounds} rounds runs every command once in turn; wall and CPU time are medians over the rounds, peak RSS (from wait4; the measuring process stays small) the largest. Two floors: the inflate floor inflates every zip entry and parses nothing (an .xls or CSV is only read); the calamine floor opens every workbook and reads every cell with calamine (the system allocator; the same with mimalloc, pbstat's allocator, shows what the allocator alone buys). × floor is the median over rounds of the command's wall time over the floor's in the same round. Steal is the median share of the machine's CPU time the hypervisor took during the command's runs: figures taken under much steal are less certain.\n\n",
         sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" and ")
     ));
-    md.push_str("| communities | files | command | wall s | CPU s | peak RSS MB | × floor | × floor (mimalloc) | steal | exit |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for s in &skipped {
+        md.push_str(&format!("Not measured (LibreOffice not found): {s}.\n\n"));
+    }
+    md.push_str("| files written with | communities | files | command | wall s | CPU s | peak RSS MB | × inflate floor | × calamine floor | steal | exit |\n|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in &rows {
-        let wall = median(r.runs.iter().map(|m| m.wall).collect());
         let cpu = median(r.runs.iter().map(|m| m.cpu).collect());
-        let rss = r.runs.iter().map(|m| m.rss_mb).fold(0.0, f64::max);
         let code = r.runs.iter().map(|m| m.code).max().unwrap_or(0);
         let steal = median(r.runs.iter().map(|m| m.steal).collect());
         md.push_str(&format!(
-            "| {} | {} | {} | {wall:.2} | {cpu:.2} | {rss:.0} | {:.2} | {:.2} | {:.0}% | {code} |\n",
+            "| {} | {} | {} | {} | {:.2} | {cpu:.2} | {:.0} | {:.2} | {:.2} | {:.0}% | {code} |\n",
+            r.writer.label(),
             r.communities,
             r.files,
             r.name,
+            r.wall(),
+            r.rss(),
+            median(r.ratio_inflate.clone()),
             median(r.ratio.clone()),
-            median(r.ratio_mi.clone()),
             steal * 100.0,
         ));
     }
-    let get = |n: usize, name: &str| {
-        let r = rows
-            .iter()
-            .find(|r| r.communities == n && r.name == name)
-            .unwrap();
-        (
-            median(r.runs.iter().map(|m| m.wall).collect()),
-            r.runs.iter().map(|m| m.rss_mb).fold(0.0, f64::max),
-        )
+    let get = |w: Writer, n: usize, name: &str| {
+        rows.iter()
+            .find(|r| r.writer == w && r.communities == n && r.name == name)
     };
-    let (a_small, m_small) = get(sizes[0], AGGREGATE);
-    let (a_big, m_big) = get(sizes[1], AGGREGATE);
-    let (v_small, vm_small) = get(sizes[0], VALIDATE);
-    let (v_big, vm_big) = get(sizes[1], VALIDATE);
-    md.push_str(&format!(
-        "\nScaling ({}× the data): aggregate time × {:.2}, peak RSS {:.0} MB → {:.0} MB; validate time × {:.2}, peak RSS {:.0} MB → {:.0} MB.\n",
-        sizes[1] / sizes[0],
-        a_big / a_small,
-        m_small,
-        m_big,
-        v_big / v_small,
-        vm_small,
-        vm_big,
-    ));
+    if let (Some(a0), Some(a1), Some(v0), Some(v1)) = (
+        get(Writer::Shared, sizes[0], AGGREGATE),
+        get(Writer::Shared, sizes[1], AGGREGATE),
+        get(Writer::Shared, sizes[0], VALIDATE),
+        get(Writer::Shared, sizes[1], VALIDATE),
+    ) {
+        md.push_str(&format!(
+            "\nScaling ({}× the data, shared strings): aggregate time × {:.2}, peak RSS {:.0} MB → {:.0} MB; validate time × {:.2}, peak RSS {:.0} MB → {:.0} MB.\n",
+            sizes[1] / sizes[0],
+            a1.wall() / a0.wall(),
+            a0.rss(),
+            a1.rss(),
+            v1.wall() / v0.wall(),
+            v0.rss(),
+            v1.rss(),
+        ));
+    }
+    md.push_str("\n## Targets\n\nAggregate ≤ 1.0× the calamine floor and ≤ 3× the inflate floor; validate ≤ 0.8× and ≤ 2.5×; peak RSS ≤ 300 MB at 1,000 communities.\n\n| files written with | communities | command | × calamine floor | × inflate floor | peak RSS MB | met |\n|---|---:|---|---:|---:|---:|---|\n");
+    for r in rows
+        .iter()
+        .filter(|r| r.name == VALIDATE || r.name == AGGREGATE)
+    {
+        let (cal, inf) = if r.name == VALIDATE {
+            (0.8, 2.5)
+        } else {
+            (1.0, 3.0)
+        };
+        let (rc, ri) = (median(r.ratio.clone()), median(r.ratio_inflate.clone()));
+        let rss_ok = r.communities < 1000 || r.rss() <= 300.0;
+        md.push_str(&format!(
+            "| {} | {} | {} | {rc:.2} | {ri:.2} | {:.0} | {} |\n",
+            r.writer.label(),
+            r.communities,
+            r.name,
+            r.rss(),
+            if rc <= cal && ri <= inf && rss_ok {
+                "yes"
+            } else {
+                "no"
+            }
+        ));
+    }
     md.push_str("\n## Where aggregate's time goes\n");
     md.push_str(&phases);
     if args.iter().any(|a| a == "--instructions") {
@@ -416,6 +749,51 @@ fn main() {
         std::fs::create_dir_all(d).unwrap();
     }
     std::fs::write(&out, md).unwrap();
+    eprintln!("written to {out}");
+}
+
+/// `make bench-large`: 10,000 communities + 40,000 units once, against
+/// 1,000 + 4,000 measured in the same session (issue: peak RSS ≤ 1 GB, time
+/// ≤ 10.5× the 1,000-community time).
+fn large_run(root: &Path, me: &Path, bin: &Path, out: &str) {
+    let mut md = String::from("# Benchmark results: 10,000 communities\n\nOne run each (shared strings), release build; the 1,000-community run beside it taken in the same session.\n\n| communities | files | command | wall s | CPU s | peak RSS MB |\n|---:|---:|---|---:|---:|---:|\n");
+    let mut walls = Vec::new();
+    for n in [1000, 10000] {
+        let dir = ensure_generated(me, root, n, false);
+        let files = floor::files(&dir.join("in")).len();
+        let out_dir = std::env::temp_dir().join(format!("pbstat-bench-{n}"));
+        for cmd in ["validate", "aggregate"] {
+            let mut c = Command::new(bin);
+            c.args([
+                cmd,
+                "--period",
+                "2026Q3",
+                "--no-progress",
+                "-q",
+                "--registry",
+            ])
+            .arg(dir.join("registry.xlsx"))
+            .arg(dir.join("in"));
+            if cmd == "aggregate" {
+                c.arg("-o").arg(&out_dir);
+            }
+            eprintln!("{cmd} at {n} communities");
+            let m = measure(&mut c);
+            md.push_str(&format!(
+                "| {n} | {files} | pbstat {cmd} | {:.2} | {:.2} | {:.0} |\n",
+                m.wall, m.cpu, m.rss_mb
+            ));
+            walls.push(m.wall);
+        }
+        let _ = std::fs::remove_dir_all(&out_dir);
+    }
+    md.push_str(&format!(
+        "\n10× the data: validate time × {:.2}, aggregate time × {:.2} (target ≤ 10.5).\n",
+        walls[2] / walls[0],
+        walls[3] / walls[1]
+    ));
+    print!("{md}");
+    std::fs::write(out, md).unwrap();
     eprintln!("written to {out}");
 }
 
@@ -440,16 +818,7 @@ fn instructions(program: &Path, args: &[&std::ffi::OsStr]) -> Option<u64> {
 /// The instruction counts of the floors, validate and aggregate at `n`
 /// communities, as a Markdown section.
 fn instruction_section(root: &Path, me: &Path, bin: &Path, floor_sys: &Path, n: usize) -> String {
-    let dir = root.join(format!("c{n}"));
-    if !dir.join(".complete").exists() {
-        let st = Command::new(me)
-            .arg("generate")
-            .arg(root)
-            .arg(n.to_string())
-            .status()
-            .expect("generate");
-        assert!(st.success(), "generating {n} communities failed");
-    }
+    let dir = ensure_generated(me, root, n, false);
     let input = dir.join("in");
     let registry = dir.join("registry.xlsx");
     let out = std::env::temp_dir().join("pbstat-bench-instructions");
@@ -513,20 +882,4 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, &t).expect("a copy");
         }
     }
-}
-
-fn walkdir_count(d: &Path) -> usize {
-    std::fs::read_dir(d)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        walkdir_count(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }

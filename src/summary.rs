@@ -419,11 +419,13 @@ pub struct StateDoc {
 pub struct RosterRow {
     pub community_code: String,
     pub id_hash: String,
-    /// The ledger the key is of (`roster`).
-    pub ledger: String,
-    pub period: String,
-    pub file: String,
-    pub sheet: String,
+    /// The ledger the key is of (`roster`). This and the period, file and
+    /// sheet are shared by all of a file's rows: a province's roster is
+    /// hundreds of thousands of rows.
+    pub ledger: std::sync::Arc<str>,
+    pub period: std::sync::Arc<str>,
+    pub file: std::sync::Arc<str>,
+    pub sheet: std::sync::Arc<str>,
     /// As a person sees it (1-based), and the cell (blank for CSV).
     pub row: u32,
     pub cell: Option<String>,

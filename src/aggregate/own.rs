@@ -3,6 +3,7 @@
 //! table column as the tables show it, and what its requirements were
 //! judged on. Zeros are left out: a missing row reads as 0.
 
+use rayon::slice::ParallelSliceMut;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Aggregation, JudgedOn, OwnParts};
@@ -54,16 +55,21 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
     let set = &schemas.measures;
     let mut out = Vec::new();
     let keep = |v: f64| v != 0.0 && !v.is_nan();
+    // Resolved once, not per organisation: at a province that was most of
+    // this function.
+    let cols: Vec<(String, String, usize)> = columns(schemas)
+        .into_iter()
+        .filter_map(|(table, column, m)| Some((table, column, set.index(&m)?)))
+        .collect();
     for (code, own) in &agg.own.base {
-        for (table, column, m) in columns(schemas) {
-            let Some(i) = set.index(&m) else { continue };
-            let v = own.get(i).copied().unwrap_or(0.0);
+        for (table, column, i) in &cols {
+            let v = own.get(*i).copied().unwrap_or(0.0);
             if keep(v) {
                 out.push(OwnRow {
                     code: code.clone(),
-                    table,
+                    table: table.clone(),
                     category: None,
-                    column,
+                    column: column.clone(),
                     value: v,
                 });
             }
@@ -116,7 +122,7 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
         }
         push(ACCEPTED_AT_END.into(), 1.0);
     }
-    out.sort_by(|a, b| {
+    out.par_sort_by(|a, b| {
         (&a.code, &a.table, &a.category, &a.column).cmp(&(
             &b.code,
             &b.table,

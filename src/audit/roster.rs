@@ -8,6 +8,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::diag::{col_letter, Diagnostic, Place};
 use crate::facts::Extract;
@@ -22,15 +23,19 @@ pub fn fingerprint(key: &[u8]) -> String {
     format!("{:x}", Sha256::digest(key))[..16].to_string()
 }
 
-/// An ID number's keyed hash, over its 18 normalised characters.
-fn hash(key: &[u8], id: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+/// An ID number's keyed hash, over its 18 normalised characters, from the
+/// key's HMAC state made once (`Hmac::new_from_slice` per row was most of
+/// the hashing at a province's roster).
+fn hash(keyed: &Hmac<Sha256>, id: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut mac = keyed.clone();
     mac.update(id.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut out = String::with_capacity(64);
+    for b in mac.finalize().into_bytes() {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// The keyed rows of this run's accepted submissions, for every
@@ -42,29 +47,38 @@ pub fn current(
     key: &[u8],
     period: &Period,
 ) -> Vec<RosterRow> {
+    use rayon::prelude::*;
     let a = &schemas.audits;
-    let mut out = Vec::new();
-    for (e, ok) in extracts.iter().zip(accepted) {
-        if !ok {
-            continue;
-        }
-        for (k, &(_, _, list)) in a.carried.iter().zip(&a.compiled.carried) {
-            for r in &e.keys[list] {
-                let s = e.source(r);
-                out.push(RosterRow {
-                    community_code: s.org.to_string(),
-                    id_hash: hash(key, &r.id.to_string()),
-                    ledger: k.ledger.clone(),
-                    period: period.to_string(),
-                    file: e.file.clone(),
-                    sheet: s.sheet.to_string(),
-                    row: r.row + 1,
-                    cell: s.col.map(|c| format!("{}{}", col_letter(c), r.row + 1)),
-                });
-            }
-        }
-    }
-    out.sort();
+    let keyed = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    let period: Arc<str> = period.to_string().into();
+    let ledgers: Vec<Arc<str>> = a.carried.iter().map(|k| k.ledger.as_str().into()).collect();
+    let mut out: Vec<RosterRow> = extracts
+        .par_iter()
+        .zip(accepted)
+        .filter(|(_, ok)| **ok)
+        .flat_map_iter(|(e, _)| {
+            let (keyed, period) = (&keyed, &period);
+            let file: Arc<str> = e.file.as_str().into();
+            ledgers
+                .iter()
+                .zip(&a.compiled.carried)
+                .flat_map(|(ledger, &(_, _, list))| e.keys[list].iter().map(move |r| (ledger, r)))
+                .map(move |(ledger, r)| {
+                    let s = e.source(r);
+                    RosterRow {
+                        community_code: s.org.to_string(),
+                        id_hash: hash(keyed, &r.id.to_string()),
+                        ledger: ledger.clone(),
+                        period: period.clone(),
+                        file: file.clone(),
+                        sheet: s.sheet.clone(),
+                        row: r.row + 1,
+                        cell: s.col.map(|c| format!("{}{}", col_letter(c), r.row + 1)),
+                    }
+                })
+        })
+        .collect();
+    out.par_sort();
     out
 }
 
@@ -135,15 +149,17 @@ pub fn compare(
     for (rule, &(dropped, moved, _)) in a.carried.iter().zip(&a.compiled.carried) {
         // Where each hash stands now: its communities.
         let mut now_at: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for r in now.iter().filter(|r| r.ledger == rule.ledger) {
+        for r in now.iter().filter(|r| *r.ledger == *rule.ledger) {
             now_at
                 .entry(r.id_hash.as_str())
                 .or_default()
                 .insert(r.community_code.as_str());
         }
         // In the order the earlier rosters stood, row by row.
-        let mut earlier: Vec<&RosterRow> =
-            before.iter().filter(|r| r.ledger == rule.ledger).collect();
+        let mut earlier: Vec<&RosterRow> = before
+            .iter()
+            .filter(|r| *r.ledger == *rule.ledger)
+            .collect();
         earlier.sort_by(|x, y| {
             (&x.community_code, &x.period, &x.file, &x.sheet, x.row).cmp(&(
                 &y.community_code,
@@ -198,9 +214,9 @@ pub fn compare(
                 d = d.sheet(sheet, *idx);
             }
             d.previous = Some(Place {
-                period: b.period.clone(),
-                file: b.file.clone(),
-                sheet: b.sheet.clone(),
+                period: b.period.to_string(),
+                file: b.file.to_string(),
+                sheet: b.sheet.to_string(),
                 row: b.row,
                 cell: b.cell.clone(),
             });

@@ -118,10 +118,12 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let mut extracts = rest;
     let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
     let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
+    crate::timing::mark("tables");
     agg.rules = crate::audit::rules::summary(&extracts, schemas);
+    crate::timing::mark("rule summary");
     // The rosters this output keeps for the next period, as keyed hashes
     // (reports.md §5.3); with --previous, compared with the earlier ones.
-    let rosters = crate::cmd::common::rosters(
+    let mut rosters = crate::cmd::common::rosters(
         common,
         &mut extracts,
         schemas,
@@ -129,6 +131,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         &period,
         args.previous.as_deref().filter(|_| previous.is_some()),
     )?;
+    crate::timing::mark("rosters");
     let state = crate::summary::RunState {
         doc: crate::summary::StateDoc {
             format: 1,
@@ -137,9 +140,10 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             built_from: agg.built_from().to_string(),
             key_fingerprint: rosters.fingerprint.clone(),
         },
-        rows: rosters.state.clone(),
+        rows: std::mem::take(&mut rosters.state),
         own: (!agg.rollup).then(|| crate::aggregate::own::rows(&agg, schemas)),
     };
+    crate::timing::mark("own counts");
     let run_notes = rosters.notes.clone();
     if let Some(p) = &previous {
         let flows = p.same_length(&period);
@@ -173,6 +177,10 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         setup.registry.as_ref(),
         &missing,
     );
+    // The ledgers' rows are done with: their memory goes to the writing
+    // (a province's peak RSS is set here).
+    let submissions = extracts.len();
+    drop(extracts);
     let pool = thread_pool(common)?;
     atomic_dir(&out, |dir| {
         pool.install(|| output::aggregated(dir, &agg, &summary, &all, files, &state))
@@ -189,8 +197,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             report: out.join("report.xlsx").display().to_string(),
             period: period.to_string(),
             scope: agg.scope_doc(),
-            files: extracts.len(),
-            accepted: extracts.len() - agg.excluded.len(),
+            files: submissions,
+            accepted: submissions - agg.excluded.len(),
             excluded: &agg.excluded,
             errors: c.errors,
             warnings: c.warnings,
@@ -204,7 +212,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             &all,
             &out,
             common.lang,
-            extracts.len(),
+            submissions,
             missing.len(),
         ))?;
     }

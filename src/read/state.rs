@@ -46,15 +46,24 @@ pub fn load(dir: &Path) -> Option<RunState> {
         .ok()?
         .iter()
         .collect();
+    let mut shared: std::collections::HashMap<String, std::sync::Arc<str>> = Default::default();
+    let mut arc = |s: &str| -> std::sync::Arc<str> {
+        if let Some(a) = shared.get(s) {
+            return a.clone();
+        }
+        let a: std::sync::Arc<str> = s.into();
+        shared.insert(s.to_string(), a.clone());
+        a
+    };
     let rows = (0..df.height())
         .filter_map(|i| {
             Some(RosterRow {
                 community_code: community[i].clone()?,
                 id_hash: hash[i].clone()?,
-                ledger: ledger[i].clone()?,
-                period: period[i].clone()?,
-                file: file[i].clone().unwrap_or_default(),
-                sheet: sheet[i].clone().unwrap_or_default(),
+                ledger: arc(ledger[i].as_deref()?),
+                period: arc(period[i].as_deref()?),
+                file: arc(file[i].as_deref().unwrap_or_default()),
+                sheet: arc(sheet[i].as_deref().unwrap_or_default()),
                 row: row[i].unwrap_or(0),
                 cell: cell[i].clone(),
             })

@@ -1133,10 +1133,19 @@ impl<'a> Scan<'a> {
                     if t.empty {
                         Data::String(String::new())
                     } else {
-                        self.past_first_end(t.name)?;
-                        let mut r = xml(&self.s.as_bytes()[t.at..self.i]);
-                        r.read_event()?;
-                        Data::String(string(&mut r, t.name)?)
+                        // Most inline strings are one plain run, read as
+                        // the shared strings' are.
+                        let saved = (self.i, self.depth);
+                        match self.plain_string(t.name) {
+                            Some(s) => Data::String(s),
+                            None => {
+                                (self.i, self.depth) = saved;
+                                self.past_first_end(t.name)?;
+                                let mut r = xml(&self.s.as_bytes()[t.at..self.i]);
+                                r.read_event()?;
+                                Data::String(string(&mut r, t.name)?)
+                            }
+                        }
                     }
                 }
                 _ => return Err(Stop::General),
@@ -1173,8 +1182,8 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// `<t>text</t></si>` right after `<si>`, with nothing to resolve in
-    /// the text; None for anything else.
+    /// `<t>text</t></si>` right after `<si>` (or `</is>` after `<is>`),
+    /// with nothing to resolve in the text; None for anything else.
     fn plain_string(&mut self, si: &str) -> Option<String> {
         let (_, t) = self.tag().ok()??;
         if t.close || t.empty || t.local != "t" {
@@ -1498,6 +1507,38 @@ mod tests {
             compare(&no_strings, "truncated strings"),
             Outcome::Handed
         ));
+    }
+
+    /// Every shared string of STRINGS written inline instead (`<is>` in
+    /// the cell, as streaming exporters write them): the plain-run fast
+    /// path and the XML library's path give the general reader's cells.
+    #[test]
+    fn regression_inline_strings_read_as_shared_ones() {
+        let si: Vec<&str> = STRINGS
+            .split("<si")
+            .skip(1)
+            .map(|x| x.trim_end_matches("</sst>"))
+            .collect();
+        let mut row = String::new();
+        for (k, one) in si.iter().enumerate() {
+            let inner = one
+                .strip_prefix("/>")
+                .map(|_| "<is/>".to_string())
+                .unwrap_or_else(|| {
+                    let body = one.trim_start_matches('>').trim_end_matches("</si>");
+                    format!("<is>{body}</is>")
+                });
+            row.push_str(&format!(
+                r#"<c r="{}2" t="inlineStr">{inner}</c>"#,
+                (b'A' + k as u8) as char
+            ));
+        }
+        row.push_str(r#"<c r="H2" t="inlineStr"><is><t/></is></c><c r="I2" t="inlineStr"><is><t>a</t><t>b</t></is></c>"#);
+        let sheet = format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2">{row}</row></sheetData></worksheet>"#
+        );
+        let bytes = hand_made(&sheet, STRINGS, STYLES, "");
+        assert!(matches!(compare(&bytes, "inline"), Outcome::Lean));
     }
 
     #[test]

@@ -45,40 +45,44 @@ pub fn aggregated(
     files: usize,
     state: &crate::summary::RunState,
 ) -> Result<()> {
-    super::state::write(dir, state)?;
     std::fs::create_dir_all(dir.join("tables"))?;
     let explained = explained(all);
-    let (book, rest) = rayon::join(
+    let (kept, (book, rest)) = rayon::join(
+        || super::state::write(dir, state),
         || {
-            let r = report::write_workbook(agg, &explained, &dir.join("report.xlsx"));
-            crate::timing::mark("report.xlsx");
-            r
-        },
-        || -> Result<()> {
-            let forms: Vec<&Table> = agg
-                .tables
-                .iter()
-                .filter(|t| !t.def.title.is_empty())
-                .collect();
-            for t in &forms {
-                let base = dir.join("tables").join(&t.def.file);
-                std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
-                tables::write_parquet(t, &base.with_extension("parquet"))?;
-            }
-            if let Some(h) = &agg.history {
-                let t = super::history::table(h)?;
-                let base = dir.join("tables").join("history");
-                std::fs::write(base.with_extension("csv"), tables::csv_bytes(&t)?)?;
-                tables::write_parquet(&t, &base.with_extension("parquet"))?;
-            }
-            let f = std::fs::File::create(dir.join("summary.json"))?;
-            tables::write_summary(f, &to_map(head), &forms)?;
-            std::fs::write(dir.join("diagnostics.json"), diagnostics_json(all, files))?;
-            crate::timing::mark("tables+json");
-            Ok(())
+            rayon::join(
+                || {
+                    let r = report::write_workbook(agg, &explained, &dir.join("report.xlsx"));
+                    crate::timing::mark("report.xlsx");
+                    r
+                },
+                || -> Result<()> {
+                    let forms: Vec<&Table> = agg
+                        .tables
+                        .iter()
+                        .filter(|t| !t.def.title.is_empty())
+                        .collect();
+                    for t in &forms {
+                        let base = dir.join("tables").join(&t.def.file);
+                        std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
+                        tables::write_parquet(t, &base.with_extension("parquet"))?;
+                    }
+                    if let Some(h) = &agg.history {
+                        let t = super::history::table(h)?;
+                        let base = dir.join("tables").join("history");
+                        std::fs::write(base.with_extension("csv"), tables::csv_bytes(&t)?)?;
+                        tables::write_parquet(&t, &base.with_extension("parquet"))?;
+                    }
+                    let f = std::fs::File::create(dir.join("summary.json"))?;
+                    tables::write_summary(f, &to_map(head), &forms)?;
+                    std::fs::write(dir.join("diagnostics.json"), diagnostics_json(all, files))?;
+                    crate::timing::mark("tables+json");
+                    Ok(())
+                },
+            )
         },
     );
-    book.and(rest)
+    kept.and(book).and(rest)
 }
 
 /// What a period roll-up prints when it is done.

@@ -38,7 +38,14 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
         ],
     )?;
     let f = std::fs::File::create(dir.join(ROSTERS))?;
-    ParquetWriter::new(f).finish(&mut df)?;
+    crate::timing::mark("roster frame");
+    // Keyed hashes do not compress: a light codec for the repeated file
+    // and sheet names, no statistics nobody filters on.
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Lz4Raw)
+        .with_statistics(StatisticsOptions::empty())
+        .finish(&mut df)?;
+    crate::timing::mark("roster parquet");
     if let Some(own) = &state.own {
         let mut df = DataFrame::new(
             own.len(),

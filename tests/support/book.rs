@@ -122,6 +122,13 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, v: &V, date_fmt: &Format) {
 }
 
 pub fn write_book(path: &Path, sheets: &[SheetSpec]) {
+    write_book_as(path, sheets, false)
+}
+
+/// `inline`: every string inline in its cell (`<is><t>`), rows streamed in
+/// order, as xlsxwriter's constant-memory mode, Apache POI's SXSSF and
+/// EasyExcel export them, instead of through the shared-string table.
+pub fn write_book_as(path: &Path, sheets: &[SheetSpec], inline: bool) {
     let mut wb = Workbook::new();
     // A fixed creation time: the same book is the same bytes.
     let when = ExcelDateTime::from_ymd(2026, 1, 1).expect("valid date");
@@ -129,14 +136,18 @@ pub fn write_book(path: &Path, sheets: &[SheetSpec]) {
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let plain = Format::new();
     for spec in sheets {
-        let ws = wb.add_worksheet();
+        let ws = if inline {
+            wb.add_worksheet_with_constant_memory()
+                .expect("a streamed sheet")
+        } else {
+            wb.add_worksheet()
+        };
         ws.set_name(&spec.name).expect("sheet name");
-        for (i, row) in spec.rows.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                write_cell(ws, spec.offset + i as u32, c as u16, v, &date_fmt);
-            }
-        }
-        for &(r0, c0, r1, c1) in &spec.merges {
+        // A streamed row cannot be written again: each merge goes in as
+        // soon as its first row is (its blanks below come before the next
+        // row's cells, which stay in that row).
+        let merge = |ws: &mut Worksheet, m: &(u32, u16, u32, u16)| {
+            let &(r0, c0, r1, c1) = m;
             let text = match spec
                 .rows
                 .get((r0 - spec.offset) as usize)
@@ -147,6 +158,21 @@ pub fn write_book(path: &Path, sheets: &[SheetSpec]) {
             };
             ws.merge_range(r0, c0, r1, c1, &text, &plain)
                 .expect("merge");
+        };
+        for (i, row) in spec.rows.iter().enumerate() {
+            let r = spec.offset + i as u32;
+            for (c, v) in row.iter().enumerate() {
+                write_cell(ws, r, c as u16, v, &date_fmt);
+            }
+            if inline {
+                for m in spec.merges.iter().filter(|m| m.0 == r) {
+                    assert!(m.2 <= r + 1, "a streamed merge spans at most two rows");
+                    merge(ws, m);
+                }
+            }
+        }
+        for m in spec.merges.iter().filter(|_| !inline) {
+            merge(ws, m);
         }
         if spec.hidden {
             ws.set_hidden(true);
