@@ -117,20 +117,24 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         .partition(|e| e.kind == SubmissionKind::Registry);
     let mut extracts = rest;
     let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
-    let mut agg = aggregate(&extracts, &accepted, registry, schemas, period)?;
+    // The rosters this output keeps for the next period, as keyed hashes
+    // (reports.md §5.3), hashed beside the tables; with --previous then
+    // compared with the earlier ones.
+    let previous_dir = args.previous.as_deref().filter(|_| previous.is_some());
+    let plan =
+        crate::cmd::common::roster_plan(common, &extracts, &accepted, schemas, previous_dir)?;
+    let pool = thread_pool(common)?;
+    let (agg, now) = pool.install(|| {
+        rayon::join(
+            || aggregate(&extracts, &accepted, registry, schemas, period),
+            || plan.hash(&extracts, &accepted, schemas, &period),
+        )
+    });
+    let mut agg = agg?;
     crate::timing::mark("tables");
     agg.rules = crate::audit::rules::summary(&extracts, schemas);
     crate::timing::mark("rule summary");
-    // The rosters this output keeps for the next period, as keyed hashes
-    // (reports.md §5.3); with --previous, compared with the earlier ones.
-    let mut rosters = crate::cmd::common::rosters(
-        common,
-        &mut extracts,
-        schemas,
-        registry,
-        &period,
-        args.previous.as_deref().filter(|_| previous.is_some()),
-    )?;
+    let mut rosters = plan.finish(now, common, &mut extracts, &accepted, schemas, registry);
     crate::timing::mark("rosters");
     let state = crate::summary::RunState {
         doc: crate::summary::StateDoc {
@@ -181,10 +185,13 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     // (a province's peak RSS is set here).
     let submissions = extracts.len();
     drop(extracts);
-    let pool = thread_pool(common)?;
     atomic_dir(&out, |dir| {
         pool.install(|| output::aggregated(dir, &agg, &summary, &all, files, &state))
     })?;
+    // Hundreds of thousands of roster rows freed one by one took a tenth of
+    // a second at a province; the process ends in a moment and gives the
+    // memory back whole.
+    std::mem::forget(state);
     // The archive after OUT: a run that fails before leaves it as it was.
     if let Some(dir) = &args.archive {
         crate::write::archive::write(dir, &agg, agg.built_from())?;

@@ -321,25 +321,30 @@ pub struct Rosters {
     pub gone: std::collections::BTreeMap<String, usize>,
 }
 
-pub fn rosters(
+/// What the roster comparison needs before hashing: the earlier state,
+/// the key and its fingerprint. The hashing itself (the costly part at a
+/// province) runs apart, beside the tables.
+pub struct RosterPlan<'p> {
+    before: Option<(&'p Path, Option<crate::summary::RunState>)>,
+    any: bool,
+    key: Option<Vec<u8>>,
+    fingerprint: String,
+}
+
+pub fn roster_plan<'p>(
     common: &Common,
-    extracts: &mut [crate::facts::Extract],
+    extracts: &[crate::facts::Extract],
+    accepted: &[bool],
     schemas: &SchemaSet,
-    registry: Option<&Registry>,
-    period: &Period,
-    previous: Option<&Path>,
-) -> Result<Rosters> {
+    previous: Option<&'p Path>,
+) -> Result<RosterPlan<'p>> {
     use crate::audit::roster;
-    let accepted: Vec<bool> = extracts
-        .iter()
-        .map(crate::facts::Extract::accepted)
-        .collect();
     let before = previous
         .filter(|d| d.exists())
         .map(|d| (d, crate::read::state::load(d)));
     // The key is needed, and made on first use, only when there are
     // rosters to hash or to compare with.
-    let any = roster::any_rows(extracts, &accepted, schemas)
+    let any = roster::any_rows(extracts, accepted, schemas)
         || matches!(&before, Some((_, Some(st))) if !st.rows.is_empty());
     let key = match any.then(|| crate::config::roster_key(common.roster_key.as_deref())) {
         None => None,
@@ -367,45 +372,93 @@ pub fn rosters(
         (None, Some((_, Some(st)))) => st.doc.key_fingerprint.clone(),
         _ => String::new(),
     };
-    let now = key
-        .as_deref()
-        .map(|k| roster::current(extracts, &accepted, schemas, k, period))
-        .unwrap_or_default();
-    let mut out = Rosters {
-        state: Vec::new(),
-        fingerprint: fingerprint.clone(),
-        notes: Vec::new(),
-        gone: Default::default(),
-    };
-    let carried = match &before {
-        Some((_, Some(st))) if st.doc.key_fingerprint == fingerprint => {
-            let name = |c: &str| {
-                registry
-                    .and_then(|r| r.get(c))
-                    .map_or(c.to_string(), |e| e.name.clone())
-            };
-            if any {
-                out.gone = roster::compare(
-                    extracts,
-                    &accepted,
-                    schemas,
-                    &now,
-                    &st.rows,
-                    &name,
-                    common.lang,
-                );
+    Ok(RosterPlan {
+        before,
+        any,
+        key,
+        fingerprint,
+    })
+}
+
+impl RosterPlan<'_> {
+    /// This run's keyed roster rows (none without a key).
+    pub fn hash(
+        &self,
+        extracts: &[crate::facts::Extract],
+        accepted: &[bool],
+        schemas: &SchemaSet,
+        period: &Period,
+    ) -> Vec<crate::summary::RosterRow> {
+        self.key
+            .as_deref()
+            .map(|k| crate::audit::roster::current(extracts, accepted, schemas, k, period))
+            .unwrap_or_default()
+    }
+
+    /// The comparison with the earlier rosters, and what this output keeps.
+    pub fn finish(
+        self,
+        now: Vec<crate::summary::RosterRow>,
+        common: &Common,
+        extracts: &mut [crate::facts::Extract],
+        accepted: &[bool],
+        schemas: &SchemaSet,
+        registry: Option<&Registry>,
+    ) -> Rosters {
+        use crate::audit::roster;
+        let mut out = Rosters {
+            state: Vec::new(),
+            fingerprint: self.fingerprint.clone(),
+            notes: Vec::new(),
+            gone: Default::default(),
+        };
+        let carried = match &self.before {
+            Some((_, Some(st))) if st.doc.key_fingerprint == self.fingerprint => {
+                let name = |c: &str| {
+                    registry
+                        .and_then(|r| r.get(c))
+                        .map_or(c.to_string(), |e| e.name.clone())
+                };
+                if self.any {
+                    out.gone = roster::compare(
+                        extracts,
+                        accepted,
+                        schemas,
+                        &now,
+                        &st.rows,
+                        &name,
+                        common.lang,
+                    );
+                }
+                st.rows.clone()
             }
-            st.rows.clone()
-        }
-        Some((dir, st)) if any => {
-            out.notes
-                .push(roster::no_previous_state(dir, st.is_some(), common.lang));
-            Vec::new()
-        }
-        _ => Vec::new(),
-    };
-    out.state = roster::carry(extracts, &accepted, now, &carried);
-    Ok(out)
+            Some((dir, st)) if self.any => {
+                out.notes
+                    .push(roster::no_previous_state(dir, st.is_some(), common.lang));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        out.state = roster::carry(extracts, accepted, now, &carried);
+        out
+    }
+}
+
+pub fn rosters(
+    common: &Common,
+    extracts: &mut [crate::facts::Extract],
+    schemas: &SchemaSet,
+    registry: Option<&Registry>,
+    period: &Period,
+    previous: Option<&Path>,
+) -> Result<Rosters> {
+    let accepted: Vec<bool> = extracts
+        .iter()
+        .map(crate::facts::Extract::accepted)
+        .collect();
+    let plan = roster_plan(common, extracts, &accepted, schemas, previous)?;
+    let now = plan.hash(extracts, &accepted, schemas, period);
+    Ok(plan.finish(now, common, extracts, &accepted, schemas, registry))
 }
 
 /// `aggregate --history DIR...` (reports.md §5.2): the earlier outputs

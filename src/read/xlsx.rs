@@ -942,7 +942,7 @@ impl<'a> Scan<'a> {
         };
         let text = &self.s[self.i..at];
         // Each `&` in text must close with `;` before the next `&` or tag.
-        if let Some(p) = text.bytes().position(|c| c == b'&') {
+        if let Some(p) = memchr::memchr(b'&', text.as_bytes()) {
             let mut amp = false;
             for &c in &text.as_bytes()[p..] {
                 match c {
@@ -987,6 +987,19 @@ impl<'a> Scan<'a> {
                 break j;
             }
             j += 1;
+            // Once a start tag's name has ended at whitespace, nothing in
+            // the rest but quotes and `>` changes the outcome (a later `:`
+            // lies past the name): jump to the next of those. Most of a
+            // sheet's bytes are its cells' attributes.
+            if first_ws != usize::MAX && !close {
+                let rest = b.get(j..).ok_or(Bad)?;
+                let next = if quote != 0 {
+                    memchr::memchr(quote, rest)
+                } else {
+                    memchr::memchr3(b'"', b'\'', b'>', rest)
+                };
+                j += next.ok_or(Bad)?;
+            }
         };
         // The `/` of `<v/>` is not part of the name; an end tag's name is
         // all of it up to trailing whitespace.

@@ -175,6 +175,10 @@ pub struct MeasureSet {
     /// file's extraction asks).
     #[serde(skip)]
     read: std::collections::BTreeMap<String, Vec<String>>,
+    /// Base count key → its position (computed at load: the tables and
+    /// requirements look a key up per organisation).
+    #[serde(skip)]
+    positions: std::collections::HashMap<String, usize>,
 }
 
 /// The line where a text first stands in a file, for errors after parsing.
@@ -232,7 +236,10 @@ impl MeasureSet {
 
     /// Where a base count stands among [`MeasureSet::base`].
     pub fn index(&self, key: &str) -> Option<usize> {
-        self.base().position(|m| m.key == key)
+        if self.positions.is_empty() {
+            return self.base().position(|m| m.key == key);
+        }
+        self.positions.get(key).copied()
     }
 
     /// The number of base counts.
@@ -602,6 +609,11 @@ impl MeasureSet {
             })
             .collect();
         self.read = read;
+        let mut positions = std::collections::HashMap::new();
+        for (i, m) in self.base().enumerate() {
+            positions.entry(m.key.clone()).or_insert(i);
+        }
+        self.positions = positions;
         for (key, needs) in READ_BREAKDOWNS {
             let b = self.breakdowns.iter().find(|b| b.key == *key);
             let missing: Vec<&&str> = needs
