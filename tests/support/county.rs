@@ -429,9 +429,21 @@ pub fn generate_in(
                 let count = rng.below(6) as u32;
                 // One person, one ID: at province scale random birth dates repeat.
                 let mut id = make_id(&region, &birth, id_seq, male);
+                let mut tries = 0u32;
                 while !seen_ids.insert(id.clone()) {
                     id_seq += 1;
-                    id = make_id(&region, &birth, id_seq + id_seq / 100, male);
+                    tries += 1;
+                    // A region holds ≈2.7 million of these IDs: a county of
+                    // 10,000 communities needs its neighbours' codes too
+                    // (after many tries only, so smaller counties keep
+                    // exactly the IDs they had).
+                    let r = if tries > 50 {
+                        let n: u32 = region.parse().expect("a numeric region");
+                        (n + tries / 50).to_string()
+                    } else {
+                        region.to_string()
+                    };
+                    id = make_id(&r, &birth, id_seq + id_seq / 100, male);
                 }
                 ms.push(Member {
                     name: name(&mut rng),
