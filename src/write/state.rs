@@ -9,6 +9,9 @@ use std::path::Path;
 use crate::read::state::{DIR, DOC, OWN, ROSTERS};
 use crate::summary::RunState;
 
+/// Rows per row group of roster_ids.parquet (polars' own default).
+const ROW_GROUP: usize = 512 * 512;
+
 pub fn write(out: &Path, state: &RunState) -> Result<()> {
     let dir = out.join(DIR);
     std::fs::create_dir_all(&dir)?;
@@ -16,35 +19,50 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
         dir.join(DOC),
         format!("{}\n", serde_json::to_string_pretty(&state.doc)?),
     )?;
-    let r = &state.rows;
-    let text =
-        |f: fn(&crate::summary::RosterRow) -> &str| -> Vec<&str> { r.iter().map(f).collect() };
-    let mut df = DataFrame::new(
-        r.len(),
-        vec![
-            Column::new("community_code".into(), text(|x| &x.community_code)),
-            Column::new("id_hash".into(), text(|x| &x.id_hash)),
-            Column::new("ledger".into(), text(|x| &x.ledger)),
-            Column::new("period".into(), text(|x| &x.period)),
-            Column::new("file".into(), text(|x| &x.file)),
-            Column::new("sheet".into(), text(|x| &x.sheet)),
-            Column::new("row".into(), r.iter().map(|x| x.row).collect::<Vec<u32>>()),
-            Column::new(
-                "cell".into(),
-                r.iter()
-                    .map(|x| x.cell.as_deref())
-                    .collect::<Vec<Option<&str>>>(),
-            ),
-        ],
-    )?;
+    let frame = |r: &[crate::summary::RosterRow]| -> Result<DataFrame> {
+        let text =
+            |f: fn(&crate::summary::RosterRow) -> &str| -> Vec<&str> { r.iter().map(f).collect() };
+        Ok(DataFrame::new(
+            r.len(),
+            vec![
+                Column::new("community_code".into(), text(|x| &x.community_code)),
+                Column::new("id_hash".into(), text(|x| &x.id_hash)),
+                Column::new("ledger".into(), text(|x| &x.ledger)),
+                Column::new("period".into(), text(|x| &x.period)),
+                Column::new("file".into(), text(|x| &x.file)),
+                Column::new("sheet".into(), text(|x| &x.sheet)),
+                Column::new("row".into(), r.iter().map(|x| x.row).collect::<Vec<u32>>()),
+                Column::new(
+                    "cell".into(),
+                    r.iter()
+                        .map(|x| x.cell.as_deref())
+                        .collect::<Vec<Option<&str>>>(),
+                ),
+            ],
+        )?)
+    };
     let f = std::fs::File::create(dir.join(ROSTERS))?;
-    crate::timing::mark("roster frame");
     // Keyed hashes do not compress: a light codec for the repeated file
     // and sheet names, no statistics nobody filters on.
-    ParquetWriter::new(f)
+    let writer = ParquetWriter::new(f)
         .with_compression(ParquetCompression::Lz4Raw)
-        .with_statistics(StatisticsOptions::empty())
-        .finish(&mut df)?;
+        .with_statistics(StatisticsOptions::empty());
+    let rows = &state.rows;
+    if rows.len() <= ROW_GROUP {
+        writer.finish(&mut frame(rows)?)?;
+    } else {
+        // A province's millions of rows go one row group at a time: the
+        // frame of one group, not of all, is held beside the rows.
+        let mut chunks = rows.chunks(ROW_GROUP);
+        let first = frame(chunks.next().unwrap_or_default())?;
+        let mut batched = writer.batched(first.schema())?;
+        batched.write_batch(&first)?;
+        drop(first);
+        for c in chunks {
+            batched.write_batch(&frame(c)?)?;
+        }
+        batched.finish()?;
+    }
     crate::timing::mark("roster parquet");
     if let Some(own) = &state.own {
         let mut df = DataFrame::new(
@@ -78,4 +96,46 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
         ParquetWriter::new(f).finish(&mut df)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::{RosterRow, StateDoc};
+
+    /// More rows than one row group: written group by group, read back
+    /// whole and in order.
+    #[test]
+    fn regression_a_province_roster_is_written_a_row_group_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, sheet): (std::sync::Arc<str>, std::sync::Arc<str>) =
+            ("a.xlsx".into(), "在职党员报到".into());
+        let rows: Vec<RosterRow> = (0..ROW_GROUP as u32 + 3)
+            .map(|i| RosterRow {
+                community_code: format!("4299010010{:02}", i % 7),
+                id_hash: format!("{i:064x}"),
+                ledger: "roster".into(),
+                period: "2026Q3".into(),
+                file: file.clone(),
+                sheet: sheet.clone(),
+                row: i + 2,
+                cell: (i % 2 == 0).then(|| format!("C{}", i + 2)),
+            })
+            .collect();
+        let state = RunState {
+            doc: StateDoc {
+                format: 1,
+                scope: "429901".into(),
+                period: "2026Q3".into(),
+                built_from: "submissions".into(),
+                key_fingerprint: "0123456789abcdef".into(),
+            },
+            rows: rows.clone(),
+            own: None,
+        };
+        write(dir.path(), &state).unwrap();
+        let back = crate::read::state::load(dir.path()).expect("state read back");
+        assert_eq!(back.rows.len(), rows.len());
+        assert!(back.rows == rows, "rows read back differ");
+    }
 }
