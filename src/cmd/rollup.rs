@@ -75,6 +75,18 @@ pub fn run(common: &Common, args: &AggregateArgs, out: &Path) -> Result<Exit> {
         }
         if is_output(p) {
             outputs.push(load(p)?);
+            // Only the latest period's roster goes on into state/ (the last
+            // after the sort below): the others' are dropped as soon as read.
+            let latest = outputs
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, o)| o.period.map(|p| p.start()))
+                .map(|(i, _)| i);
+            for (i, o) in outputs.iter_mut().enumerate() {
+                if Some(i) != latest {
+                    o.rosters = Vec::new();
+                }
+            }
         } else {
             others.push(p.display().to_string());
         }

@@ -52,7 +52,11 @@ pub fn load(dir: &Path) -> Result<Output> {
         anyhow!(tr(format!("{shown}：{why}"), format!("{shown}: {why}")))
     })?;
     let period = Period::parse(&summary.head.period);
-    let state = super::state::load(dir);
+    // The rows moved, not copied: a province's roster is millions of them.
+    let (state, rosters) = match super::state::load(dir) {
+        Some(s) => (Some(s.doc), s.rows),
+        None => (None, Vec::new()),
+    };
     let diagnostics = std::fs::read_to_string(dir.join("diagnostics.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
@@ -72,8 +76,8 @@ pub fn load(dir: &Path) -> Result<Output> {
         summary,
         period,
         own: super::state::load_own(dir),
-        rosters: state.as_ref().map(|s| s.rows.clone()).unwrap_or_default(),
-        state: state.map(|s| s.doc),
+        rosters,
+        state,
         diagnostics,
     })
 }
