@@ -193,16 +193,7 @@ fn own_counts(
     let mut errs: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     // (organisation, ledger) an aggregated submission has rows of.
     let mut carried: std::collections::BTreeSet<(&str, &str)> = Default::default();
-    // A maximum starts as no value (NaN, blank in the tables), not 0.
-    let start: Vec<f64> = set
-        .base()
-        .map(|m| if m.is_max() { f64::NAN } else { 0.0 })
-        .collect();
-    let mut base: BTreeMap<String, Vec<f64>> = tree
-        .nodes
-        .iter()
-        .map(|n| (n.code.clone(), start.clone()))
-        .collect();
+    let mut base = empty_base(tree, set);
     let mut broken: Broken = BTreeMap::new();
     let add_to = |t: &mut BTreeMap<String, Vec<f64>>, value: &str, v: &[f64]| {
         let e = t
@@ -417,6 +408,22 @@ fn rate_expr(num: &str, den: &str) -> Expr {
 /// holding its subtree's total. One pass over an array: a map is enough
 /// here, where a join of every (ancestor, descendant) pair in polars took
 /// most of this step's time and memory (docs/performance.md).
+/// Every node's base counts before any is added: 0, but a maximum starts
+/// as no value (NaN, blank in the tables).
+fn empty_base(
+    tree: &Tree,
+    set: &crate::schema::measures::MeasureSet,
+) -> BTreeMap<String, Vec<f64>> {
+    let start: Vec<f64> = set
+        .base()
+        .map(|m| if m.is_max() { f64::NAN } else { 0.0 })
+        .collect();
+    tree.nodes
+        .iter()
+        .map(|n| (n.code.clone(), start.clone()))
+        .collect()
+}
+
 fn roll_up(tree: &Tree, stride: usize, vals: &mut [f64], maxima: &[bool]) {
     for i in (1..tree.nodes.len()).rev() {
         let Some(p) = tree.nodes[i]

@@ -92,15 +92,7 @@ pub fn basis(
 
     // Base counts, organisation by organisation.
     let codes: BTreeSet<&String> = read.iter().flat_map(|(o, _)| o.base.keys()).collect();
-    let start: Vec<f64> = set
-        .base()
-        .map(|m| if m.is_max() { f64::NAN } else { 0.0 })
-        .collect();
-    let mut base: BTreeMap<String, Vec<f64>> = tree
-        .nodes
-        .iter()
-        .map(|n| (n.code.clone(), start.clone()))
-        .collect();
+    let mut base = super::empty_base(&tree, set);
     for code in codes {
         let Some(b) = base.get_mut(code) else {
             continue;

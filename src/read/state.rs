@@ -10,6 +10,19 @@ pub const DIR: &str = "state";
 pub const DOC: &str = "state.json";
 pub const ROSTERS: &str = "roster_ids.parquet";
 
+/// A text column of a state file, None when it is missing or not text.
+fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
+    Some(
+        df.column(name)
+            .ok()?
+            .str()
+            .ok()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect(),
+    )
+}
+
 /// The state of the output at `dir`; None when it has none (an output of
 /// an earlier pbstat) or it cannot be read.
 pub fn load(dir: &Path) -> Option<RunState> {
@@ -17,17 +30,7 @@ pub fn load(dir: &Path) -> Option<RunState> {
     let doc: StateDoc = serde_json::from_str(&text).ok()?;
     let f = std::fs::File::open(dir.join(DIR).join(ROSTERS)).ok()?;
     let df = ParquetReader::new(f).finish().ok()?;
-    let text_col = |name: &str| -> Option<Vec<Option<String>>> {
-        Some(
-            df.column(name)
-                .ok()?
-                .str()
-                .ok()?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect(),
-        )
-    };
+    let text_col = |name: &str| text_column(&df, name);
     let (community, hash, ledger, period, file, sheet, cell) = (
         text_col("community_code")?,
         text_col("id_hash")?,
@@ -82,17 +85,7 @@ pub const OWN: &str = "own_counts.parquet";
 pub fn load_own(dir: &Path) -> Option<Vec<OwnRow>> {
     let f = std::fs::File::open(dir.join(DIR).join(OWN)).ok()?;
     let df = ParquetReader::new(f).finish().ok()?;
-    let text = |name: &str| -> Option<Vec<Option<String>>> {
-        Some(
-            df.column(name)
-                .ok()?
-                .str()
-                .ok()?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect(),
-        )
-    };
+    let text = |name: &str| text_column(&df, name);
     let (code, table, category, column) = (
         text("code")?,
         text("table")?,

@@ -74,21 +74,8 @@ fn columns(
             })
             .disable_x_mesh()
             .x_labels(2 * n + 1)
-            .x_label_formatter(&move |x| {
-                let i = x.floor() as usize;
-                if (x - x.floor() - 0.5).abs() < 0.26 {
-                    labels_owned.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| {
-                if percent {
-                    format!("{:.0}%", y * 100.0)
-                } else {
-                    format!("{y:.0}")
-                }
-            })
+            .x_label_formatter(&move |x| x_label(&labels_owned, *x))
+            .y_label_formatter(&|y| y_label(percent, *y))
             .label_style(("sans-serif", 14).into_font().color(&GREY))
             .draw()
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
@@ -171,21 +158,8 @@ fn line(title: &str, labels: &[String], values: &[Option<f64>], percent: bool) -
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(2 * n + 1)
-            .x_label_formatter(&move |x| {
-                let i = x.floor() as usize;
-                if (x - x.floor() - 0.5).abs() < 0.26 {
-                    labels_owned.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| {
-                if percent {
-                    format!("{:.0}%", y * 100.0)
-                } else {
-                    format!("{y:.0}")
-                }
-            })
+            .x_label_formatter(&move |x| x_label(&labels_owned, *x))
+            .y_label_formatter(&|y| y_label(percent, *y))
             .label_style(("sans-serif", 14).into_font().color(&GREY))
             .draw()
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
@@ -517,4 +491,23 @@ footer {{ color: #888; font-size: .8rem; text-align: center; padding: 12px; }}
         ),
         version = env!("CARGO_PKG_VERSION"),
     ))
+}
+
+/// A category axis's tick label: the category's name at the middle of its
+/// slot, nothing at the slot's edges.
+fn x_label(labels: &[String], x: f64) -> String {
+    let i = x.floor() as usize;
+    if (x - x.floor() - 0.5).abs() < 0.26 {
+        labels.get(i).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+fn y_label(percent: bool, y: f64) -> String {
+    if percent {
+        format!("{:.0}%", y * 100.0)
+    } else {
+        format!("{y:.0}")
+    }
 }
