@@ -388,6 +388,18 @@ pub fn col_letter(mut c: u32) -> String {
     String::from_utf8(s).expect("ascii")
 }
 
+/// A cell as Excel shows it (`C12`) as its column (0 for A) and row
+/// (1-based); None for anything else.
+pub fn parse_cell(cell: &str) -> Option<(u32, u32)> {
+    let split = cell.find(|c: char| !c.is_ascii_uppercase())?;
+    let (letters, digits) = cell.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || digits.starts_with('0') {
+        return None;
+    }
+    let row: u32 = digits.parse().ok()?;
+    Some((col_number(letters) - 1, row))
+}
+
 fn col_number(s: &str) -> u32 {
     s.bytes()
         .fold(0u32, |n, b| n * 26 + (b.saturating_sub(b'A') as u32 + 1))
@@ -446,6 +458,7 @@ mod tests {
         ] {
             assert_eq!(col_letter(i), s);
             assert_eq!(col_number(s), i + 1);
+            assert_eq!(parse_cell(&format!("{s}12")), Some((i, 12)));
         }
     }
 

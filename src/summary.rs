@@ -413,22 +413,75 @@ pub struct StateDoc {
     pub key_fingerprint: String,
 }
 
-/// A row of state/roster_ids.parquet: a roster row's keyed hash and where
-/// it stood, never the ID number (reports.md §5.3).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RosterRow {
-    pub community_code: String,
-    pub id_hash: String,
-    /// The ledger the key is of (`roster`). This and the period, file and
-    /// sheet are shared by all of a file's rows: a province's roster is
-    /// hundreds of thousands of rows.
+/// A keyed hash of an ID number (HMAC-SHA256), held as its 32 bytes and
+/// written as 64 lowercase hex digits: a province's roster is millions of
+/// them. Byte order is the order of the hex text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IdHash(pub [u8; 32]);
+
+impl IdHash {
+    /// Its 64 hex digits into `out`.
+    pub fn hex_into(&self, out: &mut String) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for b in self.0 {
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+
+    /// From 64 hex digits (either case); None for anything else.
+    pub fn from_hex(t: &str) -> Option<IdHash> {
+        let b = t.as_bytes();
+        if b.len() != 64 {
+            return None;
+        }
+        let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = nibble(b[2 * i])? << 4 | nibble(b[2 * i + 1])?;
+        }
+        Some(IdHash(out))
+    }
+}
+
+impl std::fmt::Display for IdHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let mut s = String::with_capacity(64);
+        self.hex_into(&mut s);
+        f.write_str(&s)
+    }
+}
+
+/// Where a file's roster rows stood: the ledger the key is of (`roster`),
+/// the period, the file and the sheet, shared by all of its rows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RosterPlace {
     pub ledger: std::sync::Arc<str>,
     pub period: std::sync::Arc<str>,
     pub file: std::sync::Arc<str>,
     pub sheet: std::sync::Arc<str>,
-    /// As a person sees it (1-based), and the cell (blank for CSV).
+}
+
+/// A row of state/roster_ids.parquet: a roster row's keyed hash and where
+/// it stood, never the ID number (reports.md §5.3). 72 bytes and nothing
+/// on the heap of its own: a province holds millions.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RosterRow {
+    pub community_code: std::sync::Arc<str>,
+    pub id_hash: IdHash,
+    pub at: std::sync::Arc<RosterPlace>,
+    /// As a person sees it (1-based).
     pub row: u32,
-    pub cell: Option<String>,
+    /// The key's column (0 for A); None for a CSV ledger, which has no cell.
+    pub col: Option<u32>,
+}
+
+impl RosterRow {
+    /// The cell as Excel shows it (`C12`); None for CSV.
+    pub fn cell(&self) -> Option<String> {
+        self.col
+            .map(|c| format!("{}{}", crate::diag::col_letter(c), self.row))
+    }
 }
 
 /// A row of state/own_counts.parquet (reports.md §5.5): an organisation's

@@ -10,13 +10,13 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::diag::{col_letter, Diagnostic, Place};
+use crate::diag::{Diagnostic, Place};
 use crate::facts::Extract;
 use crate::lang::Lang;
 use crate::org::Level;
 use crate::period::Period;
 use crate::schema::SchemaSet;
-use crate::summary::RosterRow;
+use crate::summary::{IdHash, RosterPlace, RosterRow};
 
 /// The first 16 hex digits of SHA-256 of the key: which key, never the key.
 pub fn fingerprint(key: &[u8]) -> String {
@@ -26,16 +26,16 @@ pub fn fingerprint(key: &[u8]) -> String {
 /// An ID number's keyed hash, over its 18 normalised characters, from the
 /// key's HMAC state made once (`Hmac::new_from_slice` per row was most of
 /// the hashing at a province's roster).
-fn hash(keyed: &Hmac<Sha256>, id: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+fn hash(keyed: &Hmac<Sha256>, id: crate::facts::IdKey) -> IdHash {
+    use std::io::Write;
+    // On the stack: 18 characters, 19 for a key that is no ID number.
+    let mut text = [0u8; 24];
+    let mut w = &mut text[..];
+    let _ = write!(w, "{id}");
+    let n = 24 - w.len();
     let mut mac = keyed.clone();
-    mac.update(id.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in mac.finalize().into_bytes() {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
-    }
-    out
+    mac.update(&text[..n]);
+    IdHash(mac.finalize().into_bytes().into())
 }
 
 /// The keyed rows of this run's accepted submissions, for every
@@ -59,21 +59,36 @@ pub fn current(
         .flat_map_iter(|(e, _)| {
             let (keyed, period) = (&keyed, &period);
             let file: Arc<str> = e.file.as_str().into();
+            // One place per ledger and sheet of the file, shared by its rows.
+            let mut places: Vec<(usize, u32, Arc<RosterPlace>)> = Vec::new();
             ledgers
                 .iter()
                 .zip(&a.compiled.carried)
-                .flat_map(|(ledger, &(_, _, list))| e.keys[list].iter().map(move |r| (ledger, r)))
-                .map(move |(ledger, r)| {
+                .enumerate()
+                .flat_map(|(l, (ledger, &(_, _, list)))| {
+                    e.keys[list].iter().map(move |r| (l, ledger, r))
+                })
+                .map(move |(l, ledger, r)| {
                     let s = e.source(r);
+                    let at = match places.iter().find(|(pl, ps, _)| *pl == l && *ps == r.src) {
+                        Some((_, _, p)) => p.clone(),
+                        None => {
+                            let p = Arc::new(RosterPlace {
+                                ledger: ledger.clone(),
+                                period: period.clone(),
+                                file: file.clone(),
+                                sheet: s.sheet.clone(),
+                            });
+                            places.push((l, r.src, p.clone()));
+                            p
+                        }
+                    };
                     RosterRow {
-                        community_code: s.org.to_string(),
-                        id_hash: hash(keyed, &r.id.to_string()),
-                        ledger: ledger.clone(),
-                        period: period.clone(),
-                        file: file.clone(),
-                        sheet: s.sheet.clone(),
+                        community_code: s.org.clone(),
+                        id_hash: hash(keyed, r.id),
+                        at,
                         row: r.row + 1,
-                        cell: s.col.map(|c| format!("{}{}", col_letter(c), r.row + 1)),
+                        col: s.col,
                     }
                 })
         })
@@ -123,7 +138,7 @@ pub fn carry(
     out.extend(
         before
             .iter()
-            .filter(|r| !judged.contains(&r.community_code))
+            .filter(|r| !judged.contains(&*r.community_code))
             .cloned(),
     );
     out.sort();
@@ -148,33 +163,40 @@ pub fn compare(
     let mut gone: BTreeMap<String, usize> = judged.iter().map(|c| (c.clone(), 0)).collect();
     for (rule, &(dropped, moved, _)) in a.carried.iter().zip(&a.compiled.carried) {
         // Where each hash stands now: its communities.
-        let mut now_at: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for r in now.iter().filter(|r| *r.ledger == *rule.ledger) {
+        let mut now_at: BTreeMap<&IdHash, BTreeSet<&str>> = BTreeMap::new();
+        for r in now.iter().filter(|r| *r.at.ledger == *rule.ledger) {
             now_at
-                .entry(r.id_hash.as_str())
+                .entry(&r.id_hash)
                 .or_default()
-                .insert(r.community_code.as_str());
+                .insert(&r.community_code);
         }
         // In the order the earlier rosters stood, row by row.
         let mut earlier: Vec<&RosterRow> = before
             .iter()
-            .filter(|r| *r.ledger == *rule.ledger)
+            .filter(|r| *r.at.ledger == *rule.ledger)
             .collect();
         earlier.sort_by(|x, y| {
-            (&x.community_code, &x.period, &x.file, &x.sheet, x.row).cmp(&(
-                &y.community_code,
-                &y.period,
-                &y.file,
-                &y.sheet,
-                y.row,
-            ))
+            (
+                &x.community_code,
+                &x.at.period,
+                &x.at.file,
+                &x.at.sheet,
+                x.row,
+            )
+                .cmp(&(
+                    &y.community_code,
+                    &y.at.period,
+                    &y.at.file,
+                    &y.at.sheet,
+                    y.row,
+                ))
         });
         for b in earlier {
-            if !judged.contains(&b.community_code) {
+            if !judged.contains(&*b.community_code) {
                 continue;
             }
-            let here = now_at.get(b.id_hash.as_str());
-            if here.is_some_and(|c| c.contains(b.community_code.as_str())) {
+            let here = now_at.get(&b.id_hash);
+            if here.is_some_and(|c| c.contains(&*b.community_code)) {
                 continue;
             }
             let elsewhere = here.and_then(|c| c.iter().next().copied());
@@ -184,13 +206,14 @@ pub fn compare(
             else {
                 continue;
             };
+            let cell = b.cell();
             let place = |t: &str| {
-                t.replace("{period}", &b.period)
-                    .replace("{file}", &b.file)
-                    .replace("{sheet}", &b.sheet)
+                t.replace("{period}", &b.at.period)
+                    .replace("{file}", &b.at.file)
+                    .replace("{sheet}", &b.at.sheet)
                     .replace(
                         "{cell}",
-                        b.cell.as_deref().unwrap_or(&format!("第{}行", b.row)),
+                        cell.as_deref().unwrap_or(&format!("第{}行", b.row)),
                     )
             };
             let (code, msg) = match elsewhere {
@@ -205,7 +228,7 @@ pub fn compare(
                     place(&lang.t(rule.message.as_str(), rule.message_en.as_str())),
                 ),
             };
-            *gone.entry(b.community_code.clone()).or_default() += 1;
+            *gone.entry(b.community_code.to_string()).or_default() += 1;
             let e = &mut extracts[i];
             let mut d = Diagnostic::new(code, &e.file, msg)
                 .org(Some(&b.community_code))
@@ -214,11 +237,11 @@ pub fn compare(
                 d = d.sheet(sheet, *idx);
             }
             d.previous = Some(Place {
-                period: b.period.to_string(),
-                file: b.file.to_string(),
-                sheet: b.sheet.to_string(),
+                period: b.at.period.to_string(),
+                file: b.at.file.to_string(),
+                sheet: b.at.sheet.to_string(),
                 row: b.row,
-                cell: b.cell.clone(),
+                cell,
             });
             e.diagnostics.push(d);
         }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use crate::aggregate::{aggregate, compare};
 use crate::cli::{AggregateArgs, Common};
-use crate::cmd::common::{parse_period, period_and_previous, thread_pool, validate_all, Setup};
+use crate::cmd::common::{
+    parse_period, period_and_previous, thread_pool, validate_all_then, Setup,
+};
 use crate::cmd::validate::emit;
 use crate::cmd::Exit;
 use crate::diag::{Counts, Severity};
@@ -38,15 +40,22 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         ..setup.ctx(common, &args.input)
     };
     let schemas = &setup.schemas;
-    let mut extracts = validate_all(common, &setup, &ctx, |s| {
-        let mut e = extract(s, schemas, Some(period));
-        if e.sha256.is_empty() {
-            // Refused before it was read (too large, say): hash it now.
-            e.sha256 = sha256_of(&e.path);
-        }
-        e
-    })?;
-    crate::facts::measure::measure(&mut extracts, schemas, Some(period))?;
+    // Each chunk of files is measured as soon as it is read, and its
+    // ledger rows dropped: a province never holds every row at once.
+    let mut extracts = validate_all_then(
+        common,
+        &setup,
+        &ctx,
+        |s| {
+            let mut e = extract(s, schemas, Some(period));
+            if e.sha256.is_empty() {
+                // Refused before it was read (too large, say): hash it now.
+                e.sha256 = sha256_of(&e.path);
+            }
+            e
+        },
+        |chunk| crate::facts::measure::measure(chunk, schemas, Some(period)),
+    )?;
     crate::timing::mark("measures");
     // A roll-up of report workbooks (逐级汇总) has its tree in them, not in
     // the registry.

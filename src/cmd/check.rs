@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::aggregate::aggregate;
 use crate::cli::{CheckArgs, Common, OutFormat};
-use crate::cmd::common::{period_and_previous, validate_all, Setup};
+use crate::cmd::common::{period_and_previous, validate_all_then, Setup};
 use crate::cmd::validate::{annotate_inputs, exit_code};
 use crate::diag::Diagnostic;
 use crate::facts::{extract, Extract};
@@ -26,8 +26,13 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
     };
     let lang = common.lang;
     let schemas = &setup.schemas;
-    let mut extracts = validate_all(common, &setup, &ctx, |s| extract(s, schemas, Some(period)))?;
-    crate::facts::measure::measure(&mut extracts, schemas, Some(period))?;
+    let mut extracts = validate_all_then(
+        common,
+        &setup,
+        &ctx,
+        |s| extract(s, schemas, Some(period)),
+        |chunk| crate::facts::measure::measure(chunk, schemas, Some(period)),
+    )?;
     let registry = setup.registry.as_ref();
     let missing = crate::audit::run(&mut extracts, registry, schemas, lang);
     crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang)?;

@@ -244,6 +244,10 @@ pub fn progress(common: &Common, n: usize) -> ProgressBar {
 /// Files read before the forms' checks run over their rows together.
 const BATCH: usize = 128;
 
+/// Files kept before they are settled (their ledger rows measured, then
+/// dropped): a province's memory holds one chunk's rows, not the run's.
+const SETTLE: usize = 256;
+
 /// Validate every input in parallel; `keep` turns each result into what the
 /// command needs, so that memory holds only that and one batch of
 /// workbooks' rows, never every workbook. The forms' checks run over each
@@ -254,6 +258,20 @@ pub fn validate_all<T: Send>(
     ctx: &Ctx,
     keep: impl Fn(Submission) -> T + Sync,
 ) -> Result<Vec<T>> {
+    validate_all_then(common, setup, ctx, keep, |_| Ok(()))
+}
+
+/// [`validate_all`], with `settle` run on every chunk of kept results as
+/// soon as it is complete, on a thread of its own beside the reading of
+/// the next (aggregate measures each chunk's ledger rows there and drops
+/// them). The results come back in input order.
+pub fn validate_all_then<T: Send>(
+    common: &Common,
+    setup: &Setup,
+    ctx: &Ctx,
+    keep: impl Fn(Submission) -> T + Sync,
+    settle: impl FnMut(&mut [T]) -> Result<()> + Send,
+) -> Result<Vec<T>> {
     let pool = thread_pool(common)?;
     let pb = progress(common, setup.inputs.len());
     let checked = crate::validate::checks::any(ctx);
@@ -262,32 +280,55 @@ pub fn validate_all<T: Send>(
         pb.inc(1);
         s
     };
-    // One file per job: inputs are sorted, so large community workbooks
-    // cluster; coarse splits would leave a core idle.
-    let out: Vec<T> = if !checked {
-        pool.install(|| {
-            setup
-                .inputs
-                .par_iter()
-                .with_max_len(1)
-                .map(|i| keep(read(i)))
-                .collect()
-        })
-    } else {
-        let mut out = Vec::with_capacity(setup.inputs.len());
-        for inputs in setup.inputs.chunks(BATCH) {
-            let mut subs: Vec<Submission> =
-                pool.install(|| inputs.par_iter().with_max_len(1).map(read).collect());
-            crate::validate::checks::run(ctx, &mut subs);
-            out.extend(pool.install(|| {
-                subs.into_par_iter()
-                    .with_max_len(1)
-                    .map(&keep)
-                    .collect::<Vec<T>>()
-            }));
+    // Without checks, one parallel pass per chunk; with them, batches
+    // checked together. One file per job: inputs are sorted, so large
+    // community workbooks cluster, and coarse splits would leave a core idle.
+    let per_pass = if checked { BATCH } else { SETTLE };
+    let out = std::thread::scope(|scope| -> Result<Vec<T>> {
+        // One chunk waits while one is settled: memory holds two at most.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(0);
+        let settler = scope.spawn(move || -> Result<Vec<T>> {
+            let mut settle = settle;
+            let mut done = Vec::new();
+            for mut chunk in rx {
+                settle(&mut chunk)?;
+                done.append(&mut chunk);
+            }
+            Ok(done)
+        });
+        let mut pending: Vec<T> = Vec::with_capacity(SETTLE.min(setup.inputs.len()));
+        for inputs in setup.inputs.chunks(per_pass) {
+            let kept: Vec<T> = if checked {
+                let mut subs: Vec<Submission> =
+                    pool.install(|| inputs.par_iter().with_max_len(1).map(read).collect());
+                crate::validate::checks::run(ctx, &mut subs);
+                pool.install(|| subs.into_par_iter().with_max_len(1).map(&keep).collect())
+            } else {
+                pool.install(|| {
+                    inputs
+                        .par_iter()
+                        .with_max_len(1)
+                        .map(|i| keep(read(i)))
+                        .collect()
+                })
+            };
+            pending.extend(kept);
+            if pending.len() >= SETTLE {
+                let chunk = std::mem::replace(&mut pending, Vec::with_capacity(SETTLE));
+                // The settler stopped on an error: it says which below.
+                if tx.send(chunk).is_err() {
+                    break;
+                }
+            }
         }
-        out
-    };
+        if !pending.is_empty() {
+            let _ = tx.send(pending);
+        }
+        drop(tx);
+        settler
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })?;
     pb.finish_and_clear();
     crate::timing::mark("read+validate");
     Ok(out)

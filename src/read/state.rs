@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use std::path::Path;
 
-use crate::summary::{OwnRow, RosterRow, RunState, StateDoc};
+use crate::summary::{IdHash, OwnRow, RosterPlace, RosterRow, RunState, StateDoc};
 
 pub const DIR: &str = "state";
 pub const DOC: &str = "state.json";
@@ -24,13 +24,27 @@ fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
 }
 
 /// The state of the output at `dir`; None when it has none (an output of
-/// an earlier pbstat) or it cannot be read.
+/// an earlier pbstat) or it cannot be read. A row whose hash is not 64 hex
+/// digits is no row pbstat wrote: left out.
 pub fn load(dir: &Path) -> Option<RunState> {
     let text = std::fs::read_to_string(dir.join(DIR).join(DOC)).ok()?;
     let doc: StateDoc = serde_json::from_str(&text).ok()?;
     let f = std::fs::File::open(dir.join(DIR).join(ROSTERS)).ok()?;
     let df = ParquetReader::new(f).finish().ok()?;
-    let text_col = |name: &str| text_column(&df, name);
+    Some(RunState {
+        doc,
+        rows: roster_rows(&df)?,
+        own: None,
+    })
+}
+
+fn roster_rows<'a>(df: &'a DataFrame) -> Option<Vec<RosterRow>> {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    // Borrowed from the frame: a province's roster is millions of rows.
+    let text_col = |name: &str| -> Option<Vec<Option<&'a str>>> {
+        Some(df.column(name).ok()?.str().ok()?.iter().collect())
+    };
     let (community, hash, ledger, period, file, sheet, cell) = (
         text_col("community_code")?,
         text_col("id_hash")?,
@@ -49,34 +63,50 @@ pub fn load(dir: &Path) -> Option<RunState> {
         .ok()?
         .iter()
         .collect();
-    let mut shared: std::collections::HashMap<String, std::sync::Arc<str>> = Default::default();
-    let mut arc = |s: &str| -> std::sync::Arc<str> {
-        if let Some(a) = shared.get(s) {
-            return a.clone();
-        }
-        let a: std::sync::Arc<str> = s.into();
-        shared.insert(s.to_string(), a.clone());
-        a
-    };
-    let rows = (0..df.height())
-        .filter_map(|i| {
-            Some(RosterRow {
-                community_code: community[i].clone()?,
-                id_hash: hash[i].clone()?,
-                ledger: arc(ledger[i].as_deref()?),
-                period: arc(period[i].as_deref()?),
-                file: arc(file[i].as_deref().unwrap_or_default()),
-                sheet: arc(sheet[i].as_deref().unwrap_or_default()),
-                row: row[i].unwrap_or(0),
-                cell: cell[i].clone(),
+    let mut codes: HashMap<&'a str, Arc<str>> = HashMap::new();
+    let mut places: HashMap<[&'a str; 4], Arc<RosterPlace>> = HashMap::new();
+    let mut texts: HashMap<&'a str, Arc<str>> = HashMap::new();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let (Some(code), Some(h), Some(l), Some(p)) = (community[i], hash[i], ledger[i], period[i])
+        else {
+            continue;
+        };
+        let Some(id_hash) = IdHash::from_hex(h) else {
+            continue;
+        };
+        let community_code = codes.entry(code).or_insert_with(|| code.into()).clone();
+        let key = [
+            l,
+            p,
+            file[i].unwrap_or_default(),
+            sheet[i].unwrap_or_default(),
+        ];
+        let at = places
+            .entry(key)
+            .or_insert_with(|| {
+                let mut arc = |s: &'a str| texts.entry(s).or_insert_with(|| s.into()).clone();
+                Arc::new(RosterPlace {
+                    ledger: arc(key[0]),
+                    period: arc(key[1]),
+                    file: arc(key[2]),
+                    sheet: arc(key[3]),
+                })
             })
-        })
-        .collect();
-    Some(RunState {
-        doc,
-        rows,
-        own: None,
-    })
+            .clone();
+        let row = row[i].unwrap_or(0);
+        rows.push(RosterRow {
+            community_code,
+            id_hash,
+            at,
+            row,
+            col: cell[i]
+                .and_then(crate::diag::parse_cell)
+                .filter(|&(_, r)| r == row)
+                .map(|(c, _)| c),
+        });
+    }
+    Some(rows)
 }
 
 pub const OWN: &str = "own_counts.parquet";

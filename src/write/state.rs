@@ -9,8 +9,9 @@ use std::path::Path;
 use crate::read::state::{DIR, DOC, OWN, ROSTERS};
 use crate::summary::RunState;
 
-/// Rows per row group of roster_ids.parquet (polars' own default).
-const ROW_GROUP: usize = 512 * 512;
+/// Rows per row group of roster_ids.parquet: the frame of one group is
+/// held beside the rows while it is written (≈10 MB).
+const ROW_GROUP: usize = 1 << 16;
 
 pub fn write(out: &Path, state: &RunState) -> Result<()> {
     let dir = out.join(DIR);
@@ -22,20 +23,28 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
     let frame = |r: &[crate::summary::RosterRow]| -> Result<DataFrame> {
         let text =
             |f: fn(&crate::summary::RosterRow) -> &str| -> Vec<&str> { r.iter().map(f).collect() };
+        // The group's hashes as hex in one buffer, each row a slice of it.
+        let mut hex = String::with_capacity(64 * r.len());
+        for x in r {
+            x.id_hash.hex_into(&mut hex);
+        }
+        let hashes: Vec<&str> = (0..r.len()).map(|i| &hex[64 * i..64 * (i + 1)]).collect();
+        let cells: Vec<Option<String>> = r.iter().map(|x| x.cell()).collect();
         Ok(DataFrame::new(
             r.len(),
             vec![
                 Column::new("community_code".into(), text(|x| &x.community_code)),
-                Column::new("id_hash".into(), text(|x| &x.id_hash)),
-                Column::new("ledger".into(), text(|x| &x.ledger)),
-                Column::new("period".into(), text(|x| &x.period)),
-                Column::new("file".into(), text(|x| &x.file)),
-                Column::new("sheet".into(), text(|x| &x.sheet)),
+                Column::new("id_hash".into(), hashes),
+                Column::new("ledger".into(), text(|x| &x.at.ledger)),
+                Column::new("period".into(), text(|x| &x.at.period)),
+                Column::new("file".into(), text(|x| &x.at.file)),
+                Column::new("sheet".into(), text(|x| &x.at.sheet)),
                 Column::new("row".into(), r.iter().map(|x| x.row).collect::<Vec<u32>>()),
                 Column::new(
                     "cell".into(),
-                    r.iter()
-                        .map(|x| x.cell.as_deref())
+                    cells
+                        .iter()
+                        .map(|c| c.as_deref())
                         .collect::<Vec<Option<&str>>>(),
                 ),
             ],
@@ -101,27 +110,33 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::{RosterRow, StateDoc};
+    use crate::summary::{IdHash, RosterPlace, RosterRow, StateDoc};
 
     /// More rows than one row group: written group by group, read back
     /// whole and in order.
     #[test]
     fn regression_a_province_roster_is_written_a_row_group_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
-        let (file, sheet): (std::sync::Arc<str>, std::sync::Arc<str>) =
-            ("a.xlsx".into(), "在职党员报到".into());
-        let rows: Vec<RosterRow> = (0..ROW_GROUP as u32 + 3)
-            .map(|i| RosterRow {
-                community_code: format!("4299010010{:02}", i % 7),
-                id_hash: format!("{i:064x}"),
-                ledger: "roster".into(),
-                period: "2026Q3".into(),
-                file: file.clone(),
-                sheet: sheet.clone(),
-                row: i + 2,
-                cell: (i % 2 == 0).then(|| format!("C{}", i + 2)),
+        let at = std::sync::Arc::new(RosterPlace {
+            ledger: "roster".into(),
+            period: "2026Q3".into(),
+            file: "a.xlsx".into(),
+            sheet: "在职党员报到".into(),
+        });
+        let mut rows: Vec<RosterRow> = (0..ROW_GROUP as u32 + 3)
+            .map(|i| {
+                let mut h = [0u8; 32];
+                h[28..].copy_from_slice(&i.to_be_bytes());
+                RosterRow {
+                    community_code: format!("4299010010{:02}", i % 7).into(),
+                    id_hash: IdHash(h),
+                    at: at.clone(),
+                    row: i + 2,
+                    col: (i % 2 == 0).then_some(2 + i % 30),
+                }
             })
             .collect();
+        rows.sort();
         let state = RunState {
             doc: StateDoc {
                 format: 1,
