@@ -489,11 +489,13 @@ impl RosterRow {
 /// `table` = `requirements` a count its requirements were judged on.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
 pub struct OwnRow {
-    pub code: String,
-    pub table: String,
+    /// Shared, as the table, category and column: an organisation has
+    /// dozens of rows, a province hundreds of thousands.
+    pub code: std::sync::Arc<str>,
+    pub table: std::sync::Arc<str>,
     /// The breakdown value (T3b's category), else blank.
-    pub category: Option<String>,
-    pub column: String,
+    pub category: Option<std::sync::Arc<str>>,
+    pub column: std::sync::Arc<str>,
     pub value: f64,
 }
 

@@ -7,6 +7,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub mod compare;
 pub mod history;
@@ -95,23 +96,35 @@ type Own = (
 /// key, and its meetings by type. A period roll-up judges again from these.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct JudgedOn {
-    pub counts: BTreeMap<String, f64>,
+    /// By measure key, each key shared by every organisation's map.
+    pub counts: BTreeMap<Arc<str>, f64>,
     pub meetings: BTreeMap<String, f64>,
 }
 
 impl JudgedOn {
-    fn of(c: &Counts, schemas: &SchemaSet) -> JudgedOn {
+    /// The measure keys a requirement may read, with their base counts:
+    /// made once for all organisations.
+    fn keys(schemas: &SchemaSet) -> Vec<(Arc<str>, Option<usize>)> {
         let set = &schemas.measures;
-        let counts = set
-            .measures
+        set.measures
             .iter()
             .filter(|m| m.of.is_none())
-            .map(|m| {
-                let v = match set.index(&m.key) {
-                    Some(i) => c.value(i),
-                    None => c.aux(&m.key),
+            .map(|m| (m.key.as_str().into(), set.index(&m.key)))
+            .collect()
+    }
+
+    /// Zeros are left out, as own_counts.parquet leaves them out (a
+    /// missing count reads as 0): a province's units have dozens of
+    /// measures, nearly all of them 0.
+    fn of(c: &Counts, keys: &[(Arc<str>, Option<usize>)]) -> JudgedOn {
+        let counts = keys
+            .iter()
+            .filter_map(|(k, i)| {
+                let v = match i {
+                    Some(i) => c.value(*i),
+                    None => c.aux(k),
                 };
-                (m.key.clone(), v)
+                (v != 0.0 && !v.is_nan()).then(|| (k.clone(), v))
             })
             .collect();
         let meetings = c
@@ -137,7 +150,7 @@ impl JudgedOn {
             match set.index(k) {
                 Some(i) => c.base[i] = *v,
                 None => {
-                    c.aux.insert(k.clone(), *v);
+                    c.aux.insert(k.to_string(), *v);
                 }
             }
         }
@@ -186,7 +199,10 @@ fn own_counts(
         .map(|b| (b.key.as_str(), b.measures.as_slice()))
         .collect();
     let root = tree.root().code.clone();
-    let mut merged: BTreeMap<String, Counts> = BTreeMap::new();
+    // Borrowed from the one extract that has an organisation's counts (by
+    // far the common case), copied only to merge a second: a province's
+    // counts are not held twice.
+    let mut merged: BTreeMap<&str, std::borrow::Cow<Counts>> = BTreeMap::new();
     let mut has_sub: BTreeMap<String, bool> = BTreeMap::new();
     let mut acc: BTreeMap<String, bool> = BTreeMap::new();
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -267,7 +283,14 @@ fn own_counts(
             continue;
         }
         for (code, c) in &e.counts {
-            merged.entry(code.clone()).or_default().merge(c);
+            match merged.entry(code.as_str()) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(std::borrow::Cow::Borrowed(c));
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    o.get_mut().to_mut().merge(c)
+                }
+            }
         }
     }
     // Judged only where the organisation's return is aggregated and has
@@ -281,7 +304,7 @@ fn own_counts(
                 code: &n.code,
                 name: &n.name,
                 level: Level::parse(&n.level)?,
-                counts: merged.get(&n.code).filter(|_| ok)?,
+                counts: merged.get(n.code.as_str()).filter(|_| ok)?,
             })
         })
         .collect();
@@ -290,9 +313,10 @@ fn own_counts(
         .map(|o| o.code.to_string())
         .zip(judge_all(&to_judge, schemas, period)?)
         .collect();
+    let keys = JudgedOn::keys(schemas);
     let judged_on: BTreeMap<String, JudgedOn> = to_judge
         .iter()
-        .map(|o| (o.code.to_string(), JudgedOn::of(o.counts, schemas)))
+        .map(|o| (o.code.to_string(), JudgedOn::of(o.counts, &keys)))
         .collect();
     drop(to_judge);
     let mut below = Vec::new();
@@ -303,7 +327,7 @@ fn own_counts(
         let exp = n.expected.unwrap_or(false);
         let level = Level::parse(&n.level);
         let (e, w) = errs.get(&n.code).copied().unwrap_or_default();
-        let c = merged.get(&n.code);
+        let c = merged.get(n.code.as_str()).map(|c| &**c);
         let j = judged.remove(&n.code);
         for (i, m) in set.base().enumerate() {
             let Some(of) = m.of else {
@@ -579,6 +603,8 @@ pub fn tables(basis: Basis, schemas: &SchemaSet, period: Period) -> Result<Aggre
             .collect();
         cols.push(Column::new(m.key.as_str().into(), v));
     }
+    // In the frame now (a province's sums are tens of megabytes).
+    drop(sums);
     let mut full = DataFrame::new_infer_height(cols)?.lazy();
     if !has_registry && !rollup {
         // Without a registry nobody is "expected": the submission rate is blank.

@@ -5,6 +5,7 @@
 
 use rayon::slice::ParallelSliceMut;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::{Aggregation, JudgedOn, OwnParts};
 use crate::schema::tables::Kind;
@@ -55,13 +56,24 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
     let set = &schemas.measures;
     let mut out = Vec::new();
     let keep = |v: f64| v != 0.0 && !v.is_nan();
+    // Every text once, shared by the rows that show it.
+    let mut shared: BTreeSet<Arc<str>> = BTreeSet::new();
+    let mut arc = |s: &str| -> Arc<str> {
+        if let Some(a) = shared.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = s.into();
+        shared.insert(a.clone());
+        a
+    };
     // Resolved once, not per organisation: at a province that was most of
     // this function.
-    let cols: Vec<(String, String, usize)> = columns(schemas)
+    let cols: Vec<(Arc<str>, Arc<str>, usize)> = columns(schemas)
         .into_iter()
-        .filter_map(|(table, column, m)| Some((table, column, set.index(&m)?)))
+        .filter_map(|(table, column, m)| Some((arc(&table), arc(&column), set.index(&m)?)))
         .collect();
     for (code, own) in &agg.own.base {
+        let code = arc(code);
         for (table, column, i) in &cols {
             let v = own.get(*i).copied().unwrap_or(0.0);
             if keep(v) {
@@ -78,15 +90,18 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
     for t in schemas.tables.defs() {
         let Some(bk) = &t.by else { continue };
         let Some(b) = set.breakdown(bk) else { continue };
+        let table = arc(&t.id);
         for (code, per) in agg.own.broken.get(bk).into_iter().flatten() {
+            let code = arc(code);
             for (value, v) in per {
+                let value = arc(value);
                 for (m, x) in b.measures.iter().zip(v) {
                     if keep(*x) {
                         out.push(OwnRow {
                             code: code.clone(),
-                            table: t.id.clone(),
+                            table: table.clone(),
                             category: Some(value.clone()),
-                            column: m.clone(),
+                            column: arc(m),
                             value: *x,
                         });
                     }
@@ -95,12 +110,15 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
         }
     }
     let meeting_cols = meeting_columns(schemas);
-    let meeting_keys: BTreeSet<&String> = meeting_cols.values().collect();
+    let meeting_keys: BTreeSet<&str> = meeting_cols.values().map(String::as_str).collect();
+    let requirements = arc(REQUIREMENTS);
+    let accepted_at_end = arc(ACCEPTED_AT_END);
     for (code, j) in &agg.own.judged {
-        let mut push = |column: String, value: f64| {
+        let code = arc(code);
+        let mut push = |column: Arc<str>, value: f64| {
             out.push(OwnRow {
                 code: code.clone(),
-                table: REQUIREMENTS.into(),
+                table: requirements.clone(),
                 category: None,
                 column,
                 value,
@@ -108,27 +126,23 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
         };
         for (k, v) in &j.counts {
             // A meeting type's count goes under its T2 key below.
-            if keep(*v) && !meeting_keys.contains(k) {
+            if keep(*v) && !meeting_keys.contains(&**k) {
                 push(k.clone(), *v);
             }
         }
         for (t, v) in &j.meetings {
             if keep(*v) {
-                push(
-                    meeting_cols.get(t).cloned().unwrap_or_else(|| t.clone()),
-                    *v,
-                );
+                push(arc(meeting_cols.get(t).unwrap_or(t)), *v);
             }
         }
-        push(ACCEPTED_AT_END.into(), 1.0);
+        push(accepted_at_end.clone(), 1.0);
     }
-    out.par_sort_by(|a, b| {
-        (&a.code, &a.table, &a.category, &a.column).cmp(&(
-            &b.code,
-            &b.table,
-            &b.category,
-            &b.column,
-        ))
+    // In place (no buffer of half the rows at a province); the value
+    // last, so that the order is total.
+    out.par_sort_unstable_by(|a, b| {
+        (&a.code, &a.table, &a.category, &a.column)
+            .cmp(&(&b.code, &b.table, &b.category, &b.column))
+            .then(a.value.total_cmp(&b.value))
     });
     out
 }
@@ -160,13 +174,13 @@ pub fn parts(rows: &[OwnRow], schemas: &SchemaSet) -> (OwnParts, BTreeSet<String
         .map(|m| if m.is_max() { f64::NAN } else { 0.0 })
         .collect();
     for r in rows {
-        if r.table == REQUIREMENTS {
-            let j = own.judged.entry(r.code.clone()).or_default();
-            if r.column == ACCEPTED_AT_END {
-                accepted.insert(r.code.clone());
+        if &*r.table == REQUIREMENTS {
+            let j = own.judged.entry(r.code.to_string()).or_default();
+            if &*r.column == ACCEPTED_AT_END {
+                accepted.insert(r.code.to_string());
                 continue;
             }
-            if let Some(t) = type_of.get(&r.column) {
+            if let Some(t) = type_of.get(&*r.column) {
                 j.meetings.insert(t.clone(), r.value);
                 if set.measure(&r.column).is_some() {
                     j.counts.insert(r.column.clone(), r.value);
@@ -176,29 +190,29 @@ pub fn parts(rows: &[OwnRow], schemas: &SchemaSet) -> (OwnParts, BTreeSet<String
             }
             continue;
         }
-        if let (Some(cat), Some(bk)) = (&r.category, breakdown_of.get(r.table.as_str())) {
+        if let (Some(cat), Some(bk)) = (&r.category, breakdown_of.get(&*r.table)) {
             let Some(b) = set.breakdown(bk) else { continue };
-            let Some(i) = b.measures.iter().position(|m| *m == r.column) else {
+            let Some(i) = b.measures.iter().position(|m| **m == *r.column) else {
                 continue;
             };
             let v = own
                 .broken
                 .entry(bk.to_string())
                 .or_default()
-                .entry(r.code.clone())
+                .entry(r.code.to_string())
                 .or_default()
-                .entry(cat.clone())
+                .entry(cat.to_string())
                 .or_insert_with(|| vec![0.0; b.measures.len()]);
             v[i] = r.value;
             continue;
         }
-        let Some(m) = by_column.get(&(r.table.clone(), r.column.clone())) else {
+        let Some(m) = by_column.get(&(r.table.to_string(), r.column.to_string())) else {
             continue;
         };
         let Some(i) = set.index(m) else { continue };
         let b = own
             .base
-            .entry(r.code.clone())
+            .entry(r.code.to_string())
             .or_insert_with(|| start.clone());
         if b.len() < width {
             b.resize(width, 0.0);

@@ -8,6 +8,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::own::parts;
 use super::tree::{Node, Tree};
@@ -154,7 +155,7 @@ pub fn basis(
     let mut judged_on: BTreeMap<String, JudgedOn> = BTreeMap::new();
     for code in &last {
         let mut j = JudgedOn::default();
-        let keys: BTreeSet<&String> = read
+        let keys: BTreeSet<&Arc<str>> = read
             .iter()
             .filter_map(|(o, _)| o.judged.get(code))
             .flat_map(|x| x.counts.keys())
@@ -163,7 +164,7 @@ pub fn basis(
             let beh = set.measure(k).map_or(Behaviour::Flow, |m| m.period);
             let vals: Vec<Option<f64>> = read
                 .iter()
-                .map(|(o, _)| o.judged.get(code).and_then(|x| x.counts.get(k).copied()))
+                .map(|(o, _)| o.judged.get(code).and_then(|x| x.counts.get(&**k).copied()))
                 .collect();
             j.counts.insert(k.clone(), combine(beh, &vals));
         }
@@ -213,7 +214,7 @@ pub fn basis(
                     set.measures
                         .iter()
                         .filter(|k| k.ledger == l && k.of.is_none())
-                        .any(|k| x.counts.get(&k.key).is_some_and(|v| *v > 0.0))
+                        .any(|k| x.counts.get(k.key.as_str()).is_some_and(|v| *v > 0.0))
                 })
             };
             b[i] = match m.of {

@@ -52,48 +52,70 @@ pub fn current(
     let keyed = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     let period: Arc<str> = period.to_string().into();
     let ledgers: Vec<Arc<str>> = a.carried.iter().map(|k| k.ledger.as_str().into()).collect();
-    let mut out: Vec<RosterRow> = extracts
-        .par_iter()
+    let files: Vec<&Extract> = extracts
+        .iter()
         .zip(accepted)
         .filter(|(_, ok)| **ok)
-        .flat_map_iter(|(e, _)| {
-            let (keyed, period) = (&keyed, &period);
+        .map(|(e, _)| e)
+        .collect();
+    let lists: Vec<usize> = a.compiled.carried.iter().map(|c| c.2).collect();
+    // Each file's places (one per ledger and sheet), shared by its rows.
+    let places: Vec<BTreeMap<(usize, u32), Arc<RosterPlace>>> = files
+        .par_iter()
+        .map(|e| {
             let file: Arc<str> = e.file.as_str().into();
-            // One place per ledger and sheet of the file, shared by its rows.
-            let mut places: Vec<(usize, u32, Arc<RosterPlace>)> = Vec::new();
-            ledgers
-                .iter()
-                .zip(&a.compiled.carried)
-                .enumerate()
-                .flat_map(|(l, (ledger, &(_, _, list)))| {
-                    e.keys[list].iter().map(move |r| (l, ledger, r))
-                })
-                .map(move |(l, ledger, r)| {
-                    let s = e.source(r);
-                    let at = match places.iter().find(|(pl, ps, _)| *pl == l && *ps == r.src) {
-                        Some((_, _, p)) => p.clone(),
-                        None => {
-                            let p = Arc::new(RosterPlace {
-                                ledger: ledger.clone(),
-                                period: period.clone(),
-                                file: file.clone(),
-                                sheet: s.sheet.clone(),
-                            });
-                            places.push((l, r.src, p.clone()));
-                            p
-                        }
-                    };
-                    RosterRow {
-                        community_code: s.org.clone(),
-                        id_hash: hash(keyed, r.id),
-                        at,
-                        row: r.row + 1,
-                        col: s.col,
-                    }
-                })
+            let mut m = BTreeMap::new();
+            for (l, &list) in lists.iter().enumerate() {
+                for r in &e.keys[list] {
+                    m.entry((l, r.src)).or_insert_with(|| {
+                        Arc::new(RosterPlace {
+                            ledger: ledgers[l].clone(),
+                            period: period.clone(),
+                            file: file.clone(),
+                            sheet: e.source(r).sheet.clone(),
+                        })
+                    });
+                }
+            }
+            m
         })
         .collect();
-    out.par_sort();
+    // Where each file's rows start in the whole: the rows are written
+    // straight into one vector of the exact size (a province's millions of
+    // rows are never held twice).
+    let mut starts = Vec::with_capacity(files.len() + 1);
+    starts.push(0usize);
+    for e in &files {
+        let n: usize = lists.iter().map(|&l| e.keys[l].len()).sum();
+        starts.push(starts.last().copied().unwrap_or(0) + n);
+    }
+    let total = starts.last().copied().unwrap_or(0);
+    let mut out: Vec<RosterRow> = Vec::with_capacity(total);
+    (0..total)
+        .into_par_iter()
+        .map(|k| {
+            let f = starts.partition_point(|&s| s <= k) - 1;
+            let e = files[f];
+            let mut at = k - starts[f];
+            let mut l = 0;
+            while at >= e.keys[lists[l]].len() {
+                at -= e.keys[lists[l]].len();
+                l += 1;
+            }
+            let r = &e.keys[lists[l]][at];
+            let s = e.source(r);
+            RosterRow {
+                community_code: s.org.clone(),
+                id_hash: hash(&keyed, r.id),
+                at: places[f][&(l, r.src)].clone(),
+                row: r.row + 1,
+                col: s.col,
+            }
+        })
+        .collect_into_vec(&mut out);
+    // In place: equal rows are equal in every field, so no order among
+    // them shows.
+    out.par_sort_unstable();
     out
 }
 
@@ -131,17 +153,20 @@ pub fn carry(
     extracts: &[Extract],
     accepted: &[bool],
     now: Vec<RosterRow>,
-    before: &[RosterRow],
+    before: Vec<RosterRow>,
 ) -> Vec<RosterRow> {
+    use rayon::prelude::*;
     let judged = judged(extracts, accepted);
     let mut out = now;
+    let sorted = out.len();
     out.extend(
         before
-            .iter()
-            .filter(|r| !judged.contains(&*r.community_code))
-            .cloned(),
+            .into_iter()
+            .filter(|r| !judged.contains(&*r.community_code)),
     );
-    out.sort();
+    if out.len() > sorted {
+        out.par_sort_unstable();
+    }
     out.dedup();
     out
 }

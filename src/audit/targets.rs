@@ -64,17 +64,20 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
         .filter(|m| m.of.is_none())
         .map(|m| m.key.as_str())
         .collect();
-    let values: Vec<Vec<f64>> = orgs
-        .iter()
-        .map(|o| {
-            keys.iter()
-                .map(|k| match set.index(k) {
-                    Some(i) => o.counts.value(i),
-                    None => o.counts.aux(k),
-                })
-                .collect()
-        })
-        .collect();
+    // Column by column: the frame takes them as they are.
+    let values = || -> Vec<Vec<f64>> {
+        keys.iter()
+            .map(|k| {
+                let i = set.index(k);
+                orgs.iter()
+                    .map(|o| match i {
+                        Some(i) => o.counts.value(i),
+                        None => o.counts.aux(k),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
     let mut exprs = Vec::new();
     for (i, t) in a.targets.iter().enumerate() {
         if !orgs.iter().any(|o| o.level == t.level) {
@@ -92,7 +95,7 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
     let out = if exprs.is_empty() {
         DataFrame::empty()
     } else {
-        target_frame(&keys, &values)?
+        target_frame(&keys, values())?
             .lazy()
             .select(exprs)
             .collect()?

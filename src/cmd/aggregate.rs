@@ -133,17 +133,21 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let plan =
         crate::cmd::common::roster_plan(common, &extracts, &accepted, schemas, previous_dir)?;
     let pool = thread_pool(common)?;
-    let (agg, now) = pool.install(|| {
-        rayon::join(
-            || aggregate(&extracts, &accepted, registry, schemas, period),
-            || plan.hash(&extracts, &accepted, schemas, &period),
-        )
-    });
-    let mut agg = agg?;
+    // The tables first, then the rosters hashed with the counts already
+    // let go: side by side, a province's peak memory was both at once.
+    let mut agg = pool.install(|| aggregate(&extracts, &accepted, registry, schemas, period))?;
+    for e in &mut extracts {
+        e.release_counts();
+    }
     crate::timing::mark("tables");
+    let now = pool.install(|| plan.hash(&extracts, &accepted, schemas, &period));
+    crate::timing::mark("roster hashes");
     agg.rules = crate::audit::rules::summary(&extracts, schemas);
     crate::timing::mark("rule summary");
     let mut rosters = plan.finish(now, common, &mut extracts, &accepted, schemas, registry);
+    for e in &mut extracts {
+        e.release_keys();
+    }
     crate::timing::mark("rosters");
     let state = crate::summary::RunState {
         doc: crate::summary::StateDoc {

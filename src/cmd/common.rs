@@ -453,7 +453,7 @@ impl RosterPlan<'_> {
             notes: Vec::new(),
             gone: Default::default(),
         };
-        let carried = match &self.before {
+        let carried = match self.before {
             Some((_, Some(st))) if st.doc.key_fingerprint == self.fingerprint => {
                 let name = |c: &str| {
                     registry
@@ -471,7 +471,7 @@ impl RosterPlan<'_> {
                         common.lang,
                     );
                 }
-                st.rows.clone()
+                st.rows
             }
             Some((dir, st)) if self.any => {
                 out.notes
@@ -480,7 +480,7 @@ impl RosterPlan<'_> {
             }
             _ => Vec::new(),
         };
-        out.state = roster::carry(extracts, accepted, now, &carried);
+        out.state = roster::carry(extracts, accepted, now, carried);
         out
     }
 }

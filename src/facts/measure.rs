@@ -511,17 +511,21 @@ fn measure_ledger(
                     let (Some((fi, o)), Some(v)) = (place(r), vals.get(r)) else {
                         continue;
                     };
-                    counts_of(&mut extracts[fi as usize].counts, o)
-                        .id_sets
-                        .entry(i)
-                        .or_default()
-                        .push(v);
+                    Arc::make_mut(
+                        counts_of(&mut extracts[fi as usize].counts, o)
+                            .id_sets
+                            .entry(i)
+                            .or_default(),
+                    )
+                    .push(v);
                 }
                 for (f, _) in owned {
                     for c in extracts[*f as usize].counts.values_mut() {
                         if let Some(s) = c.id_sets.get_mut(&i) {
+                            let s = Arc::make_mut(s);
                             s.sort_unstable();
                             s.dedup();
+                            s.shrink_to_fit();
                         }
                     }
                 }

@@ -84,7 +84,9 @@ pub struct Counts {
     pub sets: BTreeMap<usize, BTreeSet<String>>,
     /// The same for packed ID numbers, sorted and without repeats (a
     /// province's rosters hold hundreds of thousands).
-    pub id_sets: BTreeMap<usize, Vec<u64>>,
+    /// Shared: merging an organisation's counts from several files copies
+    /// its members only when two files both list some.
+    pub id_sets: BTreeMap<usize, Arc<Vec<u64>>>,
     /// Measures the requirements read that are no base count.
     pub aux: BTreeMap<String, f64>,
     /// The maxima (`max` measures), by base count: combined by max.
@@ -108,10 +110,17 @@ impl Counts {
             self.sets.entry(*k).or_default().extend(v.iter().cloned());
         }
         for (k, v) in &o.id_sets {
-            let mine = self.id_sets.entry(*k).or_default();
-            mine.extend_from_slice(v);
-            mine.sort_unstable();
-            mine.dedup();
+            match self.id_sets.get_mut(k) {
+                None => {
+                    self.id_sets.insert(*k, v.clone());
+                }
+                Some(mine) => {
+                    let mine = Arc::make_mut(mine);
+                    mine.extend_from_slice(v);
+                    mine.sort_unstable();
+                    mine.dedup();
+                }
+            }
         }
         for (k, v) in &o.aux {
             *self.aux.entry(k.clone()).or_default() += v;
@@ -423,6 +432,22 @@ impl Extract {
 }
 
 impl Extract {
+    /// Drop what only the tables read, once they are made: a province's
+    /// extracts are most of its memory until the writing.
+    pub fn release_counts(&mut self) {
+        self.counts = BTreeMap::new();
+        self.details = Vec::new();
+        self.ledger_orgs = BTreeSet::new();
+    }
+
+    /// Drop the keys the audits and the rosters compared, once they have;
+    /// what the diagnostics, the summary and the 跨期 warnings need stays.
+    pub fn release_keys(&mut self) {
+        self.keys = Vec::new();
+        self.key_texts = Vec::new();
+        self.id_sources = Vec::new();
+    }
+
     /// Explanations applied again after more warnings were found (the
     /// 跨期 ones, which need the aggregation first): what was explained
     /// stays so, and an explanation unmatched before may match now.

@@ -10,19 +10,6 @@ pub const DIR: &str = "state";
 pub const DOC: &str = "state.json";
 pub const ROSTERS: &str = "roster_ids.parquet";
 
-/// A text column of a state file, None when it is missing or not text.
-fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
-    Some(
-        df.column(name)
-            .ok()?
-            .str()
-            .ok()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-    )
-}
-
 /// The state of the output at `dir`; None when it has none (an output of
 /// an earlier pbstat) or it cannot be read. A row whose hash is not 64 hex
 /// digits is no row pbstat wrote: left out.
@@ -115,7 +102,13 @@ pub const OWN: &str = "own_counts.parquet";
 pub fn load_own(dir: &Path) -> Option<Vec<OwnRow>> {
     let f = std::fs::File::open(dir.join(DIR).join(OWN)).ok()?;
     let df = ParquetReader::new(f).finish().ok()?;
-    let text = |name: &str| text_column(&df, name);
+    own_rows(&df)
+}
+
+fn own_rows<'a>(df: &'a DataFrame) -> Option<Vec<OwnRow>> {
+    let text = |name: &str| -> Option<Vec<Option<&'a str>>> {
+        Some(df.column(name).ok()?.str().ok()?.iter().collect())
+    };
     let (code, table, category, column) = (
         text("code")?,
         text("table")?,
@@ -131,14 +124,16 @@ pub fn load_own(dir: &Path) -> Option<Vec<OwnRow>> {
         .ok()?
         .iter()
         .collect();
+    let mut shared: std::collections::HashMap<&'a str, std::sync::Arc<str>> = Default::default();
+    let mut arc = |s: &'a str| shared.entry(s).or_insert_with(|| s.into()).clone();
     Some(
         (0..df.height())
             .filter_map(|i| {
                 Some(OwnRow {
-                    code: code[i].clone()?,
-                    table: table[i].clone()?,
-                    category: category[i].clone().filter(|c| !c.is_empty()),
-                    column: column[i].clone()?,
+                    code: arc(code[i]?),
+                    table: arc(table[i]?),
+                    category: category[i].filter(|c| !c.is_empty()).map(&mut arc),
+                    column: arc(column[i]?),
                     value: value[i]?,
                 })
             })

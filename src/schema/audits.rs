@@ -267,25 +267,18 @@ pub fn target_exprs(t: &Target, reqs: &Requirements, period: &Period) -> Result<
 }
 
 /// The frame the targets are judged on: a Float64 column per measure key
-/// (base counts and the targets' own), one row per organisation.
+/// (base counts and the targets' own), one row per organisation; `columns`
+/// in the keys' order, each moved into the frame, not copied.
 pub fn target_frame(
     keys: &[&str],
-    values: &[Vec<f64>],
+    columns: Vec<Vec<f64>>,
 ) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::*;
-    let n = values.len();
+    let n = columns.first().map_or(0, Vec::len);
     let cols: Vec<Column> = keys
         .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            Column::new(
-                (*k).into(),
-                values
-                    .iter()
-                    .map(|v| v.get(i).copied().unwrap_or(0.0))
-                    .collect::<Vec<f64>>(),
-            )
-        })
+        .zip(columns)
+        .map(|(k, v)| Column::new((*k).into(), v))
         .collect();
     DataFrame::new(n, cols)
 }
@@ -529,7 +522,7 @@ impl AuditSet {
             .filter(|m| m.of.is_none())
             .map(|m| m.key.as_str())
             .collect();
-        let empty = target_frame(&keys, &[])?;
+        let empty = target_frame(&keys, vec![Vec::new(); keys.len()])?;
         let mut targets = Vec::new();
         for t in &self.targets {
             if self.targets.iter().filter(|o| o.key == t.key).count() > 1 {

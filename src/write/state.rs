@@ -79,11 +79,11 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
             vec![
                 Column::new(
                     "code".into(),
-                    own.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+                    own.iter().map(|r| &*r.code).collect::<Vec<&str>>(),
                 ),
                 Column::new(
                     "table".into(),
-                    own.iter().map(|r| r.table.as_str()).collect::<Vec<_>>(),
+                    own.iter().map(|r| &*r.table).collect::<Vec<&str>>(),
                 ),
                 Column::new(
                     "category".into(),
@@ -93,7 +93,7 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
                 ),
                 Column::new(
                     "column".into(),
-                    own.iter().map(|r| r.column.as_str()).collect::<Vec<_>>(),
+                    own.iter().map(|r| &*r.column).collect::<Vec<&str>>(),
                 ),
                 Column::new(
                     "value".into(),
