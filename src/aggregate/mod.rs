@@ -203,10 +203,11 @@ fn own_counts(
     // far the common case), copied only to merge a second: a province's
     // counts are not held twice.
     let mut merged: BTreeMap<&str, std::borrow::Cow<Counts>> = BTreeMap::new();
-    let mut has_sub: BTreeMap<String, bool> = BTreeMap::new();
-    let mut acc: BTreeMap<String, bool> = BTreeMap::new();
-    let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut errs: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    // Borrowed from the extracts: a province has 50,000 organisations.
+    let mut has_sub: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut acc: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut errs: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     // (organisation, ledger) an aggregated submission has rows of.
     let mut carried: std::collections::BTreeSet<(&str, &str)> = Default::default();
     let mut base = empty_base(tree, set);
@@ -220,19 +221,19 @@ fn own_counts(
         }
     };
     for (e, ok) in extracts.iter().zip(accepted) {
-        let mut orgs: Vec<String> = e.org.iter().cloned().collect();
+        let mut orgs: Vec<&str> = e.org.iter().map(String::as_str).collect();
         for (o, _) in &e.ledger_orgs {
-            if !orgs.contains(o) {
-                orgs.push(o.clone());
+            if !orgs.contains(&o.as_str()) {
+                orgs.push(o);
             }
         }
         // A file nobody in the tree owns counts its problems at the root.
-        let owner = e
+        let owner: &str = e
             .org
-            .clone()
+            .as_deref()
             .filter(|o| tree.get(o).is_some())
-            .unwrap_or_else(|| root.clone());
-        let x = errs.entry(owner.clone()).or_default();
+            .unwrap_or(root.as_str());
+        let x = errs.entry(owner).or_default();
         for d in &e.diagnostics {
             match d.severity {
                 Severity::Error => x.0 += 1.0,
@@ -241,12 +242,12 @@ fn own_counts(
             }
         }
         if e.kind != SubmissionKind::Unreadable {
-            files.entry(owner).or_default().push(e.file.clone());
+            files.entry(owner).or_default().push(&e.file);
         }
         for o in &orgs {
-            *has_sub.entry(o.clone()).or_default() = true;
+            *has_sub.entry(o).or_default() = true;
             if *ok {
-                *acc.entry(o.clone()).or_default() = true;
+                *acc.entry(o).or_default() = true;
             }
         }
         if !*ok {
@@ -299,7 +300,7 @@ fn own_counts(
         .nodes
         .iter()
         .filter_map(|n| {
-            let ok = acc.get(&n.code).copied().unwrap_or(false);
+            let ok = acc.get(n.code.as_str()).copied().unwrap_or(false);
             Some(Judged {
                 code: &n.code,
                 name: &n.name,
@@ -322,11 +323,11 @@ fn own_counts(
     let mut below = Vec::new();
     for n in &tree.nodes {
         let b = base.get_mut(&n.code).expect("every node has a row");
-        let sub = has_sub.get(&n.code).copied().unwrap_or(false);
-        let ok = acc.get(&n.code).copied().unwrap_or(false);
+        let sub = has_sub.get(n.code.as_str()).copied().unwrap_or(false);
+        let ok = acc.get(n.code.as_str()).copied().unwrap_or(false);
         let exp = n.expected.unwrap_or(false);
         let level = Level::parse(&n.level);
-        let (e, w) = errs.get(&n.code).copied().unwrap_or_default();
+        let (e, w) = errs.get(n.code.as_str()).copied().unwrap_or_default();
         let c = merged.get(n.code.as_str()).map(|c| &**c);
         let j = judged.remove(&n.code);
         for (i, m) in set.base().enumerate() {
@@ -389,7 +390,10 @@ fn own_counts(
         }
         below.extend(j.shortfalls);
     }
-    let files = files.into_iter().map(|(k, v)| (k, v.join(";"))).collect();
+    let files = files
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.join(";")))
+        .collect();
     Ok((base, broken, files, below, judged_on))
 }
 
