@@ -127,7 +127,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let mut extracts = rest;
     let accepted: Vec<bool> = extracts.iter().map(Extract::accepted).collect();
     // The rosters this output keeps for the next period, as keyed hashes
-    // (reports.md §5.3), hashed beside the tables; with --previous then
+    // (reports.md §5.3), hashed after the tables; with --previous then
     // compared with the earlier ones.
     let previous_dir = args.previous.as_deref().filter(|_| previous.is_some());
     let plan =
@@ -140,10 +140,18 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         e.release_counts();
     }
     crate::timing::mark("tables");
-    let now = pool.install(|| plan.hash(&extracts, &accepted, schemas, &period));
+    // Beside the hashing, the per-rule summary (of the extracts as they
+    // stand, before the roster warnings, as check counts it). The own
+    // counts wait until the hashes are done: beside them, a province's
+    // peak held both.
+    let (now, rules) = pool.install(|| {
+        rayon::join(
+            || plan.hash(&extracts, &accepted, schemas, &period),
+            || crate::audit::rules::summary(&extracts, schemas),
+        )
+    });
+    agg.rules = rules;
     crate::timing::mark("roster hashes");
-    agg.rules = crate::audit::rules::summary(&extracts, schemas);
-    crate::timing::mark("rule summary");
     let mut rosters = plan.finish(now, common, &mut extracts, &accepted, schemas, registry);
     for e in &mut extracts {
         e.release_keys();
