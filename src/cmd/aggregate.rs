@@ -56,7 +56,6 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
         },
         |chunk| crate::facts::measure::measure(chunk, schemas, Some(period)),
     )?;
-    crate::timing::mark("measures");
     // A roll-up of report workbooks (逐级汇总) has its tree in them, not in
     // the registry.
     let rollup = crate::aggregate::is_rollup(&extracts)?;

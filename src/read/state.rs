@@ -50,9 +50,10 @@ fn roster_rows<'a>(df: &'a DataFrame) -> Option<Vec<RosterRow>> {
         .ok()?
         .iter()
         .collect();
-    let mut codes: HashMap<&'a str, Arc<str>> = HashMap::new();
-    let mut places: HashMap<[&'a str; 4], Arc<RosterPlace>> = HashMap::new();
+    // Every text once (codes, ledgers, periods, files, sheets), every place
+    // once.
     let mut texts: HashMap<&'a str, Arc<str>> = HashMap::new();
+    let mut places: HashMap<[&'a str; 4], Arc<RosterPlace>> = HashMap::new();
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let (Some(code), Some(h), Some(l), Some(p)) = (community[i], hash[i], ledger[i], period[i])
@@ -62,7 +63,7 @@ fn roster_rows<'a>(df: &'a DataFrame) -> Option<Vec<RosterRow>> {
         let Some(id_hash) = IdHash::from_hex(h) else {
             continue;
         };
-        let community_code = codes.entry(code).or_insert_with(|| code.into()).clone();
+        let community_code = texts.entry(code).or_insert_with(|| code.into()).clone();
         let key = [
             l,
             p,
