@@ -909,6 +909,12 @@ struct Tag<'a> {
     attrs: &'a str,
 }
 
+/// A cell's content read by `Scan::quick_value`.
+enum Quick<'a> {
+    V(&'a str),
+    Inline(&'a str),
+}
+
 /// The scanner met what it does not read: the general reader takes over.
 struct Bad;
 
@@ -1057,6 +1063,10 @@ impl<'a> Scan<'a> {
     ) -> Res<()> {
         let (mut row, mut col) = (0u32, 0u32);
         loop {
+            if let Some((at, empty)) = self.quick_c() {
+                self.c(at, empty, ctx, (row, &mut col), &mut put)?;
+                continue;
+            }
             let (_, t) = self.must_tag()?;
             match (t.close, t.local) {
                 (false, "row") => {
@@ -1079,24 +1089,8 @@ impl<'a> Scan<'a> {
                     col = 0;
                 }
                 (false, "c") => {
-                    let [at, style, ty] = attrs(t.attrs, ["r", "s", "t"])?;
-                    let pos = match at.map(cell_ref) {
-                        Some(Ok(p)) => {
-                            col = p.1;
-                            p
-                        }
-                        Some(Err(_)) if ctx.tolerant => (row, col),
-                        Some(Err(e)) => return Err(e),
-                        None => (row, col),
-                    };
-                    col = col.checked_add(1).ok_or(Stop::General)?;
-                    if t.empty {
-                        continue;
-                    }
-                    let value = self.cell(style, ty, ctx)?;
-                    if value != Data::Empty {
-                        put(pos, value)?;
-                    }
+                    let at = attrs(t.attrs, ["r", "s", "t"])?;
+                    self.c(at, t.empty, ctx, (row, &mut col), &mut put)?;
                 }
                 // `<sheetData/>` inside the grid ends it too (an empty
                 // element is a start and an end to XML readers).
@@ -1109,6 +1103,129 @@ impl<'a> Scan<'a> {
                 _ => (),
             }
         }
+    }
+
+    /// A cell whose `<c>` tag has been read (its `r`, `s` and `t`): placed
+    /// from `r` or counted along the row, its value read and handed on.
+    fn c(
+        &mut self,
+        [at, style, ty]: [Option<&str>; 3],
+        empty: bool,
+        ctx: &Context,
+        (row, col): (u32, &mut u32),
+        put: &mut impl FnMut((u32, u32), Data) -> Res<()>,
+    ) -> Res<()> {
+        let pos = match at.map(cell_ref) {
+            Some(Ok(p)) => {
+                *col = p.1;
+                p
+            }
+            Some(Err(_)) if ctx.tolerant => (row, *col),
+            Some(Err(e)) => return Err(e),
+            None => (row, *col),
+        };
+        *col = col.checked_add(1).ok_or(Stop::General)?;
+        if empty {
+            return Ok(());
+        }
+        let value = match self.quick_value() {
+            Some(Quick::V(text)) => v_value(Some(text), style, ty, ctx)?,
+            Some(Quick::Inline(text)) => Data::String(
+                unescape_excel(text.trim_matches([' ', '\t', '\r', '\n'])).into_owned(),
+            ),
+            None => self.cell(style, ty, ctx)?,
+        };
+        if value != Data::Empty {
+            put(pos, value)?;
+        }
+        Ok(())
+    }
+
+    /// The `<c>` tag of nearly every cell any writer produces — `<c`, then
+    /// ` key="value"` pairs, then `>` or `/>` — read in one pass without
+    /// the general tag loop: its `r`, `s` and `t` (by the rule of
+    /// `attrs`) and whether it is empty. Anything else — whitespace other
+    /// than spaces, single quotes, a prefix, text before it — is None with
+    /// nothing consumed, and the general loop reads it; what this accepts,
+    /// the general loop would read the same way.
+    fn quick_c(&mut self) -> Option<([Option<&'a str>; 3], bool)> {
+        let b = self.s.as_bytes();
+        let mut p = self.i;
+        if b.get(p..p + 2)? != b"<c" {
+            return None;
+        }
+        p += 2;
+        let mut out = [None; 3];
+        let mut found = 0;
+        loop {
+            match *b.get(p)? {
+                b'>' => {
+                    self.i = p + 1;
+                    self.depth += 1;
+                    return Some((out, false));
+                }
+                b'/' if b.get(p + 1) == Some(&b'>') => {
+                    self.i = p + 2;
+                    return Some((out, true));
+                }
+                b' ' => {
+                    while b.get(p) == Some(&b' ') {
+                        p += 1;
+                    }
+                    if matches!(b.get(p), Some(b'>' | b'/')) {
+                        continue;
+                    }
+                    let k = p;
+                    while b
+                        .get(p)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || b":_-.".contains(c))
+                    {
+                        p += 1;
+                    }
+                    if p == k || b.get(p..p + 2)? != b"=\"" {
+                        return None;
+                    }
+                    let key = &self.s[k..p];
+                    let v = p + 2;
+                    let end = v + memchr::memchr(b'"', &b[v..])?;
+                    if found < 3 {
+                        if let Some(i) = ["r", "s", "t"].iter().position(|&x| x == key) {
+                            out[i] = Some(&self.s[v..end]);
+                            found += 1;
+                        }
+                    }
+                    p = end + 1;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A cell's content in the two shapes nearly every cell has —
+    /// `<v>text</v></c>` and `<is><t>text</t></is></c>` — with nothing in
+    /// the text to resolve; None, nothing consumed, for anything else.
+    fn quick_value(&mut self) -> Option<Quick<'a>> {
+        let b = self.s.as_bytes();
+        let (open, close, inline) = if b[self.i..].starts_with(b"<v>") {
+            (3, &b"</v></c>"[..], false)
+        } else if b[self.i..].starts_with(b"<is><t>") {
+            (7, &b"</t></is></c>"[..], true)
+        } else {
+            return None;
+        };
+        let start = self.i + open;
+        let end = start + memchr::memchr(b'<', &b[start..])?;
+        let text = &self.s[start..end];
+        if !b[end..].starts_with(close) || text.contains(['&', '\r']) {
+            return None;
+        }
+        self.i = end + close.len();
+        self.depth -= 1;
+        Some(if inline {
+            Quick::Inline(text)
+        } else {
+            Quick::V(text)
+        })
     }
 
     /// A cell's children up to `</c>`: the last of them gives the value
@@ -1520,6 +1637,69 @@ mod tests {
             compare(&no_strings, "truncated strings"),
             Outcome::Handed
         ));
+    }
+
+    /// The same layouts without a namespace prefix, as nearly every writer
+    /// saves them: the cells' quick path (`Scan::quick_c`,
+    /// `Scan::quick_value`) reads them, and where a cell's tag or content
+    /// is written any other way the general loop takes over mid-row. Both
+    /// must give the general reader's cells.
+    #[test]
+    fn regression_quick_cells_read_as_the_general_loop_does() {
+        let plain = SHEET.replace("xmlns:x=", "xmlns=").replace("x:", "");
+        assert!(matches!(
+            compare(&hand_made(&plain, STRINGS, STYLES, ""), "no prefix"),
+            Outcome::Lean
+        ));
+        let cell = r#"<c r="B6"><f>SUM(A3:A4)</f><v>12</v></c>"#;
+        for (what, other) in [
+            ("r repeated", r#"<c r="B6" r="C6" t="s"><v>1</v></c>"#),
+            (
+                "r, s, t repeated past the third",
+                r#"<c s="0" t="n" s="1" r="B6" r="C6"><v>46000</v></c>"#,
+            ),
+            ("spaces", r#"<c  r="B6"   s="1"  ><v>46000</v></c>"#),
+            ("a tab", "<c\tr=\"B6\"><v>3</v></c>"),
+            ("single quotes", "<c r='B6' t='s'><v>2</v></c>"),
+            (
+                "unknown attributes",
+                r#"<c cm="1" r="B6" vm="2" t="s"><v>3</v></c>"#,
+            ),
+            ("a quoted >", r#"<c x="a>b" r="B6"><v>4</v></c>"#),
+            ("no attributes", "<c><v>5</v></c>"),
+            ("empty cell", r#"<c r="B6" s="1"/>"#),
+            ("empty value", r#"<c r="B6" t="s"><v></v></c>"#),
+            ("escaped value", r#"<c r="B6" t="str"><v>a &amp; b</v></c>"#),
+            (
+                "line end in a value",
+                "<c r=\"B6\" t=\"str\"><v>a\r\nb</v></c>",
+            ),
+            ("space before the end", r#"<c r="B6"><v>6</v> </c>"#),
+            ("end tag with space", r#"<c r="B6"><v>6</v ></c>"#),
+            (
+                "inline",
+                r#"<c r="B6" t="inlineStr"><is><t> 行内 </t></is></c>"#,
+            ),
+            (
+                "inline preserved",
+                r#"<c r="B6" t="inlineStr"><is><t xml:space="preserve"> 行内 </t></is></c>"#,
+            ),
+            (
+                "inline escaped",
+                r#"<c r="B6" t="inlineStr"><is><t>甲 &lt; 乙_x000A_</t></is></c>"#,
+            ),
+            (
+                "inline empty",
+                r#"<c r="B6" t="inlineStr"><is><t></t></is></c>"#,
+            ),
+            ("bad reference", r#"<c r="6B"><v>7</v></c>"#),
+            ("unfinished tag", r#"<c r="B6"#),
+        ] {
+            let sheet = plain.replace(cell, other);
+            assert_ne!(sheet, plain, "{what}");
+            let outcome = compare(&hand_made(&sheet, STRINGS, STYLES, ""), what);
+            assert!(matches!(outcome, Outcome::Lean | Outcome::Handed), "{what}");
+        }
     }
 
     /// Every shared string of STRINGS written inline instead (`<is>` in
