@@ -940,7 +940,7 @@ impl From<Bad> for Stop {
 impl<'a> Scan<'a> {
     fn new(x: &'a [u8], at: usize, depth: usize) -> Res<Scan<'a>> {
         Ok(Scan {
-            s: std::str::from_utf8(x)?,
+            s: simdutf8::basic::from_utf8(x)?,
             i: at,
             depth,
             merges_at: None,
@@ -1218,27 +1218,31 @@ impl<'a> Scan<'a> {
     /// `<v>text</v></c>` and `<is><t>text</t></is></c>` — with nothing in
     /// the text to resolve; None, nothing consumed, for anything else.
     fn quick_value(&mut self) -> Option<Quick<'a>> {
-        let b = self.s.as_bytes();
-        let (open, close, inline) = if b[self.i..].starts_with(b"<v>") {
-            (3, &b"</v></c>"[..], false)
-        } else if b[self.i..].starts_with(b"<is><t>") {
-            (7, &b"</t></is></c>"[..], true)
+        let value = if let Some(text) = self.quick_text(b"<v>", b"</v></c>") {
+            Quick::V(text)
         } else {
-            return None;
+            Quick::Inline(self.quick_text(b"<is><t>", b"</t></is></c>")?)
         };
-        let start = self.i + open;
+        // The `</c>` closes what `quick_c` opened.
+        self.depth -= 1;
+        Some(value)
+    }
+
+    /// `open`, a text with no `<`, `&` or line end in it, then `close`:
+    /// the text, past `close`; None, nothing consumed, for anything else.
+    fn quick_text(&mut self, open: &[u8], close: &[u8]) -> Option<&'a str> {
+        let b = self.s.as_bytes();
+        if !b[self.i..].starts_with(open) {
+            return None;
+        }
+        let start = self.i + open.len();
         let end = start + memchr::memchr(b'<', &b[start..])?;
         let text = &self.s[start..end];
         if !b[end..].starts_with(close) || text.contains(['&', '\r']) {
             return None;
         }
         self.i = end + close.len();
-        self.depth -= 1;
-        Some(if inline {
-            Quick::Inline(text)
-        } else {
-            Quick::V(text)
-        })
+        Some(text)
     }
 
     /// A cell's children up to `</c>`: the last of them gives the value
@@ -1302,6 +1306,16 @@ impl<'a> Scan<'a> {
     /// as everywhere else.
     fn shared_strings(&mut self, out: &mut Vec<String>) -> Res<()> {
         loop {
+            // Most strings are `<si><t>text</t></si>`, as `plain_string`
+            // reads them; Excel marks some `xml:space="preserve"`.
+            if let Some(text) = self.quick_text(b"<si><t>", b"</t></si>") {
+                out.push(unescape_excel(text.trim_matches([' ', '\t', '\r', '\n'])).into_owned());
+                continue;
+            }
+            if let Some(text) = self.quick_text(b"<si><t xml:space=\"preserve\">", b"</t></si>") {
+                out.push(unescape_excel(text).into_owned());
+                continue;
+            }
             let (_, t) = self.must_tag()?;
             match (t.close, t.local) {
                 (false, "si") if t.empty => out.push(String::new()),
@@ -1653,8 +1667,8 @@ mod tests {
     }
 
     /// The same layouts without a namespace prefix, as nearly every writer
-    /// saves them: the cells' quick path (`Scan::quick_c`,
-    /// `Scan::quick_value`) reads them, and where a cell's tag or content
+    /// saves them: the quick paths (`Scan::quick_c`, `Scan::quick_value`,
+    /// `Scan::quick_text`) read them, and where a cell's tag or content
     /// is written any other way the general loop takes over mid-row. Both
     /// must give the general reader's cells.
     #[test]
@@ -1712,6 +1726,32 @@ mod tests {
             assert_ne!(sheet, plain, "{what}");
             let outcome = compare(&hand_made(&sheet, STRINGS, STYLES, ""), what);
             assert!(matches!(outcome, Outcome::Lean | Outcome::Handed), "{what}");
+        }
+        // The shared strings' quick path: `<si><t>` with or without
+        // `xml:space="preserve"` exactly so; every other way to the loop.
+        let first = "<si><t>  党员 </t></si>";
+        for (what, other) in [
+            (
+                "preserved, spaced",
+                r#"<si><t xml:space="preserve" > 甲 </t></si>"#,
+            ),
+            (
+                "preserved, single quotes",
+                "<si><t xml:space='preserve'> 甲 </t></si>",
+            ),
+            ("space before the end", "<si><t> 甲 </t> </si>"),
+            ("escaped", "<si><t>甲&amp;乙</t></si>"),
+            ("line end", "<si><t>甲\r\n乙</t></si>"),
+            ("empty", "<si><t></t></si>"),
+            (
+                "a phonetic run after",
+                r#"<si><t>甲</t><rPh sb="0" eb="1"><t>フ</t></rPh></si>"#,
+            ),
+        ] {
+            let strings = STRINGS.replace(first, other);
+            assert_ne!(strings, STRINGS, "{what}");
+            let outcome = compare(&hand_made(&plain, &strings, STYLES, ""), what);
+            assert!(matches!(outcome, Outcome::Lean), "{what}");
         }
     }
 
