@@ -565,11 +565,7 @@ fn string(r: &mut Reader<&[u8]>, closing: &str) -> Res<String> {
                         _ => (),
                     }
                 }
-                let text = if preserve {
-                    unescape_excel(&value)
-                } else {
-                    unescape_excel(value.trim_matches([' ', '\t', '\r', '\n']))
-                };
+                let text = t_text(&value, preserve);
                 match &mut out {
                     Some(s) => s.push_str(&text),
                     None => out = Some(text.into_owned()),
@@ -578,6 +574,17 @@ fn string(r: &mut Reader<&[u8]>, closing: &str) -> Res<String> {
             Event::Eof => return Err(Stop::General),
             _ => (),
         }
+    }
+}
+
+/// A `<t>`'s text as the workbook library gives it: XML whitespace
+/// trimmed unless `xml:space="preserve"`, Excel's `_xHHHH_` escapes
+/// resolved.
+fn t_text(text: &str, preserve: bool) -> Cow<'_, str> {
+    if preserve {
+        unescape_excel(text)
+    } else {
+        unescape_excel(text.trim_matches([' ', '\t', '\r', '\n']))
     }
 }
 
@@ -1143,9 +1150,7 @@ impl<'a> Scan<'a> {
         }
         let value = match self.quick_value() {
             Some(Quick::V(text)) => v_value(Some(text), style, ty, ctx)?,
-            Some(Quick::Inline(text)) => Data::String(
-                unescape_excel(text.trim_matches([' ', '\t', '\r', '\n'])).into_owned(),
-            ),
+            Some(Quick::Inline(text)) => Data::String(t_text(text, false).into_owned()),
             None => self.cell(style, ty, ctx)?,
         };
         if value != Data::Empty {
@@ -1309,11 +1314,11 @@ impl<'a> Scan<'a> {
             // Most strings are `<si><t>text</t></si>`, as `plain_string`
             // reads them; Excel marks some `xml:space="preserve"`.
             if let Some(text) = self.quick_text(b"<si><t>", b"</t></si>") {
-                out.push(unescape_excel(text.trim_matches([' ', '\t', '\r', '\n'])).into_owned());
+                out.push(t_text(text, false).into_owned());
                 continue;
             }
             if let Some(text) = self.quick_text(b"<si><t xml:space=\"preserve\">", b"</t></si>") {
-                out.push(unescape_excel(text).into_owned());
+                out.push(t_text(text, true).into_owned());
                 continue;
             }
             let (_, t) = self.must_tag()?;
@@ -1361,12 +1366,7 @@ impl<'a> Scan<'a> {
         if !(close.close && close.name == si && gap.is_empty()) {
             return None;
         }
-        let text = if preserve {
-            text
-        } else {
-            text.trim_matches([' ', '\t', '\r', '\n'])
-        };
-        Some(unescape_excel(text).into_owned())
+        Some(t_text(text, preserve).into_owned())
     }
 
     /// Past the first end of an element named `name` — an end tag, or an
