@@ -61,14 +61,24 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
         writer.finish(&mut frame(rows)?)?;
     } else {
         // A province's millions of rows go one row group at a time: the
-        // frame of one group, not of all, is held beside the rows.
+        // frames of two groups, not of all, are held beside the rows. The
+        // next group's frame is built while one is written: the roster is
+        // the last file an aggregate run waits for, and by then the other
+        // core has nothing else to do.
         let mut chunks = rows.chunks(ROW_GROUP);
-        let first = frame(chunks.next().unwrap_or_default())?;
-        let mut batched = writer.batched(first.schema())?;
-        batched.write_batch(&first)?;
-        drop(first);
-        for c in chunks {
-            batched.write_batch(&frame(c)?)?;
+        let mut group = frame(chunks.next().unwrap_or_default())?;
+        let mut batched = writer.batched(group.schema())?;
+        loop {
+            let next = chunks.next();
+            let (written, next) = rayon::join(
+                || batched.write_batch(&group),
+                || next.map(&frame).transpose(),
+            );
+            written?;
+            match next? {
+                Some(f) => group = f,
+                None => break,
+            }
         }
         batched.finish()?;
     }
