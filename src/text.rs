@@ -119,3 +119,20 @@ pub fn normalize_header(s: &str) -> String {
 fn is_caseless(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FE30}'..='\u{FE4F}' | '\u{FF00}'..='\u{FFEF}')
 }
+
+/// Texts kept once and shared: a province's rows repeat a few thousand
+/// codes, names, paths and column keys hundreds of thousands of times.
+#[derive(Debug, Default)]
+pub struct Shared(std::collections::HashSet<std::sync::Arc<str>>);
+
+impl Shared {
+    /// The one shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> std::sync::Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: std::sync::Arc<str> = s.into();
+        self.0.insert(a.clone());
+        a
+    }
+}

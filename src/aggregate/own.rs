@@ -57,15 +57,8 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
     let mut out = Vec::new();
     let keep = |v: f64| v != 0.0 && !v.is_nan();
     // Every text once, shared by the rows that show it.
-    let mut shared: BTreeSet<Arc<str>> = BTreeSet::new();
-    let mut arc = |s: &str| -> Arc<str> {
-        if let Some(a) = shared.get(s) {
-            return a.clone();
-        }
-        let a: Arc<str> = s.into();
-        shared.insert(a.clone());
-        a
-    };
+    let mut shared = crate::text::Shared::default();
+    let mut arc = |s: &str| shared.get(s);
     // Resolved once, not per organisation: at a province that was most of
     // this function.
     let cols: Vec<(Arc<str>, Arc<str>, usize)> = columns(schemas)

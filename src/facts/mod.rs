@@ -559,15 +559,8 @@ fn extract_with(
         ex.details = detail_rows(&sub.ledgers, schemas, ex.org.as_deref());
     }
     // Shared names: one per organisation code met in this file.
-    let mut names: BTreeMap<String, Arc<str>> = BTreeMap::new();
-    let mut name_of = |code: &str| -> Arc<str> {
-        if let Some(a) = names.get(code) {
-            return a.clone();
-        }
-        let a: Arc<str> = Arc::from(code);
-        names.insert(code.to_string(), a.clone());
-        a
-    };
+    let mut names = crate::text::Shared::default();
+    let mut name_of = |code: &str| names.get(code);
     // Keys already kept, per key list and organisation, within this file.
     let mut seen: BTreeMap<(usize, Arc<str>), HashSet<IdKey>> = BTreeMap::new();
     let lists = &schemas.audits.compiled.lists;

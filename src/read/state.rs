@@ -52,7 +52,7 @@ fn roster_rows<'a>(df: &'a DataFrame) -> Option<Vec<RosterRow>> {
         .collect();
     // Every text once (codes, ledgers, periods, files, sheets), every place
     // once.
-    let mut texts: HashMap<&'a str, Arc<str>> = HashMap::new();
+    let mut texts = crate::text::Shared::default();
     let mut places: HashMap<[&'a str; 4], Arc<RosterPlace>> = HashMap::new();
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
@@ -63,7 +63,7 @@ fn roster_rows<'a>(df: &'a DataFrame) -> Option<Vec<RosterRow>> {
         let Some(id_hash) = IdHash::from_hex(h) else {
             continue;
         };
-        let community_code = texts.entry(code).or_insert_with(|| code.into()).clone();
+        let community_code = texts.get(code);
         let key = [
             l,
             p,
@@ -73,12 +73,11 @@ fn roster_rows<'a>(df: &'a DataFrame) -> Option<Vec<RosterRow>> {
         let at = places
             .entry(key)
             .or_insert_with(|| {
-                let mut arc = |s: &'a str| texts.entry(s).or_insert_with(|| s.into()).clone();
                 Arc::new(RosterPlace {
-                    ledger: arc(key[0]),
-                    period: arc(key[1]),
-                    file: arc(key[2]),
-                    sheet: arc(key[3]),
+                    ledger: texts.get(key[0]),
+                    period: texts.get(key[1]),
+                    file: texts.get(key[2]),
+                    sheet: texts.get(key[3]),
                 })
             })
             .clone();
@@ -125,8 +124,8 @@ fn own_rows<'a>(df: &'a DataFrame) -> Option<Vec<OwnRow>> {
         .ok()?
         .iter()
         .collect();
-    let mut shared: std::collections::HashMap<&'a str, std::sync::Arc<str>> = Default::default();
-    let mut arc = |s: &'a str| shared.entry(s).or_insert_with(|| s.into()).clone();
+    let mut shared = crate::text::Shared::default();
+    let mut arc = |s: &str| shared.get(s);
     Some(
         (0..df.height())
             .filter_map(|i| {
