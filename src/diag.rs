@@ -375,17 +375,26 @@ impl Diagnostic {
 }
 
 /// 0-based column index → Excel letters (0 → A, 26 → AA).
-pub fn col_letter(mut c: u32) -> String {
-    let mut s = Vec::new();
+pub fn col_letter(c: u32) -> String {
+    let mut s = String::new();
+    col_letter_into(c, &mut s);
+    s
+}
+
+/// [`col_letter`] appended to `out`.
+pub fn col_letter_into(mut c: u32, out: &mut String) {
+    // At most 7 letters for a u32; Excel's last column is XFD.
+    let mut buf = [0u8; 7];
+    let mut i = buf.len();
     loop {
-        s.push(b'A' + (c % 26) as u8);
+        i -= 1;
+        buf[i] = b'A' + (c % 26) as u8;
         if c < 26 {
             break;
         }
         c = c / 26 - 1;
     }
-    s.reverse();
-    String::from_utf8(s).expect("ascii")
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ascii"));
 }
 
 /// A cell as Excel shows it (`C12`) as its column (0 for A) and row

@@ -479,8 +479,17 @@ pub struct RosterRow {
 impl RosterRow {
     /// The cell as Excel shows it (`C12`); None for CSV.
     pub fn cell(&self) -> Option<String> {
-        self.col
-            .map(|c| format!("{}{}", crate::diag::col_letter(c), self.row))
+        let mut s = String::new();
+        self.cell_into(&mut s).then_some(s)
+    }
+
+    /// The cell appended to `out`; false (nothing appended) for CSV.
+    pub fn cell_into(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        let Some(c) = self.col else { return false };
+        crate::diag::col_letter_into(c, out);
+        let _ = write!(out, "{}", self.row);
+        true
     }
 }
 

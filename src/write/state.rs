@@ -29,7 +29,23 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
             x.id_hash.hex_into(&mut hex);
         }
         let hashes: Vec<&str> = (0..r.len()).map(|i| &hex[64 * i..64 * (i + 1)]).collect();
-        let cells: Vec<Option<String>> = r.iter().map(|x| x.cell()).collect();
+        // The cells likewise (`C12`), by their ends in one buffer.
+        let mut cell_text = String::with_capacity(6 * r.len());
+        let ends: Vec<Option<usize>> = r
+            .iter()
+            .map(|x| x.cell_into(&mut cell_text).then_some(cell_text.len()))
+            .collect();
+        let mut start = 0;
+        let cells: Vec<Option<&str>> = ends
+            .iter()
+            .map(|e| {
+                e.map(|end| {
+                    let c = &cell_text[start..end];
+                    start = end;
+                    c
+                })
+            })
+            .collect();
         Ok(DataFrame::new(
             r.len(),
             vec![
@@ -40,13 +56,7 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
                 Column::new("file".into(), text(|x| &x.at.file)),
                 Column::new("sheet".into(), text(|x| &x.at.sheet)),
                 Column::new("row".into(), r.iter().map(|x| x.row).collect::<Vec<u32>>()),
-                Column::new(
-                    "cell".into(),
-                    cells
-                        .iter()
-                        .map(|c| c.as_deref())
-                        .collect::<Vec<Option<&str>>>(),
-                ),
+                Column::new("cell".into(), cells),
             ],
         )?)
     };
@@ -55,7 +65,8 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
     // and sheet names, no statistics nobody filters on.
     let writer = ParquetWriter::new(f)
         .with_compression(ParquetCompression::Lz4Raw)
-        .with_statistics(StatisticsOptions::empty());
+        .with_statistics(StatisticsOptions::empty())
+        .set_parallel(false);
     let rows = &state.rows;
     if rows.len() <= ROW_GROUP {
         writer.finish(&mut frame(rows)?)?;
