@@ -221,12 +221,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let submissions = extracts.len();
     drop(extracts);
     atomic_dir(&out, |dir| {
-        pool.install(|| output::aggregated(dir, &agg, &summary, &all, files, &state))
+        pool.install(|| output::aggregated(dir, &agg, &summary, &all, files, state))
     })?;
-    // Hundreds of thousands of roster rows freed one by one took a tenth of
-    // a second at a province; the process ends in a moment and gives the
-    // memory back whole.
-    std::mem::forget(state);
     // The archive after OUT: a run that fails before leaves it as it was.
     if let Some(dir) = &args.archive {
         crate::write::archive::write(dir, &agg, agg.built_from())?;

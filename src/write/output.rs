@@ -43,7 +43,7 @@ pub fn aggregated(
     head: &SummaryHead,
     all: &[Diagnostic],
     files: usize,
-    state: &crate::summary::RunState,
+    state: crate::summary::RunState,
 ) -> Result<()> {
     std::fs::create_dir_all(dir.join("tables"))?;
     let explained = explained(all);

@@ -13,7 +13,10 @@ use crate::summary::RunState;
 /// held beside the rows while it is written (≈10 MB).
 const ROW_GROUP: usize = 1 << 16;
 
-pub fn write(out: &Path, state: &RunState) -> Result<()> {
+/// The roster rows are let go as soon as their file is written: at a
+/// province they are hundreds of megabytes, and report.xlsx is still being
+/// written beside (its peak was set with them held).
+pub fn write(out: &Path, state: RunState) -> Result<()> {
     let dir = out.join(DIR);
     std::fs::create_dir_all(&dir)?;
     std::fs::write(
@@ -94,6 +97,7 @@ pub fn write(out: &Path, state: &RunState) -> Result<()> {
         batched.finish()?;
     }
     crate::timing::mark("roster parquet");
+    drop(state.rows);
     if let Some(own) = &state.own {
         let mut df = DataFrame::new(
             own.len(),
@@ -169,7 +173,7 @@ mod tests {
             rows: rows.clone(),
             own: None,
         };
-        write(dir.path(), &state).unwrap();
+        write(dir.path(), state).unwrap();
         let back = crate::read::state::load(dir.path()).expect("state read back");
         assert_eq!(back.rows.len(), rows.len());
         assert!(back.rows == rows, "rows read back differ");
