@@ -151,20 +151,18 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             || crate::audit::rules::summary(x, schemas),
         )
     };
+    let release = |x: &mut [Extract]| x.iter_mut().for_each(Extract::release_counts);
     let (agg, (now, rules)) = if extracts.len() <= SIDE_BY_SIDE {
-        pool.install(|| rayon::join(|| tables(&extracts), || hashes(&extracts)))
+        let both = pool.install(|| rayon::join(|| tables(&extracts), || hashes(&extracts)));
+        release(&mut extracts);
+        both
     } else {
         let agg = pool.install(|| tables(&extracts));
-        for e in &mut extracts {
-            e.release_counts();
-        }
+        release(&mut extracts);
         (agg, pool.install(|| hashes(&extracts)))
     };
     let mut agg = agg?;
     agg.rules = rules;
-    for e in &mut extracts {
-        e.release_counts();
-    }
     crate::timing::mark("tables+hashes");
     let mut rosters = plan.finish(now, common, &mut extracts, &accepted, schemas, registry);
     for e in &mut extracts {

@@ -283,7 +283,6 @@ pub fn validate_all_then<T: Send>(
     // Without checks, one parallel pass per chunk; with them, batches
     // checked together. One file per job: inputs are sorted, so large
     // community workbooks cluster, and coarse splits would leave a core idle.
-    let per_pass = if checked { BATCH } else { SETTLE };
     let out = std::thread::scope(|scope| -> Result<Vec<T>> {
         // One chunk waits while one is settled: memory holds two at most.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(0);
@@ -300,26 +299,51 @@ pub fn validate_all_then<T: Send>(
             Ok(done)
         });
         let mut pending: Vec<T> = Vec::with_capacity(SETTLE.min(setup.inputs.len()));
-        for inputs in setup.inputs.chunks(per_pass) {
-            let kept: Vec<T> = if checked {
-                let mut subs: Vec<Submission> =
-                    pool.install(|| inputs.par_iter().with_max_len(1).map(read).collect());
-                crate::validate::checks::run(ctx, &mut subs);
-                pool.install(|| subs.into_par_iter().with_max_len(1).map(&keep).collect())
-            } else {
-                pool.install(|| {
+        // A chunk handed on whenever SETTLE are pending; false once the
+        // settler stopped on an error (it says which below).
+        let mut hand_on = |kept: Vec<T>| -> bool {
+            pending.extend(kept);
+            if pending.len() < SETTLE {
+                return true;
+            }
+            let chunk = std::mem::replace(&mut pending, Vec::with_capacity(SETTLE));
+            tx.send(chunk).is_ok()
+        };
+        if checked {
+            // Batch k is checked and kept while batch k+1 is read: waiting
+            // for a batch's last file, and the checks' own serial parts,
+            // left a core idle at every batch.
+            let mut read_before: Option<Vec<Submission>> = None;
+            for inputs in setup.inputs.chunks(BATCH).map(Some).chain([None]) {
+                let (now, kept) = pool.install(|| {
+                    rayon::join(
+                        || inputs.map(|b| b.par_iter().with_max_len(1).map(read).collect()),
+                        || {
+                            read_before.take().map(|mut subs: Vec<Submission>| {
+                                crate::validate::checks::run(ctx, &mut subs);
+                                subs.into_par_iter()
+                                    .with_max_len(1)
+                                    .map(&keep)
+                                    .collect::<Vec<T>>()
+                            })
+                        },
+                    )
+                });
+                read_before = now;
+                if kept.is_some_and(|k| !hand_on(k)) {
+                    break;
+                }
+            }
+        } else {
+            for inputs in setup.inputs.chunks(SETTLE) {
+                let kept: Vec<T> = pool.install(|| {
                     inputs
                         .par_iter()
                         .with_max_len(1)
                         .map(|i| keep(read(i)))
                         .collect()
-                })
-            };
-            pending.extend(kept);
-            if pending.len() >= SETTLE {
-                let chunk = std::mem::replace(&mut pending, Vec::with_capacity(SETTLE));
-                // The settler stopped on an error: it says which below.
-                if tx.send(chunk).is_err() {
+                });
+                if !hand_on(kept) {
                     break;
                 }
             }

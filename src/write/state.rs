@@ -32,22 +32,19 @@ pub fn write(out: &Path, state: RunState) -> Result<()> {
             x.id_hash.hex_into(&mut hex);
         }
         let hashes: Vec<&str> = (0..r.len()).map(|i| &hex[64 * i..64 * (i + 1)]).collect();
-        // The cells likewise (`C12`), by their ends in one buffer.
+        // The cells likewise (`C12`), each a span of one buffer.
         let mut cell_text = String::with_capacity(6 * r.len());
-        let ends: Vec<Option<usize>> = r
+        let spans: Vec<Option<(usize, usize)>> = r
             .iter()
-            .map(|x| x.cell_into(&mut cell_text).then_some(cell_text.len()))
-            .collect();
-        let mut start = 0;
-        let cells: Vec<Option<&str>> = ends
-            .iter()
-            .map(|e| {
-                e.map(|end| {
-                    let c = &cell_text[start..end];
-                    start = end;
-                    c
-                })
+            .map(|x| {
+                let start = cell_text.len();
+                x.cell_into(&mut cell_text)
+                    .then_some((start, cell_text.len()))
             })
+            .collect();
+        let cells: Vec<Option<&str>> = spans
+            .iter()
+            .map(|s| s.map(|(a, b)| &cell_text[a..b]))
             .collect();
         Ok(DataFrame::new(
             r.len(),
