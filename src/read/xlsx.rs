@@ -1233,8 +1233,9 @@ impl<'a> Scan<'a> {
         Some(value)
     }
 
-    /// `open`, a text with no `<`, `&` or line end in it, then `close`:
-    /// the text, past `close`; None, nothing consumed, for anything else.
+    /// `open`, a text with no `<`, `&` or carriage return in it (which an
+    /// XML reader would resolve or normalise), then `close`: the text, past
+    /// `close`; None, nothing consumed, for anything else.
     fn quick_text(&mut self, open: &[u8], close: &[u8]) -> Option<&'a str> {
         let b = self.s.as_bytes();
         if !b[self.i..].starts_with(open) {

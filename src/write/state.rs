@@ -62,7 +62,9 @@ pub fn write(out: &Path, state: RunState) -> Result<()> {
     };
     let f = std::fs::File::create(dir.join(ROSTERS))?;
     // Keyed hashes do not compress: a light codec for the repeated file
-    // and sheet names, no statistics nobody filters on.
+    // and sheet names, no statistics nobody filters on. Encoded on this
+    // thread: report.xlsx is written beside on the other core, and polars'
+    // own pool only made the two contend.
     let writer = ParquetWriter::new(f)
         .with_compression(ParquetCompression::Lz4Raw)
         .with_statistics(StatisticsOptions::empty())
@@ -73,9 +75,8 @@ pub fn write(out: &Path, state: RunState) -> Result<()> {
     } else {
         // A province's millions of rows go one row group at a time: the
         // frames of two groups, not of all, are held beside the rows. The
-        // next group's frame is built while one is written: the roster is
-        // the last file an aggregate run waits for, and by then the other
-        // core has nothing else to do.
+        // next group's frame is built while one is written, on whichever
+        // core the workbook beside leaves free.
         let mut chunks = rows.chunks(ROW_GROUP);
         let mut group = frame(chunks.next().unwrap_or_default())?;
         let mut batched = writer.batched(group.schema())?;
