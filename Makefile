@@ -7,7 +7,7 @@ CARGO ?= cargo
 PBSTAT := $(CARGO) run --quiet --bin pbstat --
 PERIOD := 2026Q3
 
-.PHONY: all build demo test bench bench-large bench-small fmt lint samples clean man install docs bless
+.PHONY: all build demo test bench bench-large bench-against bench-small fmt lint samples clean man install docs bless
 
 all: build
 
@@ -52,6 +52,12 @@ bench:
 bench-large:
 	$(CARGO) build --release --bins --examples
 	$(CARGO) run --release --example bench -- --large --out bench/results-large.md
+
+# This build against an earlier commit on this machine and the same data
+# (bench/against.sh): make bench-against REV=<commit> [ROUNDS=N]. The first
+# time for a commit, a whole build of it under target/against/.
+bench-against:
+	bench/against.sh $(REV) $(ROUNDS)
 
 bench-small:
 	$(CARGO) build --release --bins --examples

@@ -468,6 +468,15 @@ fn main() {
             registry_csv(Path::new(&args[2]), Path::new(&args[3]));
             return;
         }
+        Some("against") => {
+            // against OLD_PBSTAT DATA LABEL ROUNDS: bench/against.sh
+            let rounds = args[5].parse().expect("rounds");
+            print!(
+                "{}",
+                against(Path::new(&args[2]), Path::new(&args[3]), &args[4], rounds)
+            );
+            return;
+        }
         Some("generate") => {
             let inline = args.get(4).is_some_and(|a| a == "inline");
             dataset(
@@ -864,4 +873,82 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, &t).expect("a copy");
         }
     }
+}
+
+/// This build against an earlier one (bench/against.sh): the same data
+/// (what the earlier build's own generator writes, so that it reads every
+/// file), the calamine floor, then each command of each build in turn,
+/// round after round, so that the machine's drift falls on both alike.
+fn against(old: &Path, data: &Path, label: &str, rounds: usize) -> String {
+    let me = std::env::current_exe().unwrap();
+    let examples = me.parent().expect("examples folder");
+    let new = examples.parent().expect("profile folder").join("pbstat");
+    let floor_sys = examples.join("floor");
+    let out = std::env::temp_dir().join("pbstat-against");
+    let run = |bin: &Path, cmd: &str| {
+        let mut c = Command::new(bin);
+        c.args([
+            cmd,
+            "--period",
+            "2026Q3",
+            "--no-progress",
+            "-q",
+            "--registry",
+        ])
+        .arg(registry_of(data))
+        .arg(data.join("in"));
+        if cmd == "aggregate" {
+            c.arg("-o").arg(&out);
+        }
+        measure(&mut c)
+    };
+    let names = ["floor (calamine)", "validate", "aggregate"];
+    // [command][build] → one Measure per round.
+    let mut m: Vec<[Vec<Measure>; 2]> = vec![Default::default(); 3];
+    for round in 0..rounds {
+        eprintln!("round {}/{rounds}", round + 1);
+        m[0][0].push(measure(Command::new(&floor_sys).arg(data.join("in"))));
+        for (k, cmd) in [(1, "validate"), (2, "aggregate")] {
+            for (b, bin) in [old, new.as_path()].into_iter().enumerate() {
+                m[k][b].push(run(bin, cmd));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let med = |v: &[Measure], f: fn(&Measure) -> f64| median(v.iter().map(f).collect());
+    let floor = med(&m[0][0], |x| x.wall);
+    let mut md = format!(
+        "{} files, {rounds} rounds; medians. The calamine floor: {floor:.2} s.\n\n| command | {label}: wall s | CPU s | peak RSS MB | × floor | this build: wall s | CPU s | peak RSS MB | × floor | this / {label} |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        floor::files(&data.join("in")).len()
+    );
+    for k in 1..3 {
+        let cell = |b: usize| {
+            let w = med(&m[k][b], |x| x.wall);
+            format!(
+                "{w:.2} | {:.2} | {:.0} | {:.2}",
+                med(&m[k][b], |x| x.cpu),
+                m[k][b].iter().map(|x| x.rss_mb).fold(0.0, f64::max),
+                w / floor
+            )
+        };
+        let ratio = med(&m[k][1], |x| x.wall) / med(&m[k][0], |x| x.wall);
+        md.push_str(&format!(
+            "| {} | {} | {} | {ratio:.2} |\n",
+            names[k],
+            cell(0),
+            cell(1)
+        ));
+    }
+    for k in 1..3 {
+        let codes = |b: usize| m[k][b].iter().map(|x| x.code).collect::<Vec<_>>();
+        if codes(0) != codes(1) {
+            md.push_str(&format!(
+                "\n{}: the exit codes differ ({label} {:?}, this build {:?}): the builds did not do the same work.\n",
+                names[k],
+                codes(0),
+                codes(1)
+            ));
+        }
+    }
+    md
 }
