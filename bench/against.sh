@@ -8,7 +8,8 @@
 # REV is checked out in a worktree and built in a target folder of its own
 # under target/against/ (the first time a whole build, ≈15 minutes on two
 # cores); the data is what REV's own bench generator writes, so that the
-# earlier build knows every form in it. Prints a markdown table.
+# earlier build knows every form in it. Prints a markdown table. To free
+# the space: git worktree remove target/against/src-<sha>; rm -r target/against.
 set -euo pipefail
 rev=${1:?usage: bench/against.sh REV [ROUNDS] [COMMUNITIES]}
 rounds=${2:-5}
