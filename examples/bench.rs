@@ -191,6 +191,36 @@ fn ensure_generated(me: &Path, root: &Path, n: usize, inline: bool) -> PathBuf {
     dir
 }
 
+/// This example, the pbstat it measures and the floor: it runs from
+/// <target>/release/examples/, the binaries are beside it, wherever
+/// cargo's target folder is.
+fn binaries() -> (PathBuf, PathBuf, PathBuf) {
+    let me = std::env::current_exe().unwrap();
+    let examples = me.parent().expect("examples folder").to_path_buf();
+    let bin = examples.parent().expect("profile folder").join("pbstat");
+    (me, bin, examples.join("floor"))
+}
+
+/// `bin validate|aggregate` on a dataset as every measurement runs it
+/// (aggregate writing into `out`).
+fn pbstat_command(bin: &Path, cmd: &str, data: &Path, out: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.args([
+        cmd,
+        "--period",
+        "2026Q3",
+        "--no-progress",
+        "-q",
+        "--registry",
+    ])
+    .arg(registry_of(data))
+    .arg(data.join("in"));
+    if cmd == "aggregate" {
+        c.arg("-o").arg(out);
+    }
+    c
+}
+
 /// The dataset's registry: a CSV in the mix, else .xlsx.
 fn registry_of(dir: &Path) -> PathBuf {
     let csv = dir.join("registry.csv");
@@ -501,12 +531,7 @@ fn main() {
         .map(|r| r.parse().expect("--rounds N"))
         .unwrap_or(5);
     let root = PathBuf::from("bench/data");
-    // This example runs from <target>/release/examples/: the binaries it
-    // measures are beside it, wherever cargo's target folder is.
-    let me = std::env::current_exe().unwrap();
-    let examples = me.parent().expect("examples folder");
-    let bin = examples.parent().expect("profile folder").join("pbstat");
-    let floor_sys = examples.join("floor");
+    let (me, bin, floor_sys) = binaries();
     assert!(
         bin.exists() && floor_sys.exists(),
         "build first: cargo build --release --examples"
@@ -544,23 +569,7 @@ fn main() {
         let (writer, n) = (*writer, *n);
         let files = floor::files(&dir.join("in")).len();
         let out_dir = std::env::temp_dir().join(format!("pbstat-bench-{n}"));
-        let pbstat = |cmd: &str| {
-            let mut c = Command::new(&bin);
-            c.args([
-                cmd,
-                "--period",
-                "2026Q3",
-                "--no-progress",
-                "-q",
-                "--registry",
-            ])
-            .arg(registry_of(dir))
-            .arg(dir.join("in"));
-            if cmd == "aggregate" {
-                c.arg("-o").arg(&out_dir);
-            }
-            c
-        };
+        let pbstat = |cmd: &str| pbstat_command(&bin, cmd, dir, &out_dir);
         let rollup = writer == Writer::Shared;
         let names: &[&'static str] = if rollup {
             &[INFLATE, FLOOR_SYS, FLOOR_MI, VALIDATE, AGGREGATE, ROLLUP]
@@ -754,20 +763,7 @@ fn large_run(root: &Path, me: &Path, bin: &Path, out: &str) {
         let files = floor::files(&dir.join("in")).len();
         let out_dir = std::env::temp_dir().join(format!("pbstat-bench-{n}"));
         for cmd in ["validate", "aggregate"] {
-            let mut c = Command::new(bin);
-            c.args([
-                cmd,
-                "--period",
-                "2026Q3",
-                "--no-progress",
-                "-q",
-                "--registry",
-            ])
-            .arg(dir.join("registry.xlsx"))
-            .arg(dir.join("in"));
-            if cmd == "aggregate" {
-                c.arg("-o").arg(&out_dir);
-            }
+            let mut c = pbstat_command(bin, cmd, &dir, &out_dir);
             eprintln!("{cmd} at {n} communities");
             let m = measure(&mut c);
             md.push_str(&format!(
@@ -880,28 +876,9 @@ fn copy_dir(from: &Path, to: &Path) {
 /// file), the calamine floor, then each command of each build in turn,
 /// round after round, so that the machine's drift falls on both alike.
 fn against(old: &Path, data: &Path, label: &str, rounds: usize) -> String {
-    let me = std::env::current_exe().unwrap();
-    let examples = me.parent().expect("examples folder");
-    let new = examples.parent().expect("profile folder").join("pbstat");
-    let floor_sys = examples.join("floor");
+    let (_, new, floor_sys) = binaries();
     let out = std::env::temp_dir().join("pbstat-against");
-    let run = |bin: &Path, cmd: &str| {
-        let mut c = Command::new(bin);
-        c.args([
-            cmd,
-            "--period",
-            "2026Q3",
-            "--no-progress",
-            "-q",
-            "--registry",
-        ])
-        .arg(registry_of(data))
-        .arg(data.join("in"));
-        if cmd == "aggregate" {
-            c.arg("-o").arg(&out);
-        }
-        measure(&mut c)
-    };
+    let run = |bin: &Path, cmd: &str| measure(&mut pbstat_command(bin, cmd, data, &out));
     let names = ["floor (calamine)", "validate", "aggregate"];
     // [command][build] → one Measure per round.
     let mut m: Vec<[Vec<Measure>; 2]> = vec![Default::default(); 3];
