@@ -60,16 +60,22 @@ impl Workdir {
         p
     }
 
-    /// Run pbstat with these arguments, in this folder, with a neutral locale.
-    pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_pbstat"))
-            .args(args)
+    /// pbstat with these arguments, in this folder, with a neutral locale
+    /// and the tests' roster key: two runs on the same inputs write the
+    /// same roster hashes.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pbstat"));
+        c.args(args)
             .current_dir(self.root())
             .env_remove("LANG")
             .env_remove("LC_ALL")
-            .env("PBSTAT_ROSTER_KEY", roster_key())
-            .output()
-            .expect("run pbstat");
+            .env("PBSTAT_ROSTER_KEY", roster_key());
+        c
+    }
+
+    /// Run pbstat with these arguments, in this folder, with a neutral locale.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run pbstat");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
