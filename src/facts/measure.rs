@@ -7,8 +7,6 @@
 use anyhow::Result;
 use chrono::NaiveDate;
 use polars::prelude::*;
-use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{counts_of, Extract, IdKey};
@@ -18,9 +16,11 @@ use crate::schema::{FieldType, MeasureSet, SchemaSet};
 use crate::validate::{Record, Value};
 
 /// One field's values down the rows of a ledger.
-#[derive(Debug, Clone)]
 enum Cells {
-    Text(Vec<Option<Cow<'static, str>>>),
+    /// Texts straight into polars' buffers (one view per row, short texts
+    /// inline): a file's column is one chunk of the run's frame, not one
+    /// string per row copied twice.
+    Text(StringChunkedBuilder),
     Num(Vec<Option<f64>>),
     Date(Vec<Option<NaiveDate>>),
     /// ID numbers, packed (`IdKey`): never held as text.
@@ -32,7 +32,7 @@ enum Cells {
 const NOT_A_FIELD: usize = usize::MAX;
 
 /// The rows of one ledger of one file, only the fields the measures read.
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Rows {
     /// The organisations the rows count at (few per file).
     orgs: Vec<Arc<str>>,
@@ -46,8 +46,8 @@ pub struct Rows {
     /// `unique`), and per row whether it repeats an earlier row's.
     unique: Option<usize>,
     dup: Vec<bool>,
-    seen_ids: HashSet<(u32, u64)>,
-    seen_texts: HashSet<(u32, String)>,
+    seen_ids: PlHashSet<(u32, u64)>,
+    seen_texts: PlHashSet<(u32, String)>,
 }
 
 impl Rows {
@@ -60,7 +60,7 @@ impl Rows {
             .flat_map(|k| -> Vec<(String, usize, Cells)> {
                 let Some(i) = schema.field_index(k) else {
                     if k == "submitter_level" {
-                        return vec![(k.clone(), NOT_A_FIELD, Cells::Text(Vec::new()))];
+                        return vec![(k.clone(), NOT_A_FIELD, text_cells(k, 0))];
                     }
                     // A ledger a cover's measure reads: its rows and sums.
                     let Some(l) = schemas.schemas.iter().find(|s| &s.name == k) else {
@@ -77,7 +77,7 @@ impl Rows {
                     }
                     FieldType::Date => Cells::Date(Vec::new()),
                     FieldType::IdNumber => Cells::Id(Vec::new()),
-                    _ => Cells::Text(Vec::new()),
+                    _ => text_cells(k, 0),
                 };
                 vec![(k.clone(), i, cells)]
             })
@@ -93,6 +93,33 @@ impl Rows {
             cols,
             unique,
             ..Rows::default()
+        }
+    }
+
+    /// Room for `n` more rows: a file's ledger is pushed row by row, and
+    /// growing every column by doubling was most of the pushing.
+    pub fn reserve(&mut self, n: usize) {
+        let empty = self.org.is_empty();
+        self.org.reserve(n);
+        for (key, _, cells) in &mut self.cols {
+            match cells {
+                // A builder is sized when made: a file's first rows.
+                Cells::Text(c) => {
+                    if empty {
+                        *c = StringChunkedBuilder::new(key.as_str().into(), n);
+                    }
+                }
+                Cells::Num(c) => c.reserve(n),
+                Cells::Date(c) => c.reserve(n),
+                Cells::Id(c) => c.reserve(n),
+            }
+        }
+        if self.unique.is_some() {
+            self.dup.reserve(n);
+            match self.cols.get(self.unique.unwrap_or(0)).map(|c| &c.2) {
+                Some(Cells::Id(_)) => self.seen_ids.reserve(n),
+                _ => self.seen_texts.reserve(n),
+            }
         }
     }
 
@@ -115,50 +142,72 @@ impl Rows {
         };
         self.org.push(i as u32);
         let lv = self.levels[i];
-        for (key, i, cells) in &mut self.cols {
+        let org = i as u32;
+        let mut dup = false;
+        for (c, (key, i, cells)) in self.cols.iter_mut().enumerate() {
             if *i == NOT_A_FIELD {
                 match cells {
-                    Cells::Text(c) => c.push(lv.map(|l| Cow::Borrowed(l.as_str()))),
+                    Cells::Text(c) => c.append_option(lv.map(|l| l.as_str())),
                     Cells::Num(c) => c.push(figure(key)),
                     _ => {}
                 }
                 continue;
             }
             let v = r.values.get(*i).unwrap_or(&Value::Blank);
+            // The `unique` column: whether this row repeats an earlier
+            // row's value at the same organisation.
+            let unique = self.unique == Some(c);
             match cells {
-                Cells::Text(c) => c.push(match v {
-                    Value::Text(t) => Some(t.clone()),
-                    _ => None,
-                }),
+                Cells::Text(c) => {
+                    let t = v.text();
+                    c.append_option(t);
+                    if let (true, Some(t)) = (unique, t) {
+                        dup = !self.seen_texts.insert((org, t.to_string()));
+                    }
+                }
                 Cells::Num(c) => c.push(v.num()),
                 Cells::Date(c) => c.push(v.date()),
-                Cells::Id(c) => c.push(v.text().map(|t| IdKey::of(t).0)),
+                Cells::Id(c) => {
+                    let id = v.text().map(|t| IdKey::of(t).0);
+                    c.push(id);
+                    if let (true, Some(id)) = (unique, id) {
+                        dup = !self.seen_ids.insert((org, id));
+                    }
+                }
             }
         }
-        if let Some(u) = self.unique {
-            let org = i as u32;
-            let dup = match &self.cols[u].2 {
-                Cells::Id(c) => c
-                    .last()
-                    .copied()
-                    .flatten()
-                    .is_some_and(|v| !self.seen_ids.insert((org, v))),
-                Cells::Text(c) => c
-                    .last()
-                    .cloned()
-                    .flatten()
-                    .is_some_and(|v| !self.seen_texts.insert((org, v.into_owned()))),
-                _ => false,
-            };
+        if self.unique.is_some() {
             self.dup.push(dup);
         }
     }
 }
 
+/// An empty text column, room for `n` rows.
+fn text_cells(key: &str, n: usize) -> Cells {
+    Cells::Text(StringChunkedBuilder::new(key.into(), n))
+}
+
 /// Some files' rows of one ledger as a frame: `_file` (the extract's
 /// index), `_org` (the submitter, as its index in that file's `orgs`), the
 /// fields, and the period's bounds.
-fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
+fn frame(owned: &mut [(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
+    // The text columns: each file's builder is one chunk of the column.
+    let mut texts: Vec<Option<StringChunked>> = Vec::new();
+    for c in 0..owned[0].1.cols.len() {
+        let mut column: Option<StringChunked> = None;
+        for (_, r) in owned.iter_mut() {
+            let Cells::Text(b) = &mut r.cols[c].2 else {
+                break;
+            };
+            let part = std::mem::replace(b, StringChunkedBuilder::new(PlSmallStr::EMPTY, 0));
+            let part = part.finish();
+            match &mut column {
+                None => column = Some(part),
+                Some(all) => all.append_owned(part)?,
+            }
+        }
+        texts.push(column);
+    }
     let parts: Vec<(u32, &Rows)> = owned.iter().map(|(i, r)| (*i, r)).collect();
     let first = parts[0].1;
     let n: usize = parts.iter().map(|(_, r)| r.org.len()).sum();
@@ -204,18 +253,10 @@ fn frame(owned: &[(u32, Rows)], period: Option<Period>) -> Result<DataFrame> {
                 .collect()
         }
         let col = match cells {
-            Cells::Text(_) => {
-                // Borrowed, not cloned: the text of every row of the run.
-                let v: Vec<Option<&str>> = parts
-                    .iter()
-                    .flat_map(|(_, r)| match &r.cols[c].2 {
-                        Cells::Text(v) => v.as_slice(),
-                        _ => &[],
-                    })
-                    .map(|x| x.as_deref())
-                    .collect();
-                Column::new(name, v)
-            }
+            Cells::Text(_) => match texts[c].take() {
+                Some(t) => t.with_name(name).into_series().into(),
+                None => Column::full_null(name, n, &DataType::String),
+            },
             Cells::Num(_) => Column::new(
                 name,
                 gather(&parts, c, |x| match x {
@@ -328,7 +369,8 @@ pub fn measure(
             if owned.is_empty() {
                 continue;
             }
-            let df = frame(&owned, period)?;
+            let mut owned = owned;
+            let df = frame(&mut owned, period)?;
             measure_ledger(extracts, set, ledger, df, &owned)?;
         }
     }
@@ -354,6 +396,19 @@ fn org_at<'a>(
         }
         _ => None,
     }
+}
+
+/// Add `run`, values of base count `i`, to the set of the organisation
+/// they count at, and empty it.
+fn add_ids(extracts: &mut [Extract], at: Option<(u32, &str)>, i: usize, run: &mut Vec<u64>) {
+    if let (Some((f, o)), false) = (at, run.is_empty()) {
+        let set = counts_of(&mut extracts[f as usize].counts, o)
+            .id_sets
+            .entry(i)
+            .or_default();
+        Arc::make_mut(set).extend_from_slice(run);
+    }
+    run.clear();
 }
 
 fn measure_ledger(
@@ -506,19 +561,22 @@ fn measure_ledger(
                 Some((fi, o))
             };
             if let (true, Some(i)) = (ids, i) {
+                // A file's rows of one organisation come together: each
+                // run of them is added to its set at once.
                 let vals = out.column("_v")?.u64()?;
+                let mut run: Vec<u64> = Vec::new();
+                let mut run_at: Option<(u32, &str)> = None;
                 for r in 0..out.height() {
-                    let (Some((fi, o)), Some(v)) = (place(r), vals.get(r)) else {
+                    let (Some(p), Some(v)) = (place(r), vals.get(r)) else {
                         continue;
                     };
-                    Arc::make_mut(
-                        counts_of(&mut extracts[fi as usize].counts, o)
-                            .id_sets
-                            .entry(i)
-                            .or_default(),
-                    )
-                    .push(v);
+                    if run_at != Some(p) {
+                        add_ids(extracts, run_at, i, &mut run);
+                        run_at = Some(p);
+                    }
+                    run.push(v);
                 }
+                add_ids(extracts, run_at, i, &mut run);
                 for (f, _) in owned {
                     for c in extracts[*f as usize].counts.values_mut() {
                         if let Some(s) = c.id_sets.get_mut(&i) {

@@ -605,9 +605,12 @@ fn extract_with(
         // One set of rows per ledger and file, whatever its sheets: a
         // `unique` value repeats across them too.
         let mut rows = measured.contains(&l.schema.as_str()).then(|| {
-            ex.rows
+            let mut rows = ex
+                .rows
                 .remove(&l.schema)
-                .unwrap_or_else(|| measure::Rows::new(schemas, &l.schema))
+                .unwrap_or_else(|| measure::Rows::new(schemas, &l.schema));
+            rows.reserve(l.records.len());
+            rows
         });
         // An organisation with rows in a ledger counted at its submitter
         // has counts, even when no measure matched a row.
