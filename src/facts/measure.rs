@@ -362,14 +362,13 @@ pub fn measure(
     for start in (0..extracts.len()).step_by(CHUNK) {
         let end = (start + CHUNK).min(extracts.len());
         for ledger in set.ledgers() {
-            let owned: Vec<(u32, Rows)> = (start..end)
+            let mut owned: Vec<(u32, Rows)> = (start..end)
                 .filter_map(|i| extracts[i].rows.remove(ledger).map(|r| (i as u32, r)))
                 .filter(|(_, r)| !r.org.is_empty())
                 .collect();
             if owned.is_empty() {
                 continue;
             }
-            let mut owned = owned;
             let df = frame(&mut owned, period)?;
             measure_ledger(extracts, set, ledger, df, &owned)?;
         }
