@@ -537,14 +537,20 @@ fn measure_ledger(
             } else {
                 e.cast(DataType::String).alias("_v")
             };
-            let out = taken
+            let mut out = taken
                 .clone()
                 .lazy()
                 .with_column(at_expr(at).alias("_at"))
                 .filter(col("_at").is_not_null().and(cond(&m.filter_expr)))
                 .select([col("_file"), col("_at"), value])
-                .filter(col("_v").is_not_null())
-                .collect()?;
+                .filter(col("_v").is_not_null());
+            // Texts go into sets one by one, each squeezed first: a value
+            // met again in the same file and place is dropped here, by
+            // polars, rather than squeezed and looked up again.
+            if !ids {
+                out = out.unique_stable(None, UniqueKeepStrategy::First);
+            }
+            let out = out.collect()?;
             let files = out.column("_file")?.u32()?;
             let (idx, codes) = at_columns(&out, at)?;
             let i = set.index(&m.key);
