@@ -16,6 +16,7 @@ pub const LAYERS: &[&str] = &[
     "lang",
     "panic_guard",
     "timing",
+    "memory",
     "text",
     "org",
     "period",
@@ -43,6 +44,7 @@ pub mod diag;
 pub mod facts;
 pub mod fuzzing;
 pub mod lang;
+pub mod memory;
 pub mod org;
 pub mod panic_guard;
 pub mod period;

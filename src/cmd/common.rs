@@ -283,6 +283,7 @@ pub fn validate_all_then<T: Send>(
     // Without checks, one parallel pass per chunk; with them, batches
     // checked together. One file per job: inputs are sorted, so large
     // community workbooks cluster, and coarse splits would leave a core idle.
+    crate::memory::reading();
     let out = std::thread::scope(|scope| -> Result<Vec<T>> {
         // One chunk waits while one is settled: memory holds two at most.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(0);
@@ -355,7 +356,9 @@ pub fn validate_all_then<T: Send>(
         settler
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })?;
+    });
+    crate::memory::settled();
+    let out = out?;
     pb.finish_and_clear();
     crate::timing::mark("read+validate");
     Ok(out)
