@@ -114,10 +114,10 @@ impl Rows {
                 Cells::Id(c) => c.reserve(n),
             }
         }
-        if self.unique.is_some() {
+        if let Some(u) = self.unique {
             self.dup.reserve(n);
-            match self.cols.get(self.unique.unwrap_or(0)).map(|c| &c.2) {
-                Some(Cells::Id(_)) => self.seen_ids.reserve(n),
+            match self.cols[u].2 {
+                Cells::Id(_) => self.seen_ids.reserve(n),
                 _ => self.seen_texts.reserve(n),
             }
         }
