@@ -513,7 +513,9 @@ pub struct OwnRow {
 pub struct RunState {
     pub doc: StateDoc,
     pub rows: Vec<RosterRow>,
-    /// None for an output built from county summaries, which keep nothing
-    /// below the counties (a period roll-up cannot use it).
-    pub own: Option<Vec<OwnRow>>,
+    /// Whether the output keeps its organisations' own counts
+    /// (own_counts.parquet): not one built from county summaries, which
+    /// keeps nothing below the counties (a period roll-up cannot use it).
+    /// They are made from the tables while the other files are written.
+    pub own: bool,
 }

@@ -178,9 +178,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             key_fingerprint: rosters.fingerprint.clone(),
         },
         rows: std::mem::take(&mut rosters.state),
-        own: (!agg.rollup).then(|| crate::aggregate::own::rows(&agg, schemas)),
+        own: !agg.rollup,
     };
-    crate::timing::mark("own counts");
     let run_notes = rosters.notes.clone();
     if let Some(p) = &previous {
         let flows = p.same_length(&period);
@@ -219,7 +218,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let submissions = extracts.len();
     drop(extracts);
     atomic_dir(&out, |dir| {
-        pool.install(|| output::aggregated(dir, &agg, &summary, &all, files, state))
+        pool.install(|| output::aggregated(dir, &agg, schemas, &summary, &all, files, state))
     })?;
     // The archive after OUT: a run that fails before leaves it as it was.
     if let Some(dir) = &args.archive {

@@ -171,7 +171,7 @@ pub fn run(common: &Common, args: &AggregateArgs, out: &Path) -> Result<Exit> {
             .last()
             .map(|o| o.rosters.clone())
             .unwrap_or_default(),
-        own: Some(crate::aggregate::own::rows(&agg, &schemas)),
+        own: true,
     };
     if let Some(p) = &previous {
         let flows = p.same_length(&period);
@@ -242,7 +242,7 @@ pub fn run(common: &Common, args: &AggregateArgs, out: &Path) -> Result<Exit> {
     };
     let pool = crate::cmd::common::thread_pool(common)?;
     atomic_dir(out, |dir| {
-        pool.install(|| output::aggregated(dir, &agg, &head, &all, files, state))
+        pool.install(|| output::aggregated(dir, &agg, &schemas, &head, &all, files, state))
     })?;
     if let Some(dir) = &args.archive {
         crate::write::archive::write(dir, &agg, agg.built_from())?;

@@ -21,7 +21,7 @@ pub fn load(dir: &Path) -> Option<RunState> {
     Some(RunState {
         doc,
         rows: roster_rows(&df)?,
-        own: None,
+        own: false,
     })
 }
 

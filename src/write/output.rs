@@ -11,6 +11,7 @@ use super::{report, tables};
 use crate::aggregate::{Aggregation, Table};
 use crate::diag::{Counts, Diagnostic};
 use crate::lang::Lang;
+use crate::schema::SchemaSet;
 use crate::summary::{to_map, SummaryHead};
 
 /// A refused run's folder: only the diagnostics, to fix them by.
@@ -35,11 +36,12 @@ fn explained(all: &[Diagnostic]) -> Vec<(String, String, String)> {
 }
 
 /// Every file of an aggregate output, into `dir`. The workbook (its large
-/// sheets filled in parallel) is written beside the tables and JSON files;
-/// in a one-thread pool one after the other.
+/// sheets filled in parallel) is written beside the state files, the tables
+/// and the JSON files; in a one-thread pool one after the other.
 pub fn aggregated(
     dir: &Path,
     agg: &Aggregation,
+    schemas: &SchemaSet,
     head: &SummaryHead,
     all: &[Diagnostic],
     files: usize,
@@ -47,8 +49,18 @@ pub fn aggregated(
 ) -> Result<()> {
     std::fs::create_dir_all(dir.join("tables"))?;
     let explained = explained(all);
+    let own = state.own;
     let (kept, (book, rest)) = rayon::join(
-        || super::state::write(dir, state),
+        || {
+            let (rosters, own) = rayon::join(
+                || super::state::write(dir, state),
+                || match own {
+                    true => super::state::write_own(dir, agg, schemas),
+                    false => Ok(()),
+                },
+            );
+            rosters.and(own)
+        },
         || {
             rayon::join(
                 || {

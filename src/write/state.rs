@@ -6,7 +6,9 @@ use anyhow::Result;
 use polars::prelude::*;
 use std::path::Path;
 
+use crate::aggregate::Aggregation;
 use crate::read::state::{DIR, DOC, OWN, ROSTERS};
+use crate::schema::SchemaSet;
 use crate::summary::RunState;
 
 /// Rows per row group of roster_ids.parquet: the frame of one group is
@@ -129,37 +131,46 @@ pub fn write(out: &Path, state: RunState) -> Result<()> {
     }
     crate::timing::mark("roster parquet");
     drop(state.rows);
-    if let Some(own) = &state.own {
-        let mut df = DataFrame::new(
-            own.len(),
-            vec![
-                Column::new(
-                    "code".into(),
-                    own.iter().map(|r| &*r.code).collect::<Vec<&str>>(),
-                ),
-                Column::new(
-                    "table".into(),
-                    own.iter().map(|r| &*r.table).collect::<Vec<&str>>(),
-                ),
-                Column::new(
-                    "category".into(),
-                    own.iter()
-                        .map(|r| r.category.as_deref())
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "column".into(),
-                    own.iter().map(|r| &*r.column).collect::<Vec<&str>>(),
-                ),
-                Column::new(
-                    "value".into(),
-                    own.iter().map(|r| r.value).collect::<Vec<_>>(),
-                ),
-            ],
-        )?;
-        let f = std::fs::File::create(dir.join(OWN))?;
-        ParquetWriter::new(f).finish(&mut df)?;
-    }
+    Ok(())
+}
+
+/// state/own_counts.parquet: each organisation's own counts, made from the
+/// tables here, beside the other files, rather than before the writing
+/// with one core idle.
+pub fn write_own(out: &Path, agg: &Aggregation, schemas: &SchemaSet) -> Result<()> {
+    let own = crate::aggregate::own::rows(agg, schemas);
+    let dir = out.join(DIR);
+    std::fs::create_dir_all(&dir)?;
+    let mut df = DataFrame::new(
+        own.len(),
+        vec![
+            Column::new(
+                "code".into(),
+                own.iter().map(|r| &*r.code).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "table".into(),
+                own.iter().map(|r| &*r.table).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "category".into(),
+                own.iter()
+                    .map(|r| r.category.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "column".into(),
+                own.iter().map(|r| &*r.column).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "value".into(),
+                own.iter().map(|r| r.value).collect::<Vec<_>>(),
+            ),
+        ],
+    )?;
+    let f = std::fs::File::create(dir.join(OWN))?;
+    ParquetWriter::new(f).finish(&mut df)?;
+    crate::timing::mark("own counts");
     Ok(())
 }
 
@@ -202,7 +213,7 @@ mod tests {
                 key_fingerprint: "0123456789abcdef".into(),
             },
             rows: rows.clone(),
-            own: None,
+            own: false,
         };
         write(dir.path(), state).unwrap();
         let back = crate::read::state::load(dir.path()).expect("state read back");
