@@ -2,6 +2,7 @@
 //! Each problem between files is reported once in every file involved,
 //! each naming the other.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub mod periods;
@@ -13,6 +14,7 @@ pub mod trends;
 use crate::diag::{Code, Diagnostic};
 use crate::facts::{Extract, IdKey};
 use crate::lang::Lang;
+use crate::period::Period;
 use crate::schema::SchemaSet;
 use crate::summary::MissingOrg;
 use crate::validate::submission::SubmissionKind;
@@ -85,19 +87,52 @@ pub fn missing_list(missing: &[Diagnostic], registry: Option<&Registry>) -> Vec<
         .collect()
 }
 
-/// Run every audit aggregation depends on. Diagnostics about a file go into
-/// that file's list; the 催报 notes (about nobody's file) are returned.
+/// Run every audit aggregation depends on, and with `targets` the
+/// requirements' targets (target.*). Diagnostics about a file go into that
+/// file's list; the 催报 notes (about nobody's file) are returned. Both
+/// only read the extracts until they are done, so they are found side by
+/// side (one after the other they left a core idle), then added in this
+/// order.
 pub fn run(
     extracts: &mut [Extract],
     registry: Option<&Registry>,
     schemas: &SchemaSet,
+    period: &Period,
+    targets: bool,
     lang: Lang,
-) -> Vec<Diagnostic> {
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let ((add, missing), judged) = rayon::join(
+        || across(extracts, registry, schemas, lang),
+        || match targets {
+            true => targets::find(extracts, schemas, period, registry, lang),
+            false => Ok(Vec::new()),
+        },
+    );
+    let judged = judged?;
+    for (i, d) in add {
+        let org = extracts[i].org.clone();
+        extracts[i].diagnostics.push(d.org_or(org));
+    }
+    for (i, d) in judged {
+        extracts[i].diagnostics.push(d);
+    }
+    Ok(missing)
+}
+
+/// The audits across submissions: (file, diagnostic) pairs and the 催报
+/// notes.
+fn across(
+    extracts: &[Extract],
+    registry: Option<&Registry>,
+    schemas: &SchemaSet,
+    lang: Lang,
+) -> (Vec<(usize, Diagnostic)>, Vec<Diagnostic>) {
     let mut add: Vec<(usize, Diagnostic)> = Vec::new();
     {
         let name = namer(extracts, registry);
         let a = &schemas.audits;
         let keys: Vec<Vec<(IdKey, u32, u32)>> = (0..a.compiled.lists.len())
+            .into_par_iter()
             .map(|l| sorted_keys(extracts, l))
             .collect();
         duplicate_submissions(extracts, lang, &mut add);
@@ -130,13 +165,10 @@ pub fn run(
             );
         }
     }
-    for (i, d) in add {
-        let org = extracts[i].org.clone();
-        extracts[i].diagnostics.push(d.org_or(org));
-    }
-    registry
+    let missing = registry
         .map(|r| missing_submissions(extracts, r, lang))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    (add, missing)
 }
 
 impl Diagnostic {
@@ -202,7 +234,7 @@ fn sorted_keys(extracts: &[Extract], list: usize) -> Vec<(IdKey, u32, u32)> {
                 .map(move |(k, r)| (r.id, i as u32, k as u32))
         })
         .collect();
-    all.sort_unstable();
+    all.par_sort_unstable();
     all
 }
 

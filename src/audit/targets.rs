@@ -181,14 +181,16 @@ pub(crate) fn sheet_of<'a>(e: &'a Extract, schema: &str) -> Option<&'a (String, 
 }
 
 /// target.*: each submission's own counts against the requirements, as
-/// warnings on the submission (check and aggregate alike).
-pub fn diagnose(
-    extracts: &mut [Extract],
+/// warnings on the submission (check and aggregate alike), by the index of
+/// its file; `audit::run` adds them.
+pub fn find(
+    extracts: &[Extract],
     schemas: &SchemaSet,
     period: &Period,
     registry: Option<&Registry>,
     lang: Lang,
-) -> Result<()> {
+) -> Result<Vec<(usize, Diagnostic)>> {
+    let mut found = Vec::new();
     // No rows at all counts as zero, not as nothing to judge.
     let none = Counts::default();
     let mut who: Vec<(usize, String, String, Level)> = Vec::new();
@@ -224,9 +226,8 @@ pub fn diagnose(
         .grouped_by("meeting_types")
         .map_or("", |(l, _)| l);
     for ((i, org, name, _), j) in who.iter().zip(judged) {
-        let e = &mut extracts[*i];
-        let none = Counts::default();
-        let counts = e.counts.get(org).unwrap_or(&none).clone();
+        let e = &extracts[*i];
+        let counts = e.counts.get(org).unwrap_or(&none);
         for (s, shown) in j.shortfalls.into_iter().zip(j.shown) {
             let (code, sheet, msg) = if s.what == MEETING {
                 let t = s.meeting_type.clone().unwrap_or_default();
@@ -293,10 +294,10 @@ pub fn diagnose(
             if let Some((sh, idx)) = sheet_of(e, &sheet) {
                 d = d.sheet(sh, *idx);
             }
-            e.diagnostics.push(d);
+            found.push((*i, d));
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// A target's message or below-target line for one shortfall.

@@ -68,11 +68,18 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     } else {
         setup.registry.as_ref()
     };
-    let missing = crate::audit::run(&mut extracts, registry, schemas, common.lang);
-    // The requirements as check judges them: the same warnings, counted alike.
-    if !rollup {
-        crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, common.lang)?;
-    }
+    // The requirements as check judges them: the same warnings, counted
+    // alike.
+    let missing = thread_pool(common)?.install(|| {
+        crate::audit::run(
+            &mut extracts,
+            registry,
+            schemas,
+            &period,
+            !rollup,
+            common.lang,
+        )
+    })?;
     for e in &mut extracts {
         e.explain(common.lang);
     }

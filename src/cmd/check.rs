@@ -34,8 +34,8 @@ pub fn run(common: &Common, args: &CheckArgs) -> Result<Exit> {
         |chunk| crate::facts::measure::measure(chunk, schemas, Some(period)),
     )?;
     let registry = setup.registry.as_ref();
-    let missing = crate::audit::run(&mut extracts, registry, schemas, lang);
-    crate::audit::targets::diagnose(&mut extracts, schemas, &period, registry, lang)?;
+    let missing = crate::cmd::common::thread_pool(common)?
+        .install(|| crate::audit::run(&mut extracts, registry, schemas, &period, true, lang))?;
     let rosters = crate::cmd::common::rosters(
         common,
         &mut extracts,
