@@ -4,6 +4,7 @@
 //! lines it prints when done.
 
 use anyhow::Result;
+use rayon::prelude::*;
 use std::path::Path;
 
 use super::diagnostics::json as diagnostics_json;
@@ -74,22 +75,39 @@ pub fn aggregated(
                         .iter()
                         .filter(|t| !t.def.title.is_empty())
                         .collect();
-                    for t in &forms {
-                        let base = dir.join("tables").join(&t.def.file);
-                        std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
-                        tables::write_parquet(t, &base.with_extension("parquet"))?;
-                    }
-                    if let Some(h) = &agg.history {
-                        let t = super::history::table(h)?;
-                        let base = dir.join("tables").join("history");
-                        std::fs::write(base.with_extension("csv"), tables::csv_bytes(&t)?)?;
-                        tables::write_parquet(&t, &base.with_extension("parquet"))?;
-                    }
-                    let f = std::fs::File::create(dir.join("summary.json"))?;
-                    tables::write_summary(f, &to_map(head), &forms)?;
-                    std::fs::write(dir.join("diagnostics.json"), diagnostics_json(all, files))?;
+                    // Each file its own task: one after the other they
+                    // finished alone, after the workbook.
+                    let table_files = || -> Result<()> {
+                        forms.par_iter().with_max_len(1).try_for_each(|t| {
+                            let base = dir.join("tables").join(&t.def.file);
+                            std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
+                            tables::write_parquet(t, &base.with_extension("parquet"))
+                        })?;
+                        if let Some(h) = &agg.history {
+                            let t = super::history::table(h)?;
+                            let base = dir.join("tables").join("history");
+                            std::fs::write(base.with_extension("csv"), tables::csv_bytes(&t)?)?;
+                            tables::write_parquet(&t, &base.with_extension("parquet"))?;
+                        }
+                        Ok(())
+                    };
+                    let (summary, (diagnostics, written)) = rayon::join(
+                        || -> Result<()> {
+                            let f = std::fs::File::create(dir.join("summary.json"))?;
+                            tables::write_summary(f, &to_map(head), &forms)
+                        },
+                        || {
+                            rayon::join(
+                                || -> Result<()> {
+                                    let json = diagnostics_json(all, files);
+                                    Ok(std::fs::write(dir.join("diagnostics.json"), json)?)
+                                },
+                                table_files,
+                            )
+                        },
+                    );
                     crate::timing::mark("tables+json");
-                    Ok(())
+                    summary.and(diagnostics).and(written)
                 },
             )
         },
