@@ -1,6 +1,7 @@
 //! `pbstat aggregate`: validate, audit, then the report tables and files.
 
 use anyhow::Result;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 use crate::aggregate::{aggregate, compare};
@@ -158,7 +159,10 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
             || crate::audit::rules::summary(x, schemas),
         )
     };
-    let release = |x: &mut [Extract]| x.iter_mut().for_each(Extract::release_counts);
+    // Freed on both cores: one after the other, the counts of 5,000
+    // submissions took a core alone for 0.01 s.
+    let release =
+        |x: &mut [Extract]| pool.install(|| x.par_iter_mut().for_each(Extract::release_counts));
     let (agg, (now, rules)) = if extracts.len() <= SIDE_BY_SIDE {
         let both = pool.install(|| rayon::join(|| tables(&extracts), || hashes(&extracts)));
         release(&mut extracts);
@@ -172,9 +176,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     agg.rules = rules;
     crate::timing::mark("tables+hashes");
     let mut rosters = plan.finish(now, common, &mut extracts, &accepted, schemas, registry);
-    for e in &mut extracts {
-        e.release_keys();
-    }
+    pool.install(|| extracts.par_iter_mut().for_each(Extract::release_keys));
     crate::timing::mark("rosters");
     let state = crate::summary::RunState {
         doc: crate::summary::StateDoc {
@@ -223,7 +225,7 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     // The ledgers' rows are done with: their memory goes to the writing
     // (a province's peak RSS is set here).
     let submissions = extracts.len();
-    drop(extracts);
+    pool.install(|| extracts.into_par_iter().for_each(drop));
     atomic_dir(&out, |dir| {
         pool.install(|| output::aggregated(dir, &agg, schemas, &summary, &all, files, state))
     })?;
