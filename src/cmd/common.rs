@@ -285,8 +285,12 @@ pub fn validate_all_then<T: Send>(
     // community workbooks cluster, and coarse splits would leave a core idle.
     crate::memory::reading();
     let out = std::thread::scope(|scope| -> Result<Vec<T>> {
-        // One chunk waits while one is settled: memory holds two at most.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(0);
+        // One chunk waits in the channel while one is settled, and the next
+        // fills: memory holds three at most. With no room in the channel
+        // the reading stopped whenever a chunk was handed on during a long
+        // settle (aggregate −0.04 s at 1,000 communities, +7 MB; at 10,000
+        // the peak, set after the reading, 976 → 984 MB).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(1);
         let total = setup.inputs.len();
         let settler = scope.spawn(move || -> Result<Vec<T>> {
             let mut settle = settle;
