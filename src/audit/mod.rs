@@ -103,9 +103,12 @@ pub fn run(
 ) -> anyhow::Result<Vec<Diagnostic>> {
     let ((add, missing), judged) = rayon::join(
         || across(extracts, registry, schemas, lang),
-        || match targets {
-            true => targets::find(extracts, schemas, period, registry, lang),
-            false => Ok(Vec::new()),
+        || {
+            if targets {
+                targets::find(extracts, schemas, period, registry, lang)
+            } else {
+                Ok(Vec::new())
+            }
         },
     );
     let judged = judged?;

@@ -55,9 +55,12 @@ pub fn aggregated(
         || {
             let (rosters, own) = rayon::join(
                 || super::state::write(dir, state),
-                || match own {
-                    true => super::state::write_own(dir, agg, schemas),
-                    false => Ok(()),
+                || {
+                    if own {
+                        super::state::write_own(dir, agg, schemas)
+                    } else {
+                        Ok(())
+                    }
                 },
             );
             rosters.and(own)
