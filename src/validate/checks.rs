@@ -4,11 +4,13 @@
 //! cover's checks run likewise over one row per submission of the batch.
 //!
 //! cmd::common::validate_all reads files in parallel batches and runs this
-//! on its own thread between reading a batch and handing it on, so the
-//! queries never run on a rayon worker: a worker waiting for polars' pool
-//! keeps busy with other files meanwhile, nesting one file's validation
-//! inside another's on its stack until it overflows (a thousand files did,
-//! hardening::a_thousand_files_good_and_bad_mixed).
+//! over a batch on a rayon worker, beside the reading of the next batch.
+//! Never from inside one file's validation: a worker waiting for polars'
+//! pool keeps busy with other files meanwhile, and with a query per file
+//! each of those waited in turn, nesting one file's validation inside
+//! another's on the stack until it overflowed (a thousand files did,
+//! hardening::a_thousand_files_good_and_bad_mixed). Reading and keeping a
+//! file never wait for polars, so a batch's wait nests one file at most.
 
 use polars::prelude::*;
 
