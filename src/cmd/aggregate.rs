@@ -71,7 +71,8 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     };
     // The requirements as check judges them: the same warnings, counted
     // alike.
-    let missing = thread_pool(common)?.install(|| {
+    let pool = thread_pool(common)?;
+    let missing = pool.install(|| {
         crate::audit::run(
             &mut extracts,
             registry,
@@ -143,7 +144,6 @@ pub fn run(common: &Common, args: &AggregateArgs) -> Result<Exit> {
     let previous_dir = args.previous.as_deref().filter(|_| previous.is_some());
     let plan =
         crate::cmd::common::roster_plan(common, &extracts, &accepted, schemas, previous_dir)?;
-    let pool = thread_pool(common)?;
     // The tables, the roster hashes and the per-rule summary (of the
     // extracts as they stand, before the roster warnings, as check counts
     // it) are each a pass over the extracts, none of which keeps both cores

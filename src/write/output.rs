@@ -50,72 +50,68 @@ pub fn aggregated(
 ) -> Result<()> {
     std::fs::create_dir_all(dir.join("tables"))?;
     let explained = explained(all);
+    let forms: Vec<&Table> = agg
+        .tables
+        .iter()
+        .filter(|t| !t.def.title.is_empty())
+        .collect();
+    // Every file its own task, side by side: one after the other, the
+    // JSON files and the tables' finished alone, after the workbook.
     let own = state.own;
-    let (kept, (book, rest)) = rayon::join(
-        || {
-            let (rosters, own) = rayon::join(
-                || super::state::write(dir, state),
-                || {
-                    if own {
-                        super::state::write_own(dir, agg, schemas)
-                    } else {
-                        Ok(())
-                    }
-                },
-            );
-            rosters.and(own)
-        },
-        || {
-            rayon::join(
-                || {
-                    let r = report::write_workbook(agg, &explained, &dir.join("report.xlsx"));
-                    crate::timing::mark("report.xlsx");
-                    r
-                },
-                || -> Result<()> {
-                    let forms: Vec<&Table> = agg
-                        .tables
-                        .iter()
-                        .filter(|t| !t.def.title.is_empty())
-                        .collect();
-                    // Each file its own task: one after the other they
-                    // finished alone, after the workbook.
-                    let table_files = || -> Result<()> {
-                        forms.par_iter().with_max_len(1).try_for_each(|t| {
-                            let base = dir.join("tables").join(&t.def.file);
-                            std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
-                            tables::write_parquet(t, &base.with_extension("parquet"))
-                        })?;
-                        if let Some(h) = &agg.history {
-                            let t = super::history::table(h)?;
-                            let base = dir.join("tables").join("history");
-                            std::fs::write(base.with_extension("csv"), tables::csv_bytes(&t)?)?;
-                            tables::write_parquet(&t, &base.with_extension("parquet"))?;
-                        }
-                        Ok(())
-                    };
-                    let (summary, (diagnostics, written)) = rayon::join(
-                        || -> Result<()> {
-                            let f = std::fs::File::create(dir.join("summary.json"))?;
-                            tables::write_summary(f, &to_map(head), &forms)
-                        },
-                        || {
-                            rayon::join(
-                                || -> Result<()> {
-                                    let json = diagnostics_json(all, files);
-                                    Ok(std::fs::write(dir.join("diagnostics.json"), json)?)
-                                },
-                                table_files,
-                            )
-                        },
-                    );
-                    crate::timing::mark("tables+json");
-                    summary.and(diagnostics).and(written)
-                },
-            )
-        },
-    );
+    let state_files = || {
+        let (rosters, own) = rayon::join(
+            || super::state::write(dir, state),
+            || {
+                if own {
+                    super::state::write_own(dir, agg, schemas)
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        rosters.and(own)
+    };
+    let workbook = || {
+        let r = report::write_workbook(agg, &explained, &dir.join("report.xlsx"));
+        crate::timing::mark("report.xlsx");
+        r
+    };
+    let summary = || -> Result<()> {
+        let f = std::fs::File::create(dir.join("summary.json"))?;
+        tables::write_summary(f, &to_map(head), &forms)
+    };
+    let diagnostics = || -> Result<()> {
+        let json = diagnostics_json(all, files);
+        Ok(std::fs::write(dir.join("diagnostics.json"), json)?)
+    };
+    let table_files = || -> Result<()> {
+        forms
+            .par_iter()
+            .with_max_len(1)
+            .try_for_each(|t| table_pair(t, &dir.join("tables").join(&t.def.file)))?;
+        match &agg.history {
+            Some(h) => table_pair(
+                &super::history::table(h)?,
+                &dir.join("tables").join("history"),
+            ),
+            None => Ok(()),
+        }
+    };
+    let (kept, (book, rest)) = rayon::join(state_files, || {
+        rayon::join(workbook, || {
+            let (summary, (diagnostics, written)) =
+                rayon::join(summary, || rayon::join(diagnostics, table_files));
+            crate::timing::mark("tables+json");
+            summary.and(diagnostics).and(written)
+        })
+    });
     kept.and(book).and(rest)
+}
+
+/// A table's CSV and Parquet files, `base` with each extension.
+fn table_pair(t: &Table, base: &Path) -> Result<()> {
+    std::fs::write(base.with_extension("csv"), tables::csv_bytes(t)?)?;
+    tables::write_parquet(t, &base.with_extension("parquet"))
 }
 
 /// What a period roll-up prints when it is done.
