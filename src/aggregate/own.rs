@@ -51,52 +51,105 @@ fn meeting_columns(schemas: &SchemaSet) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The rows an output keeps, sorted.
-pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
+/// state/own_counts.parquet's rows, sorted. A row names its texts by
+/// their place in `texts`, which is itself in order, so that the rows sort
+/// by numbers: 32 bytes a row, not the 72 of five shared texts, and no
+/// text read while sorting (a province has millions of rows).
+pub struct OwnTable {
+    /// Every code, table, category and column the rows show, once, sorted.
+    pub texts: Vec<Arc<str>>,
+    pub rows: Vec<OwnKey>,
+}
+
+/// One row of [`OwnTable`]: its texts by their index in `texts`.
+#[derive(Clone, Copy)]
+pub struct OwnKey {
+    pub code: u32,
+    pub table: u32,
+    /// The breakdown value (T3b's category), else none (first in order).
+    pub category: Option<u32>,
+    pub column: u32,
+    pub value: f64,
+}
+
+/// Texts numbered as they come; then renumbered in order.
+#[derive(Default)]
+struct Numbered {
+    index: std::collections::HashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Numbered {
+    fn of(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let a: Arc<str> = s.into();
+        let i = self.texts.len() as u32;
+        self.index.insert(a.clone(), i);
+        self.texts.push(a);
+        i
+    }
+
+    /// The texts in order, and each earlier number's place among them.
+    fn sorted(self) -> (Vec<Arc<str>>, Vec<u32>) {
+        let mut order: Vec<u32> = (0..self.texts.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.texts[*a as usize].cmp(&self.texts[*b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, i) in order.iter().enumerate() {
+            rank[*i as usize] = r as u32;
+        }
+        let texts = order
+            .iter()
+            .map(|i| self.texts[*i as usize].clone())
+            .collect();
+        (texts, rank)
+    }
+}
+
+/// The rows an output keeps, sorted by code, table, category, column and
+/// value.
+pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> OwnTable {
     let set = &schemas.measures;
-    let mut out = Vec::new();
+    let mut out: Vec<OwnKey> = Vec::new();
     let keep = |v: f64| v != 0.0 && !v.is_nan();
-    // Every text once, shared by the rows that show it.
-    let mut shared = crate::text::Shared::default();
-    let mut arc = |s: &str| shared.get(s);
+    let mut texts = Numbered::default();
     // Resolved once, not per organisation: at a province that was most of
     // this function.
-    let cols: Vec<(Arc<str>, Arc<str>, usize)> = columns(schemas)
+    let cols: Vec<(u32, u32, usize)> = columns(schemas)
         .into_iter()
-        .filter_map(|(table, column, m)| Some((arc(&table), arc(&column), set.index(&m)?)))
+        .filter_map(|(table, column, m)| {
+            Some((texts.of(&table), texts.of(&column), set.index(&m)?))
+        })
         .collect();
+    let row = |code, table, category, column, value| OwnKey {
+        code,
+        table,
+        category,
+        column,
+        value,
+    };
     for (code, own) in &agg.own.base {
-        let code = arc(code);
+        let code = texts.of(code);
         for (table, column, i) in &cols {
             let v = own.get(*i).copied().unwrap_or(0.0);
             if keep(v) {
-                out.push(OwnRow {
-                    code: code.clone(),
-                    table: table.clone(),
-                    category: None,
-                    column: column.clone(),
-                    value: v,
-                });
+                out.push(row(code, *table, None, *column, v));
             }
         }
     }
     for t in schemas.tables.defs() {
         let Some(bk) = &t.by else { continue };
         let Some(b) = set.breakdown(bk) else { continue };
-        let table = arc(&t.id);
+        let table = texts.of(&t.id);
+        let measures: Vec<u32> = b.measures.iter().map(|m| texts.of(m)).collect();
         for (code, per) in agg.own.broken.get(bk).into_iter().flatten() {
-            let code = arc(code);
+            let code = texts.of(code);
             for (value, v) in per {
-                let value = arc(value);
-                for (m, x) in b.measures.iter().zip(v) {
+                let value = texts.of(value);
+                for (m, x) in measures.iter().zip(v) {
                     if keep(*x) {
-                        out.push(OwnRow {
-                            code: code.clone(),
-                            table: table.clone(),
-                            category: Some(value.clone()),
-                            column: arc(m),
-                            value: *x,
-                        });
+                        out.push(row(code, table, Some(value), *m, *x));
                     }
                 }
             }
@@ -104,40 +157,40 @@ pub fn rows(agg: &Aggregation, schemas: &SchemaSet) -> Vec<OwnRow> {
     }
     let meeting_cols = meeting_columns(schemas);
     let meeting_keys: BTreeSet<&str> = meeting_cols.values().map(String::as_str).collect();
-    let requirements = arc(REQUIREMENTS);
-    let accepted_at_end = arc(ACCEPTED_AT_END);
+    let requirements = texts.of(REQUIREMENTS);
+    let accepted_at_end = texts.of(ACCEPTED_AT_END);
     for (code, j) in &agg.own.judged {
-        let code = arc(code);
-        let mut push = |column: Arc<str>, value: f64| {
-            out.push(OwnRow {
-                code: code.clone(),
-                table: requirements.clone(),
-                category: None,
-                column,
-                value,
-            })
-        };
+        let code = texts.of(code);
         for (k, v) in &j.counts {
             // A meeting type's count goes under its T2 key below.
             if keep(*v) && !meeting_keys.contains(&**k) {
-                push(k.clone(), *v);
+                out.push(row(code, requirements, None, texts.of(k), *v));
             }
         }
         for (t, v) in &j.meetings {
             if keep(*v) {
-                push(arc(meeting_cols.get(t).unwrap_or(t)), *v);
+                let column = texts.of(meeting_cols.get(t).unwrap_or(t));
+                out.push(row(code, requirements, None, column, *v));
             }
         }
-        push(accepted_at_end.clone(), 1.0);
+        out.push(row(code, requirements, None, accepted_at_end, 1.0));
+    }
+    let (texts, rank) = texts.sorted();
+    let r = |i: u32| rank[i as usize];
+    for k in &mut out {
+        k.code = r(k.code);
+        k.table = r(k.table);
+        k.category = k.category.map(r);
+        k.column = r(k.column);
     }
     // In place (no buffer of half the rows at a province); the value
     // last, so that the order is total.
     out.par_sort_unstable_by(|a, b| {
-        (&a.code, &a.table, &a.category, &a.column)
-            .cmp(&(&b.code, &b.table, &b.category, &b.column))
+        (a.code, a.table, a.category, a.column)
+            .cmp(&(b.code, b.table, b.category, b.column))
             .then(a.value.total_cmp(&b.value))
     });
-    out
+    OwnTable { texts, rows: out }
 }
 
 /// Own parts read back from an output's rows, for the organisations of

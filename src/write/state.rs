@@ -141,30 +141,31 @@ pub fn write_own(out: &Path, agg: &Aggregation, schemas: &SchemaSet) -> Result<(
     let own = crate::aggregate::own::rows(agg, schemas);
     let dir = out.join(DIR);
     std::fs::create_dir_all(&dir)?;
+    // Each text once; a column gathers the rows' views of them (as the
+    // roster's repeated texts do), not a copy of the text per row.
+    let texts: Vec<&str> = own.texts.iter().map(|t| &**t).collect();
+    let text =
+        |name: &str, f: fn(&crate::aggregate::own::OwnKey) -> Option<u32>| -> Result<Column> {
+            let index: IdxCa = own
+                .rows
+                .iter()
+                .map(|k| f(k).map(|i| i as IdxSize))
+                .collect();
+            Ok(StringChunked::from_slice(name.into(), &texts)
+                .take(&index)?
+                .into_series()
+                .into())
+        };
     let mut df = DataFrame::new(
-        own.len(),
+        own.rows.len(),
         vec![
-            Column::new(
-                "code".into(),
-                own.iter().map(|r| &*r.code).collect::<Vec<&str>>(),
-            ),
-            Column::new(
-                "table".into(),
-                own.iter().map(|r| &*r.table).collect::<Vec<&str>>(),
-            ),
-            Column::new(
-                "category".into(),
-                own.iter()
-                    .map(|r| r.category.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "column".into(),
-                own.iter().map(|r| &*r.column).collect::<Vec<&str>>(),
-            ),
+            text("code", |k| Some(k.code))?,
+            text("table", |k| Some(k.table))?,
+            text("category", |k| k.category)?,
+            text("column", |k| Some(k.column))?,
             Column::new(
                 "value".into(),
-                own.iter().map(|r| r.value).collect::<Vec<_>>(),
+                own.rows.iter().map(|r| r.value).collect::<Vec<_>>(),
             ),
         ],
     )?;
