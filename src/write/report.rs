@@ -183,6 +183,38 @@ fn shape(t: &Table) -> (Vec<usize>, Vec<bool>) {
     (depths, totals)
 }
 
+/// A table cell's value, written before its format.
+enum Cell<'a> {
+    Text(&'a str),
+    Number(f64),
+}
+
+/// Row `r`'s cells formatted, each run of one format at once: the library
+/// finds a format's index by hashing all of the format, and once per cell
+/// that was a third of the workbook's time. A row with no value is
+/// written cell by cell, so that the library starts the row itself.
+fn format_runs(ws: &mut Worksheet, r: u32, formats: &[&Format], written: bool) -> Result<()> {
+    if !written {
+        for (j, f) in formats.iter().enumerate() {
+            ws.write_blank(r, j as u16, f).map_err(sheet_error)?;
+        }
+        return Ok(());
+    }
+    let mut start = 0;
+    while start < formats.len() {
+        let f = formats[start];
+        let end = start
+            + formats[start..]
+                .iter()
+                .take_while(|g| std::ptr::eq(**g, f))
+                .count();
+        ws.set_range_format(r, start as u16, r, (end - 1) as u16, f)
+            .map_err(sheet_error)?;
+        start = end;
+    }
+    Ok(())
+}
+
 fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> Result<()> {
     let scope = &agg.scope.name;
     let period = agg.period.display_zh();
@@ -237,62 +269,52 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
     let (depths, totals) = shape(t);
     let values = columns(t);
     let c = &st.cells;
+    let mut formats: Vec<&Format> = Vec::with_capacity(t.def.cols.len());
     for i in 0..t.df.height() {
         let r = 3 + i as u32;
         let bold = totals[i];
+        formats.clear();
+        // The values first, unformatted; then each run of cells of one
+        // format formatted at once (below). A blank cell is made by its
+        // format alone.
+        let mut written = false;
         for (j, (col, v)) in t.def.cols.iter().zip(&values).enumerate() {
             let v = v.as_ref().and_then(|v| v.get(i)).unwrap_or(&Val::Null);
             let j16 = j as u16;
-            match (col.kind, v) {
-                (Kind::Level, Val::Str(s)) => {
-                    ws.write_string_with_format(r, j16, level_zh(s), c.text.get(bold))
-                        .map_err(sheet_error)?;
-                }
+            let (cell, f) = match (col.kind, v) {
+                (Kind::Level, Val::Str(s)) => (Cell::Text(level_zh(s)), c.text.get(bold)),
                 (Kind::Name, Val::Str(s)) => {
-                    let f = c.names[depths[i].min(MAX_INDENT)].get(bold);
                     widths[j] = widths[j].max(width(s) + 2.0 * depths[i] as f64 + 1.0);
-                    ws.write_string_with_format(r, j16, s, f)
-                        .map_err(sheet_error)?;
+                    (Cell::Text(s), c.names[depths[i].min(MAX_INDENT)].get(bold))
                 }
-                (Kind::Rate, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, *x, c.rate.get(bold))
-                        .map_err(sheet_error)?;
-                }
-                (Kind::Rate, _) => {
-                    ws.write_string_with_format(r, j16, "—", c.dash.get(bold))
-                        .map_err(sheet_error)?;
-                }
-                (Kind::Hours, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, *x, c.hours.get(bold))
-                        .map_err(sheet_error)?;
-                }
-                (Kind::Minutes, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, *x, c.minutes.get(bold))
-                        .map_err(sheet_error)?;
-                }
-                (_, Val::Int(n)) => {
-                    ws.write_number_with_format(r, j16, *n as f64, c.count.get(bold))
-                        .map_err(sheet_error)?;
-                }
-                (_, Val::Num(x)) => {
-                    ws.write_number_with_format(r, j16, *x, c.count.get(bold))
-                        .map_err(sheet_error)?;
-                }
+                (Kind::Rate, Val::Num(x)) => (Cell::Number(*x), c.rate.get(bold)),
+                (Kind::Rate, _) => (Cell::Text("—"), c.dash.get(bold)),
+                (Kind::Hours, Val::Num(x)) => (Cell::Number(*x), c.hours.get(bold)),
+                (Kind::Minutes, Val::Num(x)) => (Cell::Number(*x), c.minutes.get(bold)),
+                (_, Val::Int(n)) => (Cell::Number(*n as f64), c.count.get(bold)),
+                (_, Val::Num(x)) => (Cell::Number(*x), c.count.get(bold)),
                 (_, Val::Str(s)) => {
                     widths[j] = widths[j].max(width(s).min(40.0) + 1.0);
-                    ws.write_string_with_format(r, j16, s, c.text.get(bold))
-                        .map_err(sheet_error)?;
+                    (Cell::Text(s), c.text.get(bold))
                 }
                 (Kind::Count | Kind::Part | Kind::Hours | Kind::Minutes, Val::Null) => {
-                    ws.write_string_with_format(r, j16, "—", c.dash.get(bold))
-                        .map_err(sheet_error)?;
+                    (Cell::Text("—"), c.dash.get(bold))
                 }
                 (_, Val::Null) => {
-                    ws.write_blank(r, j16, c.text.get(bold))
-                        .map_err(sheet_error)?;
+                    formats.push(c.text.get(bold));
+                    continue;
                 }
+            };
+            // An empty text is no value: the library leaves it out.
+            written |= !matches!(cell, Cell::Text(""));
+            match cell {
+                Cell::Text(s) => ws.write_string(r, j16, s),
+                Cell::Number(x) => ws.write_number(r, j16, x),
             }
+            .map_err(sheet_error)?;
+            formats.push(f);
         }
+        format_runs(ws, r, &formats, written)?;
     }
     for (j, w) in widths.iter().enumerate() {
         ws.set_column_width(j as u16, (w + 2.0).min(50.0))
