@@ -53,8 +53,9 @@ fn meeting_columns(schemas: &SchemaSet) -> BTreeMap<String, String> {
 
 /// state/own_counts.parquet's rows, sorted. A row names its texts by
 /// their place in `texts`, which is itself in order, so that the rows sort
-/// by numbers: 32 bytes a row, not the 72 of five shared texts, and no
-/// text read while sorting (a province has millions of rows).
+/// by numbers: 32 bytes a row, not the 72 of four shared texts and a
+/// value, and no text read while sorting (a province has millions of
+/// rows).
 pub struct OwnTable {
     /// Every code, table, category and column the rows show, once, sorted.
     pub texts: Vec<Arc<str>>,

@@ -187,19 +187,15 @@ fn shape(t: &Table) -> (Vec<usize>, Vec<bool>) {
 enum Cell<'a> {
     Text(&'a str),
     Number(f64),
+    Blank,
 }
 
 /// Row `r`'s cells formatted, each run of one format at once: the library
 /// finds a format's index by hashing all of the format, and once per cell
-/// that was a third of the workbook's time. A row with no value is
-/// written cell by cell, so that the library starts the row itself.
-fn format_runs(ws: &mut Worksheet, r: u32, formats: &[&Format], written: bool) -> Result<()> {
-    if !written {
-        for (j, f) in formats.iter().enumerate() {
-            ws.write_blank(r, j as u16, f).map_err(sheet_error)?;
-        }
-        return Ok(());
-    }
+/// that was a third of the workbook's time. Every cell of the row must be
+/// written already: in the library's constant-memory mode only writing a
+/// cell starts a row.
+fn format_runs(ws: &mut Worksheet, r: u32, formats: &[&Format]) -> Result<()> {
     let mut start = 0;
     while start < formats.len() {
         let f = formats[start];
@@ -275,9 +271,8 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
         let bold = totals[i];
         formats.clear();
         // The values first, unformatted; then each run of cells of one
-        // format formatted at once (below). A blank cell is made by its
-        // format alone.
-        let mut written = false;
+        // format formatted at once. A blank cell (rare) is written with its
+        // format, as the library leaves out an unformatted one.
         for (j, (col, v)) in t.def.cols.iter().zip(&values).enumerate() {
             let v = v.as_ref().and_then(|v| v.get(i)).unwrap_or(&Val::Null);
             let j16 = j as u16;
@@ -300,21 +295,17 @@ fn form_sheet(ws: &mut Worksheet, t: &Table, agg: &Aggregation, st: &Styles) -> 
                 (Kind::Count | Kind::Part | Kind::Hours | Kind::Minutes, Val::Null) => {
                     (Cell::Text("—"), c.dash.get(bold))
                 }
-                (_, Val::Null) => {
-                    formats.push(c.text.get(bold));
-                    continue;
-                }
+                (_, Val::Null) => (Cell::Blank, c.text.get(bold)),
             };
-            // An empty text is no value: the library leaves it out.
-            written |= !matches!(cell, Cell::Text(""));
             match cell {
+                Cell::Text("") | Cell::Blank => ws.write_blank(r, j16, f),
                 Cell::Text(s) => ws.write_string(r, j16, s),
                 Cell::Number(x) => ws.write_number(r, j16, x),
             }
             .map_err(sheet_error)?;
             formats.push(f);
         }
-        format_runs(ws, r, &formats, written)?;
+        format_runs(ws, r, &formats)?;
     }
     for (j, w) in widths.iter().enumerate() {
         ws.set_column_width(j as u16, (w + 2.0).min(50.0))
