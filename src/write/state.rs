@@ -44,8 +44,14 @@ fn repeated(
             i
         })
         .collect();
-    let distinct = StringChunked::from_slice(name.into(), &values);
-    Ok(distinct.take(index.as_slice())?.into_series().into())
+    gathered(name, &values, &IdxCa::from_vec("".into(), index))
+}
+
+/// A text column of `values[index[i]]` (null for a null index): each text
+/// once, the rows views of it (not a copy of the text per row).
+fn gathered(name: &str, values: &[&str], index: &IdxCa) -> Result<Column> {
+    let distinct = StringChunked::from_slice(name.into(), values);
+    Ok(distinct.take(index)?.into_series().into())
 }
 
 /// The roster rows are let go as soon as their file is written: at a
@@ -141,8 +147,6 @@ pub fn write_own(out: &Path, agg: &Aggregation, schemas: &SchemaSet) -> Result<(
     let own = crate::aggregate::own::rows(agg, schemas);
     let dir = out.join(DIR);
     std::fs::create_dir_all(&dir)?;
-    // Each text once; a column gathers the rows' views of them (as the
-    // roster's repeated texts do), not a copy of the text per row.
     let texts: Vec<&str> = own.texts.iter().map(|t| &**t).collect();
     let text =
         |name: &str, f: fn(&crate::aggregate::own::OwnKey) -> Option<u32>| -> Result<Column> {
@@ -151,10 +155,7 @@ pub fn write_own(out: &Path, agg: &Aggregation, schemas: &SchemaSet) -> Result<(
                 .iter()
                 .map(|k| f(k).map(|i| i as IdxSize))
                 .collect();
-            Ok(StringChunked::from_slice(name.into(), &texts)
-                .take(&index)?
-                .into_series()
-                .into())
+            gathered(name, &texts, &index)
         };
     let mut df = DataFrame::new(
         own.rows.len(),
