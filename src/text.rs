@@ -123,7 +123,7 @@ fn is_caseless(c: char) -> bool {
 /// Texts kept once and shared: a province's rows repeat a few thousand
 /// codes, names, paths and column keys hundreds of thousands of times.
 #[derive(Debug, Default)]
-pub struct Shared(std::collections::HashSet<std::sync::Arc<str>>);
+pub struct Shared(foldhash::HashSet<std::sync::Arc<str>>);
 
 impl Shared {
     /// The one shared copy of `s`.

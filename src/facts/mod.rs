@@ -3,8 +3,9 @@
 //! stands. The workbook itself is dropped as soon as this is taken, so
 //! memory holds counts, not workbooks.
 
+use foldhash::HashSet;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 

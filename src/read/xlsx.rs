@@ -17,10 +17,10 @@
 
 use super::{check_extent, msg, Limits, ReadError, Sheet, Workbook};
 use calamine::{Cell, CellErrorType, Data, Dimensions, ExcelDateTime, ExcelDateTimeType, Range};
+use foldhash::{HashMap, HashMapExt};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::Cursor;
 
 /// Why the lean path stopped: hand the file to the general reader, or a
@@ -1880,7 +1880,7 @@ mod tests {
             let mut pkg = Package {
                 bytes,
                 zip: zip::ZipArchive::new(Cursor::new(bytes)).unwrap(),
-                index: [(name.to_string(), 0)].into(),
+                index: [(name.to_string(), 0)].into_iter().collect(),
                 inflate: flate2::Decompress::new(false),
                 whole: libdeflater::Decompressor::new(),
                 limit,

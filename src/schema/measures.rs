@@ -178,7 +178,7 @@ pub struct MeasureSet {
     /// Base count key → its position (computed at load: the tables and
     /// requirements look a key up per organisation).
     #[serde(skip)]
-    positions: std::collections::HashMap<String, usize>,
+    positions: foldhash::HashMap<String, usize>,
 }
 
 /// The line where a text first stands in a file, for errors after parsing.
@@ -609,7 +609,7 @@ impl MeasureSet {
             })
             .collect();
         self.read = read;
-        let mut positions = std::collections::HashMap::new();
+        let mut positions = foldhash::HashMap::default();
         for (i, m) in self.base().enumerate() {
             positions.entry(m.key.clone()).or_insert(i);
         }

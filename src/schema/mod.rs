@@ -5,8 +5,9 @@
 
 use crate::lang::tr;
 use anyhow::{anyhow, bail, Context, Result};
+use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::diag::{Code, Severity};

@@ -1,8 +1,8 @@
 //! A ledger sheet: its header, every row's cells, the rules between cells,
 //! repeated keys and 合计 rows.
 
+use foldhash::{HashMap, HashMapExt};
 use std::collections::hash_map::Entry as Slot;
-use std::collections::HashMap;
 
 use super::cells::{check_cell, Pos};
 use super::{Ctx, Ledger, Record, Sink, Value};

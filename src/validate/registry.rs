@@ -2,7 +2,7 @@
 //! names and the hierarchy every report uses.
 
 use anyhow::{anyhow, Result};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use super::ledger::read_ledger;
