@@ -100,6 +100,19 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
             .select(exprs)
             .collect()?
     };
+    // Each target's three columns, found once: found by name for every
+    // organisation, they were most of the judging.
+    let column = |name: String| out.column(&name).ok().map(|c| c.as_materialized_series());
+    let judging: Vec<Option<(&BooleanChunked, &Float64Chunked, &Float64Chunked)>> =
+        (0..a.targets.len())
+            .map(|i| {
+                Some((
+                    column(format!("w{i}"))?.bool().ok()?,
+                    column(format!("f{i}"))?.f64().ok()?,
+                    column(format!("m{i}"))?.f64().ok()?,
+                ))
+            })
+            .collect();
     let mut judged = Vec::with_capacity(orgs.len());
     for (r, o) in orgs.iter().enumerate() {
         let mut j = Judgement::default();
@@ -116,18 +129,14 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
             if t.level != o.level {
                 continue;
             }
-            let get = |p: &str| {
-                out.column(&format!("{p}{i}"))
-                    .ok()
-                    .and_then(|c| c.get(r).ok())
+            let Some((w, f, m)) = judging[i] else {
+                continue;
             };
-            if get("w") != Some(AnyValue::Boolean(true)) {
+            // A frame of literals alone has one row.
+            if r >= out.height() || w.get(r) != Some(true) {
                 continue;
             }
-            let (Some(f), Some(m)) = (
-                get("f").and_then(|v| v.extract::<f64>()),
-                get("m").and_then(|v| v.extract::<f64>()),
-            ) else {
+            let (Some(f), Some(m)) = (f.get(r), m.get(r)) else {
                 continue;
             };
             if f < m {
