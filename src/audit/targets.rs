@@ -132,7 +132,8 @@ pub fn judge_all(orgs: &[Judged], schemas: &SchemaSet, period: &Period) -> Resul
             let Some((w, f, m)) = judging[i] else {
                 continue;
             };
-            // A frame of literals alone has one row.
+            // A select of literals alone gives one row, not one per
+            // organisation.
             if r >= out.height() || w.get(r) != Some(true) {
                 continue;
             }
