@@ -76,7 +76,7 @@ pub struct OwnKey {
 /// Texts numbered as they come; then renumbered in order.
 #[derive(Default)]
 struct Numbered {
-    index: std::collections::HashMap<Arc<str>, u32>,
+    index: foldhash::HashMap<Arc<str>, u32>,
     texts: Vec<Arc<str>>,
 }
 
