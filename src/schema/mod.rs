@@ -160,6 +160,14 @@ pub struct Field {
     /// Other spellings of enum values: alias → value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub value_aliases: BTreeMap<String, String>,
+    /// An enum naming kinds of organisation (the registry's 类型): the
+    /// level each value stands for, so that no value is spelt in code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub levels: BTreeMap<String, Level>,
+    /// A yes/no enum (the registry's 应报): the value that means yes;
+    /// without it, the first of `values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Within>,
     /// Input hint shown by templates.
@@ -184,6 +192,26 @@ pub struct Field {
     /// `values`, interned: enum cells hold these without allocating.
     #[serde(skip)]
     pub choices: Vec<&'static str>,
+}
+
+impl Field {
+    /// A yes/no enum's value that means yes: `yes`, else the first value.
+    pub fn yes_value(&self) -> Option<&str> {
+        self.yes
+            .as_deref()
+            .or(self.values.first().map(String::as_str))
+    }
+
+    /// The level a kind-of-organisation value stands for: by `levels`;
+    /// a field without them (a file written before they were) by the
+    /// level's own name.
+    pub fn level_of(&self, value: &str) -> Option<Level> {
+        if self.levels.is_empty() {
+            Level::parse(value)
+        } else {
+            self.levels.get(value).copied()
+        }
+    }
 }
 
 /// A process-wide copy of a string, kept for the life of the process. Used
@@ -329,10 +357,16 @@ pub enum RowRule {
         equals: Vec<String>,
         code: String,
     },
-    /// The gender in `field` must agree with the ID number in `id`.
+    /// The gender in `field` must agree with the ID number in `id`;
+    /// `male` and `female` are the values of `field` that say which
+    /// (without them, its first and second values).
     GenderMatchesId {
         field: String,
         id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        male: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        female: Option<String>,
         code: String,
     },
 }
@@ -365,6 +399,12 @@ impl RowRule {
                 equals,
                 ..
             } => vec![(field, allowed), (when, equals)],
+            RowRule::GenderMatchesId {
+                field,
+                male,
+                female,
+                ..
+            } => vec![(field, male.as_slice()), (field, female.as_slice())],
             _ => Vec::new(),
         }
     }
@@ -488,9 +528,30 @@ impl Schema {
         field.choices.get(j).copied()
     }
 
-    /// Every enum value a row rule names must be a value of its field: a
-    /// misspelt 已办结 would make the rule silently never apply.
+    /// Every enum value a row rule or a field's `levels` and `yes` name
+    /// must be a value of its field: a misspelt 已办结 would make the rule
+    /// silently never apply.
     fn check_rule_values(&self, file: &str, text: &str) -> Result<()> {
+        for f in &self.fields {
+            let named = f.levels.keys().chain(&f.yes);
+            if let Some(v) = named.into_iter().find(|v| !f.values.contains(v)) {
+                let at = line_of(text, v);
+                bail!(tr(
+                    format!(
+                        "{file}{}：字段 `{}` 的 levels 或 yes 写的 `{v}` 不是它的可选值（可选值：{}）",
+                        at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                        f.key,
+                        f.values.join("、")
+                    ),
+                    format!(
+                        "{file}{}: `levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
+                        at.map(|l| format!(" line {l}")).unwrap_or_default(),
+                        f.key,
+                        f.values.join(", ")
+                    ),
+                ));
+            }
+        }
         for r in &self.rules {
             for (key, values) in r.values() {
                 let Some(f) = self.fields.iter().find(|f| f.key == key) else {

@@ -676,12 +676,27 @@ fn check_rules(
                     )
                 })
             }
-            RowRule::GenderMatchesId { .. } => {
-                match (field.text(), other.text().and_then(id_is_male)) {
-                    (Some(g), Some(male)) if (g == "男") != male => Some(lang.t(
+            RowRule::GenderMatchesId { male, female, .. } => {
+                // The values that say male and female are the rule's (or
+                // the field's first two), so that a county may spell them
+                // its own way; a third value (未知) is not compared.
+                let values = &schema.fields[fi].values;
+                let m = male.as_deref().or(values.first().map(String::as_str));
+                let f = female.as_deref().or(values.get(1).map(String::as_str));
+                let says_male = field.text().and_then(|g| {
+                    if Some(g) == m {
+                        Some(true)
+                    } else if Some(g) == f {
+                        Some(false)
+                    } else {
+                        None
+                    }
+                });
+                match (field.text(), says_male, other.text().and_then(id_is_male)) {
+                    (Some(g), Some(says), Some(male)) if says != male => Some(lang.t(
                         format!(
                             "性别“{g}”与身份证号不符（身份证号第17位表示{}）",
-                            if male { "男" } else { "女" }
+                            if male { m } else { f }.unwrap_or_default()
                         ),
                         format!(
                             "gender {g} contradicts the ID number (its 17th digit says {})",

@@ -89,16 +89,6 @@ impl Registry {
     }
 }
 
-fn level_from_kind(kind: &str) -> Option<Level> {
-    match kind {
-        "区县" => Some(Level::County),
-        "街道" => Some(Level::Street),
-        "社区" => Some(Level::Community),
-        "驻区单位" => Some(Level::Unit),
-        _ => None,
-    }
-}
-
 /// Read and check a registry. An unreadable file or one with no header is
 /// an error of the run (exit 2); problems in its rows are diagnostics.
 pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
@@ -149,15 +139,21 @@ pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
         let code = code.to_string();
         let name = get("name").text().unwrap_or("").to_string();
         let shape = level_of_code(&code).ok();
-        let kind = get("kind").text().and_then(level_from_kind);
+        // What 类型 and 应报 mean is declared in registry.toml (`levels`,
+        // `yes`), so that a county may spell them its own way.
+        let kind = get("kind")
+            .text()
+            .and_then(|t| schema.field("kind").and_then(|f| f.level_of(t)));
         let level = match kind.or(shape) {
             Some(l) => l,
             None => continue,
         };
         let parent = get("parent_code").text().map(str::to_string);
         let expected = match get("expected").text() {
-            Some("是") => true,
-            Some(_) => false,
+            Some(t) => schema
+                .field("expected")
+                .and_then(|f| f.yes_value())
+                .is_some_and(|y| y == t),
             None => matches!(level, Level::Community | Level::Unit),
         };
         let col = |k: &str| {

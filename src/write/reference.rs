@@ -74,6 +74,17 @@ fn field_notes(f: &Field) -> String {
     if !f.values.is_empty() {
         n.push(format!("values: {}", f.values.join("、")));
     }
+    if !f.levels.is_empty() {
+        let each: Vec<String> = f
+            .levels
+            .iter()
+            .map(|(v, l)| format!("{v} = {}", l.as_str()))
+            .collect();
+        n.push(format!("levels: {}", each.join(", ")));
+    }
+    if let Some(y) = &f.yes {
+        n.push(format!("yes: {y}"));
+    }
     match (f.min, f.max) {
         (Some(a), Some(b)) => n.push(format!("{a} to {b}")),
         (Some(a), None) => n.push(format!("at least {a}")),
@@ -125,8 +136,18 @@ fn rule_text(r: &RowRule) -> String {
             list(allowed),
             list(equals)
         ),
-        RowRule::GenderMatchesId { field, id, .. } => {
-            format!("`{field}` agrees with the ID number in `{id}`")
+        RowRule::GenderMatchesId {
+            field,
+            id,
+            male,
+            female,
+            ..
+        } => {
+            let said = match (male, female) {
+                (Some(m), Some(f)) => format!(" ({m} male, {f} female)"),
+                _ => " (its first value male, its second female)".to_string(),
+            };
+            format!("`{field}` agrees with the ID number in `{id}`{said}")
         }
     };
     format!("- {what}: `{}`\n", r.code())

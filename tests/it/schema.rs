@@ -138,6 +138,14 @@ fn misspelt_enum_values_in_rules_and_requirements_stop_the_run() {
             "equals = [\"已办\"]",
             "已办",
         ),
+        ("roster.toml", "male = \"男\"", "male = \"男的\"", "男的"),
+        ("registry.toml", "yes = \"是\"", "yes = \"是的\"", "是的"),
+        (
+            "registry.toml",
+            "\"社区\" = \"community\"",
+            "\"社区们\" = \"community\"",
+            "社区们",
+        ),
     ];
     for (file, from, to, bad) in cases {
         let p = w.path(&format!("s/{file}"));
@@ -213,14 +221,39 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
         let b = std::fs::read(w.path(&format!("roundtrip/tables/{t}.csv"))).unwrap();
         assert!(a == b, "{t} changed on the round trip");
     }
-    for (old, new, files) in [
-        ("已办结", "已结案", &["issues.toml"][..]),
-        ("已完成", "已竣工", &["unit_projects.toml", "needs.toml"]),
+    // (old, new, the forms it is a value of, renamed in those alone): 是
+    // is also the issues' alias of 已办结 and what T6b shows for a grid
+    // head, which are not the registry's 应报.
+    for (old, new, files, only_there) in [
+        ("已办结", "已结案", &["issues.toml"][..], false),
+        (
+            "已完成",
+            "已竣工",
+            &["unit_projects.toml", "needs.toml"],
+            false,
+        ),
         // Also a value of the issues' 来源.
-        ("联席会议", "联席会", &["meetings.toml", "issues.toml"]),
+        (
+            "联席会议",
+            "联席会",
+            &["meetings.toml", "issues.toml"],
+            false,
+        ),
+        // Regression: the gender check and the registry's 应报 and 类型
+        // named these in code; renamed, every man was flagged and nobody
+        // was expected (T0, T4 changed).
+        ("男", "男性", &["roster.toml"], false),
+        ("女", "女性", &["roster.toml"], false),
+        ("是", "需报送", &["registry.toml"], true),
+        ("社区", "城市社区", &["registry.toml"], true),
+        ("街道", "街道办事处", &["registry.toml"], true),
     ] {
         for f in std::fs::read_dir(w.path("s")).unwrap() {
             let p = f.unwrap().path();
+            let name = p.file_name().unwrap().to_str().unwrap();
+            if only_there && !files.contains(&name) {
+                continue;
+            }
             let t = std::fs::read_to_string(&p).unwrap();
             let t = t
                 .replace(&format!("\"{old}\""), &format!("\"{new}\""))
@@ -272,6 +305,12 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
         let b = std::fs::read(w.path(&format!("after/tables/{t}.csv"))).unwrap();
         assert!(a == b, "{t} changed after the rename");
     }
+    let diagnostics = |d: &str| std::fs::read_to_string(w.path(&format!("{d}/diagnostics.json")));
+    assert_eq!(
+        diagnostics("before").unwrap(),
+        diagnostics("after").unwrap(),
+        "the diagnostics changed after the rename"
+    );
     let resolved = std::fs::read_to_string(w.path("after/tables/t3_issues.csv")).unwrap();
     assert!(resolved
         .lines()
