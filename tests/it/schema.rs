@@ -400,3 +400,125 @@ fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]
     std::fs::write(&p, good).unwrap();
     assert_eq!(check().code, 0);
 }
+
+/// Every enum value of every form, renamed on its own across an exported
+/// set as a county would (in `values`, in every rule, condition, measure,
+/// requirement and table that names it; the old spelling kept as an
+/// alias): no table and no diagnostic of data-samples changes, but for the
+/// new spelling where the value itself is shown. The renaming test above
+/// found the values its list named; this one found the roster's 男/女 and
+/// the registry's 是, which code read by their spelling.
+#[test]
+fn renaming_any_enum_value_changes_no_output() {
+    let w = Workdir::new();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
+    let reg = samples.join("registry.xlsx");
+    let run = |out: &str, schemas: Option<&str>| {
+        let mut a = vec![
+            "aggregate",
+            samples.to_str().unwrap(),
+            "--period",
+            "2026Q3",
+            "--registry",
+            reg.to_str().unwrap(),
+            "-o",
+            out,
+            "-q",
+        ];
+        a.extend(schemas.map(|s| ["--schemas", s]).into_iter().flatten());
+        let r = w.run(&a);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut files: Vec<(String, String)> = std::fs::read_dir(w.path(&format!("{out}/tables")))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .chain([w.path(&format!("{out}/diagnostics.json"))])
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = run("before", None);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let exported: Vec<(String, String)> = std::fs::read_dir(w.path("s"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    let mut values: std::collections::BTreeSet<String> = Default::default();
+    for (_, text) in &exported {
+        let t: toml::Value = toml::from_str(text).unwrap();
+        let fields = t.get("fields").and_then(|f| f.as_array());
+        for f in fields.into_iter().flatten() {
+            let vs = f.get("values").and_then(|v| v.as_array());
+            values.extend(
+                vs.into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .map(String::from),
+            );
+        }
+    }
+    assert!(values.len() > 40, "{values:?}");
+    // Texts that only show words (headers, titles, definitions, messages)
+    // are not renamed: they are no value.
+    let shown = [
+        "header", "aliases", "en", "title", "def", "message", "hint", "present",
+    ];
+    let mut wrong = Vec::new();
+    for (i, old) in values.iter().enumerate() {
+        let new = format!("{old}甲");
+        let (q, nq) = (format!("\"{old}\""), format!("\"{new}\""));
+        let dir = format!("s-{i}");
+        std::fs::create_dir_all(w.path(&dir)).unwrap();
+        for (name, text) in &exported {
+            let mut out: Vec<String> = Vec::new();
+            for line in text.lines() {
+                let key = line.split('=').next().unwrap_or("").trim();
+                let line = if shown
+                    .iter()
+                    .any(|s| key == *s || key.starts_with("message"))
+                {
+                    line.to_string()
+                } else if key == "value_aliases" {
+                    // An alias stays as written; the value it points to is renamed.
+                    line.replace(&format!("= {q}"), &format!("= {nq}"))
+                } else {
+                    line.replace(&q, &nq)
+                        .replace(&format!("'{old}'"), &format!("'{new}'"))
+                };
+                // The old spelling kept as an alias of the field that now has the new.
+                let alias = key == "values" && line.contains(&nq);
+                out.push(line);
+                if alias {
+                    out.push(format!("value_aliases = {{ {q} = {nq} }}"));
+                }
+            }
+            // A field with aliases already: one table of them.
+            let text = out.join("\n").replace(
+                &format!("value_aliases = {{ {q} = {nq} }}\nvalue_aliases = {{ "),
+                &format!("value_aliases = {{ {q} = {nq}, "),
+            );
+            std::fs::write(w.path(&format!("{dir}/{name}")), text).unwrap();
+        }
+        let after = run(&format!("o-{i}"), Some(&dir));
+        let after: Vec<(String, String)> = after
+            .into_iter()
+            .map(|(n, t)| (n, t.replace(&new, old)))
+            .collect();
+        for ((name, a), (_, b)) in before.iter().zip(&after) {
+            if a != b {
+                wrong.push(format!("{old}: {name} changed"));
+            }
+        }
+        std::fs::remove_dir_all(w.path(&dir)).unwrap();
+        std::fs::remove_dir_all(w.path(&format!("o-{i}"))).unwrap();
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
