@@ -34,6 +34,10 @@ use crate::validate::submission::SubmissionKind;
 use crate::validate::Registry;
 use std::path::Path;
 
+/// The node frame's column of each organisation's own files, which a
+/// table's `value = "files"` column shows under its own key.
+const FILES: &str = "files";
+
 /// One computed table.
 pub struct Table {
     pub def: TableDef,
@@ -594,7 +598,7 @@ pub fn tables(basis: Basis, schemas: &SchemaSet, period: Period) -> Result<Aggre
     roll_up(&tree, width, &mut sums, &maxima);
     let mut cols = node_columns(&tree, n, |r| r);
     cols.push(Column::new(
-        "files".into(),
+        FILES.into(),
         tree.nodes
             .iter()
             .map(|n| files.get(&n.code).map(String::as_str))
@@ -669,6 +673,9 @@ pub fn tables(basis: Basis, schemas: &SchemaSet, period: Period) -> Result<Aggre
                 .filter(|m| *m != c.key || c.kind == Kind::Minutes)
             {
                 extra.push(scale(col(m)).alias(c.key.as_str()));
+            } else if c.files && c.key != FILES {
+                // The files column under the key tables.toml gives it.
+                extra.push(col(FILES).alias(c.key.as_str()));
             }
         }
         if !extra.is_empty() {

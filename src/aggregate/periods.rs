@@ -275,11 +275,14 @@ pub fn basis(
 
     // Each organisation's files, after their period.
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Where tables.toml shows them (T0's 文件), not by the table's name.
+    let shown = schemas.tables.files_column();
     for s in subs {
-        for r in s.summary.rows("t0") {
+        let Some((table, col)) = shown else { break };
+        for r in s.summary.rows(&table.id) {
             let (Some(code), Some(f)) = (
                 r.get("code").and_then(|v| v.as_str()),
-                r.get("files").and_then(|v| v.as_str()),
+                r.get(col.key.as_str()).and_then(|v| v.as_str()),
             ) else {
                 continue;
             };

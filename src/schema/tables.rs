@@ -214,6 +214,8 @@ pub struct Col {
     pub detail: Option<Detail>,
     /// The header in a period roll-up (tables.toml `header_periods`).
     pub header_periods: Option<String>,
+    /// `value = "files"`: the organisation's own files.
+    pub files: bool,
 }
 
 impl Col {
@@ -228,6 +230,7 @@ impl Col {
             requirement: None,
             detail: None,
             header_periods: None,
+            files: false,
         }
     }
 }
@@ -338,6 +341,12 @@ impl TableSet {
     }
 
     /// Every column of every table, with its table.
+    /// The column that shows each organisation's own files (T0's 文件),
+    /// if a table has one: a period roll-up reads the months' files there.
+    pub fn files_column(&self) -> Option<(&TableDef, &Col)> {
+        self.columns().find(|(_, c)| c.files)
+    }
+
     pub fn columns(&self) -> impl Iterator<Item = (&TableDef, &Col)> {
         self.defs
             .iter()
@@ -546,6 +555,7 @@ impl TableSet {
                             ));
                         }
                         col.kind = Kind::Text;
+                        col.files = true;
                     }
                     (None, Some(Special::OrgCode | Special::OrgName)) => {
                         bail!(fail(

@@ -333,9 +333,11 @@ fn summarised(s: &Summary, below: &[Shortfall], audits: &AuditSet, lang: Lang) -
     if below.len() <= BELOW_IN_FULL {
         return below.iter().map(|b| below_text(b, audits, lang)).collect();
     }
+    // Every table's organisations: whichever tables tables.toml declares.
     let names: BTreeMap<String, String> = s
-        .rows("t0")
-        .iter()
+        .tables
+        .values()
+        .flatten()
         .filter_map(|r| {
             Some((
                 r.get("code")?.as_str()?.to_string(),

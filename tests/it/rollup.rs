@@ -874,3 +874,58 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Regression: a quarter read each month's files from the table named t0
+/// and its column `files`, so a county that renamed either in tables.toml
+/// got a quarter without files. They are read where tables.toml shows
+/// them (`value = "files"`).
+#[test]
+fn a_quarter_finds_the_months_files_where_tables_toml_shows_them() {
+    let w = Workdir::new();
+    let c = generate(43, 1, 1, 2, 12);
+    registry(&w, &c);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let tables = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
+    assert!(tables.contains("id = \"t0\"") && tables.contains("key = \"files\""));
+    let tables = tables
+        .replace("id = \"t0\"", "id = \"t00\"")
+        .replace("table = \"t0\"", "table = \"t00\"")
+        .replace("key = \"files\"", "key = \"own_files\"");
+    std::fs::write(w.path("s/tables.toml"), tables).unwrap();
+    for (k, m) in [7u8, 8, 9].into_iter().enumerate() {
+        write_month(&w, &month_county(&c, m, k), &format!("in{m}"), false);
+        let r = w.run(&[
+            "aggregate",
+            &format!("in{m}"),
+            "--period",
+            &format!("2026-{m:02}"),
+            "--registry",
+            "registry.xlsx",
+            "--schemas",
+            "s",
+            "-o",
+            &format!("m{m}"),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let r = w.run(&[
+        "aggregate",
+        "m7",
+        "m8",
+        "m9",
+        "--period",
+        "2026Q3",
+        "--schemas",
+        "s",
+        "-o",
+        "q3",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let t0 = read_csv(&w.path("q3/tables/t0_submissions.csv"));
+    let first = &c.communities[0].code;
+    let files = &t0.iter().find(|r| &r["code"] == first).unwrap()["own_files"];
+    assert!(
+        files.starts_with("2026-07:") && files.contains(";2026-08:") && files.contains(";2026-09:"),
+        "{files}"
+    );
+}
