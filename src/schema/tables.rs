@@ -340,13 +340,13 @@ impl TableSet {
         })
     }
 
-    /// Every column of every table, with its table.
     /// The column that shows each organisation's own files (T0's 文件),
     /// if a table has one: a period roll-up reads the months' files there.
     pub fn files_column(&self) -> Option<(&TableDef, &Col)> {
         self.columns().find(|(_, c)| c.files)
     }
 
+    /// Every column of every table, with its table.
     pub fn columns(&self) -> impl Iterator<Item = (&TableDef, &Col)> {
         self.defs
             .iter()

@@ -696,7 +696,7 @@ fn check_rules(
                     (Some(g), Some(says), Some(male)) if says != male => Some(lang.t(
                         format!(
                             "性别“{g}”与身份证号不符（身份证号第17位表示{}）",
-                            if male { m } else { f }.unwrap_or_default()
+                            (if male { m } else { f }).unwrap_or_default()
                         ),
                         format!(
                             "gender {g} contradicts the ID number (its 17th digit says {})",

@@ -494,3 +494,63 @@ fn explicit_id_numbers_never_appear_whole_in_any_output() {
         }
     }
 }
+
+/// A county that spells gender its own way (男性/女性, with a third value
+/// 未知) declares which value says which on the rule: a real contradiction
+/// is still flagged, in its words, and 未知 is compared with nothing.
+#[test]
+fn gender_check_reads_the_values_the_rule_declares() {
+    let w = Workdir::new();
+    let c = county();
+    let reg = registry(&w, &c);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let p = w.path("s/roster.toml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    assert!(t.contains("values = [\"男\", \"女\"]") && t.contains("male = \"男\""));
+    let t = t
+        .replace(
+            "values = [\"男\", \"女\"]",
+            "values = [\"未知\", \"男性\", \"女性\"]\nvalue_aliases = { \"男\" = \"男性\", \"女\" = \"女性\" }",
+        )
+        .replace("male = \"男\"", "male = \"男性\"")
+        .replace("female = \"女\"", "female = \"女性\"");
+    std::fs::write(&p, t).unwrap();
+    let a = &c.communities[0].members[0];
+    w.book(
+        "x.xlsx",
+        &community_with(|book| {
+            put(
+                book,
+                "在职党员报到",
+                "D2",
+                s(if a.male { "女" } else { "男" }),
+            );
+            put(book, "在职党员报到", "D3", s("未知"));
+        }),
+    );
+    let (r, d) = w.validate_json(&[
+        "x.xlsx",
+        "--period",
+        "2026Q3",
+        "--registry",
+        &reg,
+        "--schemas",
+        "s",
+    ]);
+    let x = expect_at(&d, "id.gender_mismatch", "D2");
+    let said = if a.male { "男性" } else { "女性" };
+    assert!(
+        x["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("表示{said}")),
+        "{}",
+        x["message"]
+    );
+    let flagged: Vec<_> = d
+        .iter()
+        .filter(|x| x["code"] == "id.gender_mismatch")
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
