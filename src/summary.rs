@@ -423,10 +423,14 @@ impl IdHash {
     /// Its 64 hex digits into `out`.
     pub fn hex_into(&self, out: &mut String) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        for b in self.0 {
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
+        // Formed on the stack and appended at once: a push per digit was
+        // most of the roster file's hex (300,000 rows a county).
+        let mut digits = [0u8; 64];
+        for (pair, b) in digits.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
         }
+        out.push_str(std::str::from_utf8(&digits).expect("hex digits are ASCII"));
     }
 
     /// From 64 hex digits (either case); None for anything else.
