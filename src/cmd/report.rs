@@ -34,7 +34,13 @@ pub fn run(common: &Common, args: &ReportArgs) -> Result<Exit> {
         history(&args.dirs, &schemas, args.format, common)?
     } else {
         let (summary, _) = summary_of(&args.dirs[0])?;
-        render(&summary, &schemas, form(args.format), common.lang)?
+        render(&summary, &schemas, form(args.format), common.lang).map_err(|e| {
+            let shown = args.dirs[0].display();
+            anyhow::anyhow!(crate::lang::tr(
+                format!("{shown}：{e}"),
+                format!("{shown}: {e}")
+            ))
+        })?
     };
     match &args.output {
         Some(p) => atomic_write(p, out.as_bytes())?,

@@ -60,7 +60,16 @@ fn headline<'a>(s: &Summary, tables: &'a TableSet) -> Result<Headline<'a>, Strin
             .and_then(|r| r.get(key))
             .cloned()
             .ok_or_else(|| {
-                crate::summary::LoadError::MissingKey(format!("tables.{table}.{key}")).describe()
+                // An output aggregated with a county's own tables.toml,
+                // read back with another (the embedded one, say).
+                crate::lang::tr(
+                    format!(
+                        "summary.json 中没有主要指标 {table}.{key}（tables.toml 的 [[headline]]）：这份汇总结果可能是用另一套表样汇总的，请加上汇总时所用的 --schemas 再运行"
+                    ),
+                    format!(
+                        "summary.json has no headline figure {table}.{key} (tables.toml's [[headline]]): it may have been aggregated with other schemas; run again with the --schemas it was aggregated with"
+                    ),
+                )
             })?;
         if h.if_any && v.is_null() {
             continue;

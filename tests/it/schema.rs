@@ -522,3 +522,63 @@ fn renaming_any_enum_value_changes_no_output() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A county's tables.toml may drop a standard table (T0 here, with its
+/// headlines): aggregate and report with the same `--schemas` work; report
+/// with the embedded set says the output was made with other schemas and
+/// asks for them, instead of calling it a summary of another pbstat.
+#[test]
+fn an_output_made_with_other_tables_asks_for_its_schemas() {
+    let w = Workdir::new();
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
+    let reg = samples.join("registry.xlsx");
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let p = w.path("s/tables.toml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    // Each `[[…]]` block, less T0 and what names it.
+    let mut kept = String::new();
+    let mut drop = false;
+    for (i, block) in t.split("\n[[").enumerate() {
+        let block = if i == 0 {
+            block.to_string()
+        } else {
+            format!("\n[[{block}")
+        };
+        if block.starts_with("\n[[table]]") {
+            drop = block.contains("id = \"t0\"");
+        } else if !block.starts_with("\n[[table.") {
+            drop = block.contains("table = \"t0\"");
+        }
+        if !drop {
+            kept.push_str(&block);
+        }
+    }
+    assert!(!kept.contains("id = \"t0\"") && kept.len() < t.len());
+    std::fs::write(&p, kept).unwrap();
+    let r = w.run(&[
+        "aggregate",
+        samples.to_str().unwrap(),
+        "--period",
+        "2026Q3",
+        "--registry",
+        reg.to_str().unwrap(),
+        "--schemas",
+        "s",
+        "-o",
+        "out",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!w.path("out/tables/t0_submissions.csv").exists());
+    let r = w.run(&["report", "out", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("报送率"), "{}", r.stdout);
+    let r = w.run(&["report", "out"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("out")
+            && r.stderr.contains("t0.expected")
+            && r.stderr.contains("--schemas"),
+        "{}",
+        r.stderr
+    );
+}
