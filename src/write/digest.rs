@@ -64,10 +64,10 @@ fn headline<'a>(s: &Summary, tables: &'a TableSet) -> Result<Headline<'a>, Strin
                 // read back with another (the embedded one, say).
                 crate::lang::tr(
                     format!(
-                        "summary.json 中没有主要指标 {table}.{key}（tables.toml 的 [[headline]]）：这份汇总结果可能是用另一套表样汇总的，请加上汇总时所用的 --schemas 再运行"
+                        "summary.json 中没有主要指标 tables.{table}.{key}（tables.toml 的 [[headline]]）：这份汇总结果是用另一套表样汇总的，或不是本版 pbstat 写出的；若汇总时用了 --schemas，请加上同一个 --schemas 再运行"
                     ),
                     format!(
-                        "summary.json has no headline figure {table}.{key} (tables.toml's [[headline]]): it may have been aggregated with other schemas; run again with the --schemas it was aggregated with"
+                        "summary.json has no headline figure tables.{table}.{key} (tables.toml's [[headline]]): it was aggregated with other schemas, or not by this pbstat; if it was aggregated with --schemas, run again with the same --schemas"
                     ),
                 )
             })?;
