@@ -130,6 +130,10 @@ pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
     };
     let ledger = read_ledger(&reg_ctx, &mut sink, schema, found, &layout, None, false);
 
+    // What 类型 and 应报 mean is declared in registry.toml (`levels`,
+    // `yes`), so that a county may spell them its own way.
+    let kind_field = schema.field("kind");
+    let yes = schema.field("expected").and_then(|f| f.yes_value());
     let mut rows = Vec::new();
     for rec in &ledger.records {
         let get = |k: &str| ledger.get(ctx.schemas, rec, k);
@@ -139,21 +143,16 @@ pub fn load(path: &Path, ctx: &Ctx) -> Result<Registry> {
         let code = code.to_string();
         let name = get("name").text().unwrap_or("").to_string();
         let shape = level_of_code(&code).ok();
-        // What 类型 and 应报 mean is declared in registry.toml (`levels`,
-        // `yes`), so that a county may spell them its own way.
         let kind = get("kind")
             .text()
-            .and_then(|t| schema.field("kind").and_then(|f| f.level_of(t)));
+            .and_then(|t| kind_field.and_then(|f| f.level_of(t)));
         let level = match kind.or(shape) {
             Some(l) => l,
             None => continue,
         };
         let parent = get("parent_code").text().map(str::to_string);
         let expected = match get("expected").text() {
-            Some(t) => schema
-                .field("expected")
-                .and_then(|f| f.yes_value())
-                .is_some_and(|y| y == t),
+            Some(t) => yes == Some(t),
             None => matches!(level, Level::Community | Level::Unit),
         };
         let col = |k: &str| {

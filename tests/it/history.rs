@@ -33,16 +33,12 @@ fn months(w: &Workdir, c: &County, which: &[u8]) {
             cm.members.truncate(n);
         }
         write(w, &x, &format!("in{m}"));
-        let r = w.run(&[
-            "aggregate",
+        let r = w.aggregate_period(
             &format!("in{m}"),
-            "--period",
             &format!("2026-{m:02}"),
-            "--registry",
-            "registry.xlsx",
-            "-o",
             &format!("reports/2026-{m:02}"),
-        ]);
+            &[],
+        );
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
 }
@@ -209,16 +205,7 @@ fn gaps_stay_blank_and_mixed_outputs_exit_2() {
         "q/x.xlsx",
         &community_book(&c, &c.communities[0], &Hand::plain()),
     );
-    let r = w.run(&[
-        "aggregate",
-        "q",
-        "--period",
-        "2026Q3",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "mixed/q3",
-    ]);
+    let r = w.aggregate_period("q", "2026Q3", "mixed/q3", &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = w.run(&["report", "reports", "mixed", "--history"]);
     assert_eq!(r.code, 2);
@@ -254,16 +241,7 @@ fn gaps_stay_blank_and_mixed_outputs_exit_2() {
         "the same folder twice is one output: {}",
         r.stderr
     );
-    let r = w.run(&[
-        "aggregate",
-        "in7",
-        "--period",
-        "2026-07",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "again/2026-07",
-    ]);
+    let r = w.aggregate_period("in7", "2026-07", "again/2026-07", &[]);
     assert_eq!(r.code, 0);
     let r = w.run(&["report", "reports", "again", "--history"]);
     assert_eq!(r.code, 2);
@@ -278,16 +256,7 @@ fn aggregate_history_builds_the_trend_into_its_output() {
     months(&w, &c, &[7, 8]);
     // A quarter under the same folder is of another length: left out.
     write(&w, &c, "q");
-    let r = w.run(&[
-        "aggregate",
-        "q",
-        "--period",
-        "2026Q2",
-        "--registry",
-        "registry.xlsx",
-        "-o",
-        "reports/q2",
-    ]);
+    let r = w.aggregate_period("q", "2026Q2", "reports/q2", &[]);
     assert!(r.code <= 1);
     let x = c.in_month(9);
     write(&w, &x, "in9");

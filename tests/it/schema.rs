@@ -176,21 +176,8 @@ fn misspelt_enum_values_in_rules_and_requirements_stop_the_run() {
 #[test]
 fn renaming_enum_values_across_an_exported_set_changes_no_table() {
     let w = Workdir::new();
-    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
-    let base = [
-        samples.to_str().unwrap(),
-        "--period",
-        "2026Q3",
-        "--registry",
-    ];
-    let reg = samples.join("registry.xlsx");
     let run = |out: &str, extra: &[&str]| {
-        let mut a = vec!["aggregate"];
-        a.extend_from_slice(&base);
-        a.push(reg.to_str().unwrap());
-        a.extend_from_slice(&["-o", out]);
-        a.extend_from_slice(extra);
-        let r = w.run(&a);
+        let r = w.aggregate_samples(out, extra);
         assert_eq!(r.code, 0, "{}", r.stderr);
     };
     run("before", &[]);
@@ -411,22 +398,12 @@ fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]
 #[test]
 fn renaming_any_enum_value_changes_no_output() {
     let w = Workdir::new();
-    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
-    let reg = samples.join("registry.xlsx");
     let run = |out: &str, schemas: Option<&str>| {
-        let mut a = vec![
-            "aggregate",
-            samples.to_str().unwrap(),
-            "--period",
-            "2026Q3",
-            "--registry",
-            reg.to_str().unwrap(),
-            "-o",
-            out,
-            "-q",
-        ];
-        a.extend(schemas.map(|s| ["--schemas", s]).into_iter().flatten());
-        let r = w.run(&a);
+        let extra: Vec<&str> = ["-q"]
+            .into_iter()
+            .chain(schemas.map(|s| ["--schemas", s]).into_iter().flatten())
+            .collect();
+        let r = w.aggregate_samples(out, &extra);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let mut files: Vec<(String, String)> = std::fs::read_dir(w.path(&format!("{out}/tables")))
             .unwrap()
@@ -451,20 +428,7 @@ fn renaming_any_enum_value_changes_no_output() {
             (name, std::fs::read_to_string(&p).unwrap())
         })
         .collect();
-    let mut values: std::collections::BTreeSet<String> = Default::default();
-    for (_, text) in &exported {
-        let t: toml::Value = toml::from_str(text).unwrap();
-        let fields = t.get("fields").and_then(|f| f.as_array());
-        for f in fields.into_iter().flatten() {
-            let vs = f.get("values").and_then(|v| v.as_array());
-            values.extend(
-                vs.into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-                    .map(String::from),
-            );
-        }
-    }
+    let values = enum_values(exported.iter().map(|(_, t)| t.as_str()));
     assert!(values.len() > 40, "{values:?}");
     // Texts that only show words (headers, titles, definitions, messages)
     // are not renamed: they are no value.
@@ -530,8 +494,6 @@ fn renaming_any_enum_value_changes_no_output() {
 #[test]
 fn an_output_made_with_other_tables_asks_for_its_schemas() {
     let w = Workdir::new();
-    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
-    let reg = samples.join("registry.xlsx");
     assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
     let p = w.path("s/tables.toml");
     let t = std::fs::read_to_string(&p).unwrap();
@@ -555,18 +517,7 @@ fn an_output_made_with_other_tables_asks_for_its_schemas() {
     }
     assert!(!kept.contains("id = \"t0\"") && kept.len() < t.len());
     std::fs::write(&p, kept).unwrap();
-    let r = w.run(&[
-        "aggregate",
-        samples.to_str().unwrap(),
-        "--period",
-        "2026Q3",
-        "--registry",
-        reg.to_str().unwrap(),
-        "--schemas",
-        "s",
-        "-o",
-        "out",
-    ]);
+    let r = w.aggregate_samples("out", &["--schemas", "s"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!w.path("out/tables/t0_submissions.csv").exists());
     let r = w.run(&["report", "out", "--schemas", "s"]);

@@ -85,13 +85,38 @@ impl Workdir {
 
     /// `pbstat aggregate INPUT --period 2026Q3 --registry registry.xlsx -o OUT EXTRA…`
     pub fn aggregate(&self, input: &str, out: &str, extra: &[&str]) -> Run {
+        self.aggregate_period(input, "2026Q3", out, extra)
+    }
+
+    /// `pbstat aggregate INPUT --period PERIOD --registry registry.xlsx -o
+    /// OUT EXTRA…`: one period of the test county.
+    pub fn aggregate_period(&self, input: &str, period: &str, out: &str, extra: &[&str]) -> Run {
         let mut a = vec![
             "aggregate",
             input,
             "--period",
-            "2026Q3",
+            period,
             "--registry",
             "registry.xlsx",
+            "-o",
+            out,
+        ];
+        a.extend_from_slice(extra);
+        self.run(&a)
+    }
+
+    /// `pbstat aggregate` of data-samples/ for 2026Q3 with its registry,
+    /// into OUT, with EXTRA….
+    pub fn aggregate_samples(&self, out: &str, extra: &[&str]) -> Run {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
+        let reg = samples.join("registry.xlsx");
+        let mut a = vec![
+            "aggregate",
+            samples.to_str().unwrap(),
+            "--period",
+            "2026Q3",
+            "--registry",
+            reg.to_str().unwrap(),
             "-o",
             out,
         ];
@@ -248,4 +273,26 @@ pub fn last_quarter_output(w: &Workdir, c: &County, out: &str) {
         out,
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Every enum value (`values` of a `[[fields]]`) of the given schema files'
+/// texts.
+pub fn enum_values<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+) -> std::collections::BTreeSet<String> {
+    let mut values = std::collections::BTreeSet::new();
+    for text in texts {
+        let t: toml::Value = toml::from_str(text).unwrap();
+        let fields = t.get("fields").and_then(|f| f.as_array());
+        for f in fields.into_iter().flatten() {
+            let vs = f.get("values").and_then(|v| v.as_array());
+            values.extend(
+                vs.into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .map(String::from),
+            );
+        }
+    }
+    values
 }
