@@ -891,6 +891,172 @@ def = "本期服务次数达到每名报到党员要求次数的社区数"
     );
 }
 
+const OWN_FORM: &str = r#"# 志愿服务: the county's own form
+name = "volunteer"
+title = "志愿服务"
+kind = "ledger"
+aliases = ["志愿服务台账"]
+optional_for = ["community"]
+ignored_columns = ["序号", "备注"]
+
+[[fields]]
+key = "date"
+header = "日期"
+type = "date"
+required = true
+within = "period"
+
+[[fields]]
+key = "activity"
+header = "活动内容"
+type = "text"
+required = true
+
+[[fields]]
+key = "volunteers"
+header = "志愿者人数"
+type = "integer"
+min = 0
+default = "0"
+
+[[checks]]
+code = "local.volunteer.too_many"
+severity = "warning"
+field = "volunteers"
+assert = "volunteers <= 500"
+message = "志愿者人数 {volunteers} 超过 500，请核实"
+message_en = "{volunteers} volunteers is over 500: check it"
+"#;
+
+/// Add a form: a county's own 志愿服务 ledger, declared in a schema file of
+/// its own, counted by two measures into two T2 columns, with a check of
+/// its own. It arrives as a sheet of one community's workbook and as a CSV
+/// export for the other; the community template carries its sheet.
+#[test]
+fn howto_add_a_form() {
+    use crate::support::book::{n, s as text, SheetSpec};
+    use calamine::Reader;
+    let (w, c) = setup();
+    w.write("s/volunteer.toml", OWN_FORM);
+    append(
+        &w.path("s/measures.toml"),
+        r#"
+[[measure]]
+key = "volunteer_rows"
+ledger = "volunteer"
+period = "flow"
+
+[[measure]]
+key = "volunteer_people"
+ledger = "volunteer"
+sum = "volunteers"
+period = "flow"
+"#,
+    );
+    insert_before(
+        &w.path("s/tables.toml"),
+        "[[table]]\nid = \"t3\"",
+        r#"[[table.column]]
+key = "volunteer_rows"
+header = "志愿服务次数"
+en = "Volunteer activities"
+def = "志愿服务台账的行数"
+
+[[table.column]]
+key = "volunteer_people"
+header = "志愿服务人次"
+en = "Volunteers"
+def = "志愿服务台账志愿者人数之和"
+
+"#,
+    );
+    // The first community keeps the sheet in its workbook …
+    let (a, b) = (&c.communities[0], &c.communities[1]);
+    let mut book = crate::support::county::community_book(&c, a, &Hand::plain());
+    book.insert(
+        book.len() - 1,
+        SheetSpec::new("志愿服务")
+            .row(vec![
+                text("序号"),
+                text("日期"),
+                text("活动内容"),
+                text("志愿者人数"),
+            ])
+            .row(vec![n(1), text("2026-07-05"), text("清扫街巷"), n(12)])
+            .row(vec![n(2), text("2026-08-09"), text("义诊"), n(30)]),
+    );
+    w.book(&format!("in/{}.xlsx", a.code), &book);
+    // … the second sends an export of it, its rows naming the submitter.
+    w.write(
+        "in/志愿服务.csv",
+        format!(
+            "单位代码,日期,活动内容,志愿者人数\n{0},2026-07-20,助老,8\n{0},2026-09-01,运动会服务,600\n",
+            b.code
+        ),
+    );
+    let r = w.run(&[
+        "template",
+        "--kind",
+        "community",
+        "--schemas",
+        "s",
+        "-o",
+        "t.xlsx",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let sheets = calamine::open_workbook_auto(w.path("t.xlsx"))
+        .unwrap()
+        .sheet_names();
+    assert!(
+        sheets.iter().any(|s| s == "志愿服务"),
+        "the template carries the county's form: {sheets:?}"
+    );
+    aggregate(&w);
+    let t2 = read_csv(&w.path("out/tables/t2_meetings.csv"));
+    let want = |code: &str| -> (f64, f64) {
+        if code == a.code {
+            (2.0, 42.0)
+        } else if code == b.code {
+            (2.0, 608.0)
+        } else if c.communities.iter().any(|m| m.code == code) {
+            (0.0, 0.0)
+        } else {
+            (4.0, 650.0)
+        }
+    };
+    let mut seen = 0;
+    for r in t2.iter().filter(|r| r["level"] != "unit") {
+        let (rows, people) = want(&r["code"]);
+        assert_eq!(num(r, "volunteer_rows"), rows, "{}", r["code"]);
+        assert_eq!(num(r, "volunteer_people"), people, "{}", r["code"]);
+        seen += 1;
+    }
+    assert_eq!(
+        seen,
+        1 + 1 + c.communities.len(),
+        "county, street, communities"
+    );
+    // The check of its own, on the CSV's row, as a warning that leaves the
+    // file in the tables.
+    let diags: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out/diagnostics.json")).unwrap())
+            .unwrap();
+    let own = with_code(
+        diags["diagnostics"].as_array().unwrap(),
+        "local.volunteer.too_many",
+    );
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0]["severity"], "warning");
+    assert_eq!(own[0]["row"], 3);
+    assert!(own[0]["file"].as_str().unwrap().ends_with("志愿服务.csv"));
+    assert_eq!(own[0]["message"], "志愿者人数 600 超过 500，请核实");
+    // The embedded schemas know no such form.
+    let r = w.run(&["schema", "show", "volunteer", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("志愿者人数"), "{}", r.stdout);
+    assert_ne!(w.run(&["schema", "show", "volunteer"]).code, 0);
+}
+
 /// A check naming a field the form lacks, an own code without severity, a
 /// code that is neither built-in nor local, or a message showing an
 /// unknown field stops the run at load with the file and line.
