@@ -1057,6 +1057,95 @@ def = "志愿服务台账志愿者人数之和"
     assert_ne!(w.run(&["schema", "show", "volunteer"]).code, 0);
 }
 
+/// The county's own form across periods: three months' outputs rolled up
+/// into the quarter add up a `flow` measure and take a `stock` measure at
+/// the quarter's end, as measures.toml declares each; the months' inputs
+/// are CSV exports alone.
+#[test]
+fn a_countys_own_form_rolls_up_by_each_measures_period() {
+    let (w, c) = exported();
+    registry(&w, &c);
+    w.write("s/volunteer.toml", OWN_FORM);
+    append(
+        &w.path("s/measures.toml"),
+        r#"
+[[measure]]
+key = "volunteer_people"
+ledger = "volunteer"
+sum = "volunteers"
+period = "flow"
+
+[[measure]]
+key = "volunteer_teams"
+ledger = "volunteer"
+period = "stock"
+"#,
+    );
+    insert_before(
+        &w.path("s/tables.toml"),
+        "[[table]]\nid = \"t3\"",
+        r#"[[table.column]]
+key = "volunteer_people"
+header = "志愿服务人次"
+en = "Volunteers"
+def = "志愿服务台账志愿者人数之和"
+
+[[table.column]]
+key = "volunteer_teams"
+header = "志愿服务队数"
+en = "Volunteer teams"
+def = "期末志愿服务台账的行数"
+
+"#,
+    );
+    let (a, b) = (&c.communities[0].code, &c.communities[1].code);
+    // Per month: a's people and rows, b's people and rows.
+    let months = [
+        (7u8, (10.0, 1), (2.0, 1)),
+        (8, (20.0, 2), (0.0, 0)),
+        (9, (5.0, 1), (7.0, 2)),
+    ];
+    for (m, (pa, na), (pb, nb)) in months {
+        let mut csv = String::from("单位代码,日期,活动内容,志愿者人数\n");
+        for (code, people, n) in [(a, pa, na), (b, pb, nb)] {
+            for k in 0..n {
+                let v = if k == 0 { people } else { 0.0 };
+                csv.push_str(&format!("{code},2026-{m:02}-1{k},服务,{v}\n"));
+            }
+        }
+        w.write(&format!("in{m}/志愿服务.csv"), csv);
+        let r = w.aggregate_period(
+            &format!("in{m}"),
+            &format!("2026-{m:02}"),
+            &format!("m{m}"),
+            &["--schemas", "s"],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let r = w.run(&[
+        "aggregate",
+        "m7",
+        "m8",
+        "m9",
+        "--period",
+        "2026Q3",
+        "--schemas",
+        "s",
+        "-o",
+        "q3",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let t2 = read_csv(&w.path("q3/tables/t2_meetings.csv"));
+    let row = |code: &str| t2.iter().find(|r| r["code"] == code).unwrap();
+    assert_eq!(num(row(a), "volunteer_people"), 35.0);
+    assert_eq!(num(row(a), "volunteer_teams"), 1.0, "a's September rows");
+    assert_eq!(num(row(b), "volunteer_people"), 9.0);
+    assert_eq!(num(row(b), "volunteer_teams"), 2.0, "b's September rows");
+    let county = t2.iter().find(|r| r["level"] == "county").unwrap();
+    assert_eq!(num(county, "volunteer_people"), 44.0);
+    assert_eq!(num(county, "volunteer_teams"), 3.0);
+}
+
 /// A check naming a field the form lacks, an own code without severity, a
 /// code that is neither built-in nor local, or a message showing an
 /// unknown field stops the run at load with the file and line.
