@@ -62,8 +62,6 @@ pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
     // (ledger, field, code, level) → (checked, failed)
     let mut counts: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     for e in extracts {
-        let Some(level) = e.level else { continue };
-        let level = level.as_str().to_string();
         for (i, (ledger, field, code)) in rules.iter().enumerate() {
             let Some(&rows) = e.ledger_rows.get(ledger) else {
                 continue;
@@ -75,13 +73,27 @@ pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
                 .filter(|d| {
                     d.code.as_str() == code
                         && d.field.as_deref() == Some(field.as_str())
-                        && d.sheet.as_deref() == sheet
+                        // A CSV file's diagnostics stand at a line, on no sheet.
+                        && d.sheet.as_deref().is_none_or(|s| Some(s) == sheet)
                 })
                 .filter_map(|d| d.row)
                 .collect();
-            let c = counts.entry((i, level.clone())).or_default();
-            c.0 += rows;
-            c.1 += failed.len().min(rows);
+            match e.level {
+                Some(level) => {
+                    let c = counts.entry((i, level.as_str().to_string())).or_default();
+                    c.0 += rows;
+                    c.1 += failed.len().min(rows);
+                }
+                // A CSV export's rows count at the level of the
+                // organisation each names (a row naming none, at none).
+                None => {
+                    for &(row, level) in e.row_levels.get(ledger).into_iter().flatten() {
+                        let c = counts.entry((i, level.as_str().to_string())).or_default();
+                        c.0 += 1;
+                        c.1 += failed.contains(&(row + 1)) as usize;
+                    }
+                }
+            }
         }
     }
     let mut out: Vec<RuleCount> = counts

@@ -382,6 +382,11 @@ pub struct Extract {
     pub counts: BTreeMap<String, Counts>,
     /// Data rows per ledger schema (the per-rule summary's rows checked).
     pub ledger_rows: BTreeMap<String, usize>,
+    /// A file with no level of its own (a CSV export, each row naming its
+    /// organisation): per ledger schema, each row's 0-based number and the
+    /// level of the organisation it names, in row order, so that the
+    /// per-rule summary counts its rows at their own levels.
+    pub row_levels: BTreeMap<String, Vec<(u32, Level)>>,
     /// The rows of each measured ledger, until the measures have run.
     pub rows: BTreeMap<String, measure::Rows>,
     /// Per key list of audits.toml (`AuditSet::compiled.lists`): its rows.
@@ -542,6 +547,7 @@ fn extract_with(
             *m.entry(l.schema.clone()).or_default() += l.records.len();
             m
         }),
+        row_levels: BTreeMap::new(),
         keys: vec![Vec::new(); schemas.audits.compiled.lists.len()],
         key_texts: vec![Vec::new(); schemas.audits.compiled.lists.len()],
         id_sources: Vec::new(),
@@ -625,6 +631,14 @@ fn extract_with(
             if l.schema != "explanations" && last_org.as_deref() != Some(&*org) {
                 ex.ledger_orgs.insert((org.to_string(), l.schema.clone()));
                 last_org = Some(org.clone());
+            }
+            if ex.level.is_none() && l.schema != "explanations" {
+                if let Ok(level) = crate::org::level_of_code(&org) {
+                    ex.row_levels
+                        .entry(l.schema.clone())
+                        .or_default()
+                        .push((r.row, level));
+                }
             }
             if let Some(rows) = &mut rows {
                 let level = if own.as_deref() == Some(&*org) {

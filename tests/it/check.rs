@@ -967,3 +967,50 @@ fn per_rule_summary_counts_checked_passed_and_failed_rows() {
     );
     assert_eq!(sh.get_value((2, 6)), Some(&Data::Float(1.0)));
 }
+
+/// Regression: the per-rule summary left out every CSV export, which has
+/// no level of its own, so a county's roster sent as CSV was never in
+/// 审核汇总. Its rows count at the level of the organisation each names,
+/// and a failure on a CSV line (no sheet) counts at its row.
+#[test]
+fn regression_per_rule_summary_counts_a_csv_exports_rows() {
+    let w = Workdir::new();
+    let c = county();
+    let reg = crate::workdir::registry(&w, &c);
+    let (a, b) = (&c.communities[0].code, &c.communities[1].code);
+    let id = |k| make_id("420923", "19800101", k, true);
+    w.write(
+        "in/在职党员报到.csv",
+        format!(
+            "单位代码,姓名,身份证号,性别,报到日期,服务次数,服务时长\n\
+             {a},张三,{},男,2026-07-02,2,5\n\
+             {a},李四,{},男,2026-13-01,1,2\n\
+             {b},王五,{},男,2026-08-01,1,1\n",
+            id(1),
+            id(2),
+            id(3)
+        ),
+    );
+    let r = w.run(&[
+        "check",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        &reg,
+        "--format",
+        "json",
+    ]);
+    let v = r.json();
+    let rules = v["rules"].as_array().expect("rules in check's JSON");
+    let first = &rules[0];
+    assert_eq!(first["rule"], "cell.type", "{first}");
+    assert_eq!(first["ledger"], "roster");
+    assert_eq!(first["field"], "registered_on");
+    assert_eq!(first["level"], "community");
+    assert_eq!(first["checked"], 3);
+    assert_eq!(first["failed"], 1);
+    assert!(rules
+        .iter()
+        .any(|r| r["rule"] == "cell.required" && r["field"] == "name" && r["checked"] == 3));
+}
