@@ -826,6 +826,10 @@ pub struct SchemaSet {
     pub audits: AuditSet,
     /// Where they came from, for messages: "embedded" or a folder.
     pub source: String,
+    /// Each schema's file as it was read (its name → text): `schema show`
+    /// and `schema export` give a county's own files back with their
+    /// comments and layout, not re-serialised.
+    pub texts: BTreeMap<String, String>,
 }
 
 impl SchemaSet {
@@ -848,43 +852,23 @@ impl SchemaSet {
         Self::from_texts(files, "embedded".into())
     }
 
-    /// A schema as TOML: the embedded file itself (with its comments) when the
-    /// defaults are in use, else the loaded schema re-serialised.
+    /// A schema as TOML: its file as it was read, comments and all (the
+    /// embedded file, or a county's own).
     pub fn text_of(&self, name: &str) -> Result<String> {
-        let set = self;
-        if set.source == "embedded" {
-            if let Some((_, t)) = EMBEDDED.iter().find(|(n, _)| *n == name) {
-                return Ok(t.to_string());
-            }
+        if let Some(t) = self.texts.get(name) {
+            return Ok(t.clone());
         }
-        if name == "requirements" {
-            return Ok(toml::to_string_pretty(&set.requirements)?);
-        }
-        if name == "measures" {
-            return Ok(toml::to_string_pretty(&set.measures)?);
-        }
-        if name == "tables" {
-            return Ok(toml::to_string_pretty(&set.tables)?);
-        }
-        if name == "audits" {
-            return Ok(toml::to_string_pretty(&set.audits)?);
-        }
-        match set.schemas.iter().find(|s| s.name == name) {
-            Some(s) => Ok(toml::to_string_pretty(s)?),
-            None => {
-                let names: Vec<&str> = set.schemas.iter().map(|s| s.name.as_str()).collect();
-                bail!(tr(
-                    format!(
-                        "没有名为 {name} 的表样；可用的有：{}、requirements、measures、tables、audits",
-                        names.join("、")
-                    ),
-                    format!(
-                        "no schema named {name}; the schemas are: {}, requirements, measures, tables, audits",
-                        names.join(", ")
-                    ),
-                ))
-            }
-        }
+        let names: Vec<&str> = self.schemas.iter().map(|s| s.name.as_str()).collect();
+        bail!(tr(
+            format!(
+                "没有名为 {name} 的表样；可用的有：{}、requirements、measures、tables、audits",
+                names.join("、")
+            ),
+            format!(
+                "no schema named {name}; the schemas are: {}, requirements, measures, tables, audits",
+                names.join(", ")
+            ),
+        ))
     }
 
     pub fn load(dir: Option<&Path>) -> Result<SchemaSet> {
@@ -936,6 +920,7 @@ impl SchemaSet {
         // Checks read the requirements, and covers' checks the ledgers:
         // compiled once all are known.
         let mut texts: Vec<(usize, String, String)> = Vec::new();
+        let mut read: BTreeMap<String, String> = BTreeMap::new();
         for (file, text) in files {
             let stem = Path::new(&file)
                 .file_stem()
@@ -976,6 +961,7 @@ impl SchemaSet {
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
             texts.push((schemas.len(), file.clone(), text.clone()));
+            read.insert(s.name.clone(), text.clone());
             if schemas.iter().any(|o| o.name == s.name) {
                 bail!(tr(
                     format!("表样文件 {file} 有误：名为 `{}` 的表样声明了两次", s.name),
@@ -1106,6 +1092,10 @@ impl SchemaSet {
             &a_file,
             &a_text,
         )?;
+        read.insert("requirements".into(), req_text);
+        read.insert("measures".into(), m_text);
+        read.insert("tables".into(), t_text);
+        read.insert("audits".into(), a_text);
         Ok(SchemaSet {
             schemas,
             requirements,
@@ -1113,6 +1103,7 @@ impl SchemaSet {
             tables,
             audits,
             source,
+            texts: read,
         })
     }
 

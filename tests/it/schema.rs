@@ -62,6 +62,47 @@ fn exported_schemas_edited_change_what_is_read() {
     assert_eq!(r.code, 0);
 }
 
+/// Regression: `schema show` and `schema export` of a county's own set
+/// re-serialised every file, so its comments (the explanations of the
+/// syntax in measures.toml and tables.toml, and the county's own notes)
+/// were lost and the layout changed (`min = 0` became `min = 0.0`). A set
+/// read from a folder is given back as it was read; the files it lacks, as
+/// embedded.
+#[test]
+fn regression_exporting_a_countys_set_keeps_its_files_as_written() {
+    let w = Workdir::new();
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let meetings = w.path("s/meetings.toml");
+    let mut text = std::fs::read_to_string(&meetings).unwrap();
+    text.push_str("\n# 本县：联席会议的议题须写明（2026年起）\n[[checks]]\ncode = \"local.meeting.topic\"\nseverity = \"warning\"\nfield = \"topic\"\nassert = \"topic IS NOT NULL\"\nmessage = \"请写明议题\"\nmessage_en = \"write the topic\"\n");
+    std::fs::write(&meetings, &text).unwrap();
+    std::fs::remove_file(w.path("s/roster.toml")).unwrap();
+    assert_eq!(w.run(&["schema", "export", "s2", "--schemas", "s"]).code, 0);
+    assert_eq!(
+        std::fs::read_to_string(w.path("s2/meetings.toml")).unwrap(),
+        text
+    );
+    for name in ["measures", "tables", "audits", "requirements", "issues"] {
+        assert_eq!(
+            std::fs::read(w.path(&format!("s2/{name}.toml"))).unwrap(),
+            std::fs::read(w.path(&format!("s/{name}.toml"))).unwrap(),
+            "{name}.toml"
+        );
+    }
+    // The one the folder lacks: the embedded file.
+    let r = w.run(&["schema", "show", "roster"]);
+    assert_eq!(
+        std::fs::read_to_string(w.path("s2/roster.toml")).unwrap(),
+        r.stdout
+    );
+    let r = w.run(&["schema", "show", "meetings", "--schemas", "s"]);
+    assert!(
+        r.stdout.contains("# 本县：联席会议的议题须写明"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn a_broken_schema_file_stops_the_run_naming_it() {
     let w = Workdir::new();
