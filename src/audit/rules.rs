@@ -1,6 +1,8 @@
 //! The per-rule summary (审核汇总): for every check a ledger's schema
 //! declares — each field's required, type, enum, range and uniqueness
-//! checks and each row rule — the rows it checked, passed and failed, by
+//! checks and each row rule — every cover check between sheets (a cover is
+//! one row) and every audit across submissions that flags a ledger's rows
+//! (`[[unique]]`, `[[listed]]`), the rows it checked, passed and failed, by
 //! the submitting organisation's level, most-failed first. A row fails a
 //! rule when a diagnostic of the rule's code stands at the rule's field in
 //! that row.
@@ -53,6 +55,36 @@ fn declared(schemas: &SchemaSet) -> Vec<(String, String, String)> {
             }
         }
     }
+    // The audits across submissions that judge a ledger's rows (a key on
+    // one organisation's ledger only; a key that must stand on another's):
+    // their diagnostics stand at the key's cell of each row involved.
+    let a = &schemas.audits;
+    let across = a
+        .unique
+        .iter()
+        .map(|u| (&u.ledger, &u.key, &u.code))
+        .chain(a.listed.iter().map(|l| (&l.ledger, &l.key, &l.code)));
+    for (ledger, key, code) in across {
+        let c = (ledger.clone(), key.clone(), code.clone());
+        if !v.contains(&c) {
+            v.push(c);
+        }
+    }
+    v
+}
+
+/// A cover's checks between the sheets of a submission: (cover, field,
+/// code). A submission's cover is one row.
+fn cover_checks(schemas: &SchemaSet) -> Vec<(String, String, String)> {
+    let mut v = Vec::new();
+    for s in schemas.covers() {
+        for c in &s.checks {
+            let c = (s.name.clone(), c.field.clone(), c.code.clone());
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+    }
     v
 }
 
@@ -96,6 +128,31 @@ pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
             }
         }
     }
+    // Covers: a submission whose cover was read is one row of its level's
+    // cover schema, failed when the check's diagnostic stands at its field.
+    let covers = cover_checks(schemas);
+    for e in extracts {
+        let (Some(level), Some(sheet)) = (e.level, e.cover_sheet.as_deref()) else {
+            continue;
+        };
+        let cover = &schemas.cover_for(level).name;
+        for (i, (name, field, code)) in covers.iter().enumerate() {
+            if name != cover {
+                continue;
+            }
+            let failed = e.diagnostics.iter().any(|d| {
+                d.code.as_str() == code
+                    && d.field.as_deref() == Some(field.as_str())
+                    && d.sheet.as_deref() == Some(sheet)
+            });
+            let c = counts
+                .entry((rules.len() + i, level.as_str().to_string()))
+                .or_default();
+            c.0 += 1;
+            c.1 += failed as usize;
+        }
+    }
+    let rules: Vec<(String, String, String)> = rules.into_iter().chain(covers).collect();
     let mut out: Vec<RuleCount> = counts
         .into_iter()
         .map(|((i, level), (checked, failed))| {

@@ -405,6 +405,9 @@ pub struct Extract {
     pub ledger_orgs: BTreeSet<(String, String)>,
     /// The sheet each ledger was read from: schema name → (sheet, index).
     pub sheets: BTreeMap<String, (String, usize)>,
+    /// The cover sheet, when the file has one (the per-rule summary's
+    /// covers checked).
+    pub cover_sheet: Option<String>,
     pub explanations: Vec<Explanation>,
 }
 
@@ -560,6 +563,7 @@ fn extract_with(
             .map(|l| (l.schema.clone(), (l.sheet.clone(), l.sheet_index)))
             .collect(),
         explanations: Vec::new(),
+        cover_sheet: sub.cover.sheet.as_ref().map(|(s, _)| s.clone()),
     };
     let own: Option<Arc<str>> = ex.org.as_deref().map(Arc::from);
     if counts {

@@ -1014,3 +1014,56 @@ fn regression_per_rule_summary_counts_a_csv_exports_rows() {
         .iter()
         .any(|r| r["rule"] == "cell.required" && r["field"] == "name" && r["checked"] == 3));
 }
+
+/// Regression: the per-rule summary listed only the checks of the ledgers'
+/// own schema files. The covers' checks between sheets (one row per
+/// cover) and the audits across submissions that judge a ledger's rows
+/// (`[[unique]]`, `[[listed]]`) are rules of the rule files too, and are
+/// counted with them.
+#[test]
+fn regression_per_rule_summary_counts_cover_checks_and_audits_across() {
+    let w = Workdir::new();
+    let c = planted(&w);
+    let r = w.run(&[
+        "check",
+        "in",
+        "--period",
+        "2026Q3",
+        "--registry",
+        "registry.xlsx",
+        "--format",
+        "json",
+    ]);
+    let v = r.json();
+    let rules = v["rules"].as_array().expect("rules in check's JSON");
+    let rule = |code: &str| {
+        rules
+            .iter()
+            .find(|x| x["rule"] == code)
+            .unwrap_or_else(|| panic!("no {code} in {rules:?}"))
+    };
+    // Every community workbook but the one never sent, and its copy.
+    let covers = c.communities.len() as u64;
+    let paired = rule("cross.paired_units_mismatch");
+    assert_eq!(paired["ledger"], "cover_community");
+    assert_eq!(paired["sheet"], "封面");
+    assert_eq!(paired["field"], "paired_units");
+    assert_eq!(paired["level"], "community");
+    assert_eq!(paired["checked"], covers);
+    assert_eq!(paired["failed"], 1);
+    let dup = rule("cross.duplicate_registration");
+    assert_eq!(dup["ledger"], "roster");
+    assert_eq!(dup["field"], "id_number");
+    assert!(dup["failed"].as_u64().unwrap() >= 2, "{dup}");
+    let unit = rule("cross.unit_member_not_on_roster");
+    assert_eq!(unit["ledger"], "unit_members");
+    assert_eq!(unit["level"], "unit");
+    // As many rows failed as the audit flagged, the planted one among them.
+    let (_, d) = check_json(
+        &w,
+        &["in", "--period", "2026Q3", "--registry", "registry.xlsx"],
+    );
+    let on = with_code(&d, "cross.unit_member_not_on_roster");
+    assert!(!on.is_empty());
+    assert_eq!(unit["failed"], on.len(), "{}", pretty(&d));
+}
