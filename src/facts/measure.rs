@@ -658,3 +658,48 @@ fn measure_ledger(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The frames the measures run over have the column types the load
+    /// checks a county's conditions against (schema::measures::empty_frame):
+    /// were they to part, a condition passed at load could fail mid-run.
+    #[test]
+    fn the_measures_frames_have_the_types_the_load_checks_against() {
+        let set = SchemaSet::embedded().unwrap();
+        let mut compared = 0;
+        for ledger in set.measures.ledgers() {
+            let schema = set.get(ledger);
+            let mut owned = vec![(0u32, Rows::new(&set, ledger))];
+            let run = frame(&mut owned, None).unwrap();
+            let load = crate::schema::measures::empty_frame(schema, &set.schemas).unwrap();
+            for c in run.columns() {
+                if c.name().starts_with('_') {
+                    continue;
+                }
+                let l = load
+                    .column(c.name())
+                    .unwrap_or_else(|_| panic!("{ledger}: no {} at load", c.name()));
+                match (c.dtype(), l.dtype()) {
+                    // A cover's figures of a ledger: the load's struct holds
+                    // every figure, the run's those read.
+                    (DataType::Struct(r), DataType::Struct(a)) => {
+                        for f in r.iter() {
+                            assert!(
+                                a.iter()
+                                    .any(|x| x.name() == f.name() && x.dtype() == f.dtype()),
+                                "{ledger}: {} {f:?}",
+                                c.name()
+                            );
+                        }
+                    }
+                    (r, a) => assert_eq!(r, a, "{ledger}: {}", c.name()),
+                }
+                compared += 1;
+            }
+        }
+        assert!(compared > 20, "only {compared} columns compared");
+    }
+}

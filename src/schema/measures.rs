@@ -6,7 +6,9 @@
 //! over every row of the run at once.
 
 use anyhow::{bail, Result};
-use polars::prelude::Expr;
+use polars::prelude::{
+    Column, DataFrame, DataType, Expr, IntoLazy, IntoSeries, PolarsResult, Series, StructChunked,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldType, Requirements, Schema};
@@ -136,6 +138,56 @@ pub struct Measure {
 /// Names a measure's conditions may use besides the fields: the period's
 /// bounds, and the level of the organisation that submitted the row.
 pub const MEASURE_PARAMETERS: &[&str] = &["period_start", "period_end", "submitter_level"];
+
+/// A field's column type in the measures' frames (facts::measure builds
+/// them; a test there holds the two alike): numbers and times as floats,
+/// ID numbers packed, the rest as text.
+pub fn field_dtype(ty: FieldType) -> DataType {
+    match ty {
+        FieldType::Integer | FieldType::Decimal | FieldType::Time => DataType::Float64,
+        FieldType::Date => DataType::Date,
+        FieldType::IdNumber => DataType::UInt64,
+        _ => DataType::String,
+    }
+}
+
+/// No rows of a ledger (or cover) as the measures see it: its fields, the
+/// parameters, and for a cover each ledger's figures (`grid.rows`).
+pub fn empty_frame(schema: &Schema, schemas: &[Schema]) -> PolarsResult<DataFrame> {
+    let mut cols = vec![
+        Column::new_empty("submitter_level".into(), &DataType::String),
+        Column::new_empty("period_start".into(), &DataType::Date),
+        Column::new_empty("period_end".into(), &DataType::Date),
+    ];
+    for f in &schema.fields {
+        cols.push(Column::new_empty(f.key.as_str().into(), &field_dtype(f.ty)));
+    }
+    if schema.kind == super::FormKind::Cover {
+        for l in schemas.iter().filter(|l| l.kind == super::FormKind::Ledger) {
+            let parts: Vec<Series> = std::iter::once("rows")
+                .chain(super::checks::summed(l).map(|f| f.key.as_str()))
+                .map(|k| Series::new_empty(k.into(), &DataType::Float64))
+                .collect();
+            let s = StructChunked::from_series(l.name.as_str().into(), 0, parts.iter())?;
+            cols.push(s.into_series().into());
+        }
+    }
+    DataFrame::new(0, cols)
+}
+
+/// Whether expressions run over the schema's columns as typed.
+fn typecheck(schema: &Schema, schemas: &[Schema], es: &[&Expr]) -> PolarsResult<()> {
+    let named: Vec<Expr> = es
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (*e).clone().alias(format!("_x{i}")))
+        .collect();
+    empty_frame(schema, schemas)?
+        .lazy()
+        .select(named)
+        .collect()
+        .map(|_| ())
+}
 
 impl Measure {
     /// `sum`, `distinct` or `max`, whichever it has.
@@ -371,6 +423,7 @@ impl MeasureSet {
         reqs: &Requirements,
         file: &str,
         text: &str,
+        typed_check: bool,
     ) -> Result<()> {
         let fail = |what_zh: String, what_en: String, needle: &str| -> anyhow::Error {
             let at = line_of(text, needle);
@@ -442,10 +495,17 @@ impl MeasureSet {
             }
             Ok(())
         };
+        // Every condition, also run once over no rows of its ledger's
+        // columns as the measures type them: a text compared with a number
+        // is found here, naming the file and line, not after every file
+        // of the run has been read.
+        let mut typed: Vec<(&Schema, Expr, String)> = Vec::new();
         for s in &mut self.sources {
             let schema = schema_of(&s.ledger)?;
             if let Some(c) = &s.filter {
-                s.filter_expr = Some(compile(c, schema)?);
+                let e = compile(c, schema)?;
+                typed.push((schema, e.clone(), c.clone()));
+                s.filter_expr = Some(e);
             }
             if let Some(u) = &s.unique {
                 field(schema, u, &format!("unique = \"{u}\""))?;
@@ -546,13 +606,19 @@ impl MeasureSet {
                 ));
             }
             if let Some(c) = &m.filter {
-                m.filter_expr = Some(compile(c, schema)?);
+                let e = compile(c, schema)?;
+                typed.push((schema, e.clone(), c.clone()));
+                m.filter_expr = Some(e);
             }
             // A field by name, else an SQL expression over the row.
             if let Some(v) = m.value_text().map(str::to_string) {
                 m.value_expr = Some(match schema.field(&v) {
                     Some(_) => polars::prelude::col(v.as_str()),
-                    None => compile(&v, schema)?,
+                    None => {
+                        let e = compile(&v, schema)?;
+                        typed.push((schema, e.clone(), v.clone()));
+                        e
+                    }
                 });
             }
             if let Some(k) = &m.at {
@@ -583,7 +649,9 @@ impl MeasureSet {
             .collect();
         for b in &mut self.breakdowns {
             let schema = schema_of(&b.ledger)?;
-            b.by_expr = Some(compile(&b.by, schema)?);
+            let e = compile(&b.by, schema)?;
+            typed.push((schema, e.clone(), b.by.clone()));
+            b.by_expr = Some(e);
             for k in &b.measures {
                 if !keys.iter().any(|(mk, ml)| mk == k && *ml == b.ledger) {
                     bail!(fail(
@@ -596,6 +664,32 @@ impl MeasureSet {
                             b.key, b.ledger
                         ),
                         &format!("key = \"{}\"", b.key),
+                    ));
+                }
+            }
+        }
+        // One query per ledger; only when it fails, each condition alone
+        // to name the one at fault. The embedded file is held to it by a
+        // test, so that every run without `--schemas` is spared the queries.
+        if !typed_check {
+            typed.clear();
+        }
+        let mut names: Vec<&str> = typed.iter().map(|(s, _, _)| s.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let here: Vec<&(&Schema, Expr, String)> =
+                typed.iter().filter(|(s, _, _)| s.name == name).collect();
+            let exprs: Vec<&Expr> = here.iter().map(|(_, e, _)| e).collect();
+            if typecheck(here[0].0, schemas, &exprs).is_ok() {
+                continue;
+            }
+            for (schema, e, cond) in &here {
+                if let Err(err) = typecheck(schema, schemas, &[e]) {
+                    bail!(fail(
+                        format!("条件 `{cond}` 与字段的类型不合（{err}）"),
+                        format!("`{cond}` does not fit the fields' types ({err})"),
+                        cond,
                     ));
                 }
             }
@@ -658,3 +752,44 @@ impl MeasureSet {
 /// meeting requirements read the meetings per type. (A table's `by` names
 /// the breakdown it needs; the tables file checks it.)
 const READ_BREAKDOWNS: &[(&str, &[&str])] = &[("meeting_types", &["meetings"])];
+
+#[cfg(test)]
+mod tests {
+    use super::super::{SchemaSet, EMBEDDED};
+
+    /// A set from a folder has its measures run over no rows at load; the
+    /// embedded set is spared it, so it must pass it here.
+    #[test]
+    fn embedded_measures_fit_their_fields_types() {
+        let files = EMBEDDED
+            .iter()
+            .map(|(n, t)| (format!("{n}.toml"), t.to_string()))
+            .collect();
+        SchemaSet::from_texts(files, "a folder".into())
+            .expect("the embedded set, checked as a folder's");
+    }
+
+    /// A text compared with a number stops the load at the condition's line.
+    #[test]
+    fn a_condition_that_does_not_fit_its_fields_types_stops_the_load() {
+        let files = EMBEDDED
+            .iter()
+            .map(|(n, t)| {
+                let t = if *n == "measures" {
+                    format!("{t}\n[[measure]]\nkey = \"probe\"\nperiod = \"flow\"\nledger = \"meetings\"\nwhere = \"topic > 5\"\n")
+                } else {
+                    t.to_string()
+                };
+                (format!("{n}.toml"), t)
+            })
+            .collect();
+        let e = SchemaSet::from_texts(files, "a folder".into())
+            .expect_err("a type error")
+            .to_string();
+        assert!(
+            e.contains("topic > 5") && e.contains("measures.toml"),
+            "{e}"
+        );
+        assert!(e.contains("第 ") || e.contains("line "), "{e}");
+    }
+}

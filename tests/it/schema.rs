@@ -347,8 +347,8 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
 }
 
 /// A measure naming a field its ledger lacks, an engine count that does
-/// not exist, or a condition that is not SQL stops the run at load, naming
-/// file and line.
+/// not exist, a condition that is not SQL, or one that does not fit its
+/// fields' types stops the run at load, naming file and line.
 #[test]
 fn a_broken_measure_stops_the_run_naming_file_and_line() {
     let w = Workdir::new();
@@ -368,6 +368,13 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
             "post IS NOT NUL",
         ),
         ("sum = \"attended\"", "sum = \"atended\"", "atended"),
+        // A text compared with a number: before, found only once every
+        // file was read, in polars' words alone, six times over.
+        (
+            "where = \"status = '已办结'\"",
+            "where = \"status > 5\"",
+            "status > 5",
+        ),
     ];
     each_edit_stops_the_run(&w, "measures.toml", &cases);
 }
