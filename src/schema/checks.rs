@@ -28,6 +28,68 @@ use crate::period::Period;
 /// and last day.
 pub const PARAMETERS: &[&str] = &["period_start", "period_end"];
 
+/// What polars says went wrong, without the query plan it prints after.
+pub fn reason(e: &PolarsError) -> String {
+    let t = e.to_string();
+    t.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// A field's column type in the checks' frames (validate::checks builds
+/// them the same way): numbers and times as decimals, dates as dates, the
+/// rest as text.
+fn check_dtype(ty: FieldType) -> DataType {
+    match ty {
+        FieldType::Integer | FieldType::Decimal | FieldType::Time => DataType::Float64,
+        FieldType::Date => DataType::Date,
+        _ => DataType::String,
+    }
+}
+
+/// Every `[[checks]]` of a ledger tried over no rows of its columns as the
+/// checks type them: one that does not fit its fields' types (a text
+/// compared with a number) stops the load at its line, instead of being
+/// said on every file of the run. One query for the form; only when it
+/// fails, each check alone to name the one at fault.
+pub fn typecheck(schema: &Schema, file: &str, text: &str) -> Result<()> {
+    let mut cols: Vec<Column> = schema
+        .fields
+        .iter()
+        .map(|f| Column::new_empty(f.key.as_str().into(), &check_dtype(f.ty)))
+        .collect();
+    cols.extend(period_columns(None, 0));
+    let rows = DataFrame::new(0, cols)?;
+    let exprs = |c: &Check| -> Vec<Expr> {
+        c.compiled
+            .iter()
+            .flat_map(|k| std::iter::once(&k.flags).chain(k.shown.iter().map(|(_, e)| e)))
+            .cloned()
+            .collect()
+    };
+    let run = |es: Vec<Expr>| {
+        let named: Vec<Expr> = es
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| e.alias(format!("_x{i}")))
+            .collect();
+        rows.clone().lazy().select(named).collect()
+    };
+    if run(schema.checks.iter().flat_map(exprs).collect()).is_ok() {
+        return Ok(());
+    }
+    for c in &schema.checks {
+        if let Err(e) = run(exprs(c)) {
+            let e = reason(&e);
+            bail!(c.failure(
+                file,
+                text,
+                format!("与字段的类型不合（{e}）"),
+                format!("does not fit the fields' types ({e})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The struct a cover check reads the registry through, and its fields:
 /// the registry's entries of each level whose parent is the organisation.
 pub const REGISTRY: &str = "registry";
@@ -545,6 +607,7 @@ impl Check {
             df.lazy().select(cols).collect()
         });
         if let Err(e) = tried {
+            let e = reason(&e);
             bail!(fail(
                 format!("无法对封面和台账计算：{e}"),
                 format!("cannot be evaluated over the cover and ledgers: {e}"),

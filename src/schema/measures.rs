@@ -686,6 +686,7 @@ impl MeasureSet {
             }
             for (schema, e, cond) in &here {
                 if let Err(err) = typecheck(schema, schemas, &[e]) {
+                    let err = super::checks::reason(&err);
                     bail!(fail(
                         format!("条件 `{cond}` 与字段的类型不合（{err}）"),
                         format!("`{cond}` does not fit the fields' types ({err})"),
@@ -757,10 +758,11 @@ const READ_BREAKDOWNS: &[(&str, &[&str])] = &[("meeting_types", &["meetings"])];
 mod tests {
     use super::super::{SchemaSet, EMBEDDED};
 
-    /// A set from a folder has its measures run over no rows at load; the
-    /// embedded set is spared it, so it must pass it here.
+    /// A set from a folder has its measures and its forms' checks run over
+    /// no rows at load; the embedded set is spared it, so it must pass it
+    /// here.
     #[test]
-    fn embedded_measures_fit_their_fields_types() {
+    fn embedded_conditions_fit_their_fields_types() {
         let files = EMBEDDED
             .iter()
             .map(|(n, t)| (format!("{n}.toml"), t.to_string()))

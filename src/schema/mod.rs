@@ -921,6 +921,9 @@ impl SchemaSet {
         // compiled once all are known.
         let mut texts: Vec<(usize, String, String)> = Vec::new();
         let mut read: BTreeMap<String, String> = BTreeMap::new();
+        // A set from a folder, a county's own: its conditions are also
+        // tried over no rows of their columns' types at load.
+        let from_folder = source != "embedded";
         for (file, text) in files {
             let stem = Path::new(&file)
                 .file_stem()
@@ -995,6 +998,11 @@ impl SchemaSet {
             }
             schemas[i].checks = prepared;
             schemas[i].cover_frame = frame;
+            // A county's own checks (the embedded ones pass:
+            // schema::measures::tests::embedded_conditions_fit_their_fields_types).
+            if from_folder && view.kind == FormKind::Ledger {
+                checks::typecheck(&schemas[i], &file, &text)?;
+            }
             let mut listed = std::mem::take(&mut schemas[i].listed);
             for l in &mut listed {
                 l.prepare(&view, &schemas, &file, &text)?;
@@ -1058,9 +1066,8 @@ impl SchemaSet {
         })?;
         // A county's own measures are run over no rows at load, to find a
         // condition that does not fit its fields' types (the embedded file
-        // passes: schema::tests::embedded_measures_fit_their_fields_types).
-        let own = source != "embedded";
-        measures.prepare(&schemas, &requirements, &m_file, &m_text, own)?;
+        // passes: schema::measures::tests::embedded_conditions_fit_their_fields_types).
+        measures.prepare(&schemas, &requirements, &m_file, &m_text, from_folder)?;
         check_requirement_values(&requirements, &schemas, &measures, &req_file, &req_text)?;
         let (mut tables, t_file, t_text) = tables.ok_or_else(|| {
             anyhow!(tr(

@@ -1147,8 +1147,9 @@ def = "期末志愿服务台账的行数"
 }
 
 /// A check naming a field the form lacks, an own code without severity, a
-/// code that is neither built-in nor local, or a message showing an
-/// unknown field stops the run at load with the file and line.
+/// code that is neither built-in nor local, a message showing an unknown
+/// field, or a condition that does not fit its fields' types stops the run
+/// at load with the file and line.
 #[test]
 fn a_broken_check_stops_the_run() {
     let (w, c) = exported();
@@ -1171,6 +1172,13 @@ fn a_broken_check_stops_the_run() {
             "多于实到人数（{attended}）",
             "多于实到人数（{attendance}）",
             "attendance",
+        ),
+        // A text compared with a number: before, said on every file as a
+        // warning that the check could not be computed.
+        (
+            "assert = \"resolved <= attended\"",
+            "assert = \"topic <= attended\"",
+            "local.meeting.resolved_over_attended",
         ),
     ] {
         let edited = format!("{good}{}", OWN_CHECKS.replacen(from, to, 1));
