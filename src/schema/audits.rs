@@ -19,7 +19,7 @@
 //! does not exist stops the run (exit 2) with the file and line.
 
 use anyhow::{bail, Result};
-use polars::prelude::{Expr, IntoLazy};
+use polars::prelude::{Column, DataFrame, DataType, Expr, IntoLazy};
 use serde::{Deserialize, Serialize};
 
 use super::{FormKind, Requirements, Schema, TableSet};
@@ -505,7 +505,7 @@ impl AuditSet {
                     format!("a condition is not a valid SQL expression ({e})"),
                 )
             })?;
-            for n in flags.meta().root_names() {
+            for n in flags.clone().meta().root_names() {
                 if !["now", "before"].contains(&n.as_str()) {
                     bail!(fail(
                         &p.code,
@@ -513,6 +513,24 @@ impl AuditSet {
                         format!("a condition may name now and before only, not `{n}`"),
                     ));
                 }
+            }
+            // Tried over no rows of the two counts (numbers), so that a
+            // text compared with them stops the load, not a run with
+            // `--previous`.
+            let tried = DataFrame::new(
+                0,
+                ["now", "before"]
+                    .map(|n| Column::new_empty(n.into(), &DataType::Float64))
+                    .to_vec(),
+            )
+            .and_then(|df| df.lazy().select([flags.clone().alias("f")]).collect());
+            if let Err(e) = tried {
+                let e = super::checks::reason(&e);
+                bail!(fail(
+                    &p.code,
+                    format!("条件与计数的类型不合（{e}）"),
+                    format!("a condition does not fit the counts' types ({e})"),
+                ));
             }
             previous.push(code_of(&p.code, p.severity, &p.message, &p.message_en)?);
         }

@@ -705,6 +705,9 @@ fn howto_add_a_rule_across_submissions_and_periods() {
             "meeting",
         ),
         ("now >= before / 2", "now >= before * {half}", "half"),
+        // A text against the counts: before, found only in a run with
+        // --previous, in polars' words.
+        ("now >= before / 2", "now >= 'half'", "local.meetings_fell"),
         (
             "key = \"id_number\"\nmessage = \"此党员",
             "key = \"id\"\nmessage = \"此党员",
