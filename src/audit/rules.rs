@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Code;
 use crate::facts::Extract;
+use crate::org::Level;
 use crate::schema::{FieldType, FormKind, SchemaSet};
 use crate::summary::RuleCount;
 
@@ -88,9 +89,35 @@ fn cover_checks(schemas: &SchemaSet) -> Vec<(String, String, String)> {
     v
 }
 
+/// The levels a rule applies to, when its `[[checks]]` name them (None:
+/// every level). A code declared by several checks of one field applies
+/// where any of them does.
+fn only_at(
+    schemas: &SchemaSet,
+    (ledger, field, code): &(String, String, String),
+) -> Option<Vec<Level>> {
+    let s = schemas.schemas.iter().find(|s| &s.name == ledger)?;
+    let mut at: Vec<Level> = Vec::new();
+    for c in s
+        .checks
+        .iter()
+        .filter(|c| &c.field == field && &c.code == code)
+    {
+        if c.levels.is_empty() {
+            return None;
+        }
+        at.extend(c.levels.iter().copied());
+    }
+    (!at.is_empty()).then_some(at)
+}
+
 /// Every declared check's rows, by level, most-failed first.
 pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
     let rules = declared(schemas);
+    // A check of some levels only neither checks nor passes the rows of
+    // the others.
+    let only: Vec<Option<Vec<Level>>> = rules.iter().map(|r| only_at(schemas, r)).collect();
+    let applies = |i: usize, level: Level| only[i].as_ref().is_none_or(|l| l.contains(&level));
     // (ledger, field, code, level) → (checked, failed)
     let mut counts: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     for e in extracts {
@@ -111,6 +138,7 @@ pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
                 .filter_map(|d| d.row)
                 .collect();
             match e.level {
+                Some(level) if !applies(i, level) => {}
                 Some(level) => {
                     let c = counts.entry((i, level.as_str().to_string())).or_default();
                     c.0 += rows;
@@ -120,6 +148,9 @@ pub fn summary(extracts: &[Extract], schemas: &SchemaSet) -> Vec<RuleCount> {
                 // organisation each names (a row naming none, at none).
                 None => {
                     for &(row, level) in e.row_levels.get(ledger).into_iter().flatten() {
+                        if !applies(i, level) {
+                            continue;
+                        }
                         let c = counts.entry((i, level.as_str().to_string())).or_default();
                         c.0 += 1;
                         c.1 += failed.contains(&(row + 1)) as usize;

@@ -500,6 +500,46 @@ fn howto_add_a_check_of_your_own() {
     expect_at(&d, "local.meeting.joint_topic", "D2");
 }
 
+/// Regression: a check of some levels only (`levels = ["community"]`)
+/// counted a street's meeting rows in 审核汇总 as checked and passed,
+/// though it never applies to them.
+#[test]
+fn regression_a_check_of_one_level_counts_no_rows_of_another() {
+    let (w, c) = exported();
+    append(&w.path("s/meetings.toml"), OWN_CHECKS);
+    w.book("in/a.xlsx", &plain_community(&c));
+    w.book(
+        "in/st.xlsx",
+        &crate::support::county::street_book(&c, &c.streets[0], &Hand::plain()),
+    );
+    let r = w.run(&[
+        "check",
+        "in",
+        "--period",
+        "2026Q3",
+        "--schemas",
+        "s",
+        "--format",
+        "json",
+    ]);
+    let rules = r.json()["rules"].as_array().cloned().unwrap_or_default();
+    let of = |code: &str| -> Vec<String> {
+        rules
+            .iter()
+            .filter(|x| x["rule"] == code)
+            .map(|x| x["level"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        of("local.meeting.joint_topic"),
+        vec!["community"],
+        "{rules:?}"
+    );
+    let mut all = of("local.meeting.resolved_over_attended");
+    all.sort();
+    assert_eq!(all, vec!["community", "street"], "a check of every level");
+}
+
 const SHEET_CHECKS: &str = r#"
 [[checks]]
 code = "local.cover.paired_units_blank"
