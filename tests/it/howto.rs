@@ -1165,18 +1165,7 @@ def = "期末志愿服务台账的行数"
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
-    let r = w.run(&[
-        "aggregate",
-        "m7",
-        "m8",
-        "m9",
-        "--period",
-        "2026Q3",
-        "--schemas",
-        "s",
-        "-o",
-        "q3",
-    ]);
+    let r = w.rollup(&["m7", "m8", "m9"], "2026Q3", "q3", &["--schemas", "s"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let t2 = read_csv(&w.path("q3/tables/t2_meetings.csv"));
     let row = |code: &str| t2.iter().find(|r| r["code"] == code).unwrap();

@@ -886,18 +886,7 @@ fn a_quarter_finds_the_months_files_where_tables_toml_shows_them() {
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
-    let r = w.run(&[
-        "aggregate",
-        "m7",
-        "m8",
-        "m9",
-        "--period",
-        "2026Q3",
-        "--schemas",
-        "s",
-        "-o",
-        "q3",
-    ]);
+    let r = w.rollup(&["m7", "m8", "m9"], "2026Q3", "q3", &["--schemas", "s"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let t0 = read_csv(&w.path("q3/tables/t0_submissions.csv"));
     let first = &c.communities[0].code;

@@ -105,6 +105,16 @@ impl Workdir {
         self.run(&a)
     }
 
+    /// `pbstat aggregate` of earlier outputs INPUTS into the roll-up OUT of
+    /// PERIOD, with EXTRA….
+    pub fn rollup(&self, inputs: &[&str], period: &str, out: &str, extra: &[&str]) -> Run {
+        let mut a = vec!["aggregate"];
+        a.extend_from_slice(inputs);
+        a.extend_from_slice(&["--period", period, "-o", out]);
+        a.extend_from_slice(extra);
+        self.run(&a)
+    }
+
     /// `pbstat aggregate` of data-samples/ for 2026Q3 with its registry,
     /// into OUT, with EXTRA….
     pub fn aggregate_samples(&self, out: &str, extra: &[&str]) -> Run {
