@@ -26,6 +26,9 @@ pub use requirements::Requirements;
 pub use tables::TableSet;
 
 /// The embedded defaults, in the order `schema list` shows them.
+/// How a file of the embedded set stands in a folder's set that lacks it.
+const FALLBACK: &str = " (embedded)";
+
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("registry", include_str!("../../schemas/registry.toml")),
     (
@@ -904,7 +907,7 @@ impl SchemaSet {
             let key = own.display().to_string();
             match given.remove(&key) {
                 Some(t) => files.push((key, t)),
-                None => files.push((format!("{name}.toml (embedded)"), text.to_string())),
+                None => files.push((format!("{name}.toml{FALLBACK}"), text.to_string())),
             }
         }
         files.extend(given);
@@ -963,6 +966,20 @@ impl SchemaSet {
             let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file")?;
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
+            if let Some(j) = schemas.iter().position(|o| o.name == s.name) {
+                // A folder's file of a form it names otherwise (在职党员报到.toml
+                // for roster) replaces the embedded one its file name did not.
+                let fallback = texts
+                    .iter()
+                    .any(|(i, f, _)| *i == j && f.ends_with(FALLBACK));
+                if fallback && !file.ends_with(FALLBACK) {
+                    texts.retain(|(i, _, _)| *i != j);
+                    texts.push((j, file.clone(), text.clone()));
+                    read.insert(s.name.clone(), text.clone());
+                    schemas[j] = s;
+                    continue;
+                }
+            }
             texts.push((schemas.len(), file.clone(), text.clone()));
             read.insert(s.name.clone(), text.clone());
             if schemas.iter().any(|o| o.name == s.name) {

@@ -103,6 +103,39 @@ fn regression_exporting_a_countys_set_keeps_its_files_as_written() {
     );
 }
 
+/// Regression: a county that kept a form in a file of its own naming
+/// (在职党员报到.toml for `roster`) was refused, "a schema named `roster`
+/// is declared twice": the folder lacked roster.toml, so the embedded one
+/// was added beside it. The folder's file now replaces it.
+#[test]
+fn regression_a_form_in_a_file_of_another_name_replaces_the_embedded_one() {
+    let w = Workdir::new();
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let text = std::fs::read_to_string(w.path("s/roster.toml"))
+        .unwrap()
+        .replacen(
+            "header = \"姓名\"",
+            "header = \"姓名\"\naliases = [\"党员姓名\"]",
+            1,
+        );
+    std::fs::remove_file(w.path("s/roster.toml")).unwrap();
+    w.write("s/在职党员报到.toml", &text);
+    let r = w.run(&["schema", "show", "roster", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, text);
+    let c = county();
+    let mut b = plain_community(&c);
+    put(&mut b, "在职党员报到", "B1", s("党员姓名"));
+    w.book("a.xlsx", &b);
+    let (r, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", pretty(&d));
+    // Two files of one form, both the folder's, are still refused.
+    w.write("s/roster.toml", &text);
+    let r = w.run(&["schema", "list", "--schemas", "s"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("roster"), "{}", r.stderr);
+}
+
 #[test]
 fn a_broken_schema_file_stops_the_run_naming_it() {
     let w = Workdir::new();
