@@ -523,7 +523,7 @@ impl AuditSet {
                     .map(|n| Column::new_empty(n.into(), &DataType::Float64))
                     .to_vec(),
             )
-            .and_then(|df| df.lazy().select([flags.clone().alias("f")]).collect());
+            .and_then(|df| super::checks::runs_on(df, [flags.clone()]));
             if let Err(e) = tried {
                 let e = super::checks::reason(&e);
                 bail!(fail(

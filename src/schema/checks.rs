@@ -34,9 +34,21 @@ pub fn reason(e: &PolarsError) -> String {
     t.lines().next().unwrap_or_default().trim().to_string()
 }
 
+/// Whether expressions run over `rows` (no rows, of the columns' types, at
+/// load): a condition that does not fit its fields' types fails here.
+pub fn runs_on(rows: DataFrame, exprs: impl IntoIterator<Item = Expr>) -> PolarsResult<()> {
+    let named: Vec<Expr> = exprs
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| e.alias(format!("_x{i}")))
+        .collect();
+    rows.lazy().select(named).collect().map(|_| ())
+}
+
 /// A field's column type in the checks' frames (validate::checks builds
-/// them the same way): numbers and times as decimals, dates as dates, the
-/// rest as text.
+/// them the same way): as in the measures' frames
+/// (schema::measures::field_dtype, which reads this module, not the other
+/// way round), but ID numbers as text.
 fn check_dtype(ty: FieldType) -> DataType {
     match ty {
         FieldType::Integer | FieldType::Decimal | FieldType::Time => DataType::Float64,
@@ -65,14 +77,7 @@ pub fn typecheck(schema: &Schema, file: &str, text: &str) -> Result<()> {
             .cloned()
             .collect()
     };
-    let run = |es: Vec<Expr>| {
-        let named: Vec<Expr> = es
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| e.alias(format!("_x{i}")))
-            .collect();
-        rows.clone().lazy().select(named).collect()
-    };
+    let run = |es: Vec<Expr>| runs_on(rows.clone(), es);
     if run(schema.checks.iter().flat_map(exprs).collect()).is_ok() {
         return Ok(());
     }
@@ -597,14 +602,12 @@ impl Check {
             .filter_map(|n| all.iter().find(|l| &l.name == n))
             .collect();
         let tried = mine.build(cover, &ledgers, &[]).and_then(|df| {
-            let mut cols = vec![flags.clone().alias("_flags")];
-            cols.extend(
-                shown
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, e))| e.clone().alias(format!("_s{i}"))),
-            );
-            df.lazy().select(cols).collect()
+            runs_on(
+                df,
+                std::iter::once(&flags)
+                    .chain(shown.iter().map(|(_, e)| e))
+                    .cloned(),
+            )
         });
         if let Err(e) = tried {
             let e = reason(&e);

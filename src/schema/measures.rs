@@ -7,7 +7,7 @@
 
 use anyhow::{bail, Result};
 use polars::prelude::{
-    Column, DataFrame, DataType, Expr, IntoLazy, IntoSeries, PolarsResult, Series, StructChunked,
+    Column, DataFrame, DataType, Expr, IntoSeries, PolarsResult, Series, StructChunked,
 };
 use serde::{Deserialize, Serialize};
 
@@ -177,16 +177,10 @@ pub fn empty_frame(schema: &Schema, schemas: &[Schema]) -> PolarsResult<DataFram
 
 /// Whether expressions run over the schema's columns as typed.
 fn typecheck(schema: &Schema, schemas: &[Schema], es: &[&Expr]) -> PolarsResult<()> {
-    let named: Vec<Expr> = es
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (*e).clone().alias(format!("_x{i}")))
-        .collect();
-    empty_frame(schema, schemas)?
-        .lazy()
-        .select(named)
-        .collect()
-        .map(|_| ())
+    super::checks::runs_on(
+        empty_frame(schema, schemas)?,
+        es.iter().map(|e| (*e).clone()),
+    )
 }
 
 impl Measure {

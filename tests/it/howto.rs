@@ -1157,12 +1157,7 @@ def = "期末志愿服务台账的行数"
             }
         }
         w.write(&format!("in{m}/志愿服务.csv"), csv);
-        let r = w.aggregate_period(
-            &format!("in{m}"),
-            &format!("2026-{m:02}"),
-            &format!("m{m}"),
-            &["--schemas", "s"],
-        );
+        let r = w.aggregate_month(m, &["--schemas", "s"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let r = w.rollup(&["m7", "m8", "m9"], "2026Q3", "q3", &["--schemas", "s"]);

@@ -398,12 +398,7 @@ fn a_quarter_from_three_months_follows_each_columns_rule() {
         let x = month_county(&c, m, k);
         count_acts(&x, &mut acts);
         write_month(&w, &x, &format!("in{m}"), m == 9);
-        let r = w.aggregate_period(
-            &format!("in{m}"),
-            &format!("2026-{m:02}"),
-            &format!("m{m}"),
-            &[],
-        );
+        let r = w.aggregate_month(m, &[]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(w.path(&format!("m{m}/state/own_counts.parquet")).exists());
     }
@@ -586,12 +581,7 @@ fn a_year_from_four_quarters_and_from_quarters_and_months() {
     for m in [10u8, 11, 12] {
         let x = q4.in_month(m);
         write_month(&w, &x, &format!("in{m}"), false);
-        let r = w.aggregate_period(
-            &format!("in{m}"),
-            &format!("2026-{m}"),
-            &format!("m{m}"),
-            &[],
-        );
+        let r = w.aggregate_month(m, &[]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let r = w.run(&[
@@ -647,12 +637,7 @@ fn gaps_overlaps_and_strangers_are_period_errors() {
     registry(&w, &c);
     for m in [7u8, 8, 9] {
         write_month(&w, &c.in_month(m), &format!("in{m}"), false);
-        let r = w.aggregate_period(
-            &format!("in{m}"),
-            &format!("2026-{m:02}"),
-            &format!("m{m}"),
-            &[],
-        );
+        let r = w.aggregate_month(m, &[]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let diags = |out: &str| -> Vec<serde_json::Value> {
@@ -878,12 +863,7 @@ fn a_quarter_finds_the_months_files_where_tables_toml_shows_them() {
     std::fs::write(w.path("s/tables.toml"), tables).unwrap();
     for (k, m) in [7u8, 8, 9].into_iter().enumerate() {
         write_month(&w, &month_county(&c, m, k), &format!("in{m}"), false);
-        let r = w.aggregate_period(
-            &format!("in{m}"),
-            &format!("2026-{m:02}"),
-            &format!("m{m}"),
-            &["--schemas", "s"],
-        );
+        let r = w.aggregate_month(m, &["--schemas", "s"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let r = w.rollup(&["m7", "m8", "m9"], "2026Q3", "q3", &["--schemas", "s"]);

@@ -105,6 +105,17 @@ impl Workdir {
         self.run(&a)
     }
 
+    /// `pbstat aggregate` of the month M of 2026 from `in{M}` into `m{M}`
+    /// (the registry's), with EXTRA….
+    pub fn aggregate_month(&self, m: u8, extra: &[&str]) -> Run {
+        self.aggregate_period(
+            &format!("in{m}"),
+            &format!("2026-{m:02}"),
+            &format!("m{m}"),
+            extra,
+        )
+    }
+
     /// `pbstat aggregate` of earlier outputs INPUTS into the roll-up OUT of
     /// PERIOD, with EXTRA….
     pub fn rollup(&self, inputs: &[&str], period: &str, out: &str, extra: &[&str]) -> Run {
