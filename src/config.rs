@@ -40,7 +40,10 @@ pub fn load() -> Result<FileConfig> {
     let text = std::fs::read_to_string(p).map_err(|e| crate::lang::io_error(p, &e))?;
     toml::from_str(&text).map_err(|e| {
         anyhow::anyhow!(crate::lang::tr(
-            format!("配置文件 {FILE} 有误：{}", e.message()),
+            format!(
+                "配置文件 {FILE} 有误：{}",
+                crate::lang::toml_reason_zh(e.message())
+            ),
             format!("invalid {FILE}: {}", e.message()),
         ))
     })

@@ -75,3 +75,133 @@ pub fn io_error(path: &std::path::Path, e: &std::io::Error) -> anyhow::Error {
     let sep = if current() == Lang::Zh { "：" } else { ": " };
     anyhow::anyhow!("{}{sep}{}", path.display(), io_reason(e))
 }
+
+/// A TOML file's error (toml's and serde's words, English) said in
+/// Chinese: a county's statistician edits these files, and "invalid type:
+/// string, expected a sequence" told them nothing. The kinds serde and
+/// toml report are said with the names they quote; any other (a syntax
+/// error's detail) is kept in parentheses after a Chinese lead.
+pub fn toml_reason_zh(message: &str) -> String {
+    let m = message.trim();
+    // `a`, `b` or `c` → `a`、`b`、`c`
+    let listed = |s: &str| {
+        s.trim_start_matches("one of ")
+            .replace("`, `", "`、`")
+            .replace("` or `", "`、`")
+    };
+    if let Some(f) = m.strip_prefix("missing field ") {
+        return format!("缺少必填项 {f}");
+    }
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        return match rest.split_once(", expected ") {
+            Some((f, one_of)) => format!("{f} 不是可写的项；可写的有 {}", listed(one_of)),
+            None => match rest.split_once(", there are no fields") {
+                Some((f, _)) => format!("{f} 不是可写的项；这里不能写任何项"),
+                None => format!("{rest} 不是可写的项"),
+            },
+        };
+    }
+    if let Some(rest) = m.strip_prefix("unknown variant ") {
+        return match rest.split_once(", expected ") {
+            Some((v, one_of)) => format!("{v} 不是可用的取值；应为 {} 之一", listed(one_of)),
+            None => format!("{rest} 不是可用的取值"),
+        };
+    }
+    for (lead, zh) in [
+        ("invalid type: ", "类型不对"),
+        ("invalid value: ", "取值不对"),
+    ] {
+        if let Some((got, want)) = m
+            .strip_prefix(lead)
+            .and_then(|r| r.split_once(", expected "))
+        {
+            return format!(
+                "{zh}：写的是{}，应为{}",
+                toml_unexpected(got),
+                toml_expected(want)
+            );
+        }
+    }
+    if let Some((n, want)) = m
+        .strip_prefix("invalid length ")
+        .and_then(|r| r.split_once(", expected "))
+    {
+        return format!("个数不对：写了 {n} 个，应为{}", toml_expected(want));
+    }
+    if m.starts_with("duplicate key") {
+        return format!("同一项写了两次（{m}）");
+    }
+    format!("TOML 写法有误（{m}）")
+}
+
+/// serde's "what was written": `string "x"`, `integer `5``, `sequence` …
+fn toml_unexpected(s: &str) -> String {
+    let tick = |t: &str| t.trim_matches('`').to_string();
+    for (en, zh) in [
+        ("string ", "文本 "),
+        ("integer ", "整数 "),
+        ("floating point ", "小数 "),
+        ("boolean ", "真假值 "),
+    ] {
+        if let Some(v) = s.strip_prefix(en) {
+            return format!("{zh}{}", tick(v));
+        }
+    }
+    match s {
+        "sequence" => "列表".into(),
+        "map" => "表".into(),
+        _ => s.into(),
+    }
+}
+
+/// serde's "what was expected": `a sequence`, `a string`, `u32` …
+fn toml_expected(s: &str) -> String {
+    match s {
+        "a sequence" => "列表（如 [\"a\", \"b\"]）".into(),
+        "a string" | "a borrowed string" => "加引号的文本".into(),
+        "a boolean" => "true 或 false".into(),
+        "a map" => "表".into(),
+        "a character" => "一个字符".into(),
+        "f32" | "f64" => "数字".into(),
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            "整数".into()
+        }
+        _ if s.starts_with("struct ") => "表".into(),
+        // Left in serde's words, apart from the Chinese before it.
+        _ => format!(" {s}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::toml_reason_zh;
+
+    #[test]
+    fn toml_reasons_in_chinese_keep_the_names_they_quote() {
+        for (en, zh) in [
+            ("missing field `assert`", "缺少必填项 `assert`"),
+            (
+                "unknown variant `fatal`, expected `error` or `warning`",
+                "`fatal` 不是可用的取值；应为 `error`、`warning` 之一",
+            ),
+            (
+                "unknown field `x`, there are no fields",
+                "`x` 不是可写的项；这里不能写任何项",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected u32",
+                "类型不对：写的是小数 1.5，应为整数",
+            ),
+            (
+                "invalid length 1, expected a tuple of size 2",
+                "个数不对：写了 1 个，应为 a tuple of size 2",
+            ),
+            (
+                "invalid basic string, expected `\"`",
+                "TOML 写法有误（invalid basic string, expected `\"`）",
+            ),
+        ] {
+            assert_eq!(toml_reason_zh(en), zh);
+        }
+    }
+}

@@ -482,7 +482,17 @@ impl Check {
                 match schema.field_index(k) {
                     Some(i) => reads.push(i),
                     None if shown.iter().any(|(s, _)| s == k) => {}
-                    None => shown.push((k.to_string(), sql(k)?)),
+                    // Said as the message's placeholder, not as a condition:
+                    // the county wrote it in `message`.
+                    None => shown.push((
+                        k.to_string(),
+                        condition(k, schema, PARAMETERS).map_err(|(zh, en)| {
+                            fail(
+                                format!("消息中的 `{{{k}}}` 既不是 `{}` 的字段，也不是可计算的表达式：{zh}", schema.name),
+                                format!("the message's `{{{k}}}` is neither a field of `{}` nor an expression: {en}", schema.name),
+                            )
+                        })?,
+                    )),
                 }
             }
         }

@@ -801,12 +801,16 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
     en: &str,
 ) -> Result<T> {
     toml::from_str(text).map_err(|e| {
-        let at = e.span().map(|sp| text[..sp.start].lines().count().max(1));
+        // Newlines before the span, plus one: `lines()` on the text before
+        // it counted one short when the span began a line (an unknown key).
+        let at = e
+            .span()
+            .map(|sp| text[..sp.start].matches('\n').count() + 1);
         anyhow!(tr(
             format!(
                 "{zh} {file}{} 有误：{}",
                 at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
-                e.message()
+                crate::lang::toml_reason_zh(e.message())
             ),
             format!(
                 "invalid {en} {file}{}: {}",
@@ -953,12 +957,7 @@ impl SchemaSet {
                 .and_then(|s| s.to_str())
                 .is_some_and(|s| s.starts_with("requirements"));
             if is_req {
-                let r: Requirements = toml::from_str(&text).map_err(|e| {
-                    anyhow!(tr(
-                        format!("表样文件 {file} 有误：{}", e.message()),
-                        format!("invalid schema file {file}: {}", e.message()),
-                    ))
-                })?;
+                let r = Requirements::parse(&text, &file)?;
                 r.check(&file)?;
                 requirements = Some((r, file, text));
                 continue;

@@ -79,7 +79,78 @@ pub struct Requirements {
     pub params: std::collections::BTreeMap<String, Param>,
 }
 
+/// The top-level keys of requirements.toml that are not a county's own
+/// numbers.
+const FIXED: &[&str] = &[
+    "satisfied_levels",
+    "abnormal_change",
+    "registration_minimum",
+    "unit_activity_minimum",
+    "meetings",
+];
+
 impl Requirements {
+    /// requirements.toml's text; an error names the file and line. A
+    /// county's own number that is neither a number nor `{ month, quarter,
+    /// year }` is found and named here: read through the flattened map,
+    /// serde says only "data did not match any variant", at line 1.
+    pub fn parse(text: &str, file: &str) -> Result<Requirements> {
+        let parsed = super::parse_toml(text, file, "表样文件", "schema file");
+        if parsed.is_ok() {
+            return parsed;
+        }
+        let Ok(table) = text.parse::<toml::Table>() else {
+            return parsed;
+        };
+        let line_of = |key: &str, from: usize| {
+            text.lines()
+                .enumerate()
+                .skip(from)
+                .find(|(_, l)| {
+                    let l = l.trim_start();
+                    l == format!("[{key}]")
+                        || l.strip_prefix(key)
+                            .is_some_and(|r| r.trim_start().starts_with(['=', '.']))
+                })
+                .map(|(i, _)| i + 1)
+                .unwrap_or(1)
+        };
+        // A number appended at the end of the file lands, by TOML's rules,
+        // in the last [[meetings]] table, where it is an unknown key.
+        let stray = table
+            .get("meetings")
+            .and_then(|m| m.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.as_table())
+            .flat_map(|m| m.keys())
+            .find(|k| !["level", "type", "month", "quarter", "year"].contains(&k.as_str()));
+        if let Some(key) = stray {
+            let first = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[[meetings]]"))
+                .unwrap_or(0);
+            let line = line_of(key, first);
+            bail!(crate::lang::tr(
+                format!("表样文件 {file} 第 {line} 行 有误：`{key}` 写在了 [[meetings]] 之下，成了会议要求的一项；考核要求的数字请写在第一个 [[meetings]] 之前"),
+                format!("invalid schema file {file} (line {line}): `{key}` is below a [[meetings]] header, so it became part of that meeting requirement; write the requirements' numbers before the first [[meetings]]"),
+            ));
+        }
+        let own_numbers = Some(table).and_then(|t| {
+            t.into_iter()
+                .filter(|(k, _)| !FIXED.contains(&k.as_str()))
+                .find(|(_, v)| Param::deserialize(v.clone()).is_err())
+        });
+        let Some((key, _)) = own_numbers else {
+            return parsed;
+        };
+        let line = line_of(&key, 0);
+        bail!(crate::lang::tr(
+            format!("表样文件 {file} 第 {line} 行 有误：`{key}` 应为一个数字，或 {{ month = 数字, quarter = 数字, year = 数字 }}"),
+            format!("invalid schema file {file} (line {line}): `{key}` must be a number, or {{ month = <number>, quarter = <number>, year = <number> }}"),
+        ))
+    }
+
     pub fn check(&self, file: &str) -> Result<()> {
         // Written so that NaN is refused too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]

@@ -1198,7 +1198,8 @@ fn a_broken_check_stops_the_run() {
         (
             "多于实到人数（{attended}）",
             "多于实到人数（{attendance}）",
-            "attendance",
+            // Said as the message's, not as a condition's.
+            "消息中的 `{attendance}` 既不是 `meetings` 的字段",
         ),
         // A text compared with a number: before, said on every file as a
         // warning that the check could not be computed.

@@ -444,8 +444,8 @@ fn a_broken_table_stops_the_run_naming_file_and_line() {
 }
 
 /// Each (from, to, named) edit of an exported file, made alone, stops
-/// `check` with exit 2 naming the file, `named` and the edited line; the
-/// file as exported passes.
+/// `check` with exit 2 naming the file, `named` and the edited (last) line;
+/// the file as exported passes.
 fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]) {
     let p = w.path(&format!("s/{file}"));
     let good = std::fs::read_to_string(&p).unwrap();
@@ -453,7 +453,9 @@ fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]
     for (from, to, named) in cases {
         assert!(good.contains(from), "{file} lacks {from}");
         let edited = good.replacen(from, to, 1);
-        let line = edited.lines().position(|l| l.contains(to)).unwrap() + 1;
+        // The edit's last line (an edit may add a line after another).
+        let last = to.lines().last().unwrap_or(to);
+        let line = edited.lines().position(|l| l.contains(last)).unwrap() + 1;
         std::fs::write(&p, &edited).unwrap();
         let r = check();
         assert_eq!(r.code, 2, "{to}: {}", r.stderr);
@@ -613,4 +615,97 @@ fn an_output_made_with_other_tables_asks_for_its_schemas() {
         "{}",
         r.stderr
     );
+}
+
+/// A county's TOML slips are said in Chinese at their line. Before, serde's
+/// and toml's English stood after the Chinese lead ("unknown variant
+/// `社区`, expected one of …"), and requirements.toml's errors named no
+/// line at all.
+#[test]
+fn regression_toml_slips_are_said_in_chinese_at_their_line() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    each_edit_stops_the_run(
+        &w,
+        "audits.toml",
+        &[
+            (
+                "level = \"community\"",
+                "level = \"社区\"",
+                "`社区` 不是可用的取值；应为 `county`、`street`、`community`、`unit` 之一",
+            ),
+            (
+                "level = \"community\"",
+                "levle = \"community\"",
+                "`levle` 不是可写的项；可写的有",
+            ),
+        ],
+    );
+    each_edit_stops_the_run(
+        &w,
+        "meetings.toml",
+        &[(
+            "assert = \"attended <= expected\"",
+            "assert = [\"attended <= expected\"]",
+            "类型不对：写的是列表，应为加引号的文本",
+        )],
+    );
+    each_edit_stops_the_run(
+        &w,
+        "requirements.toml",
+        &[
+            (
+                "abnormal_change = 0.5",
+                "abnormal_change = \"0.5\"",
+                "类型不对：写的是文本 \"0.5\"，应为数字",
+            ),
+            (
+                "abnormal_change = 0.5",
+                "abnormal_change = 0.5\nservice_per_member = \"2\"",
+                "`service_per_member` 应为一个数字，或 { month = 数字, quarter = 数字, year = 数字 }",
+            ),
+        ],
+    );
+    let r = w.run(&[
+        "--lang",
+        "en",
+        "check",
+        "a.xlsx",
+        "--schemas",
+        "s",
+        "--period",
+        "2026Q3",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// A number a county appends at the end of requirements.toml lands, by
+/// TOML's rules, in the last [[meetings]] table. Said so, at its line,
+/// instead of "unknown field" (or, for a table of numbers, serde's "data
+/// did not match any variant of untagged enum Param" at line 1).
+#[test]
+fn regression_a_number_appended_below_the_meetings_is_said_where_it_went() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    let p = w.path("s/requirements.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let lines = good.lines().count();
+    std::fs::write(&p, format!("{good}service_per_member = 2\n")).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "requirements.toml 第 {} 行 有误：`service_per_member` 写在了 [[meetings]] 之下",
+            lines + 1
+        )),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&p, format!("service_per_member = 2\n{good}")).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
