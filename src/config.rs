@@ -37,7 +37,7 @@ pub fn load() -> Result<FileConfig> {
     if !p.exists() {
         return Ok(FileConfig::default());
     }
-    let text = std::fs::read_to_string(p).map_err(|e| crate::lang::io_error(p, &e))?;
+    let text = crate::text::read_file(p)?;
     toml::from_str(&text).map_err(|e| {
         anyhow::anyhow!(crate::lang::tr(
             format!(

@@ -1,7 +1,8 @@
 //! Text as a careful clerk compares it: full-width folding, the many white
-//! spaces of pasted text, blank markers, header normalising. The lowest
-//! layer above `lang`: the schema, the reader and the period parser all
-//! compare text the same way through these.
+//! spaces of pasted text, blank markers, header normalising; and text files
+//! decoded as they are saved (UTF-8 or GBK). The lowest layer above `lang`:
+//! the schema, the reader and the period parser all compare and decode
+//! text the same way through these.
 
 use std::borrow::Cow;
 
@@ -135,4 +136,88 @@ impl Shared {
         self.0.insert(a.clone());
         a
     }
+}
+
+/// How a text file was written: pbstat's users save CSV exports and their
+/// own schema files from Excel and Notepad, in UTF-8 or the GB18030/GBK of
+/// Chinese Windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+/// Why bytes are not text pbstat reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotText {
+    /// A UTF-8 BOM before bytes that are not UTF-8.
+    BadBom,
+    /// UTF-16 (Excel's "Unicode text").
+    Utf16,
+    /// NUL bytes: a binary file.
+    Binary,
+    /// Neither UTF-8 nor GB18030/GBK.
+    Neither,
+}
+
+impl NotText {
+    /// (zh, en), `kind` naming what the file should have been ("CSV").
+    pub fn words(self, kind: &str) -> (String, String) {
+        match self {
+            NotText::BadBom => (
+                "文件以 UTF-8 标记开头，内容却不是有效的 UTF-8".into(),
+                "starts with a UTF-8 BOM but is not valid UTF-8".into(),
+            ),
+            NotText::Utf16 => (
+                "文件是 UTF-16 编码（Excel 的“Unicode 文本”）".into(),
+                "the file is UTF-16 (Excel's \"Unicode text\")".into(),
+            ),
+            NotText::Binary => (
+                format!("文件含有 NUL 字节，是二进制文件而不是 {kind} 文本"),
+                format!("the file holds NUL bytes: it is binary, not {kind} text"),
+            ),
+            NotText::Neither => (
+                "既不是 UTF-8 也不是 GB18030/GBK".into(),
+                "neither UTF-8 nor GB18030/GBK".into(),
+            ),
+        }
+    }
+}
+
+/// Decode a text file's bytes: UTF-8 (with or without BOM) or
+/// GB18030/GBK, told apart without flags; anything else is refused rather
+/// than read as mojibake.
+pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), NotText> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(|s| (s.to_string(), Encoding::Utf8))
+            .map_err(|_| NotText::BadBom);
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(NotText::Utf16);
+    }
+    if bytes.contains(&0) {
+        return Err(NotText::Binary);
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((s.to_string(), Encoding::Utf8));
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors {
+        return Err(NotText::Neither);
+    }
+    Ok((text.into_owned(), Encoding::Gb18030))
+}
+
+/// A text file the user keeps (a schema file, pbstat.toml), decoded as
+/// [`decode`] does; an error names the file.
+pub fn read_file(path: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::lang::io_error(path, &e))?;
+    decode(&bytes).map(|(s, _)| s).map_err(|why| {
+        let (zh, en) = why.words("TOML");
+        anyhow::anyhow!(crate::lang::tr(
+            format!("{}：{zh}；请另存为 UTF-8 编码", path.display()),
+            format!("{}: {en}; save it as UTF-8", path.display()),
+        ))
+    })
 }

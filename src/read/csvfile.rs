@@ -6,47 +6,14 @@ use std::path::Path;
 
 use super::{msg, Format, ReadError, Sheet, Workbook};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Gb18030,
-}
+pub use crate::text::Encoding;
 
 /// Decode CSV bytes; the error names what the bytes look like.
 pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), ReadError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest)
-            .map(|s| (s.to_string(), Encoding::Utf8))
-            .map_err(|_| {
-                ReadError::Encoding(msg(
-                    "文件以 UTF-8 标记开头，内容却不是有效的 UTF-8",
-                    "starts with a UTF-8 BOM but is not valid UTF-8",
-                ))
-            });
-    }
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(ReadError::Encoding(msg(
-            "文件是 UTF-16 编码（Excel 的“Unicode 文本”）",
-            "the file is UTF-16 (Excel's \"Unicode text\")",
-        )));
-    }
-    if bytes.contains(&0) {
-        return Err(ReadError::Encoding(msg(
-            "文件含有 NUL 字节，是二进制文件而不是 CSV 文本",
-            "the file holds NUL bytes: it is binary, not CSV text",
-        )));
-    }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((s.to_string(), Encoding::Utf8));
-    }
-    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-    if had_errors {
-        return Err(ReadError::Encoding(msg(
-            "既不是 UTF-8 也不是 GB18030/GBK",
-            "neither UTF-8 nor GB18030/GBK",
-        )));
-    }
-    Ok((text.into_owned(), Encoding::Gb18030))
+    crate::text::decode(bytes).map_err(|why| {
+        let (zh, en) = why.words("CSV");
+        ReadError::Encoding(msg(zh, en))
+    })
 }
 
 /// A CSV file becomes one sheet named after the file; row numbers are the

@@ -4,7 +4,7 @@
 //! them so that a broken schema stops the run with its file and problem named.
 
 use crate::lang::tr;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -888,14 +888,25 @@ impl SchemaSet {
     /// Read every `*.toml` of a folder; files it lacks fall back to the
     /// embedded defaults, so a user may replace only the forms they change.
     pub fn from_dir(dir: &Path) -> Result<SchemaSet> {
-        let rd = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read schema folder {}", dir.display()))?;
+        let rd = std::fs::read_dir(dir).map_err(|e| {
+            anyhow!(tr(
+                format!(
+                    "无法读取表样文件夹 {}：{}",
+                    dir.display(),
+                    crate::lang::io_reason(&e)
+                ),
+                format!(
+                    "cannot read schema folder {}: {}",
+                    dir.display(),
+                    crate::lang::io_reason(&e)
+                ),
+            ))
+        })?;
         let mut given: BTreeMap<String, String> = BTreeMap::new();
         for e in rd {
             let p = e?.path();
             if p.extension().and_then(|e| e.to_str()) == Some("toml") {
-                let text =
-                    std::fs::read_to_string(&p).map_err(|e| crate::lang::io_error(&p, &e))?;
+                let text = crate::text::read_file(&p)?;
                 given.insert(p.display().to_string(), text);
             }
         }
@@ -979,17 +990,27 @@ impl SchemaSet {
                     continue;
                 }
             }
-            texts.push((schemas.len(), file.clone(), text.clone()));
-            read.insert(s.name.clone(), text.clone());
-            if schemas.iter().any(|o| o.name == s.name) {
+            if let Some(j) = schemas.iter().position(|o| o.name == s.name) {
+                // Named with the file that declared it first: a copy Windows
+                // made beside it ("meetings - 副本.toml") is the usual cause.
+                let other = texts
+                    .iter()
+                    .find(|(i, _, _)| *i == j)
+                    .map(|(_, f, _)| f.trim_end_matches(FALLBACK).to_string())
+                    .unwrap_or_default();
                 bail!(tr(
-                    format!("表样文件 {file} 有误：名为 `{}` 的表样声明了两次", s.name),
                     format!(
-                        "invalid schema file {file}: a schema named `{}` is declared twice",
+                        "表样文件 {file} 有误：名为 `{}` 的表样已由 {other} 声明；一个表样只能有一个文件，请删去或改名其中一个",
+                        s.name
+                    ),
+                    format!(
+                        "invalid schema file {file}: a schema named `{}` is declared twice, already by {other}; keep one file per schema",
                         s.name
                     )
                 ));
             }
+            texts.push((schemas.len(), file.clone(), text.clone()));
+            read.insert(s.name.clone(), text.clone());
             schemas.push(s);
         }
         let reqs = &requirements

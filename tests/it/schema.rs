@@ -129,11 +129,18 @@ fn regression_a_form_in_a_file_of_another_name_replaces_the_embedded_one() {
     w.book("a.xlsx", &b);
     let (r, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
     assert_eq!(r.code, 0, "{}", pretty(&d));
-    // Two files of one form, both the folder's, are still refused.
+    // Two files of one form, both the folder's, are still refused, naming
+    // both (a copy Windows makes, "roster - 副本.toml", is the usual cause).
     w.write("s/roster.toml", &text);
     let r = w.run(&["schema", "list", "--schemas", "s"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("roster"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("在职党员报到.toml 有误：名为 `roster` 的表样已由")
+            && r.stderr.contains("roster.toml 声明"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -708,4 +715,53 @@ fn regression_a_number_appended_below_the_meetings_is_said_where_it_went() {
     std::fs::write(&p, format!("service_per_member = 2\n{good}")).unwrap();
     let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// A schema file saved from Notepad on Chinese Windows as "ANSI" (GBK)
+/// reads as the UTF-8 one: it stopped the run with "无法访问（stream did
+/// not contain valid UTF-8）", in English and wrong. UTF-16 is refused,
+/// naming the file and how to save it; a missing folder is said in
+/// Chinese.
+#[test]
+fn regression_a_schema_file_saved_as_gbk_reads_as_its_utf8() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    w.run(&["schema", "export", "g"]);
+    let text = std::fs::read_to_string(w.path("g/issues.toml")).unwrap();
+    let (gbk, _, lossy) = encoding_rs::GBK.encode(&text);
+    assert!(!lossy);
+    std::fs::write(w.path("g/issues.toml"), &*gbk).unwrap();
+    for (out, set) in [("o-utf8", "s"), ("o-gbk", "g")] {
+        let r = w.aggregate_samples(out, &["-q", "--schemas", set]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    for t in ["t3_issues.csv", "t3b_issue_categories.csv", "t4_rates.csv"] {
+        let a = std::fs::read(w.path(&format!("o-utf8/tables/{t}"))).unwrap();
+        let b = std::fs::read(w.path(&format!("o-gbk/tables/{t}"))).unwrap();
+        assert!(a == b, "{t} differs");
+    }
+    let shown = w.run(&["schema", "show", "issues", "--schemas", "g"]);
+    assert!(shown.stdout.contains("已办结"), "{}", shown.stdout);
+
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    std::fs::write(w.path("g/issues.toml"), utf16).unwrap();
+    let r = w.aggregate_samples("o-16", &["-q", "--schemas", "g"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "issues.toml：文件是 UTF-16 编码（Excel 的“Unicode 文本”）；请另存为 UTF-8 编码"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = w.aggregate_samples("o-none", &["-q", "--schemas", "nosuch"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("无法读取表样文件夹 nosuch：不存在"),
+        "{}",
+        r.stderr
+    );
 }
