@@ -80,7 +80,7 @@ pub enum Command {
     /// Validate, then audit across submissions, completeness and requirements
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
-    /// Build the report tables T0–T4 and the report workbook
+    /// Build the report tables (T0–T10 as embedded) and the report workbook
     #[command(after_help = AGGREGATE_EXAMPLES)]
     Aggregate(AggregateArgs),
     /// Summarise an aggregate output for an e-mail or a chat message
@@ -331,6 +331,9 @@ pub enum SchemaAction {
     Export {
         /// Folder to write into (created if missing)
         dir: PathBuf,
+        /// Overwrite schema files in DIR that differ from the ones written (a county's edits)
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -347,11 +350,20 @@ const SUB_ZH: &[(&str, &str)] = &[
     ),
     (
         "aggregate",
-        "生成标准统计表 T0–T4、正式报表工作簿及数据文件",
+        "生成统计表（内置为 T0–T10）、正式报表工作簿及数据文件",
     ),
     ("report", "把汇总结果摘要成可发邮件、发群的文字"),
     ("template", "按表样定义生成空白或预填的填报工作簿"),
     ("schema", "查看或导出表样定义"),
+    ("list", "列出在用的表样"),
+    (
+        "show",
+        "以 TOML 打印一个表样（或 requirements、measures、tables、audits）",
+    ),
+    (
+        "export",
+        "把表样、考核要求、取数公式、报表和审核规则写成文件，修改后用 --schemas 传回",
+    ),
     (
         "completions",
         "输出命令行补全脚本（bash、zsh、fish、powershell）",
@@ -396,6 +408,30 @@ const ARG_ZH: &[(&str, &str)] = &[
     ("kind", "表样种类（与 --registry 同用时只生成该类单位）"),
     ("shell", "终端类型"),
     ("name", "表样名称（见 pbstat schema list）"),
+    (
+        "force",
+        "覆盖 DIR 中内容不同的表样文件（本地修改会丢失）",
+    ),
+    (
+        "roster_key",
+        "各期名册散列所用的密钥文件，应放在所有输出之外（默认 ~/.config/pbstat/roster.key，首次使用时生成）",
+    ),
+    (
+        "allow_gaps",
+        "由以往输出跨期汇总时，缺少某些月份也用现有的子期汇总，并在报表中注明",
+    ),
+    (
+        "archive",
+        "同时把每张表以 Hive 分区的 Parquet 写入归档文件夹（DIR/<表>/period=<期>/scope=<代码>/），供 DuckDB、Spark 或 polars 使用",
+    ),
+    (
+        "dirs",
+        "汇总输出文件夹；与 --history 同用时可给多个（或装有多期的文件夹）",
+    ),
+    (
+        "history",
+        "往期输出（一期的文件夹，或装有多期的文件夹），其主要指标与本期并列：趋势表和 tables/history.csv（可重复给出）",
+    ),
 ];
 
 fn localize(mut cmd: clap::Command, lang: Lang) -> clap::Command {
@@ -444,6 +480,18 @@ fn localize(mut cmd: clap::Command, lang: Lang) -> clap::Command {
         // One id, another meaning: `schema export DIR` writes into DIR.
         if cmd.get_name() == "export" && ids.iter().any(|i| i == "dir") {
             cmd = cmd.mut_arg("dir", |a| a.help("写入表样文件的文件夹（不存在时新建）"));
+        }
+        // report's --history is a switch, and its formats say what they
+        // are (clap shows the values' own help in English otherwise).
+        if cmd.get_name() == "report" {
+            cmd = cmd
+                .mut_arg("history", |a| {
+                    a.help("按报告期顺序并列多期输出：主要指标随时间的变化")
+                })
+                .mut_arg("format", |a| {
+                    a.help("输出格式：text 文字、markdown、json、html（带图表的单个网页，需 -o FILE，否则打印出来）、csv（历史表，与 --history 同用）")
+                        .hide_possible_values(true)
+                });
         }
         if let Some(after) = cmd.get_after_help().map(|s| s.to_string()) {
             cmd = cmd.after_help(after.replace("Examples:", "示例："));
@@ -579,4 +627,44 @@ pub fn reference_md() -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every command, option and argument has Chinese help in the Chinese
+    /// command line (schema's list/show/export, --roster-key, --archive,
+    /// --allow-gaps and report's --history and formats were English there).
+    #[test]
+    fn every_argument_has_chinese_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            for a in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                if !cjk(&help) {
+                    missing.push(format!("{path} --{}", a.get_id()));
+                }
+                if !a.is_hide_possible_values_set() {
+                    for v in a.get_possible_values() {
+                        if v.get_help().is_some_and(|h| !cjk(&h.to_string())) {
+                            missing.push(format!("{path} --{} {}", a.get_id(), v.get_name()));
+                        }
+                    }
+                }
+            }
+            for s in cmd.get_subcommands() {
+                let about = s.get_about().map(|h| h.to_string()).unwrap_or_default();
+                if !cjk(&about) {
+                    missing.push(format!("{path} {} (about)", s.get_name()));
+                }
+                walk(s, &format!("{path} {}", s.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(
+            &super::command(crate::lang::Lang::Zh),
+            "pbstat",
+            &mut missing,
+        );
+        assert!(missing.is_empty(), "English help left: {missing:#?}");
+    }
 }

@@ -765,3 +765,36 @@ fn regression_a_schema_file_saved_as_gbk_reads_as_its_utf8() {
         r.stderr
     );
 }
+
+/// Running the how-to's first step again (`schema export my-schemas`) wrote
+/// the embedded files over a county's edits without a word. A file with
+/// other content is now left alone, and nothing is written, unless
+/// `--force`; exporting over files that are the same is quiet.
+#[test]
+fn regression_exporting_over_a_countys_edits_writes_nothing_without_force() {
+    let w = Workdir::new();
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let p = w.path("s/meetings.toml");
+    let edited = format!("{}\n# 本县：修改\n", std::fs::read_to_string(&p).unwrap());
+    std::fs::write(&p, &edited).unwrap();
+    std::fs::remove_file(w.path("s/tables.toml")).unwrap();
+    let r = w.run(&["schema", "export", "s"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "已有内容不同的表样文件：meetings.toml。为免覆盖本地的修改，没有写入任何文件"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), edited);
+    assert!(!w.path("s/tables.toml").exists(), "nothing written");
+    // The county's own set exported back into its folder is the same.
+    let r = w.run(&["schema", "export", "s", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), edited);
+    let r = w.run(&["schema", "export", "s", "--force"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!std::fs::read_to_string(&p).unwrap().contains("本县：修改"));
+}
