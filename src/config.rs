@@ -38,15 +38,7 @@ pub fn load() -> Result<FileConfig> {
         return Ok(FileConfig::default());
     }
     let text = crate::text::read_file(p)?;
-    toml::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(crate::lang::tr(
-            format!(
-                "配置文件 {FILE} 有误：{}",
-                crate::lang::toml_reason_zh(e.message())
-            ),
-            format!("invalid {FILE}: {}", e.message()),
-        ))
-    })
+    crate::schema::parse_toml(&text, FILE, "配置文件", "config file")
 }
 
 fn lang_named(s: &str) -> Option<Lang> {

@@ -793,8 +793,9 @@ const NEEDED_KEYS: &[(&str, &[&str])] = &[
     ("explanations", &["code", "location", "text"]),
 ];
 
-/// A TOML file parsed into `T`; an error names the file and line.
-fn parse_toml<T: serde::de::DeserializeOwned>(
+/// A TOML file parsed into `T`; an error names the file and line (also
+/// pbstat.toml's, read by config).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
     file: &str,
     zh: &str,

@@ -404,11 +404,23 @@ fn settings_precedence_flag_env_file_default() {
     let mut with_lang: Vec<&str> = v.to_vec();
     with_lang.extend(["--lang", "en"]);
     assert!(msg(&[("PBSTAT_LANG", "zh")], &with_lang).contains("error ["));
-    // A broken settings file stops the run with its name.
-    std::fs::write(w.path("pbstat.toml"), "registy = 1\n").unwrap();
+    // A broken settings file stops the run with its name, line and what
+    // may be written, in Chinese (serde's English before).
+    std::fs::write(w.path("pbstat.toml"), "# 本县\nregisty = 1\n").unwrap();
     let r = w.run(&["validate", "submissions"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("pbstat.toml"));
+    assert!(
+        r.stderr.contains(
+            "配置文件 pbstat.toml 第 2 行 有误：`registy` 不是可写的项；可写的有 `registry`"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Saved as GBK (Notepad's "ANSI"), it is read.
+    let (gbk, _, _) = encoding_rs::GBK.encode("# 本县设置\nlang = \"zh\"\n");
+    std::fs::write(w.path("pbstat.toml"), &*gbk).unwrap();
+    let r = w.run(&["validate", "submissions"]);
+    assert_ne!(r.code, 2, "{}", r.stderr);
 }
 
 #[test]
