@@ -53,15 +53,22 @@ pub fn add_previous(
             .collect();
         let codes: Vec<Option<String>> = rows
             .iter()
-            .map(|r| r["code"].as_str().map(str::to_string))
+            .map(|r| r.get("code").and_then(|v| v.as_str()).map(str::to_string))
             .collect();
         let mut cols = vec![Column::new("code".into(), codes)];
         for k in &keys {
             let c = t.def.cols.iter().find(|c| &c.key == k).expect("a column");
             let blank = !flows && !schemas.compares_across_lengths(c);
+            // A column the earlier output lacks (a county's new column, in
+            // its first period) has no earlier value: blank, as a new
+            // organisation's is.
             let v: Vec<Option<f64>> = rows
                 .iter()
-                .map(|r| r[k.as_str()].as_f64().filter(|_| !blank))
+                .map(|r| {
+                    r.get(k.as_str())
+                        .and_then(|v| v.as_f64())
+                        .filter(|_| !blank)
+                })
                 .collect();
             cols.push(Column::new(format!("{k}_prev").into(), v));
         }

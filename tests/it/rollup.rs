@@ -876,3 +876,53 @@ fn a_quarter_finds_the_months_files_where_tables_toml_shows_them() {
         "{files}"
     );
 }
+
+/// A county adds a column to a compared table (T1) in September; August's
+/// output, made before, lacks it. `--previous` of that output panicked
+/// ("no entry found for key"): the new column's `_prev` and `_change` are
+/// now blank, as a new organisation's are. The quarter rolled up from the
+/// months made before and after it sums what the months have.
+#[test]
+fn regression_a_new_column_compared_with_an_output_made_before_it() {
+    let w = Workdir::new();
+    let c = generate(43, 1, 2, 1, 12);
+    registry(&w, &c);
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let p = w.path("s/measures.toml");
+    let mut m = std::fs::read_to_string(&p).unwrap();
+    m.push_str("\n[[measure]]\nkey = \"joint_attended\"\nledger = \"meetings\"\nsum = \"attended\"\nwhere = \"type = '联席会议'\"\nperiod = \"flow\"\n");
+    std::fs::write(&p, m).unwrap();
+    let p = w.path("s/tables.toml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    let at = t.find("\n[[table]]\nid = \"t2\"").expect("t2 after t1") + 1;
+    let mut t = t;
+    t.insert_str(
+        at,
+        "[[table.column]]\nkey = \"joint_attended\"\nheader = \"联席会议实到人次\"\nen = \"Joint meeting attendance\"\ndef = \"联席会议的实到人数之和\"\n\n",
+    );
+    std::fs::write(&p, t).unwrap();
+    for m in [7u8, 8, 9] {
+        write_month(&w, &c.in_month(m), &format!("in{m}"), false);
+    }
+    for m in [7u8, 8] {
+        let r = w.aggregate_month(m, &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let r = w.aggregate_month(9, &["--schemas", "s", "--previous", "m8"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let t1 = read_csv(&w.path("m9/tables/t1_registrations.csv"));
+    assert!(!t1.is_empty());
+    for row in &t1 {
+        assert!(!row["joint_attended"].is_empty(), "{row:?}");
+        assert_eq!(row["joint_attended_prev"], "", "{row:?}");
+        assert_eq!(row["joint_attended_change"], "", "{row:?}");
+        assert!(!row["registered_members_prev"].is_empty(), "{row:?}");
+    }
+    let r = w.rollup(&["m7", "m8", "m9"], "2026Q3", "q3", &["--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let q3 = read_csv(&w.path("q3/tables/t1_registrations.csv"));
+    for (row, sept) in q3.iter().zip(&t1) {
+        assert_eq!(row["code"], sept["code"]);
+        assert_eq!(row["joint_attended"], sept["joint_attended"], "{row:?}");
+    }
+}
