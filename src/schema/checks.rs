@@ -487,9 +487,17 @@ impl Check {
                     None => shown.push((
                         k.to_string(),
                         condition(k, schema, PARAMETERS).map_err(|(zh, en)| {
+                            // A bare name needs no second sentence saying
+                            // it is no field; an expression keeps its reason.
+                            let bare = k.chars().all(|c| c.is_alphanumeric() || c == '_');
+                            let (zh, en) = if bare {
+                                (String::new(), String::new())
+                            } else {
+                                (format!("：{zh}"), format!(": {en}"))
+                            };
                             fail(
-                                format!("消息中的 `{{{k}}}` 既不是 `{}` 的字段，也不是可计算的表达式：{zh}", schema.name),
-                                format!("the message's `{{{k}}}` is neither a field of `{}` nor an expression: {en}", schema.name),
+                                format!("消息中的 `{{{k}}}` 既不是 `{}` 的字段，也不是可计算的表达式{zh}", schema.name),
+                                format!("the message's `{{{k}}}` is neither a field of `{}` nor an expression{en}", schema.name),
                             )
                         })?,
                     )),
