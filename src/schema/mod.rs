@@ -793,6 +793,20 @@ const NEEDED_KEYS: &[(&str, &[&str])] = &[
     ("explanations", &["code", "location", "text"]),
 ];
 
+/// One file of a kind (measures, tables, audits, requirements) per folder:
+/// a second one, a copy Windows made beside it ("measures - 副本.toml"),
+/// silently replaced the county's edited file. The embedded fallback for a
+/// folder without one is replaced, as a form's is.
+fn only_one<T>(had: &Option<(T, String, String)>, file: &str, zh: &str, en: &str) -> Result<()> {
+    match had {
+        Some((_, other, _)) if !other.ends_with(FALLBACK) => bail!(tr(
+            format!("{file} 有误：{zh}已由 {other} 给出；每种只能有一个文件，请删去或改名其中一个"),
+            format!("{file}: the {en} are already given by {other}; keep one file of each kind"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A TOML file parsed into `T`; an error names the file and line (also
 /// pbstat.toml's, read by config).
 pub fn parse_toml<T: serde::de::DeserializeOwned>(
@@ -951,16 +965,19 @@ impl SchemaSet {
                 .to_string();
             if stem.starts_with("measures") {
                 let m: MeasureSet = parse_toml(&text, &file, "取数公式文件", "measures file")?;
+                only_one(&measures, &file, "取数公式", "measures")?;
                 measures = Some((m, file, text));
                 continue;
             }
             if stem.starts_with("audits") {
                 let a: AuditSet = parse_toml(&text, &file, "审核规则文件", "audits file")?;
+                only_one(&audits, &file, "审核规则", "audit rules")?;
                 audits = Some((a, file, text));
                 continue;
             }
             if stem.starts_with("tables") {
                 let t: TableSet = parse_toml(&text, &file, "报表表式文件", "tables file")?;
+                only_one(&tables, &file, "报表表式", "report tables")?;
                 tables = Some((t, file, text));
                 continue;
             }
@@ -971,6 +988,7 @@ impl SchemaSet {
             if is_req {
                 let r = Requirements::parse(&text, &file)?;
                 r.check(&file)?;
+                only_one(&requirements, &file, "考核要求", "requirements")?;
                 requirements = Some((r, file, text));
                 continue;
             }

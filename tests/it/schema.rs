@@ -798,3 +798,41 @@ fn regression_exporting_over_a_countys_edits_writes_nothing_without_force() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!std::fs::read_to_string(&p).unwrap().contains("本县：修改"));
 }
+
+/// A second file of measures, tables, audits or requirements in a folder
+/// (a copy Windows makes beside the edited one, "measures - 副本.toml")
+/// silently replaced the county's file: it is read after it. Refused now,
+/// naming both; one file of its own naming still replaces the embedded one.
+#[test]
+fn regression_a_copy_of_measures_beside_them_is_refused_naming_both() {
+    let w = Workdir::new();
+    assert_eq!(w.run(&["schema", "export", "s"]).code, 0);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    let check = |set: &str| w.run(&["check", "a.xlsx", "--schemas", set, "--period", "2026Q3"]);
+    for (kind, zh) in [
+        ("measures", "取数公式"),
+        ("tables", "报表表式"),
+        ("audits", "审核规则"),
+        ("requirements", "考核要求"),
+    ] {
+        let copy = w.path(&format!("s/{kind} - 副本.toml"));
+        std::fs::copy(w.path(&format!("s/{kind}.toml")), &copy).unwrap();
+        let r = check("s");
+        assert_eq!(r.code, 2, "{kind}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "{kind} - 副本.toml 有误：{zh}已由 s/{kind}.toml 给出"
+            )),
+            "{}",
+            r.stderr
+        );
+        std::fs::remove_file(copy).unwrap();
+    }
+    assert_eq!(check("s").code, 0);
+    // Of the county's own naming, alone: it stands for the embedded file.
+    std::fs::create_dir_all(w.path("own")).unwrap();
+    std::fs::copy(w.path("s/measures.toml"), w.path("own/measures_本县.toml")).unwrap();
+    let r = check("own");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
