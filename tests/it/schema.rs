@@ -835,4 +835,15 @@ fn regression_a_copy_of_measures_beside_them_is_refused_naming_both() {
     std::fs::copy(w.path("s/measures.toml"), w.path("own/measures_本县.toml")).unwrap();
     let r = check("own");
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // A county's notes kept in the folder as .toml: said to be no schema
+    // file (before: "缺少必填项 `name`").
+    w.write("own/备注.toml", "# 本县说明\ntitle = \"备注\"\n");
+    let r = check("own");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("备注.toml 不是表样文件（没有 name 和 fields）"),
+        "{}",
+        r.stderr
+    );
 }
