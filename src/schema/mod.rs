@@ -993,17 +993,20 @@ impl SchemaSet {
                 continue;
             }
             // A .toml that is no form at all (a county's notes kept in the
-            // folder): said so, rather than "`name` is missing".
-            let no_form = text
-                .parse::<toml::Table>()
-                .is_ok_and(|t| !t.contains_key("name") && !t.contains_key("fields"));
-            if no_form {
-                bail!(tr(
+            // folder) is said so, rather than "`name` is missing"; looked
+            // at only when the file does not read as a form.
+            let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file").map_err(|e| {
+                let no_form = text
+                    .parse::<toml::Table>()
+                    .is_ok_and(|t| !t.contains_key("name") && !t.contains_key("fields"));
+                if !no_form {
+                    return e;
+                }
+                anyhow!(tr(
                     format!("{file} 不是表样文件（没有 name 和 fields）：--schemas 文件夹中的每个 .toml 文件都按表样、取数公式、报表表式、审核规则或考核要求读取，请把它移出这个文件夹"),
                     format!("{file} is no schema file (it has neither name nor fields): every .toml file of the --schemas folder is read as a form, measures, tables, audits or requirements; move it out of the folder"),
-                ));
-            }
-            let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file")?;
+                ))
+            })?;
             s.prepare(&file)?;
             s.check_rule_values(&file, &text)?;
             if let Some(j) = schemas.iter().position(|o| o.name == s.name) {

@@ -136,11 +136,10 @@ impl Requirements {
                 format!("invalid schema file {file} (line {line}): `{key}` is below a [[meetings]] header, so it became part of that meeting requirement; write the requirements' numbers before the first [[meetings]]"),
             ));
         }
-        let own_numbers = Some(table).and_then(|t| {
-            t.into_iter()
-                .filter(|(k, _)| !FIXED.contains(&k.as_str()))
-                .find(|(_, v)| Param::deserialize(v.clone()).is_err())
-        });
+        let own_numbers = table
+            .into_iter()
+            .filter(|(k, _)| !FIXED.contains(&k.as_str()))
+            .find(|(_, v)| Param::deserialize(v.clone()).is_err());
         let Some((key, _)) = own_numbers else {
             return parsed;
         };

@@ -16,15 +16,6 @@ fn check_json(w: &Workdir, args: &[&str]) -> (Run, Vec<serde_json::Value>) {
     (r, d)
 }
 
-/// The per-rule summary of `check ARGS --format json`.
-fn check_rules(w: &Workdir, args: &[&str]) -> Vec<serde_json::Value> {
-    let (r, _) = check_json(w, args);
-    r.json()["rules"]
-        .as_array()
-        .cloned()
-        .expect("rules in check's JSON")
-}
-
 /// A county where every cross-audit and requirement code is planted once.
 fn planted(w: &Workdir) -> County {
     let mut c = generate(31, 1, 4, 4, 26);
@@ -923,7 +914,7 @@ fn per_rule_summary_counts_checked_passed_and_failed_rows() {
         .len()
         - 1;
     w.book("in/a.xlsx", &book);
-    let rules = check_rules(&w, &["in", "--period", "2026Q3", "--registry", &reg]);
+    let rules = w.check_rules(&["in", "--period", "2026Q3", "--registry", &reg]);
     let first = &rules[0];
     assert_eq!(
         first["rule"], "meeting.attendance_exceeds_expected",
@@ -989,7 +980,7 @@ fn regression_per_rule_summary_counts_a_csv_exports_rows() {
             id(3)
         ),
     );
-    let rules = check_rules(&w, &["in", "--period", "2026Q3", "--registry", &reg]);
+    let rules = w.check_rules(&["in", "--period", "2026Q3", "--registry", &reg]);
     let first = &rules[0];
     assert_eq!(first["rule"], "cell.type", "{first}");
     assert_eq!(first["ledger"], "roster");
@@ -1011,10 +1002,7 @@ fn regression_per_rule_summary_counts_a_csv_exports_rows() {
 fn regression_per_rule_summary_counts_cover_checks_and_audits_across() {
     let w = Workdir::new();
     let c = planted(&w);
-    let rules = check_rules(
-        &w,
-        &["in", "--period", "2026Q3", "--registry", "registry.xlsx"],
-    );
+    let rules = w.check_rules(&["in", "--period", "2026Q3", "--registry", "registry.xlsx"]);
     let rule = |code: &str| {
         rules
             .iter()

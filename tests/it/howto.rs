@@ -474,17 +474,7 @@ fn howto_add_a_check_of_your_own() {
     let e = expect_at(&d, "local.meeting.resolved_over_attended", "G3");
     assert_eq!(e["message"], "9 issues resolved with only 5 attending");
     // In 审核汇总: every meeting row checked, the planted one failed.
-    let r = w.run(&[
-        "check",
-        "a.xlsx",
-        "--period",
-        "2026Q3",
-        "--schemas",
-        "s",
-        "--format",
-        "json",
-    ]);
-    let rules = r.json()["rules"].as_array().cloned().unwrap_or_default();
+    let rules = w.check_rules(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
     let own = rules
         .iter()
         .find(|x| x["rule"] == "local.meeting.resolved_over_attended")
@@ -512,17 +502,7 @@ fn regression_a_check_of_one_level_counts_no_rows_of_another() {
         "in/st.xlsx",
         &crate::support::county::street_book(&c, &c.streets[0], &Hand::plain()),
     );
-    let r = w.run(&[
-        "check",
-        "in",
-        "--period",
-        "2026Q3",
-        "--schemas",
-        "s",
-        "--format",
-        "json",
-    ]);
-    let rules = r.json()["rules"].as_array().cloned().unwrap_or_default();
+    let rules = w.check_rules(&["in", "--period", "2026Q3", "--schemas", "s"]);
     let of = |code: &str| -> Vec<String> {
         rules
             .iter()

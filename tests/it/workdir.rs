@@ -154,6 +154,17 @@ impl Workdir {
         let diags = r.diags();
         (r, diags)
     }
+
+    /// The per-rule summary (`rules`) of `pbstat check ARGS --format json`.
+    pub fn check_rules(&self, args: &[&str]) -> Vec<Value> {
+        let mut a = vec!["check"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--format", "json"]);
+        self.run(&a).json()["rules"]
+            .as_array()
+            .cloned()
+            .expect("rules in check's JSON")
+    }
 }
 
 impl Run {
