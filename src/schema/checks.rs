@@ -336,27 +336,184 @@ impl CoverFrame {
 }
 
 /// A SQL condition over a schema's fields, parsed by polars' SQL front end
-/// and checked against the fields (and `params`). The error is (zh, en).
+/// and checked against the fields (and `params`), and every text it
+/// compares an enum field with against the field's values. The error is
+/// (zh, en).
 pub fn condition(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (String, String)> {
+    let e = expression(sql, schema, params)?;
+    enum_texts(sql, schema)?;
+    Ok(e)
+}
+
+/// [`condition`] without the check of its texts, for a condition into
+/// which texts of another file were put (`{satisfied_levels}`), checked
+/// there.
+pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (String, String)> {
     let e = polars::sql::sql_expr(sql).map_err(|e| {
+        let (hint_zh, hint_en) = punctuation_hint(sql);
         (
-            format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）"),
-            format!("`{sql}` is not a valid SQL expression ({e})"),
+            format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
+            format!("`{sql}` is not a valid SQL expression ({e}){hint_en}"),
         )
     })?;
     for n in e.clone().meta().root_names() {
         let n = n.as_str();
         if schema.field(n).is_none() && !params.contains(&n) {
+            // `type = "联席会议"`: SQL's double quotes name a column.
+            let quoted = sql.contains(&format!("\"{n}\""));
             return Err((
-                format!("条件 `{sql}` 引用的 `{n}` 不是 `{}` 的字段", schema.name),
                 format!(
-                    "`{sql}` names `{n}`, which is not a field of `{}`",
-                    schema.name
+                    "条件 `{sql}` 引用的 `{n}` 不是 `{}` 的字段{}",
+                    schema.name,
+                    if quoted {
+                        format!("；SQL 中双引号括起的是字段名，文字要用英文单引号：'{n}'")
+                    } else {
+                        String::new()
+                    }
+                ),
+                format!(
+                    "`{sql}` names `{n}`, which is not a field of `{}`{}",
+                    schema.name,
+                    if quoted {
+                        format!(
+                            "; SQL's double quotes name a field, a text takes single quotes: '{n}'"
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             ));
         }
     }
     Ok(e)
+}
+
+/// Full-width punctuation typed with a Chinese input method, which SQL
+/// does not read: said after polars' own message.
+pub(super) fn punctuation_hint(sql: &str) -> (String, String) {
+    const WIDE: &[char] = &[
+        '‘', '’', '“', '”', '（', '）', '，', '＝', '＜', '＞', '！', '；', '＇', '＂',
+    ];
+    let found: Vec<String> = WIDE
+        .iter()
+        .filter(|c| sql.contains(**c))
+        .map(|c| c.to_string())
+        .collect();
+    if found.is_empty() {
+        return (String::new(), String::new());
+    }
+    let f = found.join(" ");
+    (
+        format!("；其中有中文标点 {f}，SQL 只认英文标点：文字用英文单引号 '…'，括号用 ( )，比较用 = <> <= >="),
+        format!("; it holds full-width punctuation {f}: SQL reads only ASCII quotes ('…'), brackets and operators"),
+    )
+}
+
+/// Every text a condition compares an enum field with (`type = '…'`,
+/// `<>`, `IN (…)`, `CASE type WHEN '…'`) must be one of the field's values:
+/// a misspelt '联席会' would match no row and count nothing, with no word
+/// said. An alias is refused too, naming its value: cells are read into
+/// the value, so the alias matches nothing either. Read with the SQL
+/// parser polars' front end uses, on the text as written.
+pub(super) fn enum_texts(sql: &str, schema: &Schema) -> Result<(), (String, String)> {
+    use sqlparser::ast::{visit_expressions, BinaryOperator, Expr as Sql, Value};
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+
+    let Ok(parsed) = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+    else {
+        return Ok(());
+    };
+    let field = |e: &Sql| field_of(e, schema);
+    fn field_of<'a>(e: &Sql, schema: &'a Schema) -> Option<&'a super::Field> {
+        match e {
+            Sql::Identifier(i) => schema.field(&i.value).filter(|f| !f.values.is_empty()),
+            Sql::Nested(inner) => field_of(inner, schema),
+            _ => None,
+        }
+    }
+    fn text(e: &Sql) -> Option<&str> {
+        match e {
+            Sql::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) => Some(s),
+                _ => None,
+            },
+            Sql::Nested(inner) => text(inner),
+            _ => None,
+        }
+    }
+    let mut pairs: Vec<(&super::Field, String)> = Vec::new();
+    let _ = visit_expressions(&parsed, |e: &Sql| {
+        match e {
+            Sql::BinaryOp {
+                left,
+                op:
+                    BinaryOperator::Eq
+                    | BinaryOperator::NotEq
+                    | BinaryOperator::Lt
+                    | BinaryOperator::LtEq
+                    | BinaryOperator::Gt
+                    | BinaryOperator::GtEq,
+                right,
+            } => {
+                if let (Some(f), Some(t)) = (field(left), text(right)) {
+                    pairs.push((f, t.to_string()));
+                }
+                if let (Some(f), Some(t)) = (field(right), text(left)) {
+                    pairs.push((f, t.to_string()));
+                }
+            }
+            Sql::InList { expr, list, .. } => {
+                if let Some(f) = field(expr) {
+                    pairs.extend(list.iter().filter_map(text).map(|t| (f, t.to_string())));
+                }
+            }
+            Sql::Case {
+                operand: Some(operand),
+                conditions,
+                ..
+            } => {
+                if let Some(f) = field(operand) {
+                    pairs.extend(
+                        conditions
+                            .iter()
+                            .filter_map(|w| text(&w.condition))
+                            .map(|t| (f, t.to_string())),
+                    );
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    for (f, t) in &pairs {
+        let t = t.as_str();
+        if f.values.iter().any(|v| v == t) {
+            continue;
+        }
+        let values = f.values.join("、");
+        let (alias_zh, alias_en) = match f.value_aliases.get(t) {
+            Some(v) => (
+                format!("；`{t}` 是 `{v}` 的别名，单元格读入时已改为 `{v}`，条件里要写 '{v}'"),
+                format!("; `{t}` is an alias of `{v}`, which the cells are read into: write '{v}'"),
+            ),
+            None => (String::new(), String::new()),
+        };
+        return Err((
+            format!(
+                "条件 `{sql}` 中的 '{t}' 不是 `{}`（{}）的取值，不会有任何行符合{alias_zh}；可选值：{values}",
+                f.key, f.header
+            ),
+            format!(
+                "`{sql}` compares `{}` with '{t}', which is none of its values, so no row would match{alias_en}; its values: {values}",
+                f.key
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The `{key}` placeholders of a message template.
@@ -561,12 +718,15 @@ impl Check {
             )),
         };
         let parse = |s: &str| {
-            polars::sql::sql_expr(s).map_err(|e| {
+            let e = polars::sql::sql_expr(s).map_err(|e| {
+                let (hint_zh, hint_en) = punctuation_hint(s);
                 fail(
-                    format!("`{s}` 不是有效的 SQL 表达式（{e}）"),
-                    format!("`{s}` is not a valid SQL expression ({e})"),
+                    format!("`{s}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
+                    format!("`{s}` is not a valid SQL expression ({e}){hint_en}"),
                 )
-            })
+            })?;
+            enum_texts(s, cover).map_err(|(zh, en)| fail(zh, en))?;
+            Ok::<_, anyhow::Error>(e)
         };
         let assert = parse(&self.assert)?;
         let flags = match &self.when {

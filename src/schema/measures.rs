@@ -451,13 +451,25 @@ impl MeasureSet {
             let sql = cond.replace("{satisfied_levels}", &satisfied);
             let sql = super::checks::with_fixed_requirements(&sql, reqs)
                 .map_err(|(zh, en)| fail(zh, en, cond))?;
+            // The texts the condition itself writes; requirements.toml's
+            // satisfied levels are checked against the field there.
+            let texts = |e: Expr| -> Result<Expr> {
+                let own = super::checks::with_fixed_requirements(
+                    &cond.replace("{satisfied_levels}", "(NULL)"),
+                    reqs,
+                )
+                .unwrap_or_default();
+                super::checks::enum_texts(&own, schema).map_err(|(zh, en)| fail(zh, en, cond))?;
+                Ok(e)
+            };
             if schema.kind == super::FormKind::Cover {
                 // A cover's rows read the submission's ledgers as structs
                 // (`grid.rows`), as a cover's checks do.
                 let e = polars::sql::sql_expr(&sql).map_err(|e| {
+                    let (hint_zh, hint_en) = super::checks::punctuation_hint(&sql);
                     fail(
-                        format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）"),
-                        format!("`{sql}` is not a valid SQL expression ({e})"),
+                        format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
+                        format!("`{sql}` is not a valid SQL expression ({e}){hint_en}"),
                         cond,
                     )
                 })?;
@@ -474,10 +486,11 @@ impl MeasureSet {
                         ));
                     }
                 }
-                return Ok(e);
+                return texts(e);
             }
-            super::checks::condition(&sql, schema, MEASURE_PARAMETERS)
+            super::checks::expression(&sql, schema, MEASURE_PARAMETERS)
                 .map_err(|(zh, en)| fail(zh, en, cond))
+                .and_then(texts)
         };
         let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
             if schema.field(k).is_none() {

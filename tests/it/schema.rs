@@ -688,6 +688,69 @@ fn regression_toml_slips_are_said_in_chinese_at_their_line() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// A text a condition compares an enum field with that is none of its
+/// values ('联席会' for 联席会议) matched no row: the county's column was 0
+/// and nothing was said. Now the load stops at the line, naming the values;
+/// an alias names the value the cells are read into. Chinese quotes and
+/// SQL's double quotes, as typed with a Chinese input method, are said so.
+#[test]
+fn regression_a_misspelt_value_in_a_condition_stops_the_run() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    each_edit_stops_the_run(
+        &w,
+        "measures.toml",
+        &[
+            (
+                "where = \"type = '联席会议'\"",
+                "where = \"type = '联席会'\"",
+                "'联席会' 不是 `type`（会议类型）的取值，不会有任何行符合；可选值：联席会议、",
+            ),
+            (
+                "where = \"status = '已办结'\"",
+                "where = \"status IN ('办结', '办理中')\"",
+                "`办结` 是 `已办结` 的别名，单元格读入时已改为 `已办结`，条件里要写 '已办结'",
+            ),
+            (
+                "where = \"type = '联席会议'\"",
+                "where = \"type = ‘联席会议’\"",
+                "其中有中文标点 ‘ ’，SQL 只认英文标点",
+            ),
+            (
+                "where = \"type = '联席会议'\"",
+                "where = 'type = \"联席会议\"'",
+                "SQL 中双引号括起的是字段名，文字要用英文单引号：'联席会议'",
+            ),
+        ],
+    );
+    // A form's own check, and a cover's: stopped at the check's code.
+    for (file, from, to) in [
+        (
+            "meetings.toml",
+            "assert = \"attended <= expected\"",
+            "assert = \"attended <= expected\"\nwhen = \"CASE type WHEN '党课' THEN 1 WHEN '党员大会' THEN 1 ELSE 0 END = 1\"",
+        ),
+        (
+            "cover_unit.toml",
+            "\n[[fields]]",
+            "\n[[checks]]\ncode = \"local.unit.kind\"\nseverity = \"warning\"\nfield = \"unit_type\"\nassert = \"unit_type <> '国企'\"\nmessage = \"m\"\nmessage_en = \"m\"\n\n[[fields]]",
+        ),
+    ] {
+        let p = w.path(&format!("s/{file}"));
+        let good = std::fs::read_to_string(&p).unwrap();
+        assert!(good.contains(from), "{file} lacks {from}");
+        std::fs::write(&p, good.replacen(from, to, 1)).unwrap();
+        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        std::fs::write(&p, good).unwrap();
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(file), "{}", r.stderr);
+        assert!(r.stderr.contains("不是 `"), "{}", r.stderr);
+        assert!(r.stderr.contains("的取值，不会有任何行符合"), "{}", r.stderr);
+    }
+}
+
 /// A number a county appends at the end of requirements.toml lands, by
 /// TOML's rules, in the last [[meetings]] table. Said so, at its line,
 /// instead of "unknown field" (or, for a table of numbers, serde's "data
