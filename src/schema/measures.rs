@@ -151,6 +151,33 @@ pub fn field_dtype(ty: FieldType) -> DataType {
     }
 }
 
+/// A field type as a statistician calls it.
+fn type_zh(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Text => "文字",
+        FieldType::Enum => "选项",
+        FieldType::Date => "日期",
+        FieldType::IdNumber => "身份证号",
+        FieldType::Uscc => "统一社会信用代码",
+        FieldType::CommunityCode | FieldType::OrgCode => "单位代码",
+        FieldType::Period => "报告期",
+        FieldType::Integer | FieldType::Decimal | FieldType::Time => "数字",
+    }
+}
+
+fn type_en(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Text => "text",
+        FieldType::Enum => "choice",
+        FieldType::Date => "date",
+        FieldType::IdNumber => "ID number",
+        FieldType::Uscc => "credit code",
+        FieldType::CommunityCode | FieldType::OrgCode => "code",
+        FieldType::Period => "period",
+        FieldType::Integer | FieldType::Decimal | FieldType::Time => "number",
+    }
+}
+
 /// No rows of a ledger (or cover) as the measures see it: its fields, the
 /// parameters, and for a cover each ledger's figures (`grid.rows`).
 pub fn empty_frame(schema: &Schema, schemas: &[Schema]) -> PolarsResult<DataFrame> {
@@ -518,6 +545,9 @@ impl MeasureSet {
                 field(schema, u, &format!("unique = \"{u}\""))?;
             }
         }
+        // The expressions summed or maximised: numbers (or yes/no) once
+        // typed, checked with the others' types.
+        let mut numeric: Vec<(&Schema, Expr, String, String)> = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         for m in &mut self.measures {
             let key_line = format!("key = \"{}\"", m.key);
@@ -619,11 +649,35 @@ impl MeasureSet {
             }
             // A field by name, else an SQL expression over the row.
             if let Some(v) = m.value_text().map(str::to_string) {
+                let adds = m.sum.is_some() || m.is_max();
+                let what = if m.is_max() { "max" } else { "sum" };
                 m.value_expr = Some(match schema.field(&v) {
-                    Some(_) => polars::prelude::col(v.as_str()),
+                    Some(f) => {
+                        // A text's sum is no number: the column would be 0.
+                        if adds && field_dtype(f.ty) != DataType::Float64 {
+                            bail!(fail(
+                                format!(
+                                    "`{}`：{what} = \"{v}\" 是{}字段（{}），只能对数字求和或取最大值；数行数请去掉 {what}，数不同的值请用 distinct",
+                                    m.key,
+                                    type_zh(f.ty),
+                                    f.header
+                                ),
+                                format!(
+                                    "`{}`: {what} = \"{v}\" is a {} field, not a number; to count rows leave {what} out, to count values use distinct",
+                                    m.key,
+                                    type_en(f.ty)
+                                ),
+                                &format!("{what} = \"{v}\""),
+                            ));
+                        }
+                        polars::prelude::col(v.as_str())
+                    }
                     None => {
                         let e = compile(&v, schema)?;
                         typed.push((schema, e.clone(), v.clone()));
+                        if adds {
+                            numeric.push((schema, e.clone(), v.clone(), m.key.clone()));
+                        }
                         e
                     }
                 });
@@ -680,6 +734,7 @@ impl MeasureSet {
         // test, so that every run without `--schemas` is spared the queries.
         if !typed_check {
             typed.clear();
+            numeric.clear();
         }
         let mut names: Vec<&str> = typed.iter().map(|(s, _, _)| s.name.as_str()).collect();
         names.sort_unstable();
@@ -700,6 +755,30 @@ impl MeasureSet {
                         cond,
                     ));
                 }
+            }
+        }
+        for (schema, e, v, key) in &numeric {
+            let dtype = empty_frame(schema, schemas)
+                .and_then(|f| {
+                    polars::prelude::IntoLazy::lazy(f)
+                        .select([e.clone().alias("_v")])
+                        .collect_schema()
+                })
+                .ok()
+                .and_then(|s| s.get("_v").cloned());
+            if let Some(t) = dtype.filter(|t| !(t.is_primitive_numeric() || t.is_bool())) {
+                let (zh, en) = match t {
+                    DataType::String => ("文字".to_string(), "a text".to_string()),
+                    DataType::Date => ("日期".to_string(), "a date".to_string()),
+                    t => (t.to_string(), t.to_string()),
+                };
+                bail!(fail(
+                    format!("`{key}`：`{v}` 的结果是{zh}，不是数字，无法求和或取最大值"),
+                    format!(
+                        "`{key}`: `{v}` gives {en}, not a number: it cannot be summed or maximised"
+                    ),
+                    v,
+                ));
             }
         }
         let read = self

@@ -263,7 +263,9 @@ fn clean_litter(parent: &Path, name: &str) {
         let n = e.file_name().to_string_lossy().into_owned();
         let rest = n
             .strip_prefix(&format!(".{name}.tmp-"))
-            .or_else(|| n.strip_prefix(&format!(".{name}.old-")));
+            .or_else(|| n.strip_prefix(&format!(".{name}.old-")))
+            // A run killed between making and removing its probe.
+            .or_else(|| n.strip_prefix(&format!(".{name}.probe-")));
         let Some(pid) = rest.and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };

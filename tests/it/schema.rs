@@ -751,6 +751,34 @@ fn regression_a_misspelt_value_in_a_condition_stops_the_run() {
     }
 }
 
+/// `sum = "topic"` (a text field) loaded and summed to 0: the county's
+/// column was 0 in every row and nothing was said. A sum or maximum of a
+/// field that is no number, or of an expression that gives none, now stops
+/// the load at its line.
+#[test]
+fn regression_a_sum_of_a_text_stops_the_run() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    each_edit_stops_the_run(
+        &w,
+        "measures.toml",
+        &[
+            (
+                "sum = \"attended\"",
+                "sum = \"topic\"",
+                "sum = \"topic\" 是文字字段（议题），只能对数字求和或取最大值",
+            ),
+            (
+                "sum = \"attended\"",
+                "sum = \"topic || type\"",
+                "`topic || type` 的结果是文字，不是数字",
+            ),
+        ],
+    );
+}
+
 /// A number a county appends at the end of requirements.toml lands, by
 /// TOML's rules, in the last [[meetings]] table. Said so, at its line,
 /// instead of "unknown field" (or, for a table of numbers, serde's "data
