@@ -12,6 +12,21 @@ use super::{MeasureSet, Schema};
 use crate::lang::tr;
 use crate::org::Level;
 
+/// report.xlsx's own sheets beside the tables' (write/ names them by
+/// these): a table may not take one of their names.
+pub const EXCLUDED_SHEET: &str = "未纳入汇总";
+pub const RULES_SHEET: &str = "审核汇总";
+pub const NOTES_SHEET: &str = "说明";
+pub const CHARTS_SHEET: &str = "图表";
+pub const HISTORY_SHEET: &str = "趋势";
+pub const REPORT_SHEETS: [&str; 5] = [
+    EXCLUDED_SHEET,
+    RULES_SHEET,
+    NOTES_SHEET,
+    CHARTS_SHEET,
+    HISTORY_SHEET,
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Level,
@@ -403,7 +418,12 @@ impl TableSet {
             for (what, same) in [
                 ("id", defs.iter().any(|d: &TableDef| d.id == t.id)),
                 ("file", defs.iter().any(|d: &TableDef| d.file == t.file)),
-                ("sheet", defs.iter().any(|d: &TableDef| d.sheet == t.sheet)),
+                // Excel tells sheet names apart regardless of case.
+                (
+                    "sheet",
+                    defs.iter()
+                        .any(|d: &TableDef| d.sheet.to_lowercase() == t.sheet.to_lowercase()),
+                ),
             ] {
                 if same {
                     bail!(fail(
@@ -412,6 +432,26 @@ impl TableSet {
                         &id_line,
                     ));
                 }
+            }
+            if let Some(fixed) = REPORT_SHEETS
+                .iter()
+                .find(|f| f.to_lowercase() == t.sheet.to_lowercase())
+            {
+                bail!(fail(
+                    format!(
+                        "表 `{}` 的工作表名 `{}` 是 report.xlsx 自有的工作表（{}），请另取一个",
+                        t.id,
+                        t.sheet,
+                        REPORT_SHEETS.join("、")
+                    ),
+                    format!(
+                        "table `{}`: `{}` is a sheet of report.xlsx's own ({}): name it otherwise",
+                        t.id,
+                        fixed,
+                        REPORT_SHEETS.join(", ")
+                    ),
+                    &id_line,
+                ));
             }
             let sheet_ok = !t.sheet.is_empty()
                 && t.sheet.chars().count() <= 31

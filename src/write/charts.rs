@@ -14,7 +14,7 @@ use crate::aggregate::{Aggregation, Table};
 use crate::diag::col_letter;
 use crate::schema::tables::{ChartDecl, Kind, CHILDREN};
 
-pub const SHEET: &str = "图表";
+pub const SHEET: &str = crate::schema::tables::CHARTS_SHEET;
 const W: u32 = 760;
 const H: u32 = 340;
 

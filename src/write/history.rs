@@ -15,7 +15,7 @@ use crate::schema::tables::{Col, Kind, TableDef};
 use crate::schema::SchemaSet;
 use crate::summary::{History, HistoryRow};
 
-pub const SHEET: &str = "趋势";
+pub const SHEET: &str = crate::schema::tables::HISTORY_SHEET;
 
 /// One indicator's block: its rows grouped by organisation, periods in order.
 pub struct Block<'a> {

@@ -511,7 +511,8 @@ pub fn write_workbook(
 }
 
 fn excluded_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<()> {
-    ws.set_name("未纳入汇总").map_err(sheet_error)?;
+    ws.set_name(crate::schema::tables::EXCLUDED_SHEET)
+        .map_err(sheet_error)?;
     let headers = [
         "文件",
         "单位代码",
@@ -583,7 +584,8 @@ fn excluded_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<
 
 /// 审核汇总: every declared check's rows by level, most-failed first.
 fn rules_sheet(ws: &mut Worksheet, agg: &Aggregation, st: &Styles) -> Result<()> {
-    ws.set_name("审核汇总").map_err(sheet_error)?;
+    ws.set_name(crate::schema::tables::RULES_SHEET)
+        .map_err(sheet_error)?;
     let headers = [
         "诊断代码",
         "台账",
@@ -647,7 +649,8 @@ fn notes_sheet(
     st: &Styles,
     extra: &[(String, String, String)],
 ) -> Result<()> {
-    ws.set_name("说明").map_err(sheet_error)?;
+    ws.set_name(crate::schema::tables::NOTES_SHEET)
+        .map_err(sheet_error)?;
     ws.merge_range(0, 0, 0, 3, "指标说明", &st.title)
         .map_err(sheet_error)?;
     ws.set_row_height(0, 30).map_err(sheet_error)?;

@@ -779,6 +779,36 @@ fn regression_a_sum_of_a_text_stops_the_run() {
     );
 }
 
+/// A table named after one of report.xlsx's own sheets (说明) loaded, read
+/// every file, then failed writing the workbook in English. A sheet that
+/// differs from another table's only in case (Excel tells them apart
+/// regardless) likewise. Both now stop the load at the table's line.
+#[test]
+fn regression_a_table_on_a_sheet_of_the_reports_own_stops_the_load() {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    let p = w.path("s/tables.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let line = good.lines().position(|l| l == "id = \"t3\"").unwrap() + 1;
+    for (to, said) in [
+        ("sheet = \"说明\"", "`说明` 是 report.xlsx 自有的工作表"),
+        ("sheet = \"趋势\"", "`趋势` 是 report.xlsx 自有的工作表"),
+        ("sheet = \"t2会议活动\"", "表 `t3` 的 sheet 与前面的表重复"),
+    ] {
+        std::fs::write(&p, good.replacen("sheet = \"T3民生事项\"", to, 1)).unwrap();
+        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{to}: {}", r.stderr);
+        assert!(r.stderr.contains("tables.toml"), "{}", r.stderr);
+        assert!(r.stderr.contains(said), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("第 {line} 行")), "{}", r.stderr);
+    }
+    std::fs::write(&p, good).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
 /// A number a county appends at the end of requirements.toml lands, by
 /// TOML's rules, in the last [[meetings]] table. Said so, at its line,
 /// instead of "unknown field" (or, for a table of numbers, serde's "data
