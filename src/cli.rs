@@ -324,7 +324,7 @@ pub enum SchemaAction {
     },
     /// Print one schema as TOML
     Show {
-        /// Schema name (see `pbstat schema list`)
+        /// Schema name (see `pbstat schema list`), or a form's sheet name (会议活动)
         name: String,
     },
     /// Write the schemas and requirements as files to edit and pass back with --schemas
@@ -407,7 +407,7 @@ const ARG_ZH: &[(&str, &str)] = &[
     ("dir", "pbstat aggregate 的输出文件夹"),
     ("kind", "表样种类（与 --registry 同用时只生成该类单位）"),
     ("shell", "终端类型"),
-    ("name", "表样名称（见 pbstat schema list）"),
+    ("name", "表样名称（见 pbstat schema list），或表样的工作表名（如 会议活动）"),
     (
         "force",
         "覆盖 DIR 中内容不同的表样文件（本地修改会丢失）",

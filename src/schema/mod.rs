@@ -880,6 +880,36 @@ impl SchemaSet {
         if let Some(t) = self.texts.get(name) {
             return Ok(t.clone());
         }
+        // A form by the sheet name a statistician knows it by (会议活动), when
+        // one form alone bears it (the covers share 封面).
+        let wanted = crate::text::normalize_header(name);
+        let titled: Vec<&Schema> = self
+            .schemas
+            .iter()
+            .filter(|s| {
+                std::iter::once(&s.title)
+                    .chain(&s.aliases)
+                    .any(|t| crate::text::normalize_header(t) == wanted)
+            })
+            .collect();
+        if let [one] = titled[..] {
+            if let Some(t) = self.texts.get(&one.name) {
+                return Ok(t.clone());
+            }
+        }
+        if titled.len() > 1 {
+            let which: Vec<&str> = titled.iter().map(|s| s.name.as_str()).collect();
+            bail!(tr(
+                format!(
+                    "工作表名 {name} 属于多张表样：{}；请写其中一个",
+                    which.join("、")
+                ),
+                format!(
+                    "the sheet name {name} belongs to several schemas: {}; name one",
+                    which.join(", ")
+                ),
+            ));
+        }
         let names: Vec<&str> = self.schemas.iter().map(|s| s.name.as_str()).collect();
         bail!(tr(
             format!(

@@ -28,6 +28,20 @@ fn list_and_show() {
     assert!(r.stdout.contains("公民身份号码") && r.stdout.contains("roster.hours_implausible"));
     let r = w.run(&["schema", "show", "nope"]);
     assert_eq!(r.code, 2);
+    // By the sheet name a statistician knows a form by, or an alias of it;
+    // a name several forms bear is said to be theirs.
+    let r = w.run(&["schema", "show", "会议活动"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("name = \"meetings\""), "{}", r.stdout);
+    let r = w.run(&["schema", "show", "报到名单"]);
+    assert!(r.stdout.contains("name = \"roster\""), "{}", r.stdout);
+    let r = w.run(&["schema", "show", "封面"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("属于多张表样：cover_county、"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
