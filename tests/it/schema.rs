@@ -159,10 +159,7 @@ fn regression_a_form_in_a_file_of_another_name_replaces_the_embedded_one() {
 
 #[test]
 fn a_broken_schema_file_stops_the_run_naming_it() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     let cases = [
         ("meetings.toml", "type = \"enum\"", "type = \"enumm\""),
         (
@@ -210,10 +207,7 @@ fn a_broken_schema_file_stops_the_run_naming_it() {
 /// file, the line and the values it may take.
 #[test]
 fn misspelt_enum_values_in_rules_and_requirements_stop_the_run() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     let cases = [
         (
             "requirements.toml",
@@ -405,10 +399,7 @@ fn renaming_enum_values_across_an_exported_set_changes_no_table() {
 /// fields' types stops the run at load, naming file and line.
 #[test]
 fn a_broken_measure_stops_the_run_naming_file_and_line() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     let cases = [
         (
             "where = \"status = '已办结'\"",
@@ -438,10 +429,7 @@ fn a_broken_measure_stops_the_run_naming_file_and_line() {
 /// of no column stops the run at load, naming tables.toml and the line.
 #[test]
 fn a_broken_table_stops_the_run_naming_file_and_line() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     let cases = [
         (
             "key = \"employer_units\"",
@@ -467,6 +455,16 @@ fn a_broken_table_stops_the_run_naming_file_and_line() {
 /// Each (from, to, named) edit of an exported file, made alone, stops
 /// `check` with exit 2 naming the file, `named` and the edited (last) line;
 /// the file as exported passes.
+/// An exported schema set in `s/`, and a community's workbook `a.xlsx` of
+/// the generated county to check with it.
+fn exported_beside_a_community() -> Workdir {
+    let w = Workdir::new();
+    w.run(&["schema", "export", "s"]);
+    let c = county();
+    w.book("a.xlsx", &plain_community(&c));
+    w
+}
+
 fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]) {
     let p = w.path(&format!("s/{file}"));
     let good = std::fs::read_to_string(&p).unwrap();
@@ -644,10 +642,7 @@ fn an_output_made_with_other_tables_asks_for_its_schemas() {
 /// line at all.
 #[test]
 fn regression_toml_slips_are_said_in_chinese_at_their_line() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     each_edit_stops_the_run(
         &w,
         "audits.toml",
@@ -709,10 +704,7 @@ fn regression_toml_slips_are_said_in_chinese_at_their_line() {
 /// SQL's double quotes, as typed with a Chinese input method, are said so.
 #[test]
 fn regression_a_misspelt_value_in_a_condition_stops_the_run() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     each_edit_stops_the_run(
         &w,
         "measures.toml",
@@ -771,10 +763,7 @@ fn regression_a_misspelt_value_in_a_condition_stops_the_run() {
 /// the load at its line.
 #[test]
 fn regression_a_sum_of_a_text_stops_the_run() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     each_edit_stops_the_run(
         &w,
         "measures.toml",
@@ -799,10 +788,7 @@ fn regression_a_sum_of_a_text_stops_the_run() {
 /// regardless) likewise. Both now stop the load at the table's line.
 #[test]
 fn regression_a_table_on_a_sheet_of_the_reports_own_stops_the_load() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     let p = w.path("s/tables.toml");
     let good = std::fs::read_to_string(&p).unwrap();
     let line = good.lines().position(|l| l == "id = \"t3\"").unwrap() + 1;
@@ -829,10 +815,7 @@ fn regression_a_table_on_a_sheet_of_the_reports_own_stops_the_load() {
 /// did not match any variant of untagged enum Param" at line 1).
 #[test]
 fn regression_a_number_appended_below_the_meetings_is_said_where_it_went() {
-    let w = Workdir::new();
-    w.run(&["schema", "export", "s"]);
-    let c = county();
-    w.book("a.xlsx", &plain_community(&c));
+    let w = exported_beside_a_community();
     let p = w.path("s/requirements.toml");
     let good = std::fs::read_to_string(&p).unwrap();
     let lines = good.lines().count();
