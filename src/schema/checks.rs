@@ -409,8 +409,10 @@ pub(super) fn punctuation_hint(sql: &str) -> (String, String) {
     )
 }
 
-/// Every text a condition compares an enum field with (`type = '…'`,
-/// `<>`, `IN (…)`, `CASE type WHEN '…'`) must be one of the field's values:
+/// A comparison with NULL (`resolved_on <> NULL`) holds for no row: said,
+/// with what to write instead. And every text a condition compares an enum
+/// field with (`type = '…'`, `<>`, `IN (…)`, `CASE type WHEN '…'`) must be
+/// one of the field's values:
 /// a misspelt '联席会' would match no row and count nothing, with no word
 /// said. An alias is refused too, naming its value: cells are read into
 /// the value, so the alias matches nothing either. Read with the SQL
@@ -445,20 +447,26 @@ pub(super) fn enum_texts(sql: &str, schema: &Schema) -> Result<(), (String, Stri
             _ => None,
         }
     }
+    let is_null = |e: &Sql| matches!(e, Sql::Value(v) if v.value == Value::Null);
     let mut pairs: Vec<(&super::Field, String)> = Vec::new();
+    // `x = NULL` is NULL for every row, so it holds for none.
+    let mut null_compared: Option<String> = None;
     let _ = visit_expressions(&parsed, |e: &Sql| {
         match e {
             Sql::BinaryOp {
                 left,
                 op:
-                    BinaryOperator::Eq
+                    op @ (BinaryOperator::Eq
                     | BinaryOperator::NotEq
                     | BinaryOperator::Lt
                     | BinaryOperator::LtEq
                     | BinaryOperator::Gt
-                    | BinaryOperator::GtEq,
+                    | BinaryOperator::GtEq),
                 right,
             } => {
+                if null_compared.is_none() && (is_null(left) || is_null(right)) {
+                    null_compared = Some(format!("{left} {op} {right}"));
+                }
                 if let (Some(f), Some(t)) = (field(left), text(right)) {
                     pairs.push((f, t.to_string()));
                 }
@@ -489,6 +497,12 @@ pub(super) fn enum_texts(sql: &str, schema: &Schema) -> Result<(), (String, Stri
         }
         ControlFlow::<()>::Continue(())
     });
+    if let Some(c) = null_compared {
+        return Err((
+            format!("条件 `{sql}` 中的 `{c}` 对任何行都不成立（与 NULL 比较，结果总是未知）；判断是否为空请写 IS NULL 或 IS NOT NULL"),
+            format!("in `{sql}`, `{c}` holds for no row (a comparison with NULL is never true): write IS NULL or IS NOT NULL"),
+        ));
+    }
     for (f, t) in &pairs {
         let t = t.as_str();
         if f.values.iter().any(|v| v == t) {

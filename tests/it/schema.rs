@@ -729,6 +729,12 @@ fn regression_a_misspelt_value_in_a_condition_stops_the_run() {
                 "where = 'type = \"联席会议\"'",
                 "SQL 中双引号括起的是字段名，文字要用英文单引号：'联席会议'",
             ),
+            // A comparison with NULL holds for no row: T3 resolved was 0.
+            (
+                "where = \"status = '已办结'\"",
+                "where = \"status = '已办结' AND resolved_on <> NULL\"",
+                "`resolved_on <> NULL` 对任何行都不成立（与 NULL 比较，结果总是未知）；判断是否为空请写 IS NULL 或 IS NOT NULL",
+            ),
         ],
     );
     // A form's own check, and a cover's: stopped at the check's code.
