@@ -151,30 +151,17 @@ pub fn field_dtype(ty: FieldType) -> DataType {
     }
 }
 
-/// A field type as a statistician calls it.
-fn type_zh(ty: FieldType) -> &'static str {
+/// A field type as a statistician calls it, in Chinese and English.
+fn type_words(ty: FieldType) -> (&'static str, &'static str) {
     match ty {
-        FieldType::Text => "文字",
-        FieldType::Enum => "选项",
-        FieldType::Date => "日期",
-        FieldType::IdNumber => "身份证号",
-        FieldType::Uscc => "统一社会信用代码",
-        FieldType::CommunityCode | FieldType::OrgCode => "单位代码",
-        FieldType::Period => "报告期",
-        FieldType::Integer | FieldType::Decimal | FieldType::Time => "数字",
-    }
-}
-
-fn type_en(ty: FieldType) -> &'static str {
-    match ty {
-        FieldType::Text => "text",
-        FieldType::Enum => "choice",
-        FieldType::Date => "date",
-        FieldType::IdNumber => "ID number",
-        FieldType::Uscc => "credit code",
-        FieldType::CommunityCode | FieldType::OrgCode => "code",
-        FieldType::Period => "period",
-        FieldType::Integer | FieldType::Decimal | FieldType::Time => "number",
+        FieldType::Text => ("文字", "text"),
+        FieldType::Enum => ("选项", "choice"),
+        FieldType::Date => ("日期", "date"),
+        FieldType::IdNumber => ("身份证号", "ID number"),
+        FieldType::Uscc => ("统一社会信用代码", "credit code"),
+        FieldType::CommunityCode | FieldType::OrgCode => ("单位代码", "code"),
+        FieldType::Period => ("报告期", "period"),
+        FieldType::Integer | FieldType::Decimal | FieldType::Time => ("数字", "number"),
     }
 }
 
@@ -659,13 +646,13 @@ impl MeasureSet {
                                 format!(
                                     "`{}`：{what} = \"{v}\" 是{}字段（{}），只能对数字求和或取最大值；数行数请去掉 {what}，数不同的值请用 distinct",
                                     m.key,
-                                    type_zh(f.ty),
+                                    type_words(f.ty).0,
                                     f.header
                                 ),
                                 format!(
                                     "`{}`: {what} = \"{v}\" is a {} field, not a number; to count rows leave {what} out, to count values use distinct",
                                     m.key,
-                                    type_en(f.ty)
+                                    type_words(f.ty).1
                                 ),
                                 &format!("{what} = \"{v}\""),
                             ));
