@@ -302,8 +302,19 @@ fn keys() -> Vec<Col> {
 }
 
 /// The line where a text first stands in a file, for errors after parsing.
+/// The line of `needle`; a needle of several lines is each found after
+/// the one before (`id = "t3"` then `key = "received"`: the column of T3,
+/// not the same key of an earlier table).
 fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    let mut at = None;
+    for part in needle.split('\n') {
+        let i = from + lines[from..].iter().position(|l| l.contains(part))?;
+        at = Some(i + 1);
+        from = i + 1;
+    }
+    at
 }
 
 fn is_key(k: &str) -> bool {
@@ -541,7 +552,12 @@ impl TableSet {
             }
             let mut cols = keys();
             for c in &t.columns {
-                let key_line = format!("key = \"{}\"", c.key);
+                // The column's line within its table; a repeated key, at
+                // the repetition.
+                let mut key_line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
+                if cols.iter().any(|o| o.key == c.key) {
+                    key_line = format!("{key_line}\nkey = \"{}\"", c.key);
+                }
                 // A header may name a number of the requirements (T7's limits).
                 let header = super::checks::with_fixed_requirements(&c.header, reqs)
                     .map_err(|(zh, en)| fail(zh, en, &key_line))?;
@@ -844,7 +860,10 @@ fn detail_columns(
     };
     let mut cols: Vec<Col> = Vec::new();
     for c in &t.columns {
-        let key_line = format!("key = \"{}\"", c.key);
+        let mut key_line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
+        if cols.iter().any(|o| o.key == c.key) {
+            key_line = format!("{key_line}\nkey = \"{}\"", c.key);
+        }
         let bad = |zh: String, en: String| fail(zh, en, &key_line);
         if !is_key(&c.key) || cols.iter().any(|o| o.key == c.key) {
             bail!(bad(

@@ -815,6 +815,61 @@ fn regression_a_table_on_a_sheet_of_the_reports_own_stops_the_load() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
+/// An error in a column was put at the first line of the file bearing its
+/// key: T3b's `received` at T3's, a repeated key at the first of the two.
+/// Now at the column in its own table, a repeated key at the repetition.
+#[test]
+fn regression_a_columns_error_is_said_at_its_own_tables_line() {
+    let w = exported_beside_a_community();
+    let p = w.path("s/tables.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let after = |text: &str, anchor: &str, needle: &str| {
+        let lines: Vec<&str> = text.lines().collect();
+        let a = lines.iter().position(|l| *l == anchor).unwrap();
+        a + lines[a..].iter().position(|l| *l == needle).unwrap() + 1
+    };
+    let t3b = good.find("id = \"t3b\"").unwrap();
+    let at = t3b + good[t3b..].find("key = \"received\"").unwrap();
+    let edited = format!(
+        "{}key = \"received\"\nparts = true{}",
+        &good[..at],
+        &good[at + "key = \"received\"".len()..]
+    );
+    let line = after(&edited, "id = \"t3b\"", "key = \"received\"");
+    assert!(line > after(&edited, "id = \"t3\"", "key = \"received\""));
+    // A repeated key: T2's `joint` renamed to the `meetings` above it.
+    let repeated = good.replacen("key = \"joint\"", "key = \"meetings\"", 1);
+    let second = {
+        let first = after(&repeated, "id = \"t2\"", "key = \"meetings\"");
+        let lines: Vec<&str> = repeated.lines().collect();
+        first
+            + lines[first..]
+                .iter()
+                .position(|l| *l == "key = \"meetings\"")
+                .unwrap()
+            + 1
+    };
+    for (text, line, said) in [
+        (
+            &edited,
+            line,
+            "表 `t3b` 的列 `received`：measure、rate、value 只能写一个",
+        ),
+        (&repeated, second, "表 `t2` 的列名 `meetings` 重复"),
+    ] {
+        std::fs::write(&p, text).unwrap();
+        let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(said), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("第 {line} 行")),
+            "{line}: {}",
+            r.stderr
+        );
+    }
+    std::fs::write(&p, good).unwrap();
+}
+
 /// A number a county appends at the end of requirements.toml lands, by
 /// TOML's rules, in the last [[meetings]] table. Said so, at its line,
 /// instead of "unknown field" (or, for a table of numbers, serde's "data
