@@ -241,9 +241,28 @@ pub struct MeasureSet {
     positions: foldhash::HashMap<String, usize>,
 }
 
-/// The line where a text first stands in a file, for errors after parsing.
+/// The line where a text first stands in a file, for errors after parsing;
+/// a needle of several lines, each after the one before (a measure's
+/// `key`, then its condition: the same condition may stand in two).
 fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    let mut at = None;
+    for part in needle.split('\n') {
+        let i = from + lines[from..].iter().position(|l| l.contains(part))?;
+        at = Some(i + 1);
+        from = i + 1;
+    }
+    at
+}
+
+/// `needle` looked for after `anchor` (none: from the start).
+fn anchored(anchor: &str, needle: &str) -> String {
+    if anchor.is_empty() {
+        needle.to_string()
+    } else {
+        format!("{anchor}\n{needle}")
+    }
 }
 
 /// A SQL literal list of texts: ('a', 'b').
@@ -461,10 +480,12 @@ impl MeasureSet {
             .filter(|s| s.kind == super::FormKind::Ledger)
             .map(|s| s.name.as_str())
             .collect();
-        let compile = |cond: &str, schema: &Schema| -> Result<Expr> {
+        let compile = |cond: &str, schema: &Schema, anchor: &str| -> Result<Expr> {
+            let near = anchored(anchor, cond);
+            let cond_line = near.as_str();
             let sql = cond.replace("{satisfied_levels}", &satisfied);
             let sql = super::checks::with_fixed_requirements(&sql, reqs)
-                .map_err(|(zh, en)| fail(zh, en, cond))?;
+                .map_err(|(zh, en)| fail(zh, en, cond_line))?;
             // The texts the condition itself writes; requirements.toml's
             // satisfied levels are checked against the field there.
             let texts = |e: Expr| -> Result<Expr> {
@@ -473,7 +494,8 @@ impl MeasureSet {
                     reqs,
                 )
                 .unwrap_or_default();
-                super::checks::enum_texts(&own, schema).map_err(|(zh, en)| fail(zh, en, cond))?;
+                super::checks::enum_texts(&own, schema)
+                    .map_err(|(zh, en)| fail(zh, en, cond_line))?;
                 Ok(e)
             };
             if schema.kind == super::FormKind::Cover {
@@ -484,7 +506,7 @@ impl MeasureSet {
                     fail(
                         format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
                         format!("`{sql}` is not a valid SQL expression ({e}){hint_en}"),
-                        cond,
+                        cond_line,
                     )
                 })?;
                 for n in e.clone().meta().root_names() {
@@ -496,14 +518,14 @@ impl MeasureSet {
                         bail!(fail(
                             format!("`{sql}` 引用的 `{n}` 不是封面 `{}` 的字段，也不是台账", schema.name),
                             format!("`{sql}` names `{n}`, neither a field of the cover `{}` nor a ledger", schema.name),
-                            cond,
+                            cond_line,
                         ));
                     }
                 }
                 return texts(e);
             }
             super::checks::expression(&sql, schema, MEASURE_PARAMETERS)
-                .map_err(|(zh, en)| fail(zh, en, cond))
+                .map_err(|(zh, en)| fail(zh, en, cond_line))
                 .and_then(texts)
         };
         let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
@@ -520,12 +542,13 @@ impl MeasureSet {
         // columns as the measures type them: a text compared with a number
         // is found here, naming the file and line, not after every file
         // of the run has been read.
-        let mut typed: Vec<(&Schema, Expr, String)> = Vec::new();
+        // Each with its text and where it stands (the needle of its line).
+        let mut typed: Vec<(&Schema, Expr, String, String)> = Vec::new();
         for s in &mut self.sources {
             let schema = schema_of(&s.ledger)?;
             if let Some(c) = &s.filter {
-                let e = compile(c, schema)?;
-                typed.push((schema, e.clone(), c.clone()));
+                let e = compile(c, schema, "")?;
+                typed.push((schema, e.clone(), c.clone(), c.clone()));
                 s.filter_expr = Some(e);
             }
             if let Some(u) = &s.unique {
@@ -630,8 +653,8 @@ impl MeasureSet {
                 ));
             }
             if let Some(c) = &m.filter {
-                let e = compile(c, schema)?;
-                typed.push((schema, e.clone(), c.clone()));
+                let e = compile(c, schema, &key_line)?;
+                typed.push((schema, e.clone(), c.clone(), anchored(&key_line, c)));
                 m.filter_expr = Some(e);
             }
             // A field by name, else an SQL expression over the row.
@@ -660,8 +683,8 @@ impl MeasureSet {
                         polars::prelude::col(v.as_str())
                     }
                     None => {
-                        let e = compile(&v, schema)?;
-                        typed.push((schema, e.clone(), v.clone()));
+                        let e = compile(&v, schema, &key_line)?;
+                        typed.push((schema, e.clone(), v.clone(), anchored(&key_line, &v)));
                         if adds {
                             numeric.push((schema, e.clone(), v.clone(), m.key.clone()));
                         }
@@ -697,8 +720,9 @@ impl MeasureSet {
             .collect();
         for b in &mut self.breakdowns {
             let schema = schema_of(&b.ledger)?;
-            let e = compile(&b.by, schema)?;
-            typed.push((schema, e.clone(), b.by.clone()));
+            let b_line = format!("key = \"{}\"", b.key);
+            let e = compile(&b.by, schema, &b_line)?;
+            typed.push((schema, e.clone(), b.by.clone(), anchored(&b_line, &b.by)));
             b.by_expr = Some(e);
             for k in &b.measures {
                 if !keys.iter().any(|(mk, ml)| mk == k && *ml == b.ledger) {
@@ -723,23 +747,23 @@ impl MeasureSet {
             typed.clear();
             numeric.clear();
         }
-        let mut names: Vec<&str> = typed.iter().map(|(s, _, _)| s.name.as_str()).collect();
+        let mut names: Vec<&str> = typed.iter().map(|(s, ..)| s.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         for name in names {
-            let here: Vec<&(&Schema, Expr, String)> =
-                typed.iter().filter(|(s, _, _)| s.name == name).collect();
-            let exprs: Vec<&Expr> = here.iter().map(|(_, e, _)| e).collect();
+            let here: Vec<&(&Schema, Expr, String, String)> =
+                typed.iter().filter(|(s, ..)| s.name == name).collect();
+            let exprs: Vec<&Expr> = here.iter().map(|(_, e, ..)| e).collect();
             if typecheck(here[0].0, schemas, &exprs).is_ok() {
                 continue;
             }
-            for (schema, e, cond) in &here {
+            for (schema, e, cond, near) in &here {
                 if let Err(err) = typecheck(schema, schemas, &[e]) {
                     let err = super::checks::reason(&err);
                     bail!(fail(
                         format!("条件 `{cond}` 与字段的类型不合（{err}）"),
                         format!("`{cond}` does not fit the fields' types ({err})"),
-                        cond,
+                        near,
                     ));
                 }
             }
@@ -764,7 +788,7 @@ impl MeasureSet {
                     format!(
                         "`{key}`: `{v}` gives {en}, not a number: it cannot be summed or maximised"
                     ),
-                    v,
+                    &anchored(&format!("key = \"{key}\""), v),
                 ));
             }
         }

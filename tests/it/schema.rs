@@ -737,6 +737,25 @@ fn regression_a_misspelt_value_in_a_condition_stops_the_run() {
             ),
         ],
     );
+    // The same condition standing twice: said at the measure in fault
+    // (issues' status has no 已完成; the needs' measures above have it).
+    let p = w.path("s/measures.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let added = format!(
+        "{good}\n[[measure]]\nkey = \"issues_done\"\nperiod = \"flow\"\nledger = \"issues\"\nwhere = \"status = '已完成'\"\n"
+    );
+    assert!(good.contains("where = \"status = '已完成'\""));
+    std::fs::write(&p, &added).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    std::fs::write(&p, &good).unwrap();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let line = added.lines().count();
+    assert!(
+        r.stderr.contains(&format!("第 {line} 行")),
+        "{line}: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("'已完成' 不是 `status`"), "{}", r.stderr);
     // A form's own check, and a cover's: stopped at the check's code.
     for (file, from, to) in [
         (
