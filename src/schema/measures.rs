@@ -241,19 +241,10 @@ pub struct MeasureSet {
     positions: foldhash::HashMap<String, usize>,
 }
 
-/// The line where a text first stands in a file, for errors after parsing;
-/// a needle of several lines, each after the one before (a measure's
-/// `key`, then its condition: the same condition may stand in two).
+/// Where an error stands (a measure's `key`, then its condition: the
+/// same condition may stand in two).
 fn line_of(text: &str, needle: &str) -> Option<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut from = 0;
-    let mut at = None;
-    for part in needle.split('\n') {
-        let i = from + lines[from..].iter().position(|l| l.contains(part))?;
-        at = Some(i + 1);
-        from = i + 1;
-    }
-    at
+    super::line_after(text, needle)
 }
 
 /// `needle` looked for after `anchor` (none: from the start).

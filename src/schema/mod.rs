@@ -247,6 +247,21 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 
+/// The line of a file where `needle` stands; a needle of several lines,
+/// each after the one before (a table's `id`, then a column's `key`: the
+/// column of that table, not the same key of an earlier one).
+pub(crate) fn line_after(text: &str, needle: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    let mut at = None;
+    for part in needle.split('\n') {
+        let i = from + lines[from..].iter().position(|l| l.contains(part))?;
+        at = Some(i + 1);
+        from = i + 1;
+    }
+    at
+}
+
 /// The line of a TOML text where a quoted value first stands, for errors
 /// found after parsing.
 fn line_of(text: &str, value: &str) -> Option<usize> {

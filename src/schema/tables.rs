@@ -302,19 +302,8 @@ fn keys() -> Vec<Col> {
 }
 
 /// The line where a text first stands in a file, for errors after parsing.
-/// The line of `needle`; a needle of several lines is each found after
-/// the one before (`id = "t3"` then `key = "received"`: the column of T3,
-/// not the same key of an earlier table).
 fn line_of(text: &str, needle: &str) -> Option<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut from = 0;
-    let mut at = None;
-    for part in needle.split('\n') {
-        let i = from + lines[from..].iter().position(|l| l.contains(part))?;
-        at = Some(i + 1);
-        from = i + 1;
-    }
-    at
+    super::line_after(text, needle)
 }
 
 fn is_key(k: &str) -> bool {
