@@ -241,12 +241,6 @@ pub struct MeasureSet {
     positions: foldhash::HashMap<String, usize>,
 }
 
-/// Where an error stands (a measure's `key`, then its condition: the
-/// same condition may stand in two).
-fn line_of(text: &str, needle: &str) -> Option<usize> {
-    super::line_after(text, needle)
-}
-
 /// `needle` looked for after `anchor` (none: from the start).
 fn anchored(anchor: &str, needle: &str) -> String {
     if anchor.is_empty() {
@@ -444,7 +438,7 @@ impl MeasureSet {
         typed_check: bool,
     ) -> Result<()> {
         let fail = |what_zh: String, what_en: String, needle: &str| -> anyhow::Error {
-            let at = line_of(text, needle);
+            let at = super::line_after(text, needle);
             anyhow::anyhow!(tr(
                 format!(
                     "取数公式文件 {file}{} 有误：{what_zh}",

@@ -265,10 +265,7 @@ pub(crate) fn line_after(text: &str, needle: &str) -> Option<usize> {
 /// The line of a TOML text where a quoted value first stands, for errors
 /// found after parsing.
 fn line_of(text: &str, value: &str) -> Option<usize> {
-    let quoted = format!("\"{value}\"");
-    text.lines()
-        .position(|l| l.contains(&quoted))
-        .map(|i| i + 1)
+    line_after(text, &format!("\"{value}\""))
 }
 
 /// The requirements name meeting types and satisfaction levels: each must

@@ -302,10 +302,6 @@ fn keys() -> Vec<Col> {
 }
 
 /// The line where a text first stands in a file, for errors after parsing.
-fn line_of(text: &str, needle: &str) -> Option<usize> {
-    super::line_after(text, needle)
-}
-
 fn is_key(k: &str) -> bool {
     !k.is_empty()
         && k.chars()
@@ -379,7 +375,7 @@ impl TableSet {
         text: &str,
     ) -> Result<()> {
         let fail = |zh: String, en: String, needle: &str| -> anyhow::Error {
-            let at = line_of(text, needle);
+            let at = super::line_after(text, needle);
             anyhow::anyhow!(tr(
                 format!(
                     "报表表式文件 {file}{} 有误：{zh}",
