@@ -163,9 +163,10 @@ fn toml_expected(s: &str) -> String {
         "a map" => "表".into(),
         "a character" => "一个字符".into(),
         "f32" | "f64" => "数字".into(),
-        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
-            "整数".into()
-        }
+        // A negative number where a count goes (`month = -1`) is "an
+        // integer" too: "expected an integer" would read as nonsense.
+        "u8" | "u16" | "u32" | "u64" | "usize" => "不小于 0 的整数".into(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "整数".into(),
         _ if s.starts_with("struct ") => "表".into(),
         // Left in serde's words, apart from the Chinese before it.
         _ => format!(" {s}"),
@@ -190,6 +191,14 @@ mod tests {
             ),
             (
                 "invalid type: floating point `1.5`, expected u32",
+                "类型不对：写的是小数 1.5，应为不小于 0 的整数",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "取值不对：写的是整数 -1，应为不小于 0 的整数",
+            ),
+            (
+                "invalid type: floating point `1.5`, expected i64",
                 "类型不对：写的是小数 1.5，应为整数",
             ),
             (

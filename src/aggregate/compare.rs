@@ -32,10 +32,6 @@ pub fn load_previous(dir: &Path) -> Result<Summary> {
     })
 }
 
-pub fn compared(kind: Kind) -> bool {
-    matches!(kind, Kind::Count | Kind::Hours | Kind::Rate)
-}
-
 pub fn add_previous(
     tables: &mut [Table],
     prev: &Summary,
@@ -48,7 +44,7 @@ pub fn add_previous(
             .def
             .cols
             .iter()
-            .filter(|c| compared(c.kind))
+            .filter(|c| c.kind.compared())
             .map(|c| c.key.clone())
             .collect();
         let codes: Vec<Option<String>> = rows
@@ -89,7 +85,7 @@ pub fn add_previous(
         for c in &t.def.cols {
             order.push(col(c.key.as_str()));
             new_cols.push(c.clone());
-            if compared(c.kind) {
+            if c.kind.compared() {
                 order.push(col(format!("{}_prev", c.key)));
                 order.push(col(format!("{}_change", c.key)));
                 let (pk, ck) = (format!("{}_prev", c.key), format!("{}_change", c.key));

@@ -287,7 +287,7 @@ impl AuditSet {
     pub fn prepare(
         &mut self,
         schemas: &[Schema],
-        measures: &super::MeasureSet,
+        (measures, m_file, m_text): (&super::MeasureSet, &str, &str),
         tables: &TableSet,
         reqs: &Requirements,
         file: &str,
@@ -541,6 +541,29 @@ impl AuditSet {
             .map(|m| m.key.as_str())
             .collect();
         let empty = target_frame(&keys, vec![Vec::new(); keys.len()])?;
+        // A name of an expression over the counts that is none of them
+        // (`registered_member`): said plainly, not in polars' words with
+        // every count listed.
+        let unknown_count = |sql: &str, shown: &[&str]| -> Option<(String, String)> {
+            let e = polars::sql::sql_expr(with_requirements(sql, reqs, &trial)).ok()?;
+            let names = e.meta().root_names();
+            let n = names.iter().find(|n| !keys.contains(&n.as_str()))?;
+            let (near_zh, near_en) = super::did_you_mean(n, keys.iter().chain(shown).copied());
+            let (also_zh, also_en) = if shown.is_empty() {
+                (String::new(), String::new())
+            } else {
+                (
+                    format!("，也不是 {}", shown.join("、")),
+                    format!(", nor {}", shown.join(", ")),
+                )
+            };
+            Some((
+                format!("`{n}` 不是 measures.toml 中按台账计数的 key{also_zh}{near_zh}"),
+                format!(
+                    "`{n}` is no key of measures.toml that counts ledger rows{also_en}{near_en}"
+                ),
+            ))
+        };
         let mut targets = Vec::new();
         for t in &self.targets {
             if self.targets.iter().filter(|o| o.key == t.key).count() > 1 {
@@ -586,16 +609,28 @@ impl AuditSet {
                         }
                         continue;
                     }
+                    if let Some((zh, en)) = unknown_count(n, TARGET_SHOWN) {
+                        bail!(fail(
+                            &t.code,
+                            format!("消息中的 `{{{n}}}`：{zh}"),
+                            format!("the message's `{{{n}}}`: {en}"),
+                        ));
+                    }
                     let tried = polars::sql::sql_expr(with_requirements(n, reqs, &trial))
-                        .map_err(anyhow::Error::from)
-                        .and_then(|e| Ok(empty.clone().lazy().select([e]).collect()?));
+                        .and_then(|e| empty.clone().lazy().select([e]).collect());
                     if let Err(e) = tried {
+                        let e = super::checks::reason(&e);
                         bail!(fail(
                             &t.code,
                             format!("消息中的 `{{{n}}}` 无法按各单位的计数计算（{e}）"),
                             format!("the message's `{{{n}}}` cannot be evaluated over an organisation's counts ({e})"),
                         ));
                     }
+                }
+            }
+            for x in [t.when.as_deref().unwrap_or_default(), &t.figure, &t.minimum] {
+                if let Some((zh, en)) = unknown_count(x, &[]) {
+                    bail!(fail(&t.code, zh, en));
                 }
             }
             let tried = target_exprs(t, reqs, &trial).and_then(|[w, f, m]| {
@@ -606,6 +641,9 @@ impl AuditSet {
                     .collect()?)
             });
             if let Err(e) = tried {
+                let e = e
+                    .downcast_ref::<polars::prelude::PolarsError>()
+                    .map_or_else(|| e.to_string(), super::checks::reason);
                 bail!(fail(
                     &t.code,
                     format!("无法按各单位的计数计算（{e}）；可用的是 measures.toml 中按台账计数的 key"),
@@ -621,9 +659,20 @@ impl AuditSet {
                     .iter()
                     .any(|t| &t.key == k && Some(t.level) == m.level)
                 {
+                    // Said in measures.toml, where the name stands.
+                    let at = super::line_after(m_text, &format!("key = \"{}\"\nmeets", m.key))
+                        .map(|l| (format!(" 第 {l} 行"), format!(" (line {l})")))
+                        .unwrap_or_default();
+                    let (near_zh, near_en) = super::did_you_mean(
+                        k,
+                        self.targets
+                            .iter()
+                            .filter(|t| Some(t.level) == m.level)
+                            .map(|t| t.key.as_str()),
+                    );
                     bail!(tr(
-                        format!("取数公式 `{}` 的 meets = \"{k}\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）", m.key),
-                        format!("measure `{}`: meets = \"{k}\" is no [[target]] of its level in audits.toml", m.key),
+                        format!("取数公式文件 {m_file}{} 有误：取数公式 `{}` 的 meets = \"{k}\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）{near_zh}", at.0, m.key),
+                        format!("invalid measures file {m_file}{}: measure `{}`: meets = \"{k}\" is no [[target]] of its level in audits.toml{near_en}", at.1, m.key),
                     ));
                 }
             }

@@ -361,9 +361,21 @@ pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (
         if schema.field(n).is_none() && !params.contains(&n) {
             // `type = "联席会议"`: SQL's double quotes name a column.
             let quoted = sql.contains(&format!("\"{n}\""));
+            let (near_zh, near_en) = if quoted {
+                (String::new(), String::new())
+            } else {
+                super::did_you_mean(
+                    n,
+                    schema
+                        .fields
+                        .iter()
+                        .map(|f| f.key.as_str())
+                        .chain(params.iter().copied()),
+                )
+            };
             return Err((
                 format!(
-                    "条件 `{sql}` 引用的 `{n}` 不是 `{}` 的字段{}",
+                    "条件 `{sql}` 引用的 `{n}` 不是 `{}` 的字段{near_zh}{}",
                     schema.name,
                     if quoted {
                         format!("；SQL 中双引号括起的是字段名，文字要用英文单引号：'{n}'")
@@ -372,7 +384,7 @@ pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (
                     }
                 ),
                 format!(
-                    "`{sql}` names `{n}`, which is not a field of `{}`{}",
+                    "`{sql}` names `{n}`, which is not a field of `{}`{near_en}{}",
                     schema.name,
                     if quoted {
                         format!(

@@ -247,6 +247,32 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 
+/// The name among `names` a misspelt `name` most likely meant (one or two
+/// letters off), said after the error as " (是不是 `x`？)".
+pub(crate) fn nearest<'a>(name: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let most = (name.chars().count() / 3).clamp(1, 2);
+    names
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(name, n), n))
+        .filter(|(d, _)| *d <= most)
+        .min_by_key(|(d, n)| (*d, *n))
+        .map(|(_, n)| n)
+}
+
+/// [`nearest`] as the words after an error, in both languages.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> (String, String) {
+    match nearest(name, names) {
+        Some(n) => (
+            format!("（是不是 `{n}`？）"),
+            format!(" (did you mean `{n}`?)"),
+        ),
+        None => (String::new(), String::new()),
+    }
+}
+
 /// The line of a file where `needle` stands; a needle of several lines,
 /// each after the one before (a table's `id`, then a column's `key`: the
 /// column of that table, not the same key of an earlier one).
@@ -1029,7 +1055,7 @@ impl SchemaSet {
                 .is_some_and(|s| s.starts_with("requirements"));
             if is_req {
                 let r = Requirements::parse(&text, &file)?;
-                r.check(&file)?;
+                r.check(&file, &text)?;
                 only_one(&requirements, &file, "考核要求", "requirements")?;
                 requirements = Some((r, file, text));
                 continue;
@@ -1097,15 +1123,16 @@ impl SchemaSet {
                 ))
             })?
             .0;
-        for (i, file, text) in texts {
+        for (i, file, text) in &texts {
+            let (i, file, text) = (*i, file.clone(), text.as_str());
             let view = schemas[i].clone();
             let mut frame = checks::CoverFrame::default();
             let mut prepared = std::mem::take(&mut schemas[i].checks);
             for c in &mut prepared {
                 if view.kind == FormKind::Cover {
-                    c.prepare_cover(&view, &schemas, &mut frame, &file, &text)?;
+                    c.prepare_cover(&view, &schemas, &mut frame, &file, text)?;
                 } else {
-                    c.prepare(&view, reqs, &file, &text)?;
+                    c.prepare(&view, reqs, &file, text)?;
                 }
             }
             schemas[i].checks = prepared;
@@ -1113,27 +1140,38 @@ impl SchemaSet {
             // A county's own checks (the embedded ones pass:
             // schema::measures::tests::embedded_conditions_fit_their_fields_types).
             if from_folder && view.kind == FormKind::Ledger {
-                checks::typecheck(&schemas[i], &file, &text)?;
+                checks::typecheck(&schemas[i], &file, text)?;
             }
             let mut listed = std::mem::take(&mut schemas[i].listed);
             for l in &mut listed {
-                l.prepare(&view, &schemas, &file, &text)?;
+                l.prepare(&view, &schemas, &file, text)?;
             }
             schemas[i].listed = listed;
         }
         let mut own: BTreeMap<&str, (Severity, &str)> = BTreeMap::new();
-        for s in &schemas {
+        for (i, file, text) in &texts {
+            let s = &schemas[*i];
             for c in &s.checks {
                 let sev = c.compiled.as_ref().expect("prepared").code.severity();
                 match own.get(c.code.as_str()) {
-                    Some((other, _)) if *other != sev => bail!(tr(
+                    Some((other, first)) if *other != sev => bail!(tr(
                         format!(
-                            "代码 `{}` 在表样 `{}` 和前面的表样中的严重程度不同",
-                            c.code, s.name
+                            "表样文件 {file}{} 有误：代码 `{}` 的严重程度（severity = \"{}\"）与表样 `{first}` 中的（\"{}\"）不同；同一代码在各表样中的严重程度须相同",
+                            line_after(text, &format!("code = \"{}\"", c.code))
+                                .map(|l| format!(" 第 {l} 行"))
+                                .unwrap_or_default(),
+                            c.code,
+                            sev.as_str(),
+                            other.as_str(),
                         ),
                         format!(
-                            "the code `{}` has another severity in `{}` than before",
-                            c.code, s.name
+                            "invalid schema file {file}{}: the code `{}` has severity = \"{}\" here and \"{}\" in `{first}`; a code has one severity in every form",
+                            line_after(text, &format!("code = \"{}\"", c.code))
+                                .map(|l| format!(" (line {l})"))
+                                .unwrap_or_default(),
+                            c.code,
+                            sev.as_str(),
+                            other.as_str(),
                         ),
                     )),
                     _ => {
@@ -1209,7 +1247,7 @@ impl SchemaSet {
         })?;
         audits.prepare(
             &schemas,
-            &measures,
+            (&measures, &m_file, &m_text),
             &tables,
             &requirements,
             &a_file,

@@ -95,7 +95,7 @@ impl Requirements {
     /// year }` is found and named here: read through the flattened map,
     /// serde says only "data did not match any variant", at line 1.
     pub fn parse(text: &str, file: &str) -> Result<Requirements> {
-        let parsed = super::parse_toml(text, file, "表样文件", "schema file");
+        let parsed = super::parse_toml(text, file, "考核要求文件", "requirements file");
         if parsed.is_ok() {
             return parsed;
         }
@@ -132,8 +132,8 @@ impl Requirements {
                 .unwrap_or(0);
             let line = line_of(key, first);
             bail!(crate::lang::tr(
-                format!("表样文件 {file} 第 {line} 行 有误：`{key}` 写在了 [[meetings]] 之下，成了会议要求的一项；考核要求的数字请写在第一个 [[meetings]] 之前"),
-                format!("invalid schema file {file} (line {line}): `{key}` is below a [[meetings]] header, so it became part of that meeting requirement; write the requirements' numbers before the first [[meetings]]"),
+                format!("考核要求文件 {file} 第 {line} 行 有误：`{key}` 写在了 [[meetings]] 之下，成了会议要求的一项；考核要求的数字请写在第一个 [[meetings]] 之前"),
+                format!("invalid requirements file {file} (line {line}): `{key}` is below a [[meetings]] header, so it became part of that meeting requirement; write the requirements' numbers before the first [[meetings]]"),
             ));
         }
         let own_numbers = table
@@ -145,25 +145,61 @@ impl Requirements {
         };
         let line = line_of(&key, 0);
         bail!(crate::lang::tr(
-            format!("表样文件 {file} 第 {line} 行 有误：`{key}` 应为一个数字，或 {{ month = 数字, quarter = 数字, year = 数字 }}"),
-            format!("invalid schema file {file} (line {line}): `{key}` must be a number, or {{ month = <number>, quarter = <number>, year = <number> }}"),
+            format!("考核要求文件 {file} 第 {line} 行 有误：`{key}` 应为一个数字，或 {{ month = 数字, quarter = 数字, year = 数字 }}"),
+            format!("invalid requirements file {file} (line {line}): `{key}` must be a number, or {{ month = <number>, quarter = <number>, year = <number> }}"),
         ))
     }
 
-    pub fn check(&self, file: &str) -> Result<()> {
+    pub fn check(&self, file: &str, text: &str) -> Result<()> {
+        let at = |needle: &str| {
+            super::line_after(text, needle)
+                .map(|l| (format!(" 第 {l} 行"), format!(" (line {l})")))
+                .unwrap_or_default()
+        };
         // Written so that NaN is refused too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(self.abnormal_change > 0.0) {
+            let (zh, en) = at("abnormal_change");
             bail!(crate::lang::tr(
-                format!("考核要求文件 {file} 有误：abnormal_change 必须大于 0"),
-                format!("invalid requirements file {file}: abnormal_change must be above 0"),
+                format!("考核要求文件 {file}{zh} 有误：abnormal_change 必须大于 0"),
+                format!("invalid requirements file {file}{en}: abnormal_change must be above 0"),
             ));
         }
         if self.satisfied_levels.is_empty() {
+            let (zh, en) = at("satisfied_levels");
             bail!(crate::lang::tr(
-                format!("考核要求文件 {file} 有误：satisfied_levels 为空"),
-                format!("invalid requirements file {file}: satisfied_levels is empty"),
+                format!("考核要求文件 {file}{zh} 有误：satisfied_levels 为空"),
+                format!("invalid requirements file {file}{en}: satisfied_levels is empty"),
             ));
+        }
+        // Two minimums of one meeting type at one level: one of them would
+        // be judged and the other silently not.
+        for (i, m) in self.meetings.iter().enumerate() {
+            if self.meetings[..i]
+                .iter()
+                .any(|o| o.level == m.level && o.meeting_type == m.meeting_type)
+            {
+                // Its own line: the type's (k+1)-th, after k earlier of
+                // the type at any level.
+                let needle = format!("type = \"{}\"", m.meeting_type);
+                let k = self.meetings[..i]
+                    .iter()
+                    .filter(|o| o.meeting_type == m.meeting_type)
+                    .count();
+                let (zh, en) = at(&vec![needle; k + 1].join("\n"));
+                bail!(crate::lang::tr(
+                    format!(
+                        "考核要求文件 {file}{zh} 有误：{}级的会议类型 `{}` 已有一条 [[meetings]] 要求；同一级别的同一会议类型只写一条",
+                        m.level.zh(),
+                        m.meeting_type
+                    ),
+                    format!(
+                        "invalid requirements file {file}{en}: the meeting type `{}` already has a [[meetings]] minimum at the {} level; write one per type and level",
+                        m.meeting_type,
+                        m.level.as_str()
+                    ),
+                ));
+            }
         }
         Ok(())
     }

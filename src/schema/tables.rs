@@ -19,6 +19,10 @@ pub const RULES_SHEET: &str = "审核汇总";
 pub const NOTES_SHEET: &str = "说明";
 pub const CHARTS_SHEET: &str = "图表";
 pub const HISTORY_SHEET: &str = "趋势";
+/// The history table's id and file stem (tables/history.csv|parquet with
+/// `--history`): a declared table may not take it, or one file would
+/// overwrite the other.
+pub const HISTORY_TABLE: &str = "history";
 pub const REPORT_SHEETS: [&str; 5] = [
     EXCLUDED_SHEET,
     RULES_SHEET,
@@ -43,6 +47,14 @@ pub enum Kind {
     /// Seconds shown as minutes to one decimal (`unit = "minutes"`): a
     /// count (a sum or a maximum), or a rate that is an average.
     Minutes,
+}
+
+impl Kind {
+    /// Whether `--previous` puts `<key>_prev` and `<key>_change` beside a
+    /// column of this kind in a table with `compare = true`.
+    pub fn compared(self) -> bool {
+        matches!(self, Kind::Count | Kind::Hours | Kind::Rate)
+    }
 }
 
 /// What a column shows besides counts and rates.
@@ -411,6 +423,13 @@ impl TableSet {
                     &id_line,
                 ));
             }
+            if t.id == HISTORY_TABLE || t.file == HISTORY_TABLE {
+                bail!(fail(
+                    format!("表 `{}`（文件 `{}`）：`{HISTORY_TABLE}` 是 --history 写出的趋势表（tables/{HISTORY_TABLE}.csv）自用的名字，请另取一个", t.id, t.file),
+                    format!("table `{}` (file `{}`): `{HISTORY_TABLE}` is the name of the trend table --history writes (tables/{HISTORY_TABLE}.csv): name it otherwise", t.id, t.file),
+                    &id_line,
+                ));
+            }
             for (what, same) in [
                 ("id", defs.iter().any(|d: &TableDef| d.id == t.id)),
                 ("file", defs.iter().any(|d: &TableDef| d.file == t.file)),
@@ -501,9 +520,19 @@ impl TableSet {
                     Some(b) => format!("a measure of the breakdown `{b}`"),
                     None => "a base count of the measures file".to_string(),
                 };
+                let (near_zh, near_en) = match breakdown {
+                    Some(b) => super::did_you_mean(m, b.measures.iter().map(String::as_str)),
+                    None => super::did_you_mean(m, measures.base().map(|x| x.key.as_str())),
+                };
                 fail(
-                    format!("表 `{}` 的列 `{k}` 引用的 `{m}` 不是{zh_where}", t.id),
-                    format!("table `{}`, column `{k}`: `{m}` is not {en_where}", t.id),
+                    format!(
+                        "表 `{}` 的列 `{k}` 引用的 `{m}` 不是{zh_where}{near_zh}",
+                        t.id
+                    ),
+                    format!(
+                        "table `{}`, column `{k}`: `{m}` is not {en_where}{near_en}",
+                        t.id
+                    ),
                     &format!("\"{m}\""),
                 )
             };
@@ -540,7 +569,11 @@ impl TableSet {
                 // The column's line within its table; a repeated key, at
                 // the repetition.
                 let mut key_line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
-                if cols.iter().any(|o| o.key == c.key) {
+                if t.columns
+                    .iter()
+                    .take_while(|o| !std::ptr::eq(*o, c))
+                    .any(|o| o.key == c.key)
+                {
                     key_line = format!("{key_line}\nkey = \"{}\"", c.key);
                 }
                 // A header may name a number of the requirements (T7's limits).
@@ -667,6 +700,25 @@ impl TableSet {
                             &format!("{header}的{zh}"),
                         ));
                     }
+                }
+            }
+            // `--previous` adds `<key>_prev` and `<key>_change` beside each
+            // compared column: a declared column of that name would stop
+            // the run only then, in polars' words.
+            if t.compare {
+                for c in &cols {
+                    let Some(of) = cols.iter().find(|o| {
+                        o.kind.compared()
+                            && [format!("{}_prev", o.key), format!("{}_change", o.key)]
+                                .contains(&c.key)
+                    }) else {
+                        continue;
+                    };
+                    bail!(fail(
+                        format!("表 `{}` 的列 `{}` 与 --previous 给列 `{}` 添加的上期列重名（该表 compare = true），请另取一个列名", t.id, c.key, of.key),
+                        format!("table `{}`: the column `{}` collides with the earlier period's column --previous adds beside `{}` (the table has compare = true): name it otherwise", t.id, c.key, of.key),
+                        &format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key),
+                    ));
                 }
             }
             if t.by.is_some() && !cols.iter().any(|c| c.kind == Kind::Category) {
@@ -846,7 +898,11 @@ fn detail_columns(
     let mut cols: Vec<Col> = Vec::new();
     for c in &t.columns {
         let mut key_line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
-        if cols.iter().any(|o| o.key == c.key) {
+        if t.columns
+            .iter()
+            .take_while(|o| !std::ptr::eq(*o, c))
+            .any(|o| o.key == c.key)
+        {
             key_line = format!("{key_line}\nkey = \"{}\"", c.key);
         }
         let bad = |zh: String, en: String| fail(zh, en, &key_line);

@@ -216,8 +216,8 @@ pub fn table(h: &History) -> Result<Table> {
     let plain = |k: &str, kind: Kind| Col::plain(k, k, kind, "");
     Ok(Table {
         def: TableDef {
-            id: "history".into(),
-            file: "history".into(),
+            id: crate::schema::tables::HISTORY_TABLE.into(),
+            file: crate::schema::tables::HISTORY_TABLE.into(),
             title: String::new(),
             sheet: SHEET.into(),
             levels: None,

@@ -90,10 +90,10 @@ pub fn aggregated(
             .with_max_len(1)
             .try_for_each(|t| table_pair(t, &dir.join("tables").join(&t.def.file)))?;
         match &agg.history {
-            Some(h) => table_pair(
-                &super::history::table(h)?,
-                &dir.join("tables").join("history"),
-            ),
+            Some(h) => {
+                let t = super::history::table(h)?;
+                table_pair(&t, &dir.join("tables").join(&t.def.file))
+            }
             None => Ok(()),
         }
     };

@@ -1045,3 +1045,202 @@ fn regression_a_copy_of_measures_beside_them_is_refused_naming_both() {
         r.stderr
     );
 }
+
+/// `text`, in place of the exported `file`, stops `check` with exit 2 at
+/// `line` of `file`, saying each of `said` and none of `not` (polars' own
+/// words); the exported file put back, it passes again.
+fn stops_the_check_at(
+    w: &Workdir,
+    file: &str,
+    text: &str,
+    line: usize,
+    said: &[&str],
+    not: &[&str],
+) {
+    let p = w.path(&format!("s/{file}"));
+    let good = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, text).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    std::fs::write(&p, &good).unwrap();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{file} 第 {line} 行")),
+        "{line}: {}",
+        r.stderr
+    );
+    for s in said {
+        assert!(r.stderr.contains(s), "{s}: {}", r.stderr);
+    }
+    for s in not {
+        assert!(!r.stderr.contains(s), "{s}: {}", r.stderr);
+    }
+}
+
+/// The 1-based line of the first `needle` at or after the line `anchor`.
+fn line_after(text: &str, anchor: &str, needle: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let a = lines.iter().position(|l| *l == anchor).unwrap();
+    a + lines[a..].iter().position(|l| *l == needle).unwrap() + 1
+}
+
+/// A table whose file stem was `history` loaded, and with `--history` its
+/// files and the trend table's were one. A column `communities_prev` in a
+/// table compared with `--previous` loaded, and only a run with
+/// `--previous` stopped, in polars' words with its query plan. Both now
+/// stop the load at their line; so does a column named `code` (one of the
+/// columns every table begins with), which was said with no line.
+#[test]
+fn regression_a_tables_name_taken_by_the_outputs_own_stops_the_load() {
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
+    let history = good.replacen("file = \"t2_meetings\"", "file = \"history\"", 1);
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &history,
+        line_after(&history, "id = \"t2\"", "id = \"t2\""),
+        &["`history` 是 --history 写出的趋势表"],
+        &[],
+    );
+    let column = "[[table.column]]\nkey = \"communities_prev\"\nmeasure = \"communities\"\nheader = \"上期社区数\"\nen = \"x\"\ndef = \"x\"\n\n";
+    let prev = good.replacen(
+        "[[table.column]]\nkey = \"registered_members\"",
+        &format!("{column}[[table.column]]\nkey = \"registered_members\""),
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &prev,
+        line_after(&prev, "id = \"t1\"", "key = \"communities_prev\""),
+        &["列 `communities_prev` 与 --previous 给列 `communities` 添加的上期列重名"],
+        &["polars", "duplicate"],
+    );
+    let code = good.replacen("key = \"joint\"", "key = \"code\"", 1);
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &code,
+        line_after(&code, "id = \"t2\"", "key = \"code\""),
+        &["表 `t2` 的列名 `code` 重复或不合规"],
+        &[],
+    );
+}
+
+/// A misspelt count in a [[target]] (`figure = "registered_member"`) was
+/// said in polars' words: every count of measures.toml listed, then "Resolved
+/// plan until failure". Now the name, and the count it most likely meant;
+/// likewise a field of a condition and a target a measure `meets`, which
+/// was said with neither file nor line.
+#[test]
+fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
+    let w = exported_beside_a_community();
+    let audits = std::fs::read_to_string(w.path("s/audits.toml")).unwrap();
+    let figure = audits.replacen(
+        "figure = \"registered_members\"",
+        "figure = \"registered_member\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "audits.toml",
+        &figure,
+        line_after(&figure, "[[target]]", "code = \"target.registration_below\""),
+        &["`registered_member` 不是 measures.toml 中按台账计数的 key（是不是 `registered_members`？）"],
+        &["Resolved plan", "valid columns"],
+    );
+    let message = audits.replacen("message = \"{name}报到党员", "message = \"{nam}报到党员", 1);
+    stops_the_check_at(
+        &w,
+        "audits.toml",
+        &message,
+        line_after(&message, "[[target]]", "code = \"target.registration_below\""),
+        &["`{nam}`：`nam` 不是 measures.toml 中按台账计数的 key，也不是 name、code、figure、minimum（是不是 `name`？）"],
+        &["Resolved plan", "valid columns"],
+    );
+    let meetings = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    let field = meetings.replacen(
+        "assert = \"attended <= expected\"",
+        "assert = \"attended <= expectd\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "meetings.toml",
+        &field,
+        line_after(
+            &field,
+            "[[checks]]",
+            "code = \"meeting.attendance_exceeds_expected\"",
+        ),
+        &["引用的 `expectd` 不是 `meetings` 的字段（是不是 `expected`？）"],
+        &[],
+    );
+    let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
+    let meets = measures.replacen(
+        "\nmeets = \"registration\"",
+        "\nmeets = \"registrations\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "measures.toml",
+        &meets,
+        line_after(
+            &meets,
+            "key = \"communities_on_target\"",
+            "meets = \"registrations\"",
+        ),
+        &[
+            "meets = \"registrations\" 不是 audits.toml 中该级别的考核项",
+            "是不是 `registration`？",
+        ],
+        &[],
+    );
+}
+
+/// Two [[meetings]] minimums of one type at one level loaded, one judged
+/// and the other silently not; now the second stops the load at its line.
+/// A negative minimum was said to be "not an integer, expected an
+/// integer"; and requirements.toml's errors called it a form's file.
+#[test]
+fn regression_a_meeting_type_required_twice_stops_the_load() {
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/requirements.toml")).unwrap();
+    let twice = good.replacen("type = \"支委会\"", "type = \"主题党日\"", 1);
+    let first = line_after(&twice, "[[meetings]]", "type = \"主题党日\"");
+    let second = first
+        + twice
+            .lines()
+            .skip(first)
+            .position(|l| l == "type = \"主题党日\"")
+            .unwrap()
+        + 1;
+    stops_the_check_at(
+        &w,
+        "requirements.toml",
+        &twice,
+        second,
+        &[
+            "考核要求文件",
+            "社区级的会议类型 `主题党日` 已有一条 [[meetings]] 要求",
+        ],
+        &[],
+    );
+    let negative = good.replacen(
+        "type = \"主题党日\"\nmonth = 1",
+        "type = \"主题党日\"\nmonth = -1",
+        1,
+    );
+    let p = w.path("s/requirements.toml");
+    std::fs::write(&p, &negative).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    std::fs::write(&p, &good).unwrap();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("考核要求文件"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("写的是整数 -1，应为不小于 0 的整数"),
+        "{}",
+        r.stderr
+    );
+}
