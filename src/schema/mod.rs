@@ -622,70 +622,129 @@ impl Schema {
         Ok(())
     }
 
-    fn prepare(&mut self, file: &str) -> Result<()> {
+    fn prepare(&mut self, file: &str, text: &str) -> Result<()> {
+        // An error at its line: `needle` after its field's `key = "…"`
+        // (else that line), or anywhere for a form-wide one.
+        let fail = |key: Option<&str>, needle: &str, zh: String, en: String| -> anyhow::Error {
+            let at = match key {
+                Some(k) => {
+                    let own = format!("key = \"{k}\"");
+                    line_after(text, &format!("{own}\n{needle}")).or_else(|| line_after(text, &own))
+                }
+                None => line_after(text, needle),
+            };
+            anyhow!(tr(
+                format!(
+                    "{file}{}：{zh}",
+                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
+                ),
+                format!(
+                    "{file}{}: {en}",
+                    at.map(|l| format!(" line {l}")).unwrap_or_default()
+                ),
+            ))
+        };
         let mut lookup: HashMap<String, usize> = HashMap::new();
         for (i, f) in self.fields.iter().enumerate() {
+            let key = Some(f.key.as_str());
             if self.fields[..i].iter().any(|g| g.key == f.key) {
-                bail!(tr(
-                    format!("{file}：字段键 `{}` 声明了两次", f.key),
-                    format!("{file}: field key `{}` is declared twice", f.key)
+                let own = format!("key = \"{}\"", f.key);
+                return Err(fail(
+                    None,
+                    &format!("{own}\n{own}"),
+                    format!("字段键 `{}` 声明了两次", f.key),
+                    format!("field key `{}` is declared twice", f.key),
                 ));
             }
             for h in std::iter::once(&f.header).chain(&f.aliases) {
                 let n = normalize_header(h);
                 if n.is_empty() {
-                    bail!(tr(
-                        format!("{file}：字段 `{}` 的表头或别名为空", f.key),
-                        format!("{file}: field `{}` has an empty header or alias", f.key)
+                    return Err(fail(
+                        key,
+                        &format!("\"{h}\""),
+                        format!("字段 `{}` 的表头或别名为空", f.key),
+                        format!("field `{}` has an empty header or alias", f.key),
                     ));
                 }
                 if let Some(&j) = lookup.get(&n) {
                     if j != i {
-                        bail!(tr(
+                        return Err(fail(
+                            key,
+                            &format!("\"{h}\""),
                             format!(
-                                "{file}：表头 `{h}` 会同时匹配 `{}` 和 `{}`",
+                                "表头 `{h}` 会同时匹配 `{}` 和 `{}`",
                                 self.fields[j].key, f.key
                             ),
                             format!(
-                                "{file}: header `{h}` would match both `{}` and `{}`",
+                                "header `{h}` would match both `{}` and `{}`",
                                 self.fields[j].key, f.key
-                            )
+                            ),
                         ));
                     }
                 }
                 lookup.insert(n, i);
             }
             if f.ty == FieldType::Enum && f.values.is_empty() {
-                bail!(tr(
-                    format!("{file}：枚举字段 `{}` 没有列出可选值（values）", f.key),
-                    format!("{file}: enum field `{}` lists no values", f.key)
+                return Err(fail(
+                    key,
+                    "type",
+                    format!("枚举字段 `{}` 没有列出可选值（values）", f.key),
+                    format!("enum field `{}` lists no values", f.key),
                 ));
             }
             if f.ty != FieldType::Enum && !f.values.is_empty() {
-                bail!(tr(
-                    format!("{file}：字段 `{}` 列出了可选值，但类型不是 enum", f.key),
-                    format!(
-                        "{file}: field `{}` lists values but its type is not enum",
-                        f.key
-                    )
+                return Err(fail(
+                    key,
+                    "values",
+                    format!("字段 `{}` 列出了可选值，但类型不是 enum", f.key),
+                    format!("field `{}` lists values but its type is not enum", f.key),
+                ));
+            }
+            if let Some(v) = f
+                .values
+                .iter()
+                .enumerate()
+                .find(|(k, v)| f.values[..*k].contains(v))
+                .map(|(_, v)| v)
+            {
+                // A breakdown by the field would have two rows of it.
+                return Err(fail(
+                    key,
+                    "values",
+                    format!("字段 `{}` 的可选值 `{v}` 写了两次", f.key),
+                    format!("the value `{v}` of `{}` is listed twice", f.key),
                 ));
             }
             for (a, v) in &f.value_aliases {
                 if !f.values.contains(v) {
-                    bail!(tr(format!("{file}：字段 `{}` 的取值别名 `{a}` 指向 `{v}`，但它不是该字段的可选值", f.key), format!("{file}: value alias `{a}` of `{}` points to `{v}`, which is not one of its values", f.key)));
+                    return Err(fail(
+                        key,
+                        "value_aliases",
+                        format!("字段 `{}` 的取值别名 `{a}` 指向 `{v}`，但它不是该字段的可选值", f.key),
+                        format!("value alias `{a}` of `{}` points to `{v}`, which is not one of its values", f.key),
+                    ));
+                }
+                if f.values.contains(a) {
+                    // A cell's text is read as a value before any alias:
+                    // the county's merge of `a` into `v` would do nothing.
+                    return Err(fail(
+                        key,
+                        "value_aliases",
+                        format!("字段 `{}` 的取值别名 `{a}` 本身是该字段的可选值：写 `{a}` 的单元格仍读作 `{a}`，这个别名不起作用；要把 `{a}` 并入 `{v}`，请从 values 中删去 `{a}`", f.key),
+                        format!("value alias `{a}` of `{}` is itself one of its values: cells of `{a}` still read as `{a}`, and the alias does nothing; to fold `{a}` into `{v}`, take `{a}` out of values", f.key),
+                    ));
                 }
             }
             if let Some(c) = &f.unique_code {
                 if Code::parse(c).is_none() {
-                    bail!(tr(
+                    return Err(fail(
+                        key,
+                        &format!("\"{c}\""),
                         format!(
-                            "{file}：字段 `{}` 使用了未知的诊断代码 `{c}`（代码见 docs/codes.md）",
+                            "字段 `{}` 使用了未知的诊断代码 `{c}`（代码见 docs/codes.md）",
                             f.key
                         ),
-                        format!(
-                            "{file}: field `{}` uses unknown diagnostic code `{c}`",
-                            f.key
-                        )
+                        format!("field `{}` uses unknown diagnostic code `{c}`", f.key),
                     ));
                 }
             }
@@ -693,12 +752,11 @@ impl Schema {
             let codes = [&f.date_mismatch, &f.next_day];
             for c in codes.into_iter().flatten() {
                 if Code::parse(c).is_none() {
-                    bail!(tr(
-                        format!("{file}：字段 `{}` 使用了未知的诊断代码 `{c}`", f.key),
-                        format!(
-                            "{file}: field `{}` uses unknown diagnostic code `{c}`",
-                            f.key
-                        )
+                    return Err(fail(
+                        key,
+                        &format!("\"{c}\""),
+                        format!("字段 `{}` 使用了未知的诊断代码 `{c}`", f.key),
+                        format!("field `{}` uses unknown diagnostic code `{c}`", f.key),
                     ));
                 }
             }
@@ -726,50 +784,74 @@ impl Schema {
                 _ => None,
             };
             if let Some(why) = wrong {
-                bail!(tr(
-                    format!("{file}：字段 `{}`：{why}", f.key),
-                    format!("{file}: field `{}`: a time takes `date` (its row's date field) or `from` (a time field without from); the others go with time fields only", f.key)
+                return Err(fail(
+                    key,
+                    "type",
+                    format!("字段 `{}`：{why}", f.key),
+                    format!("field `{}`: a time takes `date` (its row's date field) or `from` (a time field without from); the others go with time fields only", f.key),
                 ));
             }
             if let (Some(lo), Some(hi)) = (f.min, f.max) {
                 if lo > hi {
-                    bail!(tr(
-                        format!("{file}：字段 `{}` 的最小值 {lo} 大于最大值 {hi}", f.key),
-                        format!("{file}: field `{}` has min {lo} above max {hi}", f.key)
+                    return Err(fail(
+                        key,
+                        "max",
+                        format!("字段 `{}` 的最小值 {lo} 大于最大值 {hi}", f.key),
+                        format!("field `{}` has min {lo} above max {hi}", f.key),
                     ));
                 }
             }
             if let Some(d) = &f.default {
                 if f.ty == FieldType::Enum && !f.values.contains(d) {
-                    bail!(tr(
-                        format!("{file}：字段 `{}` 的默认值 `{d}` 不是它的可选值", f.key),
-                        format!(
-                            "{file}: default `{d}` of `{}` is not one of its values",
-                            f.key
-                        )
+                    return Err(fail(
+                        key,
+                        "default",
+                        format!("字段 `{}` 的默认值 `{d}` 不是它的可选值", f.key),
+                        format!("default `{d}` of `{}` is not one of its values", f.key),
                     ));
                 }
-                if matches!(f.ty, FieldType::Integer | FieldType::Decimal)
-                    && d.parse::<f64>().is_err()
-                {
-                    bail!(tr(
-                        format!("{file}：字段 `{}` 的默认值 `{d}` 不是数字", f.key),
-                        format!("{file}: default `{d}` of `{}` is not a number", f.key)
-                    ));
+                if matches!(f.ty, FieldType::Integer | FieldType::Decimal) {
+                    let Ok(x) = d.parse::<f64>() else {
+                        return Err(fail(
+                            key,
+                            "default",
+                            format!("字段 `{}` 的默认值 `{d}` 不是数字", f.key),
+                            format!("default `{d}` of `{}` is not a number", f.key),
+                        ));
+                    };
+                    // A blank cell read as the default would break the
+                    // field's own range in every submission.
+                    if f.min.is_some_and(|lo| x < lo) || f.max.is_some_and(|hi| x > hi) {
+                        return Err(fail(
+                            key,
+                            "default",
+                            format!("字段 `{}` 的默认值 {d} 不在它的 min、max 范围内", f.key),
+                            format!("default {d} of `{}` is outside its own min and max", f.key),
+                        ));
+                    }
                 }
             }
         }
         for r in &self.rules {
             let code = r.code();
             if Code::parse(code).is_none() {
-                bail!(tr(
-                    format!("{file}：规则使用了未知的诊断代码 `{code}`"),
-                    format!("{file}: rule uses unknown diagnostic code `{code}`")
+                return Err(fail(
+                    None,
+                    &format!("\"{code}\""),
+                    format!("规则使用了未知的诊断代码 `{code}`"),
+                    format!("rule uses unknown diagnostic code `{code}`"),
                 ));
             }
             for k in r.fields() {
                 if !self.fields.iter().any(|f| f.key == k) {
-                    bail!(tr(format!("{file}：规则 `{code}` 引用的字段 `{k}` 在表样中没有声明"), format!("{file}: rule `{code}` names field `{k}`, which the schema does not declare")));
+                    let (near_zh, near_en) =
+                        did_you_mean(k, self.fields.iter().map(|f| f.key.as_str()));
+                    return Err(fail(
+                        None,
+                        &format!("\"{code}\""),
+                        format!("规则 `{code}` 引用的字段 `{k}` 在表样中没有声明{near_zh}"),
+                        format!("rule `{code}` names field `{k}`, which the schema does not declare{near_en}"),
+                    ));
                 }
             }
         }
@@ -1075,7 +1157,7 @@ impl SchemaSet {
                     format!("{file} is no schema file (it has neither name nor fields): every .toml file of the --schemas folder is read as a form, measures, tables, audits or requirements; move it out of the folder"),
                 ))
             })?;
-            s.prepare(&file)?;
+            s.prepare(&file, &text)?;
             s.check_rule_values(&file, &text)?;
             if let Some(j) = schemas.iter().position(|o| o.name == s.name) {
                 // A folder's file of a form it names otherwise (在职党员报到.toml

@@ -1244,3 +1244,39 @@ fn regression_a_meeting_type_required_twice_stops_the_load() {
         r.stderr
     );
 }
+
+/// A value listed twice, a value alias that is itself a value (the cells
+/// still read as that value: a county's merge did nothing) and a default
+/// outside the field's own range loaded with no word; now each stops the
+/// load at its line. A header that two fields would match was said with
+/// no line, as the form's other errors.
+#[test]
+fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
+    let w = exported_beside_a_community();
+    each_edit_stops_the_run(
+        &w,
+        "meetings.toml",
+        &[
+            (
+                "values = [\"联席会议\", \"主题党日\"",
+                "values = [\"联席会议\", \"联席会议\", \"主题党日\"",
+                "字段 `type` 的可选值 `联席会议` 写了两次",
+            ),
+            (
+                "value_aliases = { \"支部委员会\" = \"支委会\" }",
+                "value_aliases = { \"支部委员会\" = \"支委会\", \"党课\" = \"支委会\" }",
+                "取值别名 `党课` 本身是该字段的可选值：写 `党课` 的单元格仍读作 `党课`，这个别名不起作用",
+            ),
+            (
+                "min = 0\ndefault = \"0\"",
+                "min = 5\ndefault = \"0\"",
+                "字段 `resolved` 的默认值 0 不在它的 min、max 范围内",
+            ),
+            (
+                "aliases = [\"主题\"]",
+                "aliases = [\"主题\", \"日期\"]",
+                "表头 `日期` 会同时匹配 `date` 和 `topic`",
+            ),
+        ],
+    );
+}
