@@ -348,21 +348,32 @@ impl AuditSet {
                 .iter()
                 .find(|s| s.kind == FormKind::Ledger && s.name == name)
                 .ok_or_else(|| {
+                    let (near_zh, near_en) = super::did_you_mean(
+                        name,
+                        schemas
+                            .iter()
+                            .filter(|s| s.kind == FormKind::Ledger)
+                            .map(|s| s.name.as_str()),
+                    );
                     fail(
                         code,
-                        format!("`{name}` 不是台账"),
-                        format!("`{name}` is not a ledger"),
+                        format!("`{name}` 不是台账{near_zh}"),
+                        format!("`{name}` is not a ledger{near_en}"),
                     )
                 })
         };
         let field = |code: &str, s: &Schema, key: &str| -> Result<bool> {
             match s.field(key) {
                 Some(f) => Ok(f.ty == super::FieldType::IdNumber),
-                None => Err(fail(
-                    code,
-                    format!("`{key}` 不是台账 `{}` 的字段", s.name),
-                    format!("`{key}` is not a field of `{}`", s.name),
-                )),
+                None => {
+                    let (near_zh, near_en) =
+                        super::did_you_mean(key, s.fields.iter().map(|f| f.key.as_str()));
+                    Err(fail(
+                        code,
+                        format!("`{key}` 不是台账 `{}` 的字段{near_zh}", s.name),
+                        format!("`{key}` is not a field of `{}`{near_en}", s.name),
+                    ))
+                }
             }
         };
         let only = |code: &str, template: &str, allowed: &[&str]| -> Result<()> {
@@ -475,10 +486,23 @@ impl AuditSet {
         for p in &self.previous {
             for k in &p.counts {
                 if tables.count_column(k).is_none() {
+                    let (near_zh, near_en) = super::did_you_mean(
+                        k,
+                        tables
+                            .columns()
+                            .filter(|(t, c)| {
+                                t.by.is_none()
+                                    && matches!(
+                                        c.kind,
+                                        super::tables::Kind::Count | super::tables::Kind::Hours
+                                    )
+                            })
+                            .map(|(_, c)| c.key.as_str()),
+                    );
                     bail!(fail(
                         &p.code,
-                        format!("`{k}` 不是报表中的计数列"),
-                        format!("`{k}` is not a count column of the tables"),
+                        format!("`{k}` 不是报表中的计数列{near_zh}"),
+                        format!("`{k}` is not a count column of the tables{near_en}"),
                     ));
                 }
             }

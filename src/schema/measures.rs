@@ -453,9 +453,11 @@ impl MeasureSet {
         let satisfied = sql_list(&reqs.satisfied_levels);
         let schema_of = |ledger: &str| -> Result<&Schema> {
             schemas.iter().find(|s| s.name == ledger).ok_or_else(|| {
+                let (near_zh, near_en) =
+                    super::did_you_mean(ledger, schemas.iter().map(|s| s.name.as_str()));
                 fail(
-                    format!("没有名为 `{ledger}` 的台账"),
-                    format!("there is no ledger named `{ledger}`"),
+                    format!("没有名为 `{ledger}` 的台账{near_zh}"),
+                    format!("there is no ledger named `{ledger}`{near_en}"),
                     &format!("\"{ledger}\""),
                 )
             })
@@ -515,9 +517,11 @@ impl MeasureSet {
         };
         let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
             if schema.field(k).is_none() {
+                let (near_zh, near_en) =
+                    super::did_you_mean(k, schema.fields.iter().map(|f| f.key.as_str()));
                 return Err(fail(
-                    format!("`{k}` 不是台账 `{}` 的字段", schema.name),
-                    format!("`{k}` is not a field of `{}`", schema.name),
+                    format!("`{k}` 不是台账 `{}` 的字段{near_zh}", schema.name),
+                    format!("`{k}` is not a field of `{}`{near_en}", schema.name),
                     needle,
                 ));
             }
@@ -843,6 +847,28 @@ mod tests {
     /// A set from a folder has its measures and its forms' checks run over
     /// no rows at load; the embedded set is spared it, so it must pass it
     /// here.
+    #[test]
+    fn a_misspelt_name_is_matched_to_the_nearest_within_its_length() {
+        use crate::schema::nearest;
+        let names = [
+            "registered_members",
+            "registration",
+            "meetings",
+            "type",
+            "date",
+        ];
+        assert_eq!(
+            nearest("registered_member", names),
+            Some("registered_members")
+        );
+        assert_eq!(nearest("registrations", names), Some("registration"));
+        assert_eq!(nearest("meetigns", names), Some("meetings"));
+        // Short names: one edit at most, so `tpyo` is nobody's.
+        assert_eq!(nearest("typ", names), Some("type"));
+        assert_eq!(nearest("tpyo", names), None);
+        assert_eq!(nearest("members", names), None);
+    }
+
     #[test]
     fn embedded_conditions_fit_their_fields_types() {
         let files = EMBEDDED

@@ -1176,7 +1176,25 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
         &["引用的 `expectd` 不是 `meetings` 的字段（是不是 `expected`？）"],
         &[],
     );
+    let ledger = audits.replacen("ledger = \"member_groups\"", "ledger = \"member_group\"", 1);
+    stops_the_check_at(
+        &w,
+        "audits.toml",
+        &ledger,
+        line_after(&ledger, "[[unique]]", "code = \"cross.duplicate_member\""),
+        &["`member_group` 不是台账（是不是 `member_groups`？）"],
+        &[],
+    );
     let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
+    let unique = measures.replacen("unique = \"id_number\"", "unique = \"id_numbr\"", 1);
+    stops_the_check_at(
+        &w,
+        "measures.toml",
+        &unique,
+        line_after(&unique, "[[source]]", "unique = \"id_numbr\""),
+        &["`id_numbr` 不是台账 `roster` 的字段（是不是 `id_number`？）"],
+        &[],
+    );
     let meets = measures.replacen(
         "\nmeets = \"registration\"",
         "\nmeets = \"registrations\"",
