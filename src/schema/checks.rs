@@ -349,13 +349,7 @@ pub fn condition(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (S
 /// which texts of another file were put (`{satisfied_levels}`), checked
 /// there.
 pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (String, String)> {
-    let e = polars::sql::sql_expr(sql).map_err(|e| {
-        let (hint_zh, hint_en) = punctuation_hint(sql);
-        (
-            format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
-            format!("`{sql}` is not a valid SQL expression ({e}){hint_en}"),
-        )
-    })?;
+    let e = parse(sql)?;
     for n in e.clone().meta().root_names() {
         let n = n.as_str();
         if schema.field(n).is_none() && !params.contains(&n) {
@@ -398,6 +392,105 @@ pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (
         }
     }
     Ok(e)
+}
+
+/// A condition read by polars' SQL, or why not ([`not_sql`]). Two names
+/// with no operator between them (`attended expected`) are SQL for the
+/// first renamed as the second, which polars reads without a word and
+/// then fails on in its own terms: said as the slip it is.
+pub(super) fn parse(sql: &str) -> Result<Expr, (String, String)> {
+    use sqlparser::ast::SelectItem;
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+    let e = polars::sql::sql_expr(sql).map_err(|e| not_sql(sql, &e))?;
+    let item = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_select_item());
+    if let Ok(SelectItem::ExprWithAlias { expr, alias }) = item {
+        return Err((
+            format!("条件 `{sql}` 在 `{expr}` 与 `{alias}` 之间缺少比较或运算符（如 <=、=、AND）：SQL 会把它读成把 `{expr}` 改名为 `{alias}`"),
+            format!("`{sql}` lacks an operator (<=, =, AND …) between `{expr}` and `{alias}`: SQL reads it as `{expr}` renamed `{alias}`"),
+        ));
+    }
+    Ok(e)
+}
+
+/// Why `sql` is no SQL expression, in both languages: "`…` 不是有效的 SQL
+/// 表达式（reason）" and a hint for a Chinese input method's punctuation.
+/// polars says only "unable to parse '…' as Expr"; the parser it uses says
+/// where and what it expected, so the text is parsed again here as polars
+/// parses it (a select item, trailing commas allowed) for that.
+pub(super) fn not_sql(sql: &str, e: &PolarsError) -> (String, String) {
+    let (zh, en) = parse_reason(sql).unwrap_or_else(|| (reason(e), reason(e)));
+    let (hint_zh, hint_en) = punctuation_hint(sql);
+    (
+        format!("条件 `{sql}` 不是有效的 SQL 表达式（{zh}）{hint_zh}"),
+        format!("`{sql}` is not a valid SQL expression ({en}){hint_en}"),
+    )
+}
+
+/// The SQL parser's reason, said in Chinese: "第 18 个字符处应为表达式，
+/// 却已到结尾". None when the parser reads `sql` (polars failed on
+/// something else, said in its words).
+fn parse_reason(sql: &str) -> Option<(String, String)> {
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::{Parser, ParserOptions};
+    use sqlparser::tokenizer::Token;
+    let err = Parser::new(&GenericDialect)
+        .with_options(ParserOptions {
+            trailing_commas: true,
+            ..Default::default()
+        })
+        .try_with_sql(sql)
+        .and_then(|mut p| {
+            p.parse_select_item()?;
+            match p.peek_token().token {
+                Token::EOF => Ok(()),
+                _ => p.expected("the end of the expression", p.peek_token()),
+            }
+        })
+        .err()?;
+    let text = err.to_string();
+    let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
+    // "…at Line: 1, Column: 18"
+    let (what, place) = match text.rsplit_once(" at Line: ") {
+        Some((w, at)) => {
+            let mut n = at.split(", Column: ").map(|x| x.trim().parse::<u64>().ok());
+            (w, n.next().flatten().zip(n.next().flatten()))
+        }
+        None => (text, None),
+    };
+    let at_zh = match place {
+        Some((1, c)) => format!("第 {c} 个字符处"),
+        Some((l, c)) => format!("第 {l} 行第 {c} 个字符处"),
+        None => String::new(),
+    };
+    let word = |x: &str| match x.trim() {
+        "an expression" => "表达式".to_string(),
+        "EOF" => "结尾".to_string(),
+        ")" => "右括号 )".to_string(),
+        "(" => "左括号 (".to_string(),
+        "the end of the expression" => "表达式的结尾".to_string(),
+        other => format!("`{other}`"),
+    };
+    let zh = if let Some((expected, found)) = what
+        .strip_prefix("Expected: ")
+        .and_then(|r| r.split_once(", found: "))
+    {
+        if found.trim() == "EOF" {
+            format!("{at_zh}应为{}，却已到结尾", word(expected))
+        } else {
+            format!("{at_zh}应为{}，写的是 {}", word(expected), word(found))
+        }
+    } else if what.starts_with("Unterminated string literal") {
+        format!(
+            "{}起的文字缺少结尾的英文单引号 '",
+            at_zh.trim_end_matches('处')
+        )
+    } else {
+        format!("{at_zh}{what}")
+    };
+    Some((zh, text.to_string()))
 }
 
 /// Full-width punctuation typed with a Chinese input method, which SQL
@@ -744,13 +837,7 @@ impl Check {
             )),
         };
         let parse = |s: &str| {
-            let e = polars::sql::sql_expr(s).map_err(|e| {
-                let (hint_zh, hint_en) = punctuation_hint(s);
-                fail(
-                    format!("`{s}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
-                    format!("`{s}` is not a valid SQL expression ({e}){hint_en}"),
-                )
-            })?;
+            let e = parse(s).map_err(|(zh, en)| fail(zh, en))?;
             enum_texts(s, cover).map_err(|(zh, en)| fail(zh, en))?;
             Ok::<_, anyhow::Error>(e)
         };

@@ -488,14 +488,7 @@ impl MeasureSet {
             if schema.kind == super::FormKind::Cover {
                 // A cover's rows read the submission's ledgers as structs
                 // (`grid.rows`), as a cover's checks do.
-                let e = polars::sql::sql_expr(&sql).map_err(|e| {
-                    let (hint_zh, hint_en) = super::checks::punctuation_hint(&sql);
-                    fail(
-                        format!("条件 `{sql}` 不是有效的 SQL 表达式（{e}）{hint_zh}"),
-                        format!("`{sql}` is not a valid SQL expression ({e}){hint_en}"),
-                        cond_line,
-                    )
-                })?;
+                let e = super::checks::parse(&sql).map_err(|(zh, en)| fail(zh, en, cond_line))?;
                 for n in e.clone().meta().root_names() {
                     let n = n.as_str();
                     if schema.field(n).is_none()

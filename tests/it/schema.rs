@@ -1298,3 +1298,54 @@ fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
         ],
     );
 }
+
+/// A slip in a condition's SQL was said in polars' words, "unable to parse
+/// '…' as Expr", with no word of where or what; two names with no operator
+/// between them (`attended expected`, SQL for a renaming) loaded as far as
+/// the type check and were said as "dtype Float64 not supported in 'not'
+/// operation". Now the parser's place and what it expected, in Chinese.
+#[test]
+fn regression_a_slip_in_a_conditions_sql_is_said_where_it_is() {
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    for (to, said) in [
+        (
+            "attended <= expected AND",
+            "不是有效的 SQL 表达式（应为表达式，却已到结尾）",
+        ),
+        (
+            "attended =< expected",
+            "（第 11 个字符处应为表达式，写的是 `<`）",
+        ),
+        (
+            "attended <= expected)",
+            "（第 21 个字符处应为表达式的结尾，写的是 右括号 )）",
+        ),
+        (
+            "type = '联席会议",
+            "（第 8 个字符起的文字缺少结尾的英文单引号 '）",
+        ),
+        (
+            "attended expected",
+            "在 `attended` 与 `expected` 之间缺少比较或运算符（如 <=、=、AND）",
+        ),
+    ] {
+        let edited = good.replacen(
+            "assert = \"attended <= expected\"",
+            &format!("assert = \"{to}\""),
+            1,
+        );
+        stops_the_check_at(
+            &w,
+            "meetings.toml",
+            &edited,
+            line_after(
+                &edited,
+                "[[checks]]",
+                "code = \"meeting.attendance_exceeds_expected\"",
+            ),
+            &[said],
+            &["unable to parse", "dtype"],
+        );
+    }
+}
