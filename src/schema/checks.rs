@@ -349,7 +349,7 @@ pub fn condition(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (S
 /// which texts of another file were put (`{satisfied_levels}`), checked
 /// there.
 pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (String, String)> {
-    let e = parse(sql)?;
+    let e = read_sql(sql)?;
     for n in e.clone().meta().root_names() {
         let n = n.as_str();
         if schema.field(n).is_none() && !params.contains(&n) {
@@ -398,7 +398,7 @@ pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (
 /// with no operator between them (`attended expected`) are SQL for the
 /// first renamed as the second, which polars reads without a word and
 /// then fails on in its own terms: said as the slip it is.
-pub(super) fn parse(sql: &str) -> Result<Expr, (String, String)> {
+pub(super) fn read_sql(sql: &str) -> Result<Expr, (String, String)> {
     use sqlparser::ast::SelectItem;
     use sqlparser::dialect::GenericDialect;
     use sqlparser::parser::Parser;
@@ -837,7 +837,7 @@ impl Check {
             )),
         };
         let parse = |s: &str| {
-            let e = parse(s).map_err(|(zh, en)| fail(zh, en))?;
+            let e = read_sql(s).map_err(|(zh, en)| fail(zh, en))?;
             enum_texts(s, cover).map_err(|(zh, en)| fail(zh, en))?;
             Ok::<_, anyhow::Error>(e)
         };

@@ -488,7 +488,8 @@ impl MeasureSet {
             if schema.kind == super::FormKind::Cover {
                 // A cover's rows read the submission's ledgers as structs
                 // (`grid.rows`), as a cover's checks do.
-                let e = super::checks::parse(&sql).map_err(|(zh, en)| fail(zh, en, cond_line))?;
+                let e =
+                    super::checks::read_sql(&sql).map_err(|(zh, en)| fail(zh, en, cond_line))?;
                 for n in e.clone().meta().root_names() {
                     let n = n.as_str();
                     if schema.field(n).is_none()
