@@ -1236,26 +1236,16 @@ impl SchemaSet {
             for c in &s.checks {
                 let sev = c.compiled.as_ref().expect("prepared").code.severity();
                 match own.get(c.code.as_str()) {
-                    Some((other, first)) if *other != sev => bail!(tr(
-                        format!(
-                            "表样文件 {file}{} 有误：代码 `{}` 的严重程度（severity = \"{}\"）与表样 `{first}` 中的（\"{}\"）不同；同一代码在各表样中的严重程度须相同",
-                            line_after(text, &format!("code = \"{}\"", c.code))
-                                .map(|l| format!(" 第 {l} 行"))
-                                .unwrap_or_default(),
-                            c.code,
-                            sev.as_str(),
-                            other.as_str(),
-                        ),
-                        format!(
-                            "invalid schema file {file}{}: the code `{}` has severity = \"{}\" here and \"{}\" in `{first}`; a code has one severity in every form",
-                            line_after(text, &format!("code = \"{}\"", c.code))
-                                .map(|l| format!(" (line {l})"))
-                                .unwrap_or_default(),
-                            c.code,
-                            sev.as_str(),
-                            other.as_str(),
-                        ),
-                    )),
+                    Some((other, first)) if *other != sev => {
+                        let (l_zh, l_en) = line_after(text, &format!("code = \"{}\"", c.code))
+                            .map(|l| (format!(" 第 {l} 行"), format!(" (line {l})")))
+                            .unwrap_or_default();
+                        let (code, sev, other) = (&c.code, sev.as_str(), other.as_str());
+                        bail!(tr(
+                            format!("表样文件 {file}{l_zh} 有误：代码 `{code}` 的严重程度（severity = \"{sev}\"）与表样 `{first}` 中的（\"{other}\"）不同；同一代码在各表样中的严重程度须相同"),
+                            format!("invalid schema file {file}{l_en}: the code `{code}` has severity = \"{sev}\" here and \"{other}\" in `{first}`; a code has one severity in every form"),
+                        ))
+                    }
                     _ => {
                         own.insert(&c.code, (sev, &s.name));
                     }
