@@ -522,6 +522,12 @@ impl AuditSet {
                     }
                 }
             }
+            // A slip in either, said where it is (schema::checks::read_sql).
+            for x in p.when.iter().chain([&p.assert]) {
+                super::checks::read_sql(&with_requirements(x, reqs, &trial))
+                    .map(drop)
+                    .map_err(|(zh, en)| fail(&p.code, zh, en))?;
+            }
             let flags = previous_flags(p, reqs, &trial).map_err(|e| {
                 fail(
                     &p.code,
@@ -652,7 +658,10 @@ impl AuditSet {
                     }
                 }
             }
-            for x in [t.when.as_deref().unwrap_or_default(), &t.figure, &t.minimum] {
+            for x in t.when.iter().chain([&t.figure, &t.minimum]) {
+                super::checks::read_sql(&with_requirements(x, reqs, &trial))
+                    .map(drop)
+                    .map_err(|(zh, en)| fail(&t.code, zh, en))?;
                 if let Some((zh, en)) = unknown_count(x, &[]) {
                     bail!(fail(&t.code, zh, en));
                 }

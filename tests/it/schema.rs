@@ -1348,4 +1348,19 @@ fn regression_a_slip_in_a_conditions_sql_is_said_where_it_is() {
             &["unable to parse", "dtype"],
         );
     }
+    // audits.toml's conditions over the periods' counts likewise.
+    let audits = std::fs::read_to_string(w.path("s/audits.toml")).unwrap();
+    let edited = audits.replacen(
+        "assert = \"now >= before\"",
+        "assert = \"now >= before AND\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "audits.toml",
+        &edited,
+        line_after(&edited, "[[previous]]", "code = \"trend.stock_decrease\""),
+        &["条件 `now >= before AND` 不是有效的 SQL 表达式（应为表达式，却已到结尾）"],
+        &["unable to parse"],
+    );
 }
