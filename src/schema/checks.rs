@@ -415,6 +415,82 @@ pub(super) fn read_sql(sql: &str) -> Result<Expr, (String, String)> {
     Ok(e)
 }
 
+/// A cover check reads a ledger as `<ledger>.rows` and `<ledger>.<number
+/// field>`, and the registry as `registry.units` …: a ledger named bare
+/// (`grid = grid.rows`, for the cover's `grids`) was compared as a whole
+/// struct and flagged nothing, and a part it lacks (`grid.row`) was said in
+/// polars' words. Both said here, with the part likely meant.
+pub(super) fn ledger_parts(
+    sql: &str,
+    cover: &Schema,
+    all: &[Schema],
+) -> Result<(), (String, String)> {
+    use sqlparser::ast::{visit_expressions, Expr as Sql};
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+    let Ok(parsed) = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+    else {
+        return Ok(());
+    };
+    // The parts a name's struct has, if the name is a ledger or the registry
+    // (and no field of the cover, which wins and is said elsewhere).
+    let parts = |name: &str| -> Option<Vec<&str>> {
+        if cover.field(name).is_some() {
+            return None;
+        }
+        if name == REGISTRY {
+            return Some(REGISTRY_FIELDS.iter().map(|(k, _)| *k).collect());
+        }
+        let l = all
+            .iter()
+            .find(|l| l.kind == FormKind::Ledger && l.name == name)?;
+        Some(
+            std::iter::once("rows")
+                .chain(summed(l).map(|f| f.key.as_str()))
+                .collect(),
+        )
+    };
+    let found = visit_expressions(&parsed, |e| {
+        match e {
+            Sql::Identifier(i) => {
+                if let Some(p) = parts(&i.value) {
+                    let n = &i.value;
+                    let first = p.first().copied().unwrap_or("rows");
+                    return ControlFlow::Break((
+                        format!("`{n}` 是台账或 registry，不能整个拿来比较：请写 `{n}.{first}` 或 `{n}.<数字字段>`（可用：{}）", p.join("、")),
+                        format!("`{n}` is a ledger or the registry and cannot be compared whole: write `{n}.{first}` or `{n}.<number field>` (its parts: {})", p.join(", ")),
+                    ));
+                }
+            }
+            Sql::CompoundIdentifier(ids) if ids.len() == 2 => {
+                let (n, part) = (&ids[0].value, &ids[1].value);
+                if let Some(p) = parts(n).filter(|p| !p.contains(&part.as_str())) {
+                    let (near_zh, near_en) = super::did_you_mean(part, p.iter().copied());
+                    return ControlFlow::Break((
+                        format!(
+                            "`{n}.{part}`：`{n}` 没有 `{part}`，可用的是 {}{near_zh}",
+                            p.join("、")
+                        ),
+                        format!(
+                            "`{n}.{part}`: `{n}` has no `{part}`; its parts are {}{near_en}",
+                            p.join(", ")
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    });
+    match found {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
 /// Why `sql` is no SQL expression, in both languages: "`…` 不是有效的 SQL
 /// 表达式（reason）" and a hint for a Chinese input method's punctuation.
 /// polars says only "unable to parse '…' as Expr"; the parser it uses says
@@ -839,6 +915,7 @@ impl Check {
         let parse = |s: &str| {
             let e = read_sql(s).map_err(|(zh, en)| fail(zh, en))?;
             enum_texts(s, cover).map_err(|(zh, en)| fail(zh, en))?;
+            ledger_parts(s, cover, all).map_err(|(zh, en)| fail(zh, en))?;
             Ok::<_, anyhow::Error>(e)
         };
         let assert = parse(&self.assert)?;

@@ -490,6 +490,8 @@ impl MeasureSet {
                 // (`grid.rows`), as a cover's checks do.
                 let e =
                     super::checks::read_sql(&sql).map_err(|(zh, en)| fail(zh, en, cond_line))?;
+                super::checks::ledger_parts(&sql, schema, schemas)
+                    .map_err(|(zh, en)| fail(zh, en, cond_line))?;
                 for n in e.clone().meta().root_names() {
                     let n = n.as_str();
                     if schema.field(n).is_none()

@@ -1364,3 +1364,63 @@ fn regression_a_slip_in_a_conditions_sql_is_said_where_it_is() {
         &["unable to parse"],
     );
 }
+
+/// A cover's check reads a ledger through its parts (`grid.rows`). A
+/// ledger named bare (`grid = grid.rows`, the cover's `grids` misspelt)
+/// loaded and compared the whole struct; a part it lacks (`grid.row`,
+/// `registry.unit`) was said in polars' words, "field not found: row".
+/// Now both stop the load with the parts there are, as in a measure over
+/// a cover.
+#[test]
+fn regression_a_ledger_named_bare_in_a_covers_check_stops_the_load() {
+    let w = exported_beside_a_community();
+    let cover = std::fs::read_to_string(w.path("s/cover_community.toml")).unwrap();
+    for (from, to, code, said) in [
+        (
+            "assert = \"grids = grid.rows\"",
+            "assert = \"grid = grid.rows\"",
+            "grid.count_mismatch",
+            "`grid` 是台账或 registry，不能整个拿来比较：请写 `grid.rows` 或 `grid.<数字字段>`",
+        ),
+        (
+            "assert = \"grids = grid.rows\"",
+            "assert = \"grids = grid.row\"",
+            "grid.count_mismatch",
+            "`grid.row`：`grid` 没有 `row`，可用的是 rows、",
+        ),
+        (
+            "assert = \"paired_units = registry.units\"",
+            "assert = \"paired_units = registry.unit\"",
+            "cross.paired_units_mismatch",
+            "`registry` 没有 `unit`，可用的是 units、communities、streets（是不是 `units`？）",
+        ),
+    ] {
+        let edited = cover.replacen(from, to, 1);
+        stops_the_check_at(
+            &w,
+            "cover_community.toml",
+            &edited,
+            line_after(&edited, "[[checks]]", &format!("code = \"{code}\"")),
+            &[said],
+            &["field not found"],
+        );
+    }
+    let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
+    let edited = measures.replacen(
+        "where = \"representatives.rows > 0 AND population IS NOT NULL\"",
+        "where = \"representatives > 0 AND population IS NOT NULL\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "measures.toml",
+        &edited,
+        line_after(
+            &edited,
+            "key = \"quota_communities\"",
+            "where = \"representatives > 0 AND population IS NOT NULL\"",
+        ),
+        &["`representatives` 是台账或 registry，不能整个拿来比较"],
+        &[],
+    );
+}
