@@ -668,6 +668,14 @@ impl MeasureSet {
                         polars::prelude::col(v.as_str())
                     }
                     None => {
+                        // A bare name is a field misspelt, not an expression.
+                        if v.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                            && v.chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                            && !["true", "false", "null"].contains(&v.as_str())
+                        {
+                            field(schema, &v, &anchored(&key_line, &v))?;
+                        }
                         let e = compile(&v, schema, &key_line)?;
                         typed.push((schema, e.clone(), v.clone(), anchored(&key_line, &v)));
                         if adds {

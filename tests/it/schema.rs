@@ -1195,6 +1195,23 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
         &["`id_numbr` 不是台账 `roster` 的字段（是不是 `id_number`？）"],
         &[],
     );
+    let distinct = measures.replacen(
+        "distinct = \"employer_code\"",
+        "distinct = \"employer_cod\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "measures.toml",
+        &distinct,
+        line_after(
+            &distinct,
+            "key = \"employer_units\"",
+            "distinct = \"employer_cod\"",
+        ),
+        &["`employer_cod` 不是台账 `roster` 的字段（是不是 `employer_code`？）"],
+        &["条件"],
+    );
     let meets = measures.replacen(
         "\nmeets = \"registration\"",
         "\nmeets = \"registrations\"",
