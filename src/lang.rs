@@ -168,6 +168,10 @@ fn toml_expected(s: &str) -> String {
         "u8" | "u16" | "u32" | "u64" | "usize" => "不小于 0 的整数".into(),
         "i8" | "i16" | "i32" | "i64" | "isize" => "整数".into(),
         _ if s.starts_with("struct ") => "表".into(),
+        // `present = ["是"]`: "an array of length 2", "a tuple of size 2".
+        _ if s.starts_with("an array of length ") || s.starts_with("a tuple of size ") => {
+            format!(" {} 个", s.rsplit(' ').next().unwrap_or_default())
+        }
         // Left in serde's words, apart from the Chinese before it.
         _ => format!(" {s}"),
     }
@@ -203,7 +207,11 @@ mod tests {
             ),
             (
                 "invalid length 1, expected a tuple of size 2",
-                "个数不对：写了 1 个，应为 a tuple of size 2",
+                "个数不对：写了 1 个，应为 2 个",
+            ),
+            (
+                "invalid length 1, expected an array of length 2",
+                "个数不对：写了 1 个，应为 2 个",
             ),
             (
                 "invalid basic string, expected `\"`",

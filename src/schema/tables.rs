@@ -889,10 +889,20 @@ fn detail_columns(
         .iter()
         .find(|s| s.kind == super::FormKind::Ledger && s.name == ledger)
     else {
+        let (near_zh, near_en) = super::did_you_mean(
+            ledger,
+            schemas
+                .iter()
+                .filter(|s| s.kind == super::FormKind::Ledger)
+                .map(|s| s.name.as_str()),
+        );
         bail!(fail(
-            format!("表 `{}` 的 rows = \"{ledger}\" 不是台账", t.id),
-            format!("table `{}`: rows = \"{ledger}\" is not a ledger", t.id),
-            &id_line,
+            format!("表 `{}` 的 rows = \"{ledger}\" 不是台账{near_zh}", t.id),
+            format!(
+                "table `{}`: rows = \"{ledger}\" is not a ledger{near_en}",
+                t.id
+            ),
+            &format!("{id_line}\nrows = "),
         ));
     };
     let mut cols: Vec<Col> = Vec::new();
@@ -917,9 +927,11 @@ fn detail_columns(
         }
         let field_of = |k: &str| -> Result<usize> {
             schema.field_index(k).ok_or_else(|| {
+                let (near_zh, near_en) =
+                    super::did_you_mean(k, schema.fields.iter().map(|f| f.key.as_str()));
                 bad(
-                    format!("`{k}` 不是台账 `{ledger}` 的字段"),
-                    format!("`{k}` is not a field of `{ledger}`"),
+                    format!("`{k}` 不是台账 `{ledger}` 的字段{near_zh}"),
+                    format!("`{k}` is not a field of `{ledger}`{near_en}"),
                 )
             })
         };

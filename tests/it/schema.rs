@@ -1185,6 +1185,16 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
         &["`member_group` 不是台账（是不是 `member_groups`？）"],
         &[],
     );
+    let tables = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
+    let rows = tables.replacen("rows = \"grid\"", "rows = \"grids\"", 1);
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &rows,
+        line_after(&rows, "id = \"t6b\"", "rows = \"grids\""),
+        &["表 `t6b` 的 rows = \"grids\" 不是台账（是不是 `grid`？）"],
+        &[],
+    );
     let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
     let unique = measures.replacen("unique = \"id_number\"", "unique = \"id_numbr\"", 1);
     stops_the_check_at(
