@@ -1135,113 +1135,89 @@ fn regression_a_tables_name_taken_by_the_outputs_own_stops_the_load() {
 #[test]
 fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
     let w = exported_beside_a_community();
-    let audits = std::fs::read_to_string(w.path("s/audits.toml")).unwrap();
-    let figure = audits.replacen(
-        "figure = \"registered_members\"",
-        "figure = \"registered_member\"",
-        1,
-    );
-    stops_the_check_at(
-        &w,
-        "audits.toml",
-        &figure,
-        line_after(&figure, "[[target]]", "code = \"target.registration_below\""),
-        &["`registered_member` 不是 measures.toml 中按台账计数的 key（是不是 `registered_members`？）"],
-        &["Resolved plan", "valid columns"],
-    );
-    let message = audits.replacen("message = \"{name}报到党员", "message = \"{nam}报到党员", 1);
-    stops_the_check_at(
-        &w,
-        "audits.toml",
-        &message,
-        line_after(&message, "[[target]]", "code = \"target.registration_below\""),
-        &["`{nam}`：`nam` 不是 measures.toml 中按台账计数的 key，也不是 name、code、figure、minimum（是不是 `name`？）"],
-        &["Resolved plan", "valid columns"],
-    );
-    let meetings = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
-    let field = meetings.replacen(
-        "assert = \"attended <= expected\"",
-        "assert = \"attended <= expectd\"",
-        1,
-    );
-    stops_the_check_at(
-        &w,
-        "meetings.toml",
-        &field,
-        line_after(
-            &field,
+    let polars_words: &[&str] = &["Resolved plan", "valid columns"];
+    // (file, edit from, to, the line said: after `anchor`, `at`; said; not said)
+    let cases: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
+        (
+            "audits.toml",
+            "figure = \"registered_members\"",
+            "figure = \"registered_member\"",
+            "[[target]]",
+            "code = \"target.registration_below\"",
+            "`registered_member` 不是 measures.toml 中按台账计数的 key（是不是 `registered_members`？）",
+            polars_words,
+        ),
+        (
+            "audits.toml",
+            "message = \"{name}报到党员",
+            "message = \"{nam}报到党员",
+            "[[target]]",
+            "code = \"target.registration_below\"",
+            "`{nam}`：`nam` 不是 measures.toml 中按台账计数的 key，也不是 name、code、figure、minimum（是不是 `name`？）",
+            polars_words,
+        ),
+        (
+            "audits.toml",
+            "ledger = \"member_groups\"",
+            "ledger = \"member_group\"",
+            "[[unique]]",
+            "code = \"cross.duplicate_member\"",
+            "`member_group` 不是台账（是不是 `member_groups`？）",
+            &[],
+        ),
+        (
+            "meetings.toml",
+            "assert = \"attended <= expected\"",
+            "assert = \"attended <= expectd\"",
             "[[checks]]",
             "code = \"meeting.attendance_exceeds_expected\"",
+            "引用的 `expectd` 不是 `meetings` 的字段（是不是 `expected`？）",
+            &[],
         ),
-        &["引用的 `expectd` 不是 `meetings` 的字段（是不是 `expected`？）"],
-        &[],
-    );
-    let ledger = audits.replacen("ledger = \"member_groups\"", "ledger = \"member_group\"", 1);
-    stops_the_check_at(
-        &w,
-        "audits.toml",
-        &ledger,
-        line_after(&ledger, "[[unique]]", "code = \"cross.duplicate_member\""),
-        &["`member_group` 不是台账（是不是 `member_groups`？）"],
-        &[],
-    );
-    let tables = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
-    let rows = tables.replacen("rows = \"grid\"", "rows = \"grids\"", 1);
-    stops_the_check_at(
-        &w,
-        "tables.toml",
-        &rows,
-        line_after(&rows, "id = \"t6b\"", "rows = \"grids\""),
-        &["表 `t6b` 的 rows = \"grids\" 不是台账（是不是 `grid`？）"],
-        &[],
-    );
-    let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
-    let unique = measures.replacen("unique = \"id_number\"", "unique = \"id_numbr\"", 1);
-    stops_the_check_at(
-        &w,
-        "measures.toml",
-        &unique,
-        line_after(&unique, "[[source]]", "unique = \"id_numbr\""),
-        &["`id_numbr` 不是台账 `roster` 的字段（是不是 `id_number`？）"],
-        &[],
-    );
-    let distinct = measures.replacen(
-        "distinct = \"employer_code\"",
-        "distinct = \"employer_cod\"",
-        1,
-    );
-    stops_the_check_at(
-        &w,
-        "measures.toml",
-        &distinct,
-        line_after(
-            &distinct,
+        (
+            "tables.toml",
+            "rows = \"grid\"",
+            "rows = \"grids\"",
+            "id = \"t6b\"",
+            "rows = \"grids\"",
+            "表 `t6b` 的 rows = \"grids\" 不是台账（是不是 `grid`？）",
+            &[],
+        ),
+        (
+            "measures.toml",
+            "unique = \"id_number\"",
+            "unique = \"id_numbr\"",
+            "[[source]]",
+            "unique = \"id_numbr\"",
+            "`id_numbr` 不是台账 `roster` 的字段（是不是 `id_number`？）",
+            &[],
+        ),
+        (
+            "measures.toml",
+            "distinct = \"employer_code\"",
+            "distinct = \"employer_cod\"",
             "key = \"employer_units\"",
             "distinct = \"employer_cod\"",
+            "`employer_cod` 不是台账 `roster` 的字段（是不是 `employer_code`？）",
+            &["条件"],
         ),
-        &["`employer_cod` 不是台账 `roster` 的字段（是不是 `employer_code`？）"],
-        &["条件"],
-    );
-    let meets = measures.replacen(
-        "\nmeets = \"registration\"",
-        "\nmeets = \"registrations\"",
-        1,
-    );
-    stops_the_check_at(
-        &w,
-        "measures.toml",
-        &meets,
-        line_after(
-            &meets,
+        (
+            "measures.toml",
+            "\nmeets = \"registration\"",
+            "\nmeets = \"registrations\"",
             "key = \"communities_on_target\"",
             "meets = \"registrations\"",
+            "meets = \"registrations\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）（是不是 `registration`？）",
+            &[],
         ),
-        &[
-            "meets = \"registrations\" 不是 audits.toml 中该级别的考核项",
-            "是不是 `registration`？",
-        ],
-        &[],
-    );
+    ];
+    for (file, from, to, anchor, at, said, not) in cases {
+        let good = std::fs::read_to_string(w.path(&format!("s/{file}"))).unwrap();
+        assert!(good.contains(from), "{file} lacks {from}");
+        let edited = good.replacen(from, to, 1);
+        let line = line_after(&edited, anchor, at);
+        stops_the_check_at(&w, file, &edited, line, &[said], not);
+    }
 }
 
 /// Two [[meetings]] minimums of one type at one level loaded, one judged
