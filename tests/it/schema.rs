@@ -1137,7 +1137,16 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
     let w = exported_beside_a_community();
     let polars_words: &[&str] = &["Resolved plan", "valid columns"];
     // (file, edit from, to, the line said: after `anchor`, `at`; said; not said)
-    let cases: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+    );
+    let cases: &[Case] = &[
         (
             "audits.toml",
             "figure = \"registered_members\"",
