@@ -579,6 +579,23 @@ impl TableSet {
                 // A header may name a number of the requirements (T7's limits).
                 let header = super::checks::with_fixed_requirements(&c.header, reqs)
                     .map_err(|(zh, en)| fail(zh, en, &key_line))?;
+                // A header names numbers of the requirements only: any other
+                // `{…}` would stand in the table as written.
+                if let Some(n) = super::checks::placeholders(&header).first() {
+                    let (near_zh, near_en) = super::did_you_mean(
+                        n.trim_end_matches('%'),
+                        reqs.params.keys().map(String::as_str).chain([
+                            "abnormal_change",
+                            "registration_minimum",
+                            "unit_activity_minimum",
+                        ]),
+                    );
+                    bail!(fail(
+                        format!("表 `{}` 的列 `{}`：表头中的 `{{{n}}}` 不是考核要求（requirements.toml）中各期相同的数值{near_zh}", t.id, c.key),
+                        format!("table `{}`, column `{}`: `{{{n}}}` in the header is no number of the requirements file the same for every period{near_en}", t.id, c.key),
+                        &key_line,
+                    ));
+                }
                 let c = &ColumnDecl {
                     header,
                     ..c.clone()

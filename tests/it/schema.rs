@@ -1193,6 +1193,15 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
             &[],
         ),
         (
+            "tables.toml",
+            "header = \"{response_contact_minutes}分钟内联系上件数\"",
+            "header = \"{response_contact_minute}分钟内联系上件数\"",
+            "id = \"t7\"",
+            "key = \"contacted_in_limit\"",
+            "表头中的 `{response_contact_minute}` 不是考核要求（requirements.toml）中各期相同的数值（是不是 `response_contact_minutes`？）",
+            &[],
+        ),
+        (
             "measures.toml",
             "unique = \"id_number\"",
             "unique = \"id_numbr\"",
