@@ -204,6 +204,17 @@ impl Requirements {
         Ok(())
     }
 
+    /// The names of the numbers [`Requirements::param`] knows.
+    pub fn param_names(&self) -> impl Iterator<Item = &str> {
+        [
+            "abnormal_change",
+            "registration_minimum",
+            "unit_activity_minimum",
+        ]
+        .into_iter()
+        .chain(self.params.keys().map(String::as_str))
+    }
+
     /// A number a rule names, for `p`.
     pub fn param(&self, name: &str, p: &Period) -> Option<f64> {
         match name {

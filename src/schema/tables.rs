@@ -566,30 +566,15 @@ impl TableSet {
             }
             let mut cols = keys();
             for c in &t.columns {
-                // The column's line within its table; a repeated key, at
-                // the repetition.
-                let mut key_line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
-                if t.columns
-                    .iter()
-                    .take_while(|o| !std::ptr::eq(*o, c))
-                    .any(|o| o.key == c.key)
-                {
-                    key_line = format!("{key_line}\nkey = \"{}\"", c.key);
-                }
+                let key_line = column_line(t, c);
                 // A header may name a number of the requirements (T7's limits).
                 let header = super::checks::with_fixed_requirements(&c.header, reqs)
                     .map_err(|(zh, en)| fail(zh, en, &key_line))?;
                 // A header names numbers of the requirements only: any other
                 // `{…}` would stand in the table as written.
                 if let Some(n) = super::checks::placeholders(&header).first() {
-                    let (near_zh, near_en) = super::did_you_mean(
-                        n.trim_end_matches('%'),
-                        reqs.params.keys().map(String::as_str).chain([
-                            "abnormal_change",
-                            "registration_minimum",
-                            "unit_activity_minimum",
-                        ]),
-                    );
+                    let (near_zh, near_en) =
+                        super::did_you_mean(n.trim_end_matches('%'), reqs.param_names());
                     bail!(fail(
                         format!("表 `{}` 的列 `{}`：表头中的 `{{{n}}}` 不是考核要求（requirements.toml）中各期相同的数值{near_zh}", t.id, c.key),
                         format!("table `{}`, column `{}`: `{{{n}}}` in the header is no number of the requirements file the same for every period{near_en}", t.id, c.key),
@@ -894,6 +879,22 @@ impl TableSet {
     }
 }
 
+/// The needle of a column's line ([`super::line_after`]): its key within
+/// its own table; a repeated key, at the repetition.
+fn column_line(t: &TableDecl, c: &ColumnDecl) -> String {
+    let line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
+    let repeated = t
+        .columns
+        .iter()
+        .take_while(|o| !std::ptr::eq(*o, c))
+        .any(|o| o.key == c.key);
+    if repeated {
+        format!("{line}\nkey = \"{}\"", c.key)
+    } else {
+        line
+    }
+}
+
 /// A detail table's columns (`rows = "<ledger>"`), checked against the ledger.
 fn detail_columns(
     t: &TableDecl,
@@ -924,14 +925,7 @@ fn detail_columns(
     };
     let mut cols: Vec<Col> = Vec::new();
     for c in &t.columns {
-        let mut key_line = format!("id = \"{}\"\nkey = \"{}\"", t.id, c.key);
-        if t.columns
-            .iter()
-            .take_while(|o| !std::ptr::eq(*o, c))
-            .any(|o| o.key == c.key)
-        {
-            key_line = format!("{key_line}\nkey = \"{}\"", c.key);
-        }
+        let key_line = column_line(t, c);
         let bad = |zh: String, en: String| fail(zh, en, &key_line);
         if !is_key(&c.key) || cols.iter().any(|o| o.key == c.key) {
             bail!(bad(
