@@ -4,6 +4,7 @@
 //! the schema, the reader and the period parser all compare and decode
 //! text the same way through these.
 
+use chrono::{Duration, NaiveDate};
 use std::borrow::Cow;
 
 /// Whether normalisation changes a character: full-width ASCII, the
@@ -36,6 +37,51 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
         t if t.len() == out.len() => Cow::Owned(out),
         t => Cow::Owned(t.to_string()),
     }
+}
+
+/// Excel's serial day numbers (the 1900 system; Lotus's leap-year bug kept).
+pub fn date_from_serial(v: f64) -> Option<NaiveDate> {
+    if !(1.0..2_958_466.0).contains(&v) {
+        return None;
+    }
+    let days = v.floor() as i64;
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let days = if days < 61 { days + 1 } else { days };
+    base.checked_add_signed(Duration::days(days))
+}
+
+/// A date written as text: 2026-07-15, 2026/7/15, 2026.7.15, 2026年7月15日,
+/// 20260715 (a time after it dropped), or a serial typed as text. Cells
+/// are read with it, and a condition's date literals, so that a date a
+/// cell takes is one a rule may compare with.
+pub fn date_from_text(t: &str) -> Option<NaiveDate> {
+    let t = normalize_text(t);
+    // Drop a time part: "2026-07-15 00:00:00", "2026-07-15T00:00".
+    let t = t.split([' ', 'T']).next().unwrap_or("");
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
+    }
+    if t.len() == 5 && t.bytes().all(|b| b.is_ascii_digit()) {
+        // A serial typed into a text cell (a pasted value).
+        return date_from_serial(t.parse().ok()?);
+    }
+    let t = t.trim_end_matches('日').trim_end_matches('号');
+    let mut split = t.split(['-', '/', '.', '年', '月']);
+    let parts = [split.next()?, split.next()?, split.next()?];
+    if split.next().is_some()
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    if parts[0].len() != 4 {
+        return None;
+    }
+    let y: i32 = parts[0].parse().ok()?;
+    let m: u32 = parts[1].parse().ok()?;
+    let d: u32 = parts[2].parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, d)
 }
 
 /// The characters of a text with normalisation applied and every white

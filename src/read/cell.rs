@@ -1,10 +1,13 @@
 //! Cell coercions of forms.md §6: what a careful clerk reads in a cell.
 
 use calamine::Data;
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use std::borrow::Cow;
 
-pub use crate::text::{fold, is_blank_marker, normalize_text, number_text, squeezed, trim_text};
+pub use crate::text::{
+    date_from_serial, date_from_text, fold, is_blank_marker, normalize_text, number_text, squeezed,
+    trim_text,
+};
 
 /// A string cell's text as a clerk reads it: trimmed, None when blank or a
 /// blank marker.
@@ -183,17 +186,6 @@ pub fn is_integer(v: f64) -> bool {
     v.fract() == 0.0 && v.abs() < 9.0e15
 }
 
-/// Excel's serial day numbers (the 1900 system; Lotus's leap-year bug kept).
-pub fn date_from_serial(v: f64) -> Option<NaiveDate> {
-    if !(1.0..2_958_466.0).contains(&v) {
-        return None;
-    }
-    let days = v.floor() as i64;
-    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-    let days = if days < 61 { days + 1 } else { days };
-    base.checked_add_signed(Duration::days(days))
-}
-
 /// Read a date: date cells, serials in unformatted cells, and the texts
 /// 2026-07-15, 2026/7/15, 2026.7.15, 2026年7月15日, 20260715.
 #[allow(clippy::result_unit_err)] // Err: "not a date"; the caller words the message.
@@ -224,36 +216,6 @@ fn date_from_number(v: f64) -> Option<NaiveDate> {
         return date_from_text(&format!("{}", v as i64));
     }
     date_from_serial(v)
-}
-
-pub fn date_from_text(t: &str) -> Option<NaiveDate> {
-    let t = normalize_text(t);
-    // Drop a time part: "2026-07-15 00:00:00", "2026-07-15T00:00".
-    let t = t.split([' ', 'T']).next().unwrap_or("");
-    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
-    }
-    if t.len() == 5 && t.bytes().all(|b| b.is_ascii_digit()) {
-        // A serial typed into a text cell (a pasted value).
-        return date_from_serial(t.parse().ok()?);
-    }
-    let t = t.trim_end_matches('日').trim_end_matches('号');
-    let mut split = t.split(['-', '/', '.', '年', '月']);
-    let parts = [split.next()?, split.next()?, split.next()?];
-    if split.next().is_some()
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    if parts[0].len() != 4 {
-        return None;
-    }
-    let y: i32 = parts[0].parse().ok()?;
-    let m: u32 = parts[1].parse().ok()?;
-    let d: u32 = parts[2].parse().ok()?;
-    NaiveDate::from_ymd_opt(y, m, d)
 }
 
 /// A time cell as read (forms.md §4.10): the date it carries, if any, and

@@ -84,12 +84,18 @@ pub fn typecheck(schema: &Schema, file: &str, text: &str) -> Result<()> {
     for c in &schema.checks {
         if let Err(e) = run(exprs(c)) {
             let e = reason(&e);
-            bail!(c.failure(
-                file,
-                text,
-                format!("与字段的类型不合（{e}）"),
-                format!("does not fit the fields' types ({e})"),
-            ));
+            let (zh, en) = c
+                .when
+                .iter()
+                .chain([&c.assert])
+                .find_map(|s| type_clash(s, schema))
+                .unwrap_or_else(|| {
+                    (
+                        format!("与字段的类型不合（{e}）"),
+                        format!("does not fit the fields' types ({e})"),
+                    )
+                });
+            bail!(c.failure(file, text, zh, en));
         }
     }
     Ok(())
@@ -349,7 +355,7 @@ pub fn condition(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (S
 /// which texts of another file were put (`{satisfied_levels}`), checked
 /// there.
 pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (String, String)> {
-    let e = read_sql(sql)?;
+    let e = read_dated(sql, schema)?;
     for n in e.clone().meta().root_names() {
         let n = n.as_str();
         if schema.field(n).is_none() && !params.contains(&n) {
@@ -413,6 +419,284 @@ pub(super) fn read_sql(sql: &str) -> Result<Expr, (String, String)> {
         ));
     }
     Ok(e)
+}
+
+/// [`read_sql`] of a condition over `schema`'s fields, its texts compared
+/// with a date field or the period's days read as dates ([`dated`]).
+pub(super) fn read_dated(sql: &str, schema: &Schema) -> Result<Expr, (String, String)> {
+    let is_date = |n: &str| {
+        PARAMETERS.contains(&n) || schema.field(n).is_some_and(|f| f.ty == FieldType::Date)
+    };
+    read_sql(&dated(sql, &is_date)?)
+}
+
+/// A condition as polars is to read it. A text compared with a date
+/// (`date >= '2026-07-01'`, `date BETWEEN '2026/7/1' AND '2026/9/30'`,
+/// `IN (…)`) is what a statistician writes, and polars refuses it
+/// ("cannot compare 'date/datetime/time' to a string value"): it is read
+/// as a date the way a cell's text is (text::date_from_text: 2026-07-01,
+/// 2026/7/1, 2026年7月1日 …) and handed to polars as `DATE('2026-07-01')`.
+/// So is `DATE '2026-07-01'`, which polars casts with a deprecation notice
+/// on standard error. A text there that is no date stops the load. Any
+/// other condition is handed on as written.
+pub(super) fn dated<'a>(
+    sql: &'a str,
+    is_date: &dyn Fn(&str) -> bool,
+) -> Result<std::borrow::Cow<'a, str>, (String, String)> {
+    use sqlparser::ast::{
+        visit_expressions_mut, BinaryOperator, DataType as SqlType, Expr as Sql, Value,
+    };
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::Token;
+    use std::borrow::Cow;
+    use std::ops::ControlFlow;
+    let parsed = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| {
+            let e = p.parse_expr()?;
+            Ok((e, p.peek_token().token == Token::EOF))
+        });
+    // What polars cannot read is said by read_sql, on the text as written.
+    let Ok((mut parsed, true)) = parsed else {
+        return Ok(Cow::Borrowed(sql));
+    };
+    fn is_dated(e: &Sql, is_date: &dyn Fn(&str) -> bool) -> bool {
+        match e {
+            Sql::Identifier(i) => is_date(&i.value),
+            Sql::Nested(x) => is_dated(x, is_date),
+            Sql::Function(f) => f.name.to_string().eq_ignore_ascii_case("date"),
+            _ => false,
+        }
+    }
+    // A date literal's text, where one stands (a text beside a date, or
+    // `DATE '…'`).
+    fn literal(e: &Sql) -> Option<&str> {
+        match e {
+            Sql::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) => Some(s),
+                _ => None,
+            },
+            Sql::TypedString(t) if t.data_type == SqlType::Date => match &t.value.value {
+                Value::SingleQuotedString(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let mut changed = false;
+    let mut to_date = |e: &mut Sql| -> Result<(), String> {
+        let Some(t) = literal(e) else {
+            return Ok(());
+        };
+        let d = crate::text::date_from_text(t).ok_or_else(|| t.to_string())?;
+        *e = Parser::new(&GenericDialect)
+            .try_with_sql(&format!("DATE('{}')", d.format("%Y-%m-%d")))
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|_| t.to_string())?;
+        changed = true;
+        Ok(())
+    };
+    let found = visit_expressions_mut(&mut parsed, |e: &mut Sql| {
+        let r = match e {
+            Sql::BinaryOp {
+                left,
+                op:
+                    BinaryOperator::Eq
+                    | BinaryOperator::NotEq
+                    | BinaryOperator::Lt
+                    | BinaryOperator::LtEq
+                    | BinaryOperator::Gt
+                    | BinaryOperator::GtEq,
+                right,
+            } => {
+                if is_dated(left, is_date) {
+                    to_date(right)
+                } else if is_dated(right, is_date) {
+                    to_date(left)
+                } else {
+                    Ok(())
+                }
+            }
+            Sql::Between {
+                expr, low, high, ..
+            } if is_dated(expr, is_date) => to_date(low).and_then(|()| to_date(high)),
+            // polars takes only literals in a list: `date IN (a, b)` is
+            // asked as `(date = a OR date = b)`, which NULL meets alike.
+            Sql::InList {
+                expr,
+                list,
+                negated,
+            } if is_dated(expr, is_date) && list.iter().any(|x| literal(x).is_some()) => {
+                let (expr, negated) = (expr.clone(), *negated);
+                let mut list = std::mem::take(list);
+                let r = list.iter_mut().try_for_each(&mut to_date);
+                let any = list
+                    .into_iter()
+                    .map(|x| Sql::BinaryOp {
+                        left: expr.clone(),
+                        op: BinaryOperator::Eq,
+                        right: Box::new(x),
+                    })
+                    .reduce(|a, b| Sql::BinaryOp {
+                        left: Box::new(a),
+                        op: BinaryOperator::Or,
+                        right: Box::new(b),
+                    });
+                if let Some(any) = any {
+                    let any = Sql::Nested(Box::new(any));
+                    *e = if negated {
+                        Sql::UnaryOp {
+                            op: sqlparser::ast::UnaryOperator::Not,
+                            expr: Box::new(any),
+                        }
+                    } else {
+                        any
+                    };
+                }
+                r
+            }
+            Sql::TypedString(t) if t.data_type == SqlType::Date => to_date(e),
+            _ => Ok(()),
+        };
+        match r {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(t) => ControlFlow::Break(t),
+        }
+    });
+    if let ControlFlow::Break(t) = found {
+        return Err((
+            format!("条件 `{sql}` 中的 '{t}' 是与日期比较的文字，却不是日期；日期写作 '2026-07-01'（也可写 2026/7/1、2026年7月1日）"),
+            format!("`{sql}` compares a date with '{t}', which is no date: write dates as '2026-07-01'"),
+        ));
+    }
+    Ok(if changed {
+        Cow::Owned(parsed.to_string())
+    } else {
+        Cow::Borrowed(sql)
+    })
+}
+
+/// Why a condition polars refused for its types does not fit them, said as
+/// a statistician would: the first comparison or sum of two parts whose
+/// kinds differ (`attended <= type`: a number and a text; `date = topic`:
+/// a date and a text). None when no such pair is seen, and polars' own
+/// words are said instead. A number beside a date is left to polars,
+/// which reads it.
+pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)> {
+    use sqlparser::ast::{visit_expressions, BinaryOperator as Op, Expr as Sql, Value};
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Number,
+        Text,
+        Date,
+    }
+    fn words(k: Kind) -> (&'static str, &'static str) {
+        match k {
+            Kind::Number => ("数字", "a number"),
+            Kind::Text => ("文字", "a text"),
+            Kind::Date => ("日期", "a date"),
+        }
+    }
+    fn kind(e: &Sql, schema: &Schema) -> Option<Kind> {
+        match e {
+            Sql::Identifier(i) => match i.value.as_str() {
+                "period_start" | "period_end" => Some(Kind::Date),
+                "submitter_level" => Some(Kind::Text),
+                n => schema.field(n).map(|f| match check_dtype(f.ty) {
+                    DataType::Float64 => Kind::Number,
+                    DataType::Date => Kind::Date,
+                    _ => Kind::Text,
+                }),
+            },
+            // A cover's `grid.rows`, `registry.units`.
+            Sql::CompoundIdentifier(_) => Some(Kind::Number),
+            Sql::Value(v) => match v.value {
+                Value::Number(..) => Some(Kind::Number),
+                Value::SingleQuotedString(_) => Some(Kind::Text),
+                _ => None,
+            },
+            Sql::Nested(x) | Sql::UnaryOp { expr: x, .. } => kind(x, schema),
+            Sql::Function(f) if f.name.to_string().eq_ignore_ascii_case("date") => Some(Kind::Date),
+            Sql::BinaryOp {
+                left,
+                op: Op::Plus | Op::Minus | Op::Multiply | Op::Divide | Op::Modulo,
+                right,
+            } => match (kind(left, schema)?, kind(right, schema)?) {
+                (Kind::Number, Kind::Number) => Some(Kind::Number),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let parsed = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .ok()?;
+    let found = visit_expressions(&parsed, |e: &Sql| {
+        let Sql::BinaryOp { left, op, right } = e else {
+            return ControlFlow::Continue(());
+        };
+        let compared = matches!(
+            op,
+            Op::Eq | Op::NotEq | Op::Lt | Op::LtEq | Op::Gt | Op::GtEq
+        );
+        let summed = matches!(
+            op,
+            Op::Plus | Op::Minus | Op::Multiply | Op::Divide | Op::Modulo
+        );
+        match (kind(left, schema), kind(right, schema)) {
+            (Some(a), Some(b))
+                if (compared || summed)
+                    && a != b
+                    && !matches!(
+                        (a, b),
+                        (Kind::Number, Kind::Date) | (Kind::Date, Kind::Number)
+                    ) =>
+            {
+                ControlFlow::Break((left.to_string(), a, right.to_string(), b, compared))
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    });
+    let ControlFlow::Break((l, a, r, b, compared)) = found else {
+        return None;
+    };
+    let ((a_zh, a_en), (b_zh, b_en)) = (words(a), words(b));
+    let (how_zh, how_en) = if compared {
+        ("不能相比较", "cannot be compared")
+    } else {
+        (
+            "不能相运算",
+            "cannot be added, subtracted, multiplied or divided",
+        )
+    };
+    // `attended <= '5'`: a number in quotes is a text.
+    let quoted = [&l, &r].into_iter().find_map(|s| {
+        let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
+        inner.parse::<f64>().is_ok().then(|| inner.to_string())
+    });
+    let (hint_zh, hint_en) = match quoted {
+        Some(n) => (
+            format!("；数字不加引号，写 {n}"),
+            format!("; a number takes no quotes: {n}"),
+        ),
+        None if a == Kind::Date || b == Kind::Date => (
+            "；日期只与日期比，日期可写作 '2026-07-01'".to_string(),
+            "; a date is compared with a date, which may be written '2026-07-01'".to_string(),
+        ),
+        None => (
+            "；数字只与数字比，文字只与文字比".to_string(),
+            String::new(),
+        ),
+    };
+    Some((
+        format!("条件 `{sql}` 中 `{l}` 是{a_zh}，`{r}` 是{b_zh}，{how_zh}{hint_zh}"),
+        format!("in `{sql}`, `{l}` is {a_en} and `{r}` is {b_en}, which {how_en}{hint_en}"),
+    ))
 }
 
 /// A cover check reads a ledger as `<ledger>.rows` and `<ledger>.<number
@@ -913,7 +1197,7 @@ impl Check {
             )),
         };
         let parse = |s: &str| {
-            let e = read_sql(s).map_err(|(zh, en)| fail(zh, en))?;
+            let e = read_dated(s, cover).map_err(|(zh, en)| fail(zh, en))?;
             enum_texts(s, cover).map_err(|(zh, en)| fail(zh, en))?;
             ledger_parts(s, cover, all).map_err(|(zh, en)| fail(zh, en))?;
             Ok::<_, anyhow::Error>(e)
@@ -979,10 +1263,18 @@ impl Check {
         });
         if let Err(e) = tried {
             let e = reason(&e);
-            bail!(fail(
-                format!("无法对封面和台账计算：{e}"),
-                format!("cannot be evaluated over the cover and ledgers: {e}"),
-            ));
+            let (zh, en) = self
+                .when
+                .iter()
+                .chain([&self.assert])
+                .find_map(|s| type_clash(s, cover))
+                .unwrap_or_else(|| {
+                    (
+                        format!("无法对封面和台账计算：{e}"),
+                        format!("cannot be evaluated over the cover and ledgers: {e}"),
+                    )
+                });
+            bail!(fail(zh, en));
         }
         for l in mine.ledgers {
             if !frame.ledgers.contains(&l) {

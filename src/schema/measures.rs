@@ -488,8 +488,8 @@ impl MeasureSet {
             if schema.kind == super::FormKind::Cover {
                 // A cover's rows read the submission's ledgers as structs
                 // (`grid.rows`), as a cover's checks do.
-                let e =
-                    super::checks::read_sql(&sql).map_err(|(zh, en)| fail(zh, en, cond_line))?;
+                let e = super::checks::read_dated(&sql, schema)
+                    .map_err(|(zh, en)| fail(zh, en, cond_line))?;
                 super::checks::ledger_parts(&sql, schema, schemas)
                     .map_err(|(zh, en)| fail(zh, en, cond_line))?;
                 for n in e.clone().meta().root_names() {
@@ -753,11 +753,13 @@ impl MeasureSet {
             for (schema, e, cond, near) in &here {
                 if let Err(err) = typecheck(schema, schemas, &[e]) {
                     let err = super::checks::reason(&err);
-                    bail!(fail(
-                        format!("条件 `{cond}` 与字段的类型不合（{err}）"),
-                        format!("`{cond}` does not fit the fields' types ({err})"),
-                        near,
-                    ));
+                    let (zh, en) = super::checks::type_clash(cond, schema).unwrap_or_else(|| {
+                        (
+                            format!("条件 `{cond}` 与字段的类型不合（{err}）"),
+                            format!("`{cond}` does not fit the fields' types ({err})"),
+                        )
+                    });
+                    bail!(fail(zh, en, near));
                 }
             }
         }

@@ -520,6 +520,71 @@ fn regression_a_check_of_one_level_counts_no_rows_of_another() {
     assert_eq!(all, vec!["community", "street"], "a check of every level");
 }
 
+/// Compare a date with a date written as text, the way a cell's date may
+/// be written (`date >= '2026/8/1'`, `'2026年8月1日'`, `BETWEEN`, `IN`),
+/// in a check of one's own: each spelling flags the rows the county model
+/// says, and `DATE '…'` prints no notice of polars' on standard error.
+#[test]
+fn howto_compare_with_a_date() {
+    let (w, c) = exported();
+    w.book("a.xlsx", &plain_community(&c));
+    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    let meetings = &c.communities[0].meetings;
+    // The rows a condition over a meeting's date leaves unmet, as cells of
+    // its date column (B, after 序号).
+    let unmet = |holds: &dyn Fn((u16, u8, u8)) -> bool| -> Vec<String> {
+        let mut v: Vec<String> = meetings
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !holds(m.date))
+            .map(|(i, _)| format!("B{}", i + 2))
+            .collect();
+        v.sort();
+        v
+    };
+    let first = meetings[0].date;
+    let from_august = |d: (u16, u8, u8)| d >= (2026, 8, 1);
+    let cases: Vec<(String, Vec<String>)> = vec![
+        ("date >= '2026/8/1'".into(), unmet(&from_august)),
+        ("date >= DATE '2026-08-01'".into(), unmet(&from_august)),
+        ("NOT ('2026年8月1日' > date)".into(), unmet(&from_august)),
+        (
+            "date BETWEEN '2026-08-01' AND '20260915'".into(),
+            unmet(&|d| from_august(d) && d <= (2026, 9, 15)),
+        ),
+        (
+            format!("date IN ('{}-{}-{}')", first.0, first.1, first.2),
+            unmet(&|d| d == first),
+        ),
+        (
+            format!("date NOT IN ('{}.{}.{}')", first.0, first.1, first.2),
+            unmet(&|d| d != first),
+        ),
+    ];
+    for (assert, want) in cases {
+        assert!(
+            !want.is_empty() && want.len() < meetings.len(),
+            "{assert}: {want:?}"
+        );
+        std::fs::write(
+            w.path("s/meetings.toml"),
+            format!(
+                "{good}\n[[checks]]\ncode = \"local.meeting.early\"\nseverity = \"warning\"\nfield = \"date\"\nassert = \"{assert}\"\nmessage = \"会议日期 {{date}} 不合要求\"\nmessage_en = \"meeting on {{date}}\"\n"
+            ),
+        )
+        .unwrap();
+        let (r, d) = w.validate_json(&["a.xlsx", "--period", "2026Q3", "--schemas", "s"]);
+        assert_eq!(r.code, 0, "{assert}: {}", r.stderr);
+        assert!(r.stderr.is_empty(), "{assert}: {}", r.stderr);
+        let mut got: Vec<String> = with_code(&d, "local.meeting.early")
+            .iter()
+            .map(|x| x["cell"].as_str().unwrap().to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{assert}");
+    }
+}
+
 const SHEET_CHECKS: &str = r#"
 [[checks]]
 code = "local.cover.paired_units_blank"

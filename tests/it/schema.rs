@@ -1445,3 +1445,61 @@ fn regression_a_ledger_named_bare_in_a_covers_check_stops_the_load() {
         &[],
     );
 }
+
+/// A text compared with a date that is no date ('2026-13-01') loaded as a
+/// text and was said in polars' words ("cannot compare 'date/datetime/
+/// time' to a string value"), as was every condition whose parts' types
+/// clash (`attended <= type`, `attended <= '5'`, a measure's `type = 3`).
+/// Each now stops the load at its line, naming the parts and their kinds.
+#[test]
+fn regression_a_date_that_is_none_or_types_that_clash_are_said_plainly() {
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    for (to, said) in [
+        (
+            "date >= '2026-13-01'",
+            "中的 '2026-13-01' 是与日期比较的文字，却不是日期",
+        ),
+        (
+            "attended <= type",
+            "中 `attended` 是数字，`type` 是文字，不能相比较",
+        ),
+        ("attended <= '5'", "不能相比较；数字不加引号，写 5"),
+        (
+            "date = topic",
+            "`date` 是日期，`topic` 是文字，不能相比较；日期只与日期比",
+        ),
+        (
+            "attended + type > 0",
+            "`attended` 是数字，`type` 是文字，不能相运算",
+        ),
+    ] {
+        let edited = good.replacen(
+            "assert = \"attended <= expected\"",
+            &format!("assert = \"{to}\""),
+            1,
+        );
+        stops_the_check_at(
+            &w,
+            "meetings.toml",
+            &edited,
+            line_after(
+                &edited,
+                "[[checks]]",
+                "code = \"meeting.attendance_exceeds_expected\"",
+            ),
+            &[said],
+            &["cannot compare", "dtype", "not allowed"],
+        );
+    }
+    let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
+    let edited = measures.replacen("where = \"type = '主题党日'\"", "where = \"type = 3\"", 1);
+    stops_the_check_at(
+        &w,
+        "measures.toml",
+        &edited,
+        line_after(&edited, "[[measure]]", "where = \"type = 3\""),
+        &["条件 `type = 3` 中 `type` 是文字，`3` 是数字，不能相比较"],
+        &["cannot compare"],
+    );
+}
