@@ -593,12 +593,15 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
         Number,
         Text,
         Date,
+        /// Seconds since 1970 (validate::Clock): compared after a subtraction.
+        Time,
     }
     fn words(k: Kind) -> (&'static str, &'static str) {
         match k {
             Kind::Number => ("数字", "a number"),
             Kind::Text => ("文字", "a text"),
             Kind::Date => ("日期", "a date"),
+            Kind::Time => ("时间", "a time"),
         }
     }
     fn kind(e: &Sql, schema: &Schema) -> Option<Kind> {
@@ -606,10 +609,13 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
             Sql::Identifier(i) => match i.value.as_str() {
                 "period_start" | "period_end" => Some(Kind::Date),
                 "submitter_level" => Some(Kind::Text),
-                n => schema.field(n).map(|f| match check_dtype(f.ty) {
-                    DataType::Float64 => Kind::Number,
-                    DataType::Date => Kind::Date,
-                    _ => Kind::Text,
+                n => schema.field(n).map(|f| match f.ty {
+                    FieldType::Time => Kind::Time,
+                    ty => match check_dtype(ty) {
+                        DataType::Float64 => Kind::Number,
+                        DataType::Date => Kind::Date,
+                        _ => Kind::Text,
+                    },
                 }),
             },
             // A cover's `grid.rows`, `registry.units`.
@@ -623,10 +629,14 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
             Sql::Function(f) if f.name.to_string().eq_ignore_ascii_case("date") => Some(Kind::Date),
             Sql::BinaryOp {
                 left,
-                op: Op::Plus | Op::Minus | Op::Multiply | Op::Divide | Op::Modulo,
+                op: op @ (Op::Plus | Op::Minus | Op::Multiply | Op::Divide | Op::Modulo),
                 right,
-            } => match (kind(left, schema)?, kind(right, schema)?) {
-                (Kind::Number, Kind::Number) => Some(Kind::Number),
+            } => match (kind(left, schema)?, op, kind(right, schema)?) {
+                (Kind::Number, _, Kind::Number) | (Kind::Time, Op::Minus, Kind::Time) => {
+                    Some(Kind::Number)
+                }
+                (Kind::Time, Op::Plus | Op::Minus, Kind::Number)
+                | (Kind::Number, Op::Plus, Kind::Time) => Some(Kind::Time),
                 _ => None,
             },
             _ => None,
@@ -648,14 +658,11 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
             op,
             Op::Plus | Op::Minus | Op::Multiply | Op::Divide | Op::Modulo
         );
+        // Only a text beside another kind: polars reads a number beside a
+        // date or a time as it is.
         match (kind(left, schema), kind(right, schema)) {
             (Some(a), Some(b))
-                if (compared || summed)
-                    && a != b
-                    && !matches!(
-                        (a, b),
-                        (Kind::Number, Kind::Date) | (Kind::Date, Kind::Number)
-                    ) =>
+                if (compared || summed) && a != b && (a == Kind::Text || b == Kind::Text) =>
             {
                 ControlFlow::Break((left.to_string(), a, right.to_string(), b, compared))
             }
@@ -683,6 +690,10 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
         Some(n) => (
             format!("；数字不加引号，写 {n}"),
             format!("; a number takes no quotes: {n}"),
+        ),
+        None if a == Kind::Time || b == Kind::Time => (
+            "；时间以秒计，两个时间相减后再比较，如 contacted_at - requested_at <= 3600".to_string(),
+            "; times are in seconds: compare the difference of two, e.g. contacted_at - requested_at <= 3600".to_string(),
         ),
         None if a == Kind::Date || b == Kind::Date => (
             "；日期只与日期比，日期可写作 '2026-07-01'".to_string(),

@@ -1492,6 +1492,22 @@ fn regression_a_date_that_is_none_or_types_that_clash_are_said_plainly() {
             &["cannot compare", "dtype", "not allowed"],
         );
     }
+    // A time is seconds: compared with a text, the message says how times
+    // are compared.
+    let requests = std::fs::read_to_string(w.path("s/requests.toml")).unwrap();
+    let edited = requests.replacen(
+        "assert = \"contacted_at >= requested_at\"",
+        "assert = \"contacted_at >= '08:00'\"",
+        1,
+    );
+    stops_the_check_at(
+        &w,
+        "requests.toml",
+        &edited,
+        line_after(&edited, "[[checks]]", "code = \"response.time_order\""),
+        &["`contacted_at` 是时间，`'08:00'` 是文字，不能相比较；时间以秒计，两个时间相减后再比较"],
+        &["cannot compare"],
+    );
     let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
     let edited = measures.replacen("where = \"type = '主题党日'\"", "where = \"type = 3\"", 1);
     stops_the_check_at(
