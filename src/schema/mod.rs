@@ -115,6 +115,16 @@ pub enum FieldType {
     Time,
 }
 
+impl FieldType {
+    /// The type as a form file spells it (`type = "integer"`).
+    pub fn name(self) -> String {
+        toml::Value::try_from(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Within {
@@ -633,13 +643,14 @@ impl Schema {
                 }
                 None => line_after(text, needle),
             };
+            // Said as every other schema file's error is.
             anyhow!(tr(
                 format!(
-                    "{file}{}：{zh}",
+                    "表样文件 {file}{} 有误：{zh}",
                     at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
                 ),
                 format!(
-                    "{file}{}: {en}",
+                    "form file {file}{}: {en}",
                     at.map(|l| format!(" line {l}")).unwrap_or_default()
                 ),
             ))
@@ -790,6 +801,49 @@ impl Schema {
                     format!("字段 `{}`：{why}", f.key),
                     format!("field `{}`: a time takes `date` (its row's date field) or `from` (a time field without from); the others go with time fields only", f.key),
                 ));
+            }
+            // `min = 5` on a date, `within` on a number: read by nothing,
+            // so the county's bound would hold no cell.
+            let number = matches!(f.ty, FieldType::Integer | FieldType::Decimal);
+            for (set, name, fits, kind_zh, kind_en) in [
+                (
+                    f.min.is_some(),
+                    "min",
+                    number,
+                    "数字（integer、decimal）",
+                    "number (integer, decimal)",
+                ),
+                (
+                    f.max.is_some(),
+                    "max",
+                    number,
+                    "数字（integer、decimal）",
+                    "number (integer, decimal)",
+                ),
+                (
+                    f.within.is_some(),
+                    "within",
+                    f.ty == FieldType::Date,
+                    "日期（date）",
+                    "date",
+                ),
+                // A blank date read as a text would be no date at all.
+                (
+                    f.default.is_some(),
+                    "default",
+                    matches!(f.ty, FieldType::Text | FieldType::Enum) || number,
+                    "文字、选项或数字（text、enum、integer、decimal）",
+                    "text, enum or number",
+                ),
+            ] {
+                if set && !fits {
+                    return Err(fail(
+                        key,
+                        name,
+                        format!("字段 `{}` 的 {name} 只用于{kind_zh}字段，它的类型是 {}；请删去这一项或改用合适的类型", f.key, f.ty.name()),
+                        format!("`{name}` of `{}` applies to {kind_en} fields only, and its type is {}: take it out or change the type", f.key, f.ty.name()),
+                    ));
+                }
             }
             if let (Some(lo), Some(hi)) = (f.min, f.max) {
                 if lo > hi {

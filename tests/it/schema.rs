@@ -1285,9 +1285,10 @@ fn regression_a_meeting_type_required_twice_stops_the_load() {
 }
 
 /// A value listed twice, a value alias that is itself a value (the cells
-/// still read as that value: a county's merge did nothing) and a default
-/// outside the field's own range loaded with no word; now each stops the
-/// load at its line. A header that two fields would match was said with
+/// still read as that value: a county's merge did nothing), a default
+/// outside the field's own range, and a bound of another type's (`min` on
+/// a date, `within` on a text, a date's `default`, which nothing reads)
+/// loaded with no word; now each stops the load at its line. A header that two fields would match was said with
 /// no line, as the form's other errors.
 #[test]
 fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
@@ -1316,7 +1317,36 @@ fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
                 "aliases = [\"主题\", \"日期\"]",
                 "表头 `日期` 会同时匹配 `date` 和 `topic`",
             ),
+            (
+                "within = \"period\"",
+                "within = \"period\"\nmin = 5",
+                "表样文件",
+            ),
+            (
+                "within = \"period\"",
+                "within = \"period\"\ndefault = \"2026-07-01\"",
+                "字段 `date` 的 default 只用于文字、选项或数字（text、enum、integer、decimal）字段，它的类型是 date",
+            ),
+            (
+                "type = \"text\"",
+                "type = \"text\"\nwithin = \"not_after_period\"",
+                "字段 `topic` 的 within 只用于日期（date）字段，它的类型是 text",
+            ),
         ],
+    );
+    // The form's own errors are said as every schema file's are.
+    stops_the_check_at(
+        &w,
+        "meetings.toml",
+        &std::fs::read_to_string(w.path("s/meetings.toml"))
+            .unwrap()
+            .replacen("within = \"period\"", "within = \"period\"\nmax = 9", 1),
+        16,
+        &[
+            "表样文件",
+            "有误：字段 `date` 的 max 只用于数字（integer、decimal）字段，它的类型是 date",
+        ],
+        &[],
     );
 }
 
