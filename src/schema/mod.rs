@@ -589,13 +589,13 @@ impl Schema {
                 let at = line_of(text, v);
                 bail!(tr(
                     format!(
-                        "{file}{}：字段 `{}` 的 levels 或 yes 写的 `{v}` 不是它的可选值（可选值：{}）",
+                        "表样文件 {file}{} 有误：字段 `{}` 的 levels 或 yes 写的 `{v}` 不是它的可选值（可选值：{}）",
                         at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
                         f.key,
                         f.values.join("、")
                     ),
                     format!(
-                        "{file}{}: `levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
+                        "form file {file}{}: `levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
                         at.map(|l| format!(" line {l}")).unwrap_or_default(),
                         f.key,
                         f.values.join(", ")
@@ -613,13 +613,13 @@ impl Schema {
                         let at = line_of(text, v);
                         bail!(tr(
                             format!(
-                                "{file}{}：规则 `{}` 写的 `{v}` 不是字段 `{key}` 的可选值（可选值：{}）",
+                                "表样文件 {file}{} 有误：规则 `{}` 写的 `{v}` 不是字段 `{key}` 的可选值（可选值：{}）",
                                 at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
                                 r.code(),
                                 f.values.join("、")
                             ),
                             format!(
-                                "{file}{}: rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
+                                "form file {file}{}: rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
                                 at.map(|l| format!(" line {l}")).unwrap_or_default(),
                                 r.code(),
                                 f.values.join(", ")
@@ -805,45 +805,81 @@ impl Schema {
             // `min = 5` on a date, `within` on a number: read by nothing,
             // so the county's bound would hold no cell.
             let number = matches!(f.ty, FieldType::Integer | FieldType::Decimal);
-            for (set, name, fits, kind_zh, kind_en) in [
+            let of_type = |kind_zh: &str, kind_en: &str| {
+                (
+                    format!("只用于{kind_zh}字段，而它的类型是 {}；请删去这一项或改换类型", f.ty.name()),
+                    format!("applies to {kind_en} fields only, and its type is {}: take it out or change the type", f.ty.name()),
+                )
+            };
+            let checks: [(bool, &str, bool, (String, String)); 7] = [
                 (
                     f.min.is_some(),
                     "min",
                     number,
-                    "数字（integer、decimal）",
-                    "number (integer, decimal)",
+                    of_type("数字（integer、decimal）", "number"),
                 ),
                 (
                     f.max.is_some(),
                     "max",
                     number,
-                    "数字（integer、decimal）",
-                    "number (integer, decimal)",
+                    of_type("数字（integer、decimal）", "number"),
                 ),
                 (
                     f.within.is_some(),
                     "within",
                     f.ty == FieldType::Date,
-                    "日期（date）",
-                    "date",
+                    of_type("日期（date）", "date"),
+                ),
+                (
+                    f.yes.is_some() || !f.levels.is_empty(),
+                    if f.yes.is_some() { "yes" } else { "levels" },
+                    f.ty == FieldType::Enum,
+                    of_type("选项（enum）", "enum"),
                 ),
                 // A blank date read as a text would be no date at all.
                 (
                     f.default.is_some(),
                     "default",
                     matches!(f.ty, FieldType::Text | FieldType::Enum) || number,
-                    "文字、选项或数字（text、enum、integer、decimal）",
-                    "text, enum or number",
+                    of_type(
+                        "文字、选项或数字（text、enum、integer、decimal）",
+                        "text, enum or number",
+                    ),
                 ),
-            ] {
-                if set && !fits {
-                    return Err(fail(
-                        key,
-                        name,
-                        format!("字段 `{}` 的 {name} 只用于{kind_zh}字段，它的类型是 {}；请删去这一项或改用合适的类型", f.key, f.ty.name()),
-                        format!("`{name}` of `{}` applies to {kind_en} fields only, and its type is {}: take it out or change the type", f.key, f.ty.name()),
-                    ));
-                }
+                (
+                    f.unique_code.is_some(),
+                    "unique_code",
+                    f.unique,
+                    (
+                        "只在 unique = true 时起作用；请删去这一项或加上 unique = true".to_string(),
+                        "applies only with unique = true: take it out or add unique = true"
+                            .to_string(),
+                    ),
+                ),
+                // How loud a blank is, said only of a cover's fields.
+                (
+                    f.missing != MissingSeverity::default(),
+                    "missing",
+                    self.kind == FormKind::Cover,
+                    (
+                        "只用于封面（kind = \"cover\"）的字段，本表样不是封面；请删去这一项"
+                            .to_string(),
+                        "applies to a cover's fields only, and this form is no cover: take it out"
+                            .to_string(),
+                    ),
+                ),
+            ];
+            // Read by nothing on this field: the county's setting would
+            // hold no cell.
+            if let Some((_, name, _, (zh, en))) =
+                checks.iter().find(|(set, _, fits, _)| *set && !fits)
+            {
+                return Err(fail(
+                    key,
+                    name,
+                    format!("字段 `{}` 的 {name} {zh}", f.key),
+                    format!("`{name}` of `{}` {en}", f.key),
+                ));
             }
             if let (Some(lo), Some(hi)) = (f.min, f.max) {
                 if lo > hi {

@@ -1286,9 +1286,10 @@ fn regression_a_meeting_type_required_twice_stops_the_load() {
 
 /// A value listed twice, a value alias that is itself a value (the cells
 /// still read as that value: a county's merge did nothing), a default
-/// outside the field's own range, and a bound of another type's (`min` on
-/// a date, `within` on a text, a date's `default`, which nothing reads)
-/// loaded with no word; now each stops the load at its line. A header that two fields would match was said with
+/// outside the field's own range, and a setting of another type's or kind's
+/// (`min` on a date, `within` on a text, a date's `default`, `yes` on a
+/// text, `unique_code` without `unique`, `missing` on a ledger), which
+/// nothing reads, loaded with no word; now each stops the load at its line. A header that two fields would match was said with
 /// no line, as the form's other errors.
 #[test]
 fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
@@ -1325,12 +1326,27 @@ fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
             (
                 "within = \"period\"",
                 "within = \"period\"\ndefault = \"2026-07-01\"",
-                "字段 `date` 的 default 只用于文字、选项或数字（text、enum、integer、decimal）字段，它的类型是 date",
+                "字段 `date` 的 default 只用于文字、选项或数字（text、enum、integer、decimal）字段，而它的类型是 date",
             ),
             (
                 "type = \"text\"",
                 "type = \"text\"\nwithin = \"not_after_period\"",
-                "字段 `topic` 的 within 只用于日期（date）字段，它的类型是 text",
+                "字段 `topic` 的 within 只用于日期（date）字段，而它的类型是 text",
+            ),
+            (
+                "aliases = [\"主题\"]",
+                "aliases = [\"主题\"]\nyes = \"是\"",
+                "字段 `topic` 的 yes 只用于选项（enum）字段，而它的类型是 text",
+            ),
+            (
+                "aliases = [\"主题\"]",
+                "aliases = [\"主题\"]\nunique_code = \"row.duplicate_key\"",
+                "字段 `topic` 的 unique_code 只在 unique = true 时起作用",
+            ),
+            (
+                "aliases = [\"主题\"]",
+                "aliases = [\"主题\"]\nmissing = \"warning\"",
+                "字段 `topic` 的 missing 只用于封面（kind = \"cover\"）的字段",
             ),
         ],
     );
@@ -1344,7 +1360,7 @@ fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
         16,
         &[
             "表样文件",
-            "有误：字段 `date` 的 max 只用于数字（integer、decimal）字段，它的类型是 date",
+            "有误：字段 `date` 的 max 只用于数字（integer、decimal）字段，而它的类型是 date",
         ],
         &[],
     );
