@@ -379,14 +379,15 @@ impl AuditSet {
         let only = |code: &str, template: &str, allowed: &[&str]| -> Result<()> {
             for p in super::checks::placeholders(template) {
                 if !allowed.contains(&p) {
+                    let (near_zh, near_en) = super::did_you_mean(p, allowed.iter().copied());
                     bail!(fail(
                         code,
                         format!(
-                            "消息中的 `{{{p}}}` 无法显示（可用：{}）",
+                            "消息中的 `{{{p}}}` 无法显示（可用：{}）{near_zh}",
                             allowed.join("、")
                         ),
                         format!(
-                            "the message cannot show `{{{p}}}` (it may show: {})",
+                            "the message cannot show `{{{p}}}` (it may show: {}){near_en}",
                             allowed.join(", ")
                         ),
                     ));
@@ -514,10 +515,20 @@ impl AuditSet {
             ] {
                 for n in params_of(t) {
                     if !PREVIOUS_SHOWN.contains(&n) && reqs.param(n, &trial).is_none() {
+                        let (near_zh, near_en) = super::did_you_mean(
+                            n,
+                            PREVIOUS_SHOWN.iter().copied().chain(reqs.param_names()),
+                        );
                         bail!(fail(
                             &p.code,
-                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值"),
-                            format!("`{{{n}}}` is not a number of the requirements file"),
+                            format!(
+                                "`{{{n}}}` 不是考核要求（requirements.toml）中的数值，也不是 {}{near_zh}",
+                                PREVIOUS_SHOWN.join("、")
+                            ),
+                            format!(
+                                "`{{{n}}}` is neither a number of the requirements file nor {}{near_en}",
+                                PREVIOUS_SHOWN.join(", ")
+                            ),
                         ));
                     }
                 }
@@ -614,10 +625,14 @@ impl AuditSet {
             ] {
                 for n in params_of(x) {
                     if !param_ok(n) {
+                        let (near_zh, near_en) = super::did_you_mean(
+                            n,
+                            TARGET_SHOWN.iter().copied().chain(reqs.param_names()),
+                        );
                         bail!(fail(
                             &t.code,
-                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值，也不是 name、code、figure、minimum"),
-                            format!("`{{{n}}}` is neither a number of the requirements file nor name, code, figure or minimum"),
+                            format!("`{{{n}}}` 不是考核要求（requirements.toml）中的数值，也不是 name、code、figure、minimum{near_zh}"),
+                            format!("`{{{n}}}` is neither a number of the requirements file nor name, code, figure or minimum{near_en}"),
                         ));
                     }
                 }

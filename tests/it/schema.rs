@@ -1228,6 +1228,33 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
             "meets = \"registrations\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）（是不是 `registration`？）",
             &[],
         ),
+        (
+            "audits.toml",
+            "{gone} 人已不在",
+            "{gon} 人已不在",
+            "[[previous]]",
+            "code = \"trend.stock_decrease\"",
+            "`{gon}` 不是考核要求（requirements.toml）中的数值，也不是 header、before、now、change、gone（是不是 `gone`？）",
+            &[],
+        ),
+        (
+            "audits.toml",
+            "when = \"part_time_members > 0\"",
+            "when = \"part_time_members > {part_time_minimun}\"",
+            "[[target]]",
+            "code = \"target.part_time_below\"",
+            "`{part_time_minimun}` 不是考核要求（requirements.toml）中的数值，也不是 name、code、figure、minimum（是不是 `part_time_minimum`？）",
+            &[],
+        ),
+        (
+            "audits.toml",
+            "{sheet}!{cell}）",
+            "{sheet}!{cel}）",
+            "[[carried]]",
+            "code = \"roster.member_dropped\"",
+            "消息中的 `{cel}` 无法显示（可用：period、file、sheet、cell）（是不是 `cell`？）",
+            &[],
+        ),
     ];
     for (file, from, to, anchor, at, said, not) in cases {
         let good = std::fs::read_to_string(w.path(&format!("s/{file}"))).unwrap();
