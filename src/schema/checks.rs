@@ -1138,7 +1138,14 @@ impl Check {
                             // it is no field; an expression keeps its reason.
                             let bare = k.chars().all(|c| c.is_alphanumeric() || c == '_');
                             let (zh, en) = if bare {
-                                (String::new(), String::new())
+                                super::did_you_mean(
+                                    k,
+                                    schema
+                                        .fields
+                                        .iter()
+                                        .map(|f| f.key.as_str())
+                                        .chain(PARAMETERS.iter().copied()),
+                                )
                             } else {
                                 (format!("：{zh}"), format!(": {en}"))
                             };
@@ -1247,13 +1254,27 @@ impl Check {
                     mine.ledgers.push(n.to_string());
                 }
             } else {
+                let (near_zh, near_en) = super::did_you_mean(
+                    n,
+                    cover
+                        .fields
+                        .iter()
+                        .map(|f| f.key.as_str())
+                        .chain(PARAMETERS.iter().copied())
+                        .chain([REGISTRY])
+                        .chain(
+                            all.iter()
+                                .filter(|l| l.kind == FormKind::Ledger)
+                                .map(|l| l.name.as_str()),
+                        ),
+                );
                 bail!(fail(
                     format!(
-                        "`{n}` 不是封面 `{}` 的字段，也不是台账或 registry",
+                        "`{n}` 不是封面 `{}` 的字段，也不是台账或 registry{near_zh}",
                         cover.name
                     ),
                     format!(
-                        "`{n}` is neither a field of the cover `{}` nor a ledger nor the registry",
+                        "`{n}` is neither a field of the cover `{}` nor a ledger nor the registry{near_en}",
                         cover.name
                     ),
                 ));

@@ -1255,6 +1255,24 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
             "消息中的 `{cel}` 无法显示（可用：period、file、sheet、cell）（是不是 `cell`？）",
             &[],
         ),
+        (
+            "meetings.toml",
+            "message = \"实到人数",
+            "message = \"{dat} 实到人数",
+            "[[checks]]",
+            "code = \"meeting.attendance_exceeds_expected\"",
+            "消息中的 `{dat}` 既不是 `meetings` 的字段，也不是可计算的表达式（是不是 `date`？）",
+            &[],
+        ),
+        (
+            "cover_community.toml",
+            "assert = \"paired_units = registry.units\"",
+            "assert = \"paired_unit = registry.units\"",
+            "[[checks]]",
+            "code = \"cross.paired_units_mismatch\"",
+            "`paired_unit` 不是封面 `cover_community` 的字段，也不是台账或 registry（是不是 `paired_units`？）",
+            &[],
+        ),
     ];
     for (file, from, to, anchor, at, said, not) in cases {
         let good = std::fs::read_to_string(w.path(&format!("s/{file}"))).unwrap();
