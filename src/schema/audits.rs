@@ -328,11 +328,8 @@ impl AuditSet {
                 return Ok(LocalCode::declare(code, sev, zh, en));
             }
             let Some(c) = Code::parse(code) else {
-                bail!(fail(
-                    code,
-                    "不是内置的诊断代码；自定义代码以 local. 开头".into(),
-                    "not a built-in code; a county's own codes start with local.".into()
-                ));
+                let (zh, en) = super::not_a_code(code);
+                bail!(fail(code, zh, en));
             };
             if sev.is_some_and(|s| s != c.severity()) {
                 bail!(fail(

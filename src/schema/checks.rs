@@ -1073,10 +1073,8 @@ impl Check {
             ));
         }
         let Some(c) = Code::parse(&self.code) else {
-            bail!(fail(
-                "不是内置的诊断代码；自定义代码以 local. 开头",
-                "not a built-in code; a county's own codes start with local."
-            ));
+            let (zh, en) = super::not_a_code(&self.code);
+            bail!(fail(&zh, &en));
         };
         if self.severity.is_some_and(|s| s != c.severity()) {
             bail!(fail(

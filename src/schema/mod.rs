@@ -283,6 +283,21 @@ pub(crate) fn did_you_mean<'a>(
     }
 }
 
+/// The built-in code `code` most likely misspells, as [`did_you_mean`].
+fn code_near(code: &str) -> (String, String) {
+    did_you_mean(code, Code::ALL.iter().map(|c| c.as_str()))
+}
+
+/// A code that is neither built-in nor `local.…`, said with the built-in
+/// one it most likely misspells.
+pub(crate) fn not_a_code(code: &str) -> (String, String) {
+    let (near_zh, near_en) = code_near(code);
+    (
+        format!("不是内置的诊断代码{near_zh}；自定义代码以 local. 开头"),
+        format!("not a built-in code{near_en}; a county's own codes start with local."),
+    )
+}
+
 /// The line of a file where `needle` stands; a needle of several lines,
 /// each after the one before (a table's `id`, then a column's `key`: the
 /// column of that table, not the same key of an earlier one).
@@ -595,8 +610,8 @@ impl Schema {
                         f.values.join("、")
                     ),
                     format!(
-                        "form file {file}{}: `levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
-                        at.map(|l| format!(" line {l}")).unwrap_or_default(),
+                        "invalid schema file {file}{}: `levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
+                        at.map(|l| format!(" (line {l})")).unwrap_or_default(),
                         f.key,
                         f.values.join(", ")
                     ),
@@ -619,8 +634,8 @@ impl Schema {
                                 f.values.join("、")
                             ),
                             format!(
-                                "form file {file}{}: rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
-                                at.map(|l| format!(" line {l}")).unwrap_or_default(),
+                                "invalid schema file {file}{}: rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
+                                at.map(|l| format!(" (line {l})")).unwrap_or_default(),
                                 r.code(),
                                 f.values.join(", ")
                             ),
@@ -650,8 +665,8 @@ impl Schema {
                     at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
                 ),
                 format!(
-                    "form file {file}{}: {en}",
-                    at.map(|l| format!(" line {l}")).unwrap_or_default()
+                    "invalid schema file {file}{}: {en}",
+                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
                 ),
             ))
         };
@@ -748,14 +763,18 @@ impl Schema {
             }
             if let Some(c) = &f.unique_code {
                 if Code::parse(c).is_none() {
+                    let (near_zh, near_en) = code_near(c);
                     return Err(fail(
                         key,
                         &format!("\"{c}\""),
                         format!(
-                            "字段 `{}` 使用了未知的诊断代码 `{c}`（代码见 docs/codes.md）",
+                            "字段 `{}` 使用了未知的诊断代码 `{c}`{near_zh}（代码见 docs/codes.md）",
                             f.key
                         ),
-                        format!("field `{}` uses unknown diagnostic code `{c}`", f.key),
+                        format!(
+                            "field `{}` uses unknown diagnostic code `{c}`{near_en}",
+                            f.key
+                        ),
                     ));
                 }
             }
@@ -763,11 +782,15 @@ impl Schema {
             let codes = [&f.date_mismatch, &f.next_day];
             for c in codes.into_iter().flatten() {
                 if Code::parse(c).is_none() {
+                    let (near_zh, near_en) = code_near(c);
                     return Err(fail(
                         key,
                         &format!("\"{c}\""),
-                        format!("字段 `{}` 使用了未知的诊断代码 `{c}`", f.key),
-                        format!("field `{}` uses unknown diagnostic code `{c}`", f.key),
+                        format!("字段 `{}` 使用了未知的诊断代码 `{c}`{near_zh}", f.key),
+                        format!(
+                            "field `{}` uses unknown diagnostic code `{c}`{near_en}",
+                            f.key
+                        ),
                     ));
                 }
             }
@@ -925,11 +948,12 @@ impl Schema {
         for r in &self.rules {
             let code = r.code();
             if Code::parse(code).is_none() {
+                let (near_zh, near_en) = code_near(code);
                 return Err(fail(
                     None,
                     &format!("\"{code}\""),
-                    format!("规则使用了未知的诊断代码 `{code}`"),
-                    format!("rule uses unknown diagnostic code `{code}`"),
+                    format!("规则使用了未知的诊断代码 `{code}`{near_zh}"),
+                    format!("rule uses unknown diagnostic code `{code}`{near_en}"),
                 ));
             }
             for k in r.fields() {

@@ -1273,6 +1273,33 @@ fn regression_a_misspelt_name_is_said_with_the_one_it_likely_meant() {
             "`paired_unit` 不是封面 `cover_community` 的字段，也不是台账或 registry（是不是 `paired_units`？）",
             &[],
         ),
+        (
+            "meetings.toml",
+            "code = \"meeting.attendance_exceeds_expected\"",
+            "code = \"meeting.attendance_exceeds_expectd\"",
+            "[[checks]]",
+            "code = \"meeting.attendance_exceeds_expectd\"",
+            "不是内置的诊断代码（是不是 `meeting.attendance_exceeds_expected`？）；自定义代码以 local. 开头",
+            &[],
+        ),
+        (
+            "requests.toml",
+            "code = \"response.arrival_missing\"",
+            "code = \"response.arrival_missng\"",
+            "[[rules]]",
+            "code = \"response.arrival_missng\"",
+            "规则使用了未知的诊断代码 `response.arrival_missng`（是不是 `response.arrival_missing`？）",
+            &[],
+        ),
+        (
+            "audits.toml",
+            "code = \"cross.duplicate_member\"",
+            "code = \"cross.duplicate_membr\"",
+            "[[unique]]",
+            "code = \"cross.duplicate_membr\"",
+            "不是内置的诊断代码（是不是 `cross.duplicate_member`？）",
+            &[],
+        ),
     ];
     for (file, from, to, anchor, at, said, not) in cases {
         let good = std::fs::read_to_string(w.path(&format!("s/{file}"))).unwrap();
