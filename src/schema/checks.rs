@@ -439,7 +439,7 @@ pub(super) fn read_dated(sql: &str, schema: &Schema) -> Result<Expr, (String, St
 /// So is `DATE '2026-07-01'`, which polars casts with a deprecation notice
 /// on standard error. A text there that is no date stops the load. Any
 /// other condition is handed on as written.
-pub(super) fn dated<'a>(
+fn dated<'a>(
     sql: &'a str,
     is_date: &dyn Fn(&str) -> bool,
 ) -> Result<std::borrow::Cow<'a, str>, (String, String)> {

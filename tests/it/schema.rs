@@ -1076,6 +1076,23 @@ fn stops_the_check_at(
     }
 }
 
+/// The meetings' first check's `assert` written as `to` stops the load at
+/// that check's line, saying `said` and none of `not`.
+fn meetings_assert_stops(w: &Workdir, to: &str, said: &str, not: &[&str]) {
+    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    let edited = good.replacen(
+        "assert = \"attended <= expected\"",
+        &format!("assert = \"{to}\""),
+        1,
+    );
+    let line = line_after(
+        &edited,
+        "[[checks]]",
+        "code = \"meeting.attendance_exceeds_expected\"",
+    );
+    stops_the_check_at(w, "meetings.toml", &edited, line, &[said], not);
+}
+
 /// The 1-based line of the first `needle` at or after the line `anchor`.
 fn line_after(text: &str, anchor: &str, needle: &str) -> usize {
     let lines: Vec<&str> = text.lines().collect();
@@ -1446,7 +1463,6 @@ fn regression_a_forms_values_that_cannot_hold_stop_the_load() {
 #[test]
 fn regression_a_slip_in_a_conditions_sql_is_said_where_it_is() {
     let w = exported_beside_a_community();
-    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
     for (to, said) in [
         (
             "attended <= expected AND",
@@ -1469,23 +1485,7 @@ fn regression_a_slip_in_a_conditions_sql_is_said_where_it_is() {
             "在 `attended` 与 `expected` 之间缺少比较或运算符（如 <=、=、AND）",
         ),
     ] {
-        let edited = good.replacen(
-            "assert = \"attended <= expected\"",
-            &format!("assert = \"{to}\""),
-            1,
-        );
-        stops_the_check_at(
-            &w,
-            "meetings.toml",
-            &edited,
-            line_after(
-                &edited,
-                "[[checks]]",
-                "code = \"meeting.attendance_exceeds_expected\"",
-            ),
-            &[said],
-            &["unable to parse", "dtype"],
-        );
+        meetings_assert_stops(&w, to, said, &["unable to parse", "dtype"]);
     }
     // audits.toml's conditions over the periods' counts likewise.
     let audits = std::fs::read_to_string(w.path("s/audits.toml")).unwrap();
@@ -1572,7 +1572,6 @@ fn regression_a_ledger_named_bare_in_a_covers_check_stops_the_load() {
 #[test]
 fn regression_a_date_that_is_none_or_types_that_clash_are_said_plainly() {
     let w = exported_beside_a_community();
-    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
     for (to, said) in [
         (
             "date >= '2026-13-01'",
@@ -1592,23 +1591,7 @@ fn regression_a_date_that_is_none_or_types_that_clash_are_said_plainly() {
             "`attended` 是数字，`type` 是文字，不能相运算",
         ),
     ] {
-        let edited = good.replacen(
-            "assert = \"attended <= expected\"",
-            &format!("assert = \"{to}\""),
-            1,
-        );
-        stops_the_check_at(
-            &w,
-            "meetings.toml",
-            &edited,
-            line_after(
-                &edited,
-                "[[checks]]",
-                "code = \"meeting.attendance_exceeds_expected\"",
-            ),
-            &[said],
-            &["cannot compare", "dtype", "not allowed"],
-        );
+        meetings_assert_stops(&w, to, said, &["cannot compare", "dtype", "not allowed"]);
     }
     // A time is seconds: compared with a text, the message says how times
     // are compared.
