@@ -646,7 +646,57 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr())
         .ok()?;
+    // The first argument of a text function given no text, or of a
+    // number function given a text (`LENGTH(attended)`, `ABS(topic)`).
+    const TEXT_FUNCTIONS: &[&str] = &[
+        "LENGTH",
+        "CHAR_LENGTH",
+        "CHARACTER_LENGTH",
+        "OCTET_LENGTH",
+        "UPPER",
+        "LOWER",
+        "LEFT",
+        "RIGHT",
+        "STARTS_WITH",
+        "ENDS_WITH",
+        "STRPOS",
+        "REPLACE",
+        "REVERSE",
+        "INITCAP",
+        "SUBSTR",
+        "LTRIM",
+        "RTRIM",
+        "BTRIM",
+    ];
+    const NUMBER_FUNCTIONS: &[&str] = &[
+        "ABS", "ROUND", "CEIL", "CEILING", "FLOOR", "SQRT", "CBRT", "LN", "LOG", "LOG2", "LOG10",
+        "EXP", "POW", "POWER", "SIGN", "MOD",
+    ];
+    let first_arg = |f: &sqlparser::ast::Function| -> Option<Sql> {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+        let FunctionArguments::List(l) = &f.args else {
+            return None;
+        };
+        match l.args.first()? {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x.clone()),
+            _ => None,
+        }
+    };
+    let mut misfed: Option<(String, String, Kind, bool)> = None;
     let found = visit_expressions(&parsed, |e: &Sql| {
+        if let Sql::Function(f) = e {
+            let name = f.name.to_string().to_uppercase();
+            let wants_text = TEXT_FUNCTIONS.contains(&name.as_str());
+            if wants_text || NUMBER_FUNCTIONS.contains(&name.as_str()) {
+                if let Some((x, k)) =
+                    first_arg(f).and_then(|x| Some((x.to_string(), kind(&x, schema)?)))
+                {
+                    if wants_text != (k == Kind::Text) && misfed.is_none() {
+                        misfed = Some((name, x, k, wants_text));
+                    }
+                }
+            }
+        }
         let Sql::BinaryOp { left, op, right } = e else {
             return ControlFlow::Continue(());
         };
@@ -670,7 +720,17 @@ pub(super) fn type_clash(sql: &str, schema: &Schema) -> Option<(String, String)>
         }
     });
     let ControlFlow::Break((l, a, r, b, compared)) = found else {
-        return None;
+        let (f, x, k, wants_text) = misfed?;
+        let (k_zh, k_en) = words(k);
+        let (w_zh, w_en) = if wants_text {
+            ("文字", "a text")
+        } else {
+            ("数字", "a number")
+        };
+        return Some((
+            format!("条件 `{sql}` 中的 {f} 用于{w_zh}，而 `{x}` 是{k_zh}"),
+            format!("in `{sql}`, {f} takes {w_en}, and `{x}` is {k_en}"),
+        ));
     };
     let ((a_zh, a_en), (b_zh, b_en)) = (words(a), words(b));
     let (how_zh, how_en) = if compared {

@@ -1590,6 +1590,11 @@ fn regression_a_date_that_is_none_or_types_that_clash_are_said_plainly() {
             "attended + type > 0",
             "`attended` 是数字，`type` 是文字，不能相运算",
         ),
+        (
+            "LENGTH(attended) > 0",
+            "条件 `LENGTH(attended) > 0` 中的 LENGTH 用于文字，而 `attended` 是数字",
+        ),
+        ("ABS(topic) > 0", "中的 ABS 用于数字，而 `topic` 是文字"),
     ] {
         meetings_assert_stops(&w, to, said, &["cannot compare", "dtype", "not allowed"]);
     }
