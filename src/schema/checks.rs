@@ -469,10 +469,26 @@ fn dated<'a>(
             _ => false,
         }
     }
-    // A date literal's text, where one stands (a text beside a date, or
-    // `DATE '…'`).
+    // A date literal's text, where one stands (a text beside a date,
+    // `DATE '…'`, or `DATE('…')` without a format, read here as a cell's
+    // date would be rather than by polars' guess).
     fn literal(e: &Sql) -> Option<&str> {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
         match e {
+            Sql::Function(f) if f.name.to_string().eq_ignore_ascii_case("date") => {
+                let FunctionArguments::List(l) = &f.args else {
+                    return None;
+                };
+                match l.args.as_slice() {
+                    [FunctionArg::Unnamed(FunctionArgExpr::Expr(Sql::Value(v)))] => {
+                        match &v.value {
+                            Value::SingleQuotedString(s) => Some(s),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
             Sql::Value(v) => match &v.value {
                 Value::SingleQuotedString(s) => Some(s),
                 _ => None,
@@ -557,6 +573,7 @@ fn dated<'a>(
                 r
             }
             Sql::TypedString(t) if t.data_type == SqlType::Date => to_date(e),
+            Sql::Function(f) if f.name.to_string().eq_ignore_ascii_case("date") => to_date(e),
             _ => Ok(()),
         };
         match r {

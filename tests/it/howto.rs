@@ -547,6 +547,7 @@ fn howto_compare_with_a_date() {
     let cases: Vec<(String, Vec<String>)> = vec![
         ("date >= '2026/8/1'".into(), unmet(&from_august)),
         ("date >= DATE '2026-08-01'".into(), unmet(&from_august)),
+        ("date >= DATE('2026年8月1日')".into(), unmet(&from_august)),
         ("NOT ('2026年8月1日' > date)".into(), unmet(&from_august)),
         (
             "date BETWEEN '2026-08-01' AND '20260915'".into(),
