@@ -84,17 +84,12 @@ pub fn typecheck(schema: &Schema, file: &str, text: &str) -> Result<()> {
     for c in &schema.checks {
         if let Err(e) = run(exprs(c)) {
             let e = reason(&e);
-            let (zh, en) = c
-                .when
-                .iter()
-                .chain([&c.assert])
-                .find_map(|s| type_clash(s, schema))
-                .unwrap_or_else(|| {
-                    (
-                        format!("与字段的类型不合（{e}）"),
-                        format!("does not fit the fields' types ({e})"),
-                    )
-                });
+            let (zh, en) = c.clash(schema).unwrap_or_else(|| {
+                (
+                    format!("与字段的类型不合（{e}）"),
+                    format!("does not fit the fields' types ({e})"),
+                )
+            });
             bail!(c.failure(file, text, zh, en));
         }
     }
@@ -1122,6 +1117,15 @@ impl Check {
         ))
     }
 
+    /// Why polars refused the check's types, in the statistician's words
+    /// ([`type_clash`] of its `when`, then its `assert`).
+    fn clash(&self, schema: &Schema) -> Option<(String, String)> {
+        self.when
+            .iter()
+            .chain([&self.assert])
+            .find_map(|s| type_clash(s, schema))
+    }
+
     /// The code: built-in with its own severity, or a declared `local.…`.
     fn resolve_code(&self, file: &str, text: &str) -> Result<Code> {
         let fail = |zh: &str, en: &str| self.failure(file, text, zh.into(), en.into());
@@ -1370,17 +1374,12 @@ impl Check {
         });
         if let Err(e) = tried {
             let e = reason(&e);
-            let (zh, en) = self
-                .when
-                .iter()
-                .chain([&self.assert])
-                .find_map(|s| type_clash(s, cover))
-                .unwrap_or_else(|| {
-                    (
-                        format!("无法对封面和台账计算：{e}"),
-                        format!("cannot be evaluated over the cover and ledgers: {e}"),
-                    )
-                });
+            let (zh, en) = self.clash(cover).unwrap_or_else(|| {
+                (
+                    format!("无法对封面和台账计算：{e}"),
+                    format!("cannot be evaluated over the cover and ledgers: {e}"),
+                )
+            });
             bail!(fail(zh, en));
         }
         for l in mine.ledgers {
