@@ -38,7 +38,7 @@ pub fn load() -> Result<FileConfig> {
         return Ok(FileConfig::default());
     }
     let text = crate::text::read_file(p)?;
-    crate::schema::parse_toml(&text, FILE, "配置文件", "config file")
+    crate::schema::parse_toml(&text, FILE, ("配置文件", "config file"))
 }
 
 fn lang_named(s: &str) -> Option<Lang> {

@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{FormKind, Requirements, Schema, TableSet};
 use crate::diag::{Code, LocalCode, Severity, LOCAL_PREFIX};
-use crate::lang::tr;
 use crate::org::Level;
 use crate::period::Period;
 
@@ -298,16 +297,13 @@ impl AuditSet {
                 .lines()
                 .position(|l| l.contains(&format!("\"{code}\"")))
                 .map(|i| i + 1);
-            anyhow::anyhow!(tr(
-                format!(
-                    "审核规则文件 {file}{} 有误：`{code}`：{zh}",
-                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
-                ),
-                format!(
-                    "invalid audits file {file}{}: `{code}`: {en}",
-                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
-                ),
-            ))
+            super::file_error(
+                super::AUDITS_FILE,
+                file,
+                at,
+                format!("`{code}`：{zh}"),
+                format!("`{code}`: {en}"),
+            )
         };
         let code_of = |code: &str, sev: Option<Severity>, zh: &str, en: &str| -> Result<Code> {
             if let Some(own) = code.strip_prefix(LOCAL_PREFIX) {
@@ -705,9 +701,7 @@ impl AuditSet {
                     .any(|t| &t.key == k && Some(t.level) == m.level)
                 {
                     // Said in measures.toml, where the name stands.
-                    let at = super::line_after(m_text, &format!("key = \"{}\"\nmeets", m.key))
-                        .map(|l| (format!(" 第 {l} 行"), format!(" (line {l})")))
-                        .unwrap_or_default();
+                    let at = super::line_after(m_text, &format!("key = \"{}\"\nmeets", m.key));
                     let (near_zh, near_en) = super::did_you_mean(
                         k,
                         self.targets
@@ -715,9 +709,12 @@ impl AuditSet {
                             .filter(|t| Some(t.level) == m.level)
                             .map(|t| t.key.as_str()),
                     );
-                    bail!(tr(
-                        format!("取数公式文件 {m_file}{} 有误：取数公式 `{}` 的 meets = \"{k}\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）{near_zh}", at.0, m.key),
-                        format!("invalid measures file {m_file}{}: measure `{}`: meets = \"{k}\" is no [[target]] of its level in audits.toml{near_en}", at.1, m.key),
+                    bail!(super::file_error(
+                        super::MEASURES_FILE,
+                        m_file,
+                        at,
+                        format!("取数公式 `{}` 的 meets = \"{k}\" 不是 audits.toml 中该级别的考核项（[[target]] 的 key）{near_zh}", m.key),
+                        format!("measure `{}`: meets = \"{k}\" is no [[target]] of its level in audits.toml{near_en}", m.key),
                     ));
                 }
             }

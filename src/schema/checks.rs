@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{FieldType, FormKind, Schema};
 use crate::diag::{Code, LocalCode, Severity, LOCAL_PREFIX};
-use crate::lang::tr;
 use crate::org::Level;
 use crate::period::Period;
 
@@ -336,6 +335,19 @@ impl CoverFrame {
     }
 }
 
+/// The field of `schema` (or one of `params`) `name` most likely misspells,
+/// as [`super::did_you_mean`] says it.
+fn near_field(name: &str, schema: &Schema, params: &[&str]) -> (String, String) {
+    super::did_you_mean(
+        name,
+        schema
+            .fields
+            .iter()
+            .map(|f| f.key.as_str())
+            .chain(params.iter().copied()),
+    )
+}
+
 /// A SQL condition over a schema's fields, parsed by polars' SQL front end
 /// and checked against the fields (and `params`), and every text it
 /// compares an enum field with against the field's values. The error is
@@ -359,14 +371,7 @@ pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (
             let (near_zh, near_en) = if quoted {
                 (String::new(), String::new())
             } else {
-                super::did_you_mean(
-                    n,
-                    schema
-                        .fields
-                        .iter()
-                        .map(|f| f.key.as_str())
-                        .chain(params.iter().copied()),
-                )
+                near_field(n, schema, params)
             };
             return Err((
                 format!(
@@ -1103,18 +1108,13 @@ impl Check {
             .lines()
             .position(|l| l.contains(&needle))
             .map(|i| i + 1);
-        anyhow::anyhow!(tr(
-            format!(
-                "表样文件 {file}{} 有误：审核 `{}`：{zh}",
-                at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
-                self.code
-            ),
-            format!(
-                "invalid schema file {file}{}: check `{}`: {en}",
-                at.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                self.code
-            ),
-        ))
+        super::file_error(
+            super::FORM_FILE,
+            file,
+            at,
+            format!("审核 `{}`：{zh}", self.code),
+            format!("check `{}`: {en}", self.code),
+        )
     }
 
     /// Why polars refused the check's types, in the statistician's words
@@ -1217,14 +1217,7 @@ impl Check {
                             // it is no field; an expression keeps its reason.
                             let bare = k.chars().all(|c| c.is_alphanumeric() || c == '_');
                             let (zh, en) = if bare {
-                                super::did_you_mean(
-                                    k,
-                                    schema
-                                        .fields
-                                        .iter()
-                                        .map(|f| f.key.as_str())
-                                        .chain(PARAMETERS.iter().copied()),
-                                )
+                                near_field(k, schema, PARAMETERS)
                             } else {
                                 (format!("：{zh}"), format!(": {en}"))
                             };

@@ -12,7 +12,6 @@ use polars::prelude::{
 use serde::{Deserialize, Serialize};
 
 use super::{FieldType, Requirements, Schema};
-use crate::lang::tr;
 use crate::org::Level;
 
 /// What the engine counts per organisation of the tree, where a measure
@@ -438,17 +437,13 @@ impl MeasureSet {
         typed_check: bool,
     ) -> Result<()> {
         let fail = |what_zh: String, what_en: String, needle: &str| -> anyhow::Error {
-            let at = super::line_after(text, needle);
-            anyhow::anyhow!(tr(
-                format!(
-                    "取数公式文件 {file}{} 有误：{what_zh}",
-                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
-                ),
-                format!(
-                    "invalid measures file {file}{}: {what_en}",
-                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
-                ),
-            ))
+            super::file_error(
+                super::MEASURES_FILE,
+                file,
+                super::line_after(text, needle),
+                what_zh,
+                what_en,
+            )
         };
         let satisfied = sql_list(&reqs.satisfied_levels);
         let schema_of = |ledger: &str| -> Result<&Schema> {

@@ -298,6 +298,35 @@ pub(crate) fn not_a_code(code: &str) -> (String, String) {
     )
 }
 
+/// The schema set's files as their errors name them, in Chinese and English.
+pub(crate) const FORM_FILE: (&str, &str) = ("表样文件", "schema file");
+pub(crate) const MEASURES_FILE: (&str, &str) = ("取数公式文件", "measures file");
+pub(crate) const TABLES_FILE: (&str, &str) = ("报表表式文件", "tables file");
+pub(crate) const AUDITS_FILE: (&str, &str) = ("审核规则文件", "audits file");
+pub(crate) const REQUIREMENTS_FILE: (&str, &str) = ("考核要求文件", "requirements file");
+
+/// An error in one of those files, at its line when known: "表样文件 F 第 N
+/// 行 有误：…", "invalid schema file F (line N): …". Every file's errors
+/// are said alike through it.
+pub(crate) fn file_error(
+    (kind_zh, kind_en): (&str, &str),
+    file: &str,
+    at: Option<usize>,
+    zh: impl std::fmt::Display,
+    en: impl std::fmt::Display,
+) -> anyhow::Error {
+    anyhow!(tr(
+        format!(
+            "{kind_zh} {file}{} 有误：{zh}",
+            at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
+        ),
+        format!(
+            "invalid {kind_en} {file}{}: {en}",
+            at.map(|l| format!(" (line {l})")).unwrap_or_default()
+        ),
+    ))
+}
+
 /// The line of a file where `needle` stands; a needle of several lines,
 /// each after the one before (a table's `id`, then a column's `key`: the
 /// column of that table, not the same key of an earlier one).
@@ -360,16 +389,16 @@ fn check_requirement_values(
     }
     for (v, (field, allowed)) in named {
         if !allowed.is_empty() && !allowed.contains(v) {
-            let at = line_of(text, v);
-            bail!(tr(
+            bail!(file_error(
+                REQUIREMENTS_FILE,
+                file,
+                line_of(text, v),
                 format!(
-                    "考核要求文件 {file}{} 有误：`{v}` 不是 {field} 的可选值（可选值：{}）",
-                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                    "`{v}` 不是 {field} 的可选值（可选值：{}）",
                     allowed.join("、")
                 ),
                 format!(
-                    "invalid requirements file {file}{}: `{v}` is not a value of {field} (its values: {})",
-                    at.map(|l| format!(" line {l}")).unwrap_or_default(),
+                    "`{v}` is not a value of {field} (its values: {})",
                     allowed.join(", ")
                 ),
             ));
@@ -601,17 +630,17 @@ impl Schema {
         for f in &self.fields {
             let named = f.levels.keys().chain(&f.yes);
             if let Some(v) = named.into_iter().find(|v| !f.values.contains(v)) {
-                let at = line_of(text, v);
-                bail!(tr(
+                bail!(file_error(
+                    FORM_FILE,
+                    file,
+                    line_of(text, v),
                     format!(
-                        "表样文件 {file}{} 有误：字段 `{}` 的 levels 或 yes 写的 `{v}` 不是它的可选值（可选值：{}）",
-                        at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                        "字段 `{}` 的 levels 或 yes 写的 `{v}` 不是它的可选值（可选值：{}）",
                         f.key,
                         f.values.join("、")
                     ),
                     format!(
-                        "invalid schema file {file}{}: `levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
-                        at.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                        "`levels` or `yes` of `{}` names `{v}`, which is not one of its values (its values: {})",
                         f.key,
                         f.values.join(", ")
                     ),
@@ -625,17 +654,17 @@ impl Schema {
                 };
                 for v in values {
                     if !f.values.contains(v) {
-                        let at = line_of(text, v);
-                        bail!(tr(
+                        bail!(file_error(
+                            FORM_FILE,
+                            file,
+                            line_of(text, v),
                             format!(
-                                "表样文件 {file}{} 有误：规则 `{}` 写的 `{v}` 不是字段 `{key}` 的可选值（可选值：{}）",
-                                at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
+                                "规则 `{}` 写的 `{v}` 不是字段 `{key}` 的可选值（可选值：{}）",
                                 r.code(),
                                 f.values.join("、")
                             ),
                             format!(
-                                "invalid schema file {file}{}: rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
-                                at.map(|l| format!(" (line {l})")).unwrap_or_default(),
+                                "rule `{}` names `{v}`, which is not a value of `{key}` (its values: {})",
                                 r.code(),
                                 f.values.join(", ")
                             ),
@@ -658,17 +687,7 @@ impl Schema {
                 }
                 None => line_after(text, needle),
             };
-            // Said as every other schema file's error is.
-            anyhow!(tr(
-                format!(
-                    "表样文件 {file}{} 有误：{zh}",
-                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
-                ),
-                format!(
-                    "invalid schema file {file}{}: {en}",
-                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
-                ),
-            ))
+            file_error(FORM_FILE, file, at, zh, en)
         };
         let mut lookup: HashMap<String, usize> = HashMap::new();
         for (i, f) in self.fields.iter().enumerate() {
@@ -1046,8 +1065,7 @@ fn only_one<T>(had: &Option<(T, String, String)>, file: &str, zh: &str, en: &str
 pub fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
     file: &str,
-    zh: &str,
-    en: &str,
+    (zh, en): (&str, &str),
 ) -> Result<T> {
     toml::from_str(text).map_err(|e| {
         // Newlines before the span, plus one: `lines()` on the text before
@@ -1055,18 +1073,13 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
         let at = e
             .span()
             .map(|sp| text[..sp.start].matches('\n').count() + 1);
-        anyhow!(tr(
-            format!(
-                "{zh} {file}{} 有误：{}",
-                at.map(|l| format!(" 第 {l} 行")).unwrap_or_default(),
-                crate::lang::toml_reason_zh(e.message())
-            ),
-            format!(
-                "invalid {en} {file}{}: {}",
-                at.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                e.message()
-            ),
-        ))
+        file_error(
+            (zh, en),
+            file,
+            at,
+            crate::lang::toml_reason_zh(e.message()),
+            e.message(),
+        )
     })
 }
 
@@ -1228,19 +1241,19 @@ impl SchemaSet {
                 .unwrap_or("")
                 .to_string();
             if stem.starts_with("measures") {
-                let m: MeasureSet = parse_toml(&text, &file, "取数公式文件", "measures file")?;
+                let m: MeasureSet = parse_toml(&text, &file, MEASURES_FILE)?;
                 only_one(&measures, &file, "取数公式", "measures")?;
                 measures = Some((m, file, text));
                 continue;
             }
             if stem.starts_with("audits") {
-                let a: AuditSet = parse_toml(&text, &file, "审核规则文件", "audits file")?;
+                let a: AuditSet = parse_toml(&text, &file, AUDITS_FILE)?;
                 only_one(&audits, &file, "审核规则", "audit rules")?;
                 audits = Some((a, file, text));
                 continue;
             }
             if stem.starts_with("tables") {
-                let t: TableSet = parse_toml(&text, &file, "报表表式文件", "tables file")?;
+                let t: TableSet = parse_toml(&text, &file, TABLES_FILE)?;
                 only_one(&tables, &file, "报表表式", "report tables")?;
                 tables = Some((t, file, text));
                 continue;
@@ -1259,7 +1272,7 @@ impl SchemaSet {
             // A .toml that is no form at all (a county's notes kept in the
             // folder) is said so, rather than "`name` is missing"; looked
             // at only when the file does not read as a form.
-            let mut s: Schema = parse_toml(&text, &file, "表样文件", "schema file").map_err(|e| {
+            let mut s: Schema = parse_toml(&text, &file, FORM_FILE).map_err(|e| {
                 let no_form = text
                     .parse::<toml::Table>()
                     .is_ok_and(|t| !t.contains_key("name") && !t.contains_key("fields"));
@@ -1351,13 +1364,14 @@ impl SchemaSet {
                 let sev = c.compiled.as_ref().expect("prepared").code.severity();
                 match own.get(c.code.as_str()) {
                     Some((other, first)) if *other != sev => {
-                        let (l_zh, l_en) = line_after(text, &format!("code = \"{}\"", c.code))
-                            .map(|l| (format!(" 第 {l} 行"), format!(" (line {l})")))
-                            .unwrap_or_default();
+                        let at = line_after(text, &format!("code = \"{}\"", c.code));
                         let (code, sev, other) = (&c.code, sev.as_str(), other.as_str());
-                        bail!(tr(
-                            format!("表样文件 {file}{l_zh} 有误：代码 `{code}` 的严重程度（severity = \"{sev}\"）与表样 `{first}` 中的（\"{other}\"）不同；同一代码在各表样中的严重程度须相同"),
-                            format!("invalid schema file {file}{l_en}: the code `{code}` has severity = \"{sev}\" here and \"{other}\" in `{first}`; a code has one severity in every form"),
+                        bail!(file_error(
+                            FORM_FILE,
+                            file,
+                            at,
+                            format!("代码 `{code}` 的严重程度（severity = \"{sev}\"）与表样 `{first}` 中的（\"{other}\"）不同；同一代码在各表样中的严重程度须相同"),
+                            format!("the code `{code}` has severity = \"{sev}\" here and \"{other}\" in `{first}`; a code has one severity in every form"),
                         ))
                     }
                     _ => {

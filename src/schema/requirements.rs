@@ -95,7 +95,7 @@ impl Requirements {
     /// year }` is found and named here: read through the flattened map,
     /// serde says only "data did not match any variant", at line 1.
     pub fn parse(text: &str, file: &str) -> Result<Requirements> {
-        let parsed = super::parse_toml(text, file, "考核要求文件", "requirements file");
+        let parsed = super::parse_toml(text, file, super::REQUIREMENTS_FILE);
         if parsed.is_ok() {
             return parsed;
         }
@@ -151,25 +151,29 @@ impl Requirements {
     }
 
     pub fn check(&self, file: &str, text: &str) -> Result<()> {
-        let at = |needle: &str| {
-            super::line_after(text, needle)
-                .map(|l| (format!(" 第 {l} 行"), format!(" (line {l})")))
-                .unwrap_or_default()
+        let fail = |needle: &str, zh: String, en: String| {
+            super::file_error(
+                super::REQUIREMENTS_FILE,
+                file,
+                super::line_after(text, needle),
+                zh,
+                en,
+            )
         };
         // Written so that NaN is refused too.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(self.abnormal_change > 0.0) {
-            let (zh, en) = at("abnormal_change");
-            bail!(crate::lang::tr(
-                format!("考核要求文件 {file}{zh} 有误：abnormal_change 必须大于 0"),
-                format!("invalid requirements file {file}{en}: abnormal_change must be above 0"),
+            bail!(fail(
+                "abnormal_change",
+                "abnormal_change 必须大于 0".into(),
+                "abnormal_change must be above 0".into(),
             ));
         }
         if self.satisfied_levels.is_empty() {
-            let (zh, en) = at("satisfied_levels");
-            bail!(crate::lang::tr(
-                format!("考核要求文件 {file}{zh} 有误：satisfied_levels 为空"),
-                format!("invalid requirements file {file}{en}: satisfied_levels is empty"),
+            bail!(fail(
+                "satisfied_levels",
+                "satisfied_levels 为空".into(),
+                "satisfied_levels is empty".into(),
             ));
         }
         // Two minimums of one meeting type at one level: one of them would
@@ -186,15 +190,15 @@ impl Requirements {
                     .iter()
                     .filter(|o| o.meeting_type == m.meeting_type)
                     .count();
-                let (zh, en) = at(&vec![needle; k + 1].join("\n"));
-                bail!(crate::lang::tr(
+                bail!(fail(
+                    &vec![needle; k + 1].join("\n"),
                     format!(
-                        "考核要求文件 {file}{zh} 有误：{}级的会议类型 `{}` 已有一条 [[meetings]] 要求；同一级别的同一会议类型只写一条",
+                        "{}级的会议类型 `{}` 已有一条 [[meetings]] 要求；同一级别的同一会议类型只写一条",
                         m.level.zh(),
                         m.meeting_type
                     ),
                     format!(
-                        "invalid requirements file {file}{en}: the meeting type `{}` already has a [[meetings]] minimum at the {} level; write one per type and level",
+                        "the meeting type `{}` already has a [[meetings]] minimum at the {} level; write one per type and level",
                         m.meeting_type,
                         m.level.as_str()
                     ),

@@ -9,7 +9,6 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use super::{MeasureSet, Schema};
-use crate::lang::tr;
 use crate::org::Level;
 
 /// report.xlsx's own sheets beside the tables' (write/ names them by
@@ -387,17 +386,13 @@ impl TableSet {
         text: &str,
     ) -> Result<()> {
         let fail = |zh: String, en: String, needle: &str| -> anyhow::Error {
-            let at = super::line_after(text, needle);
-            anyhow::anyhow!(tr(
-                format!(
-                    "报表表式文件 {file}{} 有误：{zh}",
-                    at.map(|l| format!(" 第 {l} 行")).unwrap_or_default()
-                ),
-                format!(
-                    "invalid tables file {file}{}: {en}",
-                    at.map(|l| format!(" (line {l})")).unwrap_or_default()
-                ),
-            ))
+            super::file_error(
+                super::TABLES_FILE,
+                file,
+                super::line_after(text, needle),
+                zh,
+                en,
+            )
         };
         // The values the meeting minimums name (requirements.toml): those of
         // the field the `meeting_types` breakdown groups by.
