@@ -745,6 +745,38 @@ impl TableSet {
                 "[[table]]"
             ));
         }
+        // A trend, headline or chart naming a table no longer declared (a
+        // county that dropped one): said as such, with every line naming
+        // it, rather than one line at a time as the wrong kind of table.
+        let named = (self.trends.iter().map(|t| &t.table))
+            .chain(self.headline.iter().map(|h| &h.table))
+            .chain(self.charts.iter().map(|c| &c.table));
+        for id in named {
+            if defs.iter().any(|d| &d.id == id) {
+                continue;
+            }
+            let needle = format!("table = \"{id}\"");
+            let lines: Vec<String> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.trim() == needle)
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            let ids: Vec<&str> = defs.iter().map(|d| d.id.as_str()).collect();
+            bail!(fail(
+                format!(
+                    "没有表 `{id}`（声明了的表：{}）；第 {} 行的趋势指标、主要指标或图表引用了它：删去一张表时，也删去引用它的这些",
+                    ids.join("、"),
+                    lines.join("、")
+                ),
+                format!(
+                    "there is no table `{id}` (the tables are {}); the trends, headlines or charts at lines {} name it: a table dropped, drop them too",
+                    ids.join(", "),
+                    lines.join(", ")
+                ),
+                &needle,
+            ));
+        }
         for tr in &self.trends {
             let Some(d) = defs
                 .iter()
@@ -779,18 +811,21 @@ impl TableSet {
             }
         }
         for h in &self.headline {
-            let ok = defs
-                .iter()
-                .find(|d| d.id == h.table)
-                .is_some_and(|d| d.by.is_none() && d.cols.iter().any(|c| c.key == h.column));
+            let d = defs.iter().find(|d| d.id == h.table);
+            let ok = d.is_some_and(|d| d.by.is_none() && d.cols.iter().any(|c| c.key == h.column));
             if !ok {
+                let (near_zh, near_en) = super::did_you_mean(
+                    &h.column,
+                    d.into_iter()
+                        .flat_map(|d| d.cols.iter().map(|c| c.key.as_str())),
+                );
                 bail!(fail(
                     format!(
-                        "主要指标 `{}.{}` 不是某张表（不按分组列行）的列",
+                        "主要指标 `{}.{}` 不是某张表（不按分组列行）的列{near_zh}",
                         h.table, h.column
                     ),
                     format!(
-                        "the headline `{}.{}` is no column of a table (without by)",
+                        "the headline `{}.{}` is no column of a table (without by){near_en}",
                         h.table, h.column
                     ),
                     &format!("column = \"{}\"", h.column),
@@ -813,6 +848,26 @@ impl TableSet {
                 bail!(fail(
                     format!("图表的 rows = \"{}\" 应为 children 或单位级别（county、street、community、unit）", ch.rows),
                     format!("the chart's rows = \"{}\" must be children or a level (county, street, community, unit)", ch.rows),
+                    &needle,
+                ));
+            }
+            // A chart of rows its table has none of was left out of the
+            // workbook and the summary with no word.
+            if ch.rows != CHILDREN && !d.has_level(&ch.rows) {
+                let levels: Vec<&str> = d.levels.iter().flatten().map(|l| l.as_str()).collect();
+                bail!(fail(
+                    format!(
+                        "图表的 rows = \"{}\"，而表 `{}` 没有这一级的行（levels = [{}]）：在该表的 levels 中加上它，或改画表中有的一级",
+                        ch.rows,
+                        ch.table,
+                        levels.join(", ")
+                    ),
+                    format!(
+                        "the chart's rows = \"{}\", but table `{}` has no rows of that level (levels = [{}]): add it to the table's levels, or chart a level the table has",
+                        ch.rows,
+                        ch.table,
+                        levels.join(", ")
+                    ),
                     &needle,
                 ));
             }

@@ -12,6 +12,7 @@ use crate::aggregate::tree::level_zh;
 use crate::aggregate::values::{val, Val};
 use crate::aggregate::{Aggregation, Table};
 use crate::diag::col_letter;
+use crate::org::Level;
 use crate::schema::tables::{ChartDecl, Kind, CHILDREN};
 
 pub const SHEET: &str = crate::schema::tables::CHARTS_SHEET;
@@ -109,9 +110,40 @@ fn column_chart(title: &str, percent: bool) -> Chart {
 
 /// Rows of the table that are children of the root (streets, or counties in a roll-up).
 fn second_level(t: &Table, root: &str) -> Vec<usize> {
-    (0..t.df.height())
-        .filter(|&i| matches!(cell(t, "parent_code", i), Val::Str(p) if p == root))
-        .collect()
+    let text = |k: &str, i: usize| match cell(t, k, i) {
+        Val::Str(s) => s,
+        _ => String::new(),
+    };
+    let rows: Vec<[String; 3]> = (0..t.df.height())
+        .map(|i| [text("code", i), text("level", i), text("parent_code", i)])
+        .collect();
+    children_of(
+        rows.iter()
+            .map(|[c, l, p]| [c.as_str(), l.as_str(), p.as_str()]),
+        root,
+    )
+}
+
+/// The rows a `rows = "children"` chart shows, of rows given as (code,
+/// level, parent code): those right under the root (streets, or counties
+/// in a roll-up). A table whose `levels` leave those out (T4 of county
+/// and communities only) shows the highest level it has below the root
+/// instead, rather than no chart at all.
+pub fn children_of<'a>(rows: impl Iterator<Item = [&'a str; 3]>, root: &str) -> Vec<usize> {
+    let rows: Vec<[&str; 3]> = rows.collect();
+    let direct: Vec<usize> = (0..rows.len()).filter(|&i| rows[i][2] == root).collect();
+    if !direct.is_empty() {
+        return direct;
+    }
+    let below = |i: usize| {
+        (rows[i][0] != root)
+            .then(|| Level::parse(rows[i][1]))
+            .flatten()
+    };
+    let Some(top) = (0..rows.len()).filter_map(below).min() else {
+        return Vec::new();
+    };
+    (0..rows.len()).filter(|&i| below(i) == Some(top)).collect()
 }
 
 pub fn sheet(wb: &mut Workbook, agg: &Aggregation) -> Result<()> {

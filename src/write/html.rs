@@ -264,9 +264,17 @@ pub fn page(
         let all = rows(s, &d.table);
         let root_row = all.first().cloned().unwrap_or(Value::Null);
         let picked: Vec<&Value> = if d.rows == CHILDREN {
-            all.iter()
-                .filter(|r| r["parent_code"].as_str() == Some(root.as_str()))
-                .collect()
+            fn text<'v>(r: &'v Value, k: &str) -> &'v str {
+                r[k].as_str().unwrap_or("")
+            }
+            super::charts::children_of(
+                all.iter()
+                    .map(|r| [text(r, "code"), text(r, "level"), text(r, "parent_code")]),
+                &root,
+            )
+            .into_iter()
+            .map(|i| &all[i])
+            .collect()
         } else {
             all.iter()
                 .filter(|r| r["level"] == d.rows.as_str())
@@ -277,8 +285,9 @@ pub fn page(
         }
         let by = if d.rows == CHILDREN {
             match picked.first().and_then(|r| r["level"].as_str()) {
-                Some("county") => "区县",
-                Some("community") => "社区",
+                Some(l) if !crate::aggregate::tree::level_zh(l).is_empty() => {
+                    crate::aggregate::tree::level_zh(l)
+                }
                 _ => "街道",
             }
         } else {

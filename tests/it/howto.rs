@@ -1267,3 +1267,58 @@ fn a_broken_check_stops_the_run() {
         assert!(r.stderr.contains(named), "{named}: {}", r.stderr);
     }
 }
+
+/// `levels` of a table set to county and communities (T4 without street
+/// rows): its two `rows = "children"` charts were left out of report.xlsx
+/// and the HTML summary with no word, as no row sat right under the
+/// county. They now chart the highest level the table has below it, the
+/// communities, named so in their titles. A chart of one level the table
+/// leaves out (T1's communities, T1 without them) stops the load at the
+/// chart.
+#[test]
+fn regression_a_childrens_chart_of_a_table_without_street_rows_charts_its_communities() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let (w, c) = setup();
+    let p = w.path("s/tables.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let set_levels = |id: &str, levels: &str| {
+        let at = good.find(&format!("id = \"{id}\"\n")).unwrap();
+        let from = at + good[at..].find("levels = [").unwrap();
+        let to = from + good[from..].find('\n').unwrap();
+        format!("{}levels = {levels}{}", &good[..from], &good[to..])
+    };
+    std::fs::write(&p, set_levels("t1", "[\"county\", \"street\"]")).unwrap();
+    let r = w.run(&["schema", "show", "tables", "--schemas", "s"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("图表的 rows = \"community\"，而表 `t1` 没有这一级的行"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&p, set_levels("t4", "[\"county\", \"community\"]")).unwrap();
+    aggregate(&w);
+    let t4 = read_csv(&w.path("out/tables/t4_rates.csv"));
+    assert!(t4.iter().all(|r| r["level"] != "street"));
+    let mut wb: Xlsx<_> = open_workbook(w.path("out/report.xlsx")).unwrap();
+    let sheet = wb.worksheet_range("图表").unwrap();
+    let firsts: Vec<String> = sheet
+        .rows()
+        .filter_map(|r| match r.first() {
+            Some(Data::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    // The block's first column: each community of T4, under its header.
+    let h = firsts
+        .iter()
+        .position(|t| t.starts_with("各社区") && t.contains("办结率"))
+        .unwrap_or_else(|| panic!("{firsts:?}"));
+    for cm in &c.communities {
+        assert!(firsts[h..].contains(&cm.name), "{}: {firsts:?}", cm.name);
+    }
+    let r = w.run(&["report", "out", "--schemas", "s", "--format", "html"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("各社区办结率与满意率"), "{}", r.stdout);
+    assert!(r.stdout.contains("各社区报送率"), "{}", r.stdout);
+}

@@ -1634,3 +1634,98 @@ fn regression_a_date_that_is_none_or_types_that_clash_are_said_plainly() {
         &["cannot compare"],
     );
 }
+
+/// The TOML of `text` without the `[[table]]` of id `id` (and its columns)
+/// and, when `references`, without the trends, headlines and charts that
+/// name it.
+fn without_table(text: &str, id: &str, references: bool) -> String {
+    let mut out = String::new();
+    let mut dropping = false;
+    let blocks = text.split("\n[[").enumerate().map(|(i, b)| {
+        if i == 0 {
+            b.to_string()
+        } else {
+            format!("\n[[{b}")
+        }
+    });
+    for b in blocks {
+        let head = b.trim_start();
+        if dropping && head.starts_with("[[table.") {
+            continue;
+        }
+        dropping = head.starts_with("[[table]]") && b.contains(&format!("\nid = \"{id}\"\n"));
+        let names = ["[[trend]]", "[[headline]]", "[[chart]]"]
+            .iter()
+            .any(|h| head.starts_with(h))
+            && b.contains(&format!("\ntable = \"{id}\"\n"));
+        if dropping || (references && names) {
+            continue;
+        }
+        out.push_str(&b);
+    }
+    out
+}
+
+/// A county that dropped T4 from tables.toml was told only of the first
+/// trend naming it, as "不是按单位列行的表" (no table with a row per
+/// organisation), and would have edited its way down eighteen lines one
+/// run at a time. Now the table is said to be missing, with every line
+/// naming it; dropped with them, the run goes on without it. A headline's
+/// misspelt column is said with the column likely meant.
+#[test]
+fn regression_a_table_dropped_is_said_with_every_line_naming_it() {
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
+    let dropped = without_table(&good, "t4", false);
+    assert!(!dropped.contains("id = \"t4\""));
+    let lines: Vec<String> = dropped
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "table = \"t4\"")
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    assert!(lines.len() > 5, "{lines:?}");
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &dropped,
+        lines[0].parse().unwrap(),
+        &[
+            "没有表 `t4`",
+            &format!("第 {} 行的趋势指标", lines.join("、")),
+        ],
+        &["不是按单位列行的表"],
+    );
+    let headline = good.replacen(
+        "table = \"t0\"\ncolumn = \"expected\"",
+        "table = \"t0\"\ncolumn = \"expectd\"",
+        1,
+    );
+    assert_ne!(headline, good);
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &headline,
+        line_after(&headline, "[[headline]]", "column = \"expectd\""),
+        &["主要指标 `t0.expectd`", "是不是 `expected`"],
+        &[],
+    );
+    std::fs::write(w.path("s/tables.toml"), without_table(&good, "t4", true)).unwrap();
+    let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.run(&[
+        "aggregate",
+        "a.xlsx",
+        "--schemas",
+        "s",
+        "--period",
+        "2026Q3",
+        "--allow-gaps",
+        "-q",
+        "-o",
+        "out",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(w.path("out/tables/t3_issues.csv").exists());
+    assert!(!w.path("out/tables/t4_rates.csv").exists());
+}
