@@ -745,36 +745,62 @@ impl TableSet {
                 "[[table]]"
             ));
         }
-        // A trend, headline or chart naming a table no longer declared (a
-        // county that dropped one): said as such, with every line naming
-        // it, rather than one line at a time as the wrong kind of table.
-        let named = (self.trends.iter().map(|t| &t.table))
+        // A trend, headline or chart naming a table or a column no longer
+        // declared (a county that dropped one): said as such, with every
+        // line naming it, rather than one line at a time as the wrong kind.
+        let tables_named = (self.trends.iter().map(|t| &t.table))
             .chain(self.headline.iter().map(|h| &h.table))
             .chain(self.charts.iter().map(|c| &c.table));
-        for id in named {
+        for id in tables_named {
             if defs.iter().any(|d| &d.id == id) {
                 continue;
             }
-            let needle = format!("table = \"{id}\"");
-            let lines: Vec<String> = text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| l.trim() == needle)
-                .map(|(i, _)| (i + 1).to_string())
-                .collect();
+            let lines = naming_lines(text, id, None);
             let ids: Vec<&str> = defs.iter().map(|d| d.id.as_str()).collect();
-            bail!(fail(
+            return Err(super::file_error(
+                super::TABLES_FILE,
+                file,
+                lines.first().copied(),
                 format!(
                     "没有表 `{id}`（声明了的表：{}）；第 {} 行的趋势指标、主要指标或图表引用了它：删去一张表时，也删去引用它的这些",
                     ids.join("、"),
-                    lines.join("、")
+                    joined(&lines, "、")
                 ),
                 format!(
                     "there is no table `{id}` (the tables are {}); the trends, headlines or charts at lines {} name it: a table dropped, drop them too",
                     ids.join(", "),
-                    lines.join(", ")
+                    joined(&lines, ", ")
                 ),
-                &needle,
+            ));
+        }
+        let columns_named = (self.trends.iter())
+            .flat_map(|t| t.columns.iter().map(move |c| (&t.table, c)))
+            .chain(self.headline.iter().map(|h| (&h.table, &h.column)))
+            .chain(
+                (self.charts.iter()).flat_map(|ch| ch.columns.iter().map(move |c| (&ch.table, c))),
+            );
+        for (id, key) in columns_named {
+            let Some(d) = defs.iter().find(|d| &d.id == id) else {
+                continue;
+            };
+            if d.cols.iter().any(|c| &c.key == key) {
+                continue;
+            }
+            let lines = naming_lines(text, id, Some(key));
+            let (near_zh, near_en) =
+                super::did_you_mean(key, d.cols.iter().map(|c| c.key.as_str()));
+            return Err(super::file_error(
+                super::TABLES_FILE,
+                file,
+                lines.first().copied(),
+                format!(
+                    "表 `{id}` 没有列 `{key}`{near_zh}；第 {} 行的趋势指标、主要指标或图表引用了它：删去一列时，也删去引用它的这些",
+                    joined(&lines, "、")
+                ),
+                format!(
+                    "table `{id}` has no column `{key}`{near_en}; the trends, headlines or charts at lines {} name it: a column dropped, drop them too",
+                    joined(&lines, ", ")
+                ),
             ));
         }
         for tr in &self.trends {
@@ -811,21 +837,18 @@ impl TableSet {
             }
         }
         for h in &self.headline {
-            let d = defs.iter().find(|d| d.id == h.table);
-            let ok = d.is_some_and(|d| d.by.is_none() && d.cols.iter().any(|c| c.key == h.column));
+            let ok = defs
+                .iter()
+                .find(|d| d.id == h.table)
+                .is_some_and(|d| d.by.is_none() && d.cols.iter().any(|c| c.key == h.column));
             if !ok {
-                let (near_zh, near_en) = super::did_you_mean(
-                    &h.column,
-                    d.into_iter()
-                        .flat_map(|d| d.cols.iter().map(|c| c.key.as_str())),
-                );
                 bail!(fail(
                     format!(
-                        "主要指标 `{}.{}` 不是某张表（不按分组列行）的列{near_zh}",
+                        "主要指标 `{}.{}` 不是某张表（不按分组列行）的列",
                         h.table, h.column
                     ),
                     format!(
-                        "the headline `{}.{}` is no column of a table (without by){near_en}",
+                        "the headline `{}.{}` is no column of a table (without by)",
                         h.table, h.column
                     ),
                     &format!("column = \"{}\"", h.column),
@@ -927,6 +950,59 @@ impl TableSet {
                 .any(|c| c.key == ch.columns[0] && c.kind == Kind::Rate)
         })
     }
+}
+
+/// The lines of tables.toml's trends, headlines and charts that name the
+/// table `id` (their `table = ` line), or with `key` its column `key`.
+fn naming_lines(text: &str, id: &str, key: Option<&str>) -> Vec<usize> {
+    let table = format!("table = \"{id}\"");
+    let quoted = key.map(|k| format!("\"{k}\""));
+    let mut out = Vec::new();
+    // The current block's lines naming it, and whether it is of `id`.
+    let mut block: Option<(Vec<usize>, bool)> = None;
+    let mut flush = |b: &mut Option<(Vec<usize>, bool)>| {
+        if let Some((lines, true)) = b.take() {
+            out.extend(lines);
+        }
+    };
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') && !l.starts_with("[\"") {
+            flush(&mut block);
+            block = ["[[trend]]", "[[headline]]", "[[chart]]"]
+                .iter()
+                .any(|h| l.starts_with(h))
+                .then(|| (Vec::new(), false));
+            continue;
+        }
+        let Some((lines, of_id)) = &mut block else {
+            continue;
+        };
+        if l == table {
+            *of_id = true;
+            if quoted.is_none() {
+                lines.push(i + 1);
+            }
+        }
+        let value = !["table", "title", "line", "rows", "zh", "en"]
+            .iter()
+            .any(|k| l.starts_with(k));
+        if let Some(q) = &quoted {
+            if value && l.contains(q.as_str()) {
+                lines.push(i + 1);
+            }
+        }
+    }
+    flush(&mut block);
+    out
+}
+
+fn joined(lines: &[usize], sep: &str) -> String {
+    lines
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// The needle of a column's line ([`super::line_after`]): its key within

@@ -1670,7 +1670,9 @@ fn without_table(text: &str, id: &str, references: bool) -> String {
 /// trend naming it, as "不是按单位列行的表" (no table with a row per
 /// organisation), and would have edited its way down eighteen lines one
 /// run at a time. Now the table is said to be missing, with every line
-/// naming it; dropped with them, the run goes on without it. A headline's
+/// naming it; dropped with them, the run goes on without it. A column
+/// dropped likewise (it was said as "不是该表的计数或比率列", at the first
+/// line quoting its key, which was a rate's of another table). A headline's
 /// misspelt column is said with the column likely meant.
 #[test]
 fn regression_a_table_dropped_is_said_with_every_line_naming_it() {
@@ -1707,8 +1709,37 @@ fn regression_a_table_dropped_is_said_with_every_line_naming_it() {
         "tables.toml",
         &headline,
         line_after(&headline, "[[headline]]", "column = \"expectd\""),
-        &["主要指标 `t0.expectd`", "是不是 `expected`"],
+        &["表 `t0` 没有列 `expectd`（是不是 `expected`？）"],
         &[],
+    );
+    // A column dropped: T1's 报到党员数, which a trend, a headline and a
+    // chart name.
+    let at = good.find("id = \"t1\"").unwrap();
+    let column = "[[table.column]]\nkey = \"registered_members\"\n";
+    let from = at + good[at..].find(column).unwrap();
+    let to = from + column.len() + good[from + column.len()..].find("[[").unwrap();
+    let dropped = format!("{}{}", &good[..from], &good[to..]);
+    let first_trend = dropped.find("[[trend]]").unwrap();
+    let naming: Vec<String> = dropped
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| {
+            l.contains("\"registered_members\"")
+                && dropped.lines().take(*i).map(|l| l.len() + 1).sum::<usize>() > first_trend
+        })
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    assert_eq!(naming.len(), 3, "{naming:?}");
+    stops_the_check_at(
+        &w,
+        "tables.toml",
+        &dropped,
+        naming[0].parse().unwrap(),
+        &[
+            "表 `t1` 没有列 `registered_members`",
+            &format!("第 {} 行的趋势指标", naming.join("、")),
+        ],
+        &["不是该表的计数或比率列"],
     );
     std::fs::write(w.path("s/tables.toml"), without_table(&good, "t4", true)).unwrap();
     let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
