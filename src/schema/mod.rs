@@ -330,6 +330,18 @@ pub(crate) fn file_error(
 /// The line of a file where `needle` stands; a needle of several lines,
 /// each after the one before (a table's `id`, then a column's `key`: the
 /// column of that table, not the same key of an earlier one).
+/// Whether Excel takes `name` as a sheet's name. An apostrophe at either
+/// end and History (which Excel keeps for itself) were refused only when
+/// a workbook was written, in rust_xlsxwriter's English.
+pub(crate) fn excel_sheet_name_ok(name: &str) -> bool {
+    !name.trim().is_empty()
+        && name.chars().count() <= 31
+        && !name.starts_with('\'')
+        && !name.ends_with('\'')
+        && !name.eq_ignore_ascii_case("history")
+        && !name.contains(['[', ']', ':', '*', '?', '/', '\\'])
+}
+
 pub(crate) fn line_after(text: &str, needle: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut from = 0;
@@ -689,6 +701,21 @@ impl Schema {
             };
             file_error(FORM_FILE, file, at, zh, en)
         };
+        // The template's sheet bears the title.
+        if !excel_sheet_name_ok(&self.title) {
+            return Err(fail(
+                None,
+                "title = ",
+                format!(
+                    "标题 `{}` 不能作工作表名（模板的工作表以它为名）：至多 31 个字符，不含 []:*?/\\，首尾不是 '，不是 History",
+                    self.title
+                ),
+                format!(
+                    "the title `{}` cannot name a sheet (the template's sheet bears it): at most 31 characters, none of []:*?/\\, no ' first or last, not History",
+                    self.title
+                ),
+            ));
+        }
         let mut lookup: HashMap<String, usize> = HashMap::new();
         for (i, f) in self.fields.iter().enumerate() {
             let key = Some(f.key.as_str());

@@ -463,15 +463,13 @@ impl TableSet {
                     &id_line,
                 ));
             }
-            let sheet_ok = !t.sheet.is_empty()
-                && t.sheet.chars().count() <= 31
-                && !t.sheet.starts_with('_')
-                && !t.sheet.contains(['[', ']', ':', '*', '?', '/', '\\']);
+            // Excel's rules, and pbstat's own `_` sheets.
+            let sheet_ok = super::excel_sheet_name_ok(&t.sheet) && !t.sheet.starts_with('_');
             if !sheet_ok {
                 bail!(fail(
-                    format!("表 `{}` 的工作表名 `{}` 不能用（至多 31 个字符，不含 []:*?/\\，不以 _ 开头）", t.id, t.sheet),
-                    format!("table `{}`: `{}` cannot be a sheet name (at most 31 characters, none of []:*?/\\, not starting with _)", t.id, t.sheet),
-                    &id_line,
+                    format!("表 `{}` 的工作表名 `{}` 不能用（至多 31 个字符，不含 []:*?/\\，不以 _ 开头，首尾不是 '，不是 History）", t.id, t.sheet),
+                    format!("table `{}`: `{}` cannot be a sheet name (at most 31 characters, none of []:*?/\\, not starting with _, no ' first or last, not History)", t.id, t.sheet),
+                    &format!("{id_line}\nsheet = "),
                 ));
             }
             if let Some(b) = &t.by {

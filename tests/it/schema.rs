@@ -1760,3 +1760,52 @@ fn regression_a_table_dropped_is_said_with_every_line_naming_it() {
     assert!(w.path("out/tables/t3_issues.csv").exists());
     assert!(!w.path("out/tables/t4_rates.csv").exists());
 }
+
+/// A table's sheet or a form's title that Excel refuses as a sheet's name
+/// (an apostrophe at either end, History, a colon in a title) loaded, read
+/// every file, and stopped only when report.xlsx or the template was
+/// written, in English ("Worksheet name … cannot start or end with an
+/// apostrophe"). Now the load stops at its line.
+#[test]
+fn regression_a_sheet_name_excel_refuses_stops_the_load() {
+    let w = exported_beside_a_community();
+    each_edit_stops_the_run(
+        &w,
+        "tables.toml",
+        &[
+            (
+                "sheet = \"T2会议活动\"",
+                "sheet = \"T2会议活动'\"",
+                "表 `t2` 的工作表名 `T2会议活动'` 不能用",
+            ),
+            (
+                "sheet = \"T2会议活动\"",
+                "sheet = \"history\"",
+                "表 `t2` 的工作表名 `history` 不能用",
+            ),
+            (
+                "sheet = \"T2会议活动\"",
+                "sheet = \"  \"",
+                "表 `t2` 的工作表名 `  ` 不能用",
+            ),
+        ],
+    );
+    each_edit_stops_the_run(
+        &w,
+        "meetings.toml",
+        &[
+            (
+                "title = \"会议活动\"",
+                "title = \"会议:活动\"",
+                "标题 `会议:活动` 不能作工作表名",
+            ),
+            (
+                "title = \"会议活动\"",
+                "title = \"'会议活动\"",
+                "标题 `'会议活动` 不能作工作表名",
+            ),
+        ],
+    );
+    let r = w.run(&["template", "--kind", "community", "--schemas", "s"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
