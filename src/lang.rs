@@ -159,6 +159,7 @@ fn toml_expected(s: &str) -> String {
     match s {
         "a sequence" => "列表（如 [\"a\", \"b\"]）".into(),
         "a string" | "a borrowed string" => "加引号的文本".into(),
+        "a text or a number" => "数字或加引号的文本".into(),
         "a boolean" => "true 或 false".into(),
         "a map" => "表".into(),
         "a character" => "一个字符".into(),

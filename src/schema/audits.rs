@@ -132,6 +132,7 @@ pub struct Target {
     /// The figure judged and the least it may be (SQL likewise); below it,
     /// the organisation falls short.
     pub figure: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub minimum: String,
     /// The ledger whose sheet the warning stands on.
     pub sheet: String,
@@ -727,4 +728,29 @@ impl AuditSet {
         self.compiled = c;
         Ok(())
     }
+}
+
+/// A number written bare where SQL is read (`minimum = 3`, as a
+/// statistician writes it): the same as `minimum = "3"`.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a text or a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(V)
 }

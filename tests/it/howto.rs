@@ -1322,3 +1322,53 @@ fn regression_a_childrens_chart_of_a_table_without_street_rows_charts_its_commun
     assert!(r.stdout.contains("各社区办结率与满意率"), "{}", r.stdout);
     assert!(r.stdout.contains("各社区报送率"), "{}", r.stdout);
 }
+
+/// `minimum = 30` in a county's [[target]], as a statistician writes a
+/// number, stopped the load with "类型不对：写的是整数 30，应为加引号的文本".
+/// A bare number is now read as the same SQL as `"30"`: at the least
+/// meetings any community held nobody is flagged, one more and each
+/// community holding the least is, alike either way.
+#[test]
+fn regression_a_targets_minimum_written_as_a_bare_number_is_read() {
+    let (w, c) = setup();
+    let good = std::fs::read_to_string(w.path("s/audits.toml")).unwrap();
+    let least = c
+        .communities
+        .iter()
+        .map(|cm| cm.meetings.len())
+        .min()
+        .unwrap();
+    let short = c
+        .communities
+        .iter()
+        .filter(|cm| cm.meetings.len() == least)
+        .count();
+    for (minimum, flagged) in [(least, false), (least + 1, true)] {
+        let mut said = Vec::new();
+        for written in [format!("{minimum}"), format!("\"{minimum}\"")] {
+            std::fs::write(
+                w.path("s/audits.toml"),
+                format!(
+                    "{good}\n[[target]]\nkey = \"meetings_min\"\ncode = \"local.meetings_low\"\nseverity = \"warning\"\nlevel = \"community\"\nfigure = \"meetings\"\nminimum = {written}\nsheet = \"meetings\"\nmessage = \"{{name}}会议 {{figure}} 次，少于 {{minimum}} 次\"\nmessage_en = \"x\"\nlisted = \"{{name}}\"\nlisted_en = \"{{name}}\"\n"
+                ),
+            )
+            .unwrap();
+            let r = w.run(&["check", "in", "--period", "2026Q3", "--schemas", "s"]);
+            assert_ne!(r.code, 2, "{written}: {}", r.stderr);
+            let lines: Vec<&str> = r
+                .stdout
+                .lines()
+                .filter(|l| l.contains("local.meetings_low"))
+                .collect();
+            said.push(lines.len());
+            let text = format!("会议 {least} 次，少于 {minimum} 次");
+            assert_eq!(
+                lines.iter().filter(|l| l.contains(&text)).count(),
+                if flagged { short } else { 0 },
+                "{written}: {}",
+                r.stdout
+            );
+        }
+        assert_eq!(said[0], said[1], "{minimum}");
+    }
+}
