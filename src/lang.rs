@@ -160,6 +160,10 @@ fn toml_expected(s: &str) -> String {
         "a sequence" => "列表（如 [\"a\", \"b\"]）".into(),
         "a string" | "a borrowed string" => "加引号的文本".into(),
         "a text or a number" => "数字或加引号的文本".into(),
+        "a share (0.5) or a percentage (\"50%\")" => "比例（如 0.5）或百分数（如 \"50%\"）".into(),
+        "a number or { month, quarter, year }" => {
+            "不小于 0 的整数，或 { month = …, quarter = …, year = … }".into()
+        }
         "a boolean" => "true 或 false".into(),
         "a map" => "表".into(),
         "a character" => "一个字符".into(),

@@ -25,6 +25,69 @@ impl PerPeriod {
     }
 }
 
+/// The least abnormal_change that is refused: a change of ±1000% is no
+/// threshold anyone sets, and 10 or more is a percentage written as one.
+const ABNORMAL_CHANGE_MAX: f64 = 10.0;
+
+/// A share: a number (0.5), or a percentage as text ("50%").
+fn share<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a share (0.5) or a percentage (\"50%\")")
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+            let t = v.trim();
+            t.strip_suffix(['%', '％'])
+                .and_then(|n| n.trim().parse::<f64>().ok())
+                .map(|n| n / 100.0)
+                .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// `registration_minimum = 20`, one number for every kind of period (as
+/// the county's own numbers may be written), or `{ month, quarter, year }`.
+fn number_or_per_period<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PerPeriod, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = PerPeriod;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number or { month, quarter, year }")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<PerPeriod, E> {
+            let n = u32::try_from(v)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &"u32"))?;
+            Ok(PerPeriod {
+                month: n,
+                quarter: n,
+                year: n,
+            })
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<PerPeriod, E> {
+            match u64::try_from(v) {
+                Ok(u) => self.visit_u64(u),
+                Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &"u32")),
+            }
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<PerPeriod, A::Error> {
+            PerPeriod::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(V)
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingRequirement {
@@ -67,10 +130,13 @@ pub struct Requirements {
     /// Satisfaction levels that count as satisfied.
     pub satisfied_levels: Vec<String>,
     /// `check --previous` flags a count that moved by more than this share.
+    #[serde(deserialize_with = "share")]
     pub abnormal_change: f64,
     /// Registered members a community must have.
+    #[serde(deserialize_with = "number_or_per_period")]
     pub registration_minimum: PerPeriod,
     /// 共建活动 a resident unit must hold to count as active.
+    #[serde(deserialize_with = "number_or_per_period")]
     pub unit_activity_minimum: PerPeriod,
     pub meetings: Vec<MeetingRequirement>,
     /// Any other number a county's rules name (`{name}` in audits.toml):
@@ -167,6 +233,22 @@ impl Requirements {
                 "abnormal_change",
                 "abnormal_change 必须大于 0".into(),
                 "abnormal_change must be above 0".into(),
+            ));
+        }
+        // A share: `abnormal_change = 50` meant as ±50% would flag nothing
+        // short of a fifty-fold change, with no word.
+        if self.abnormal_change >= ABNORMAL_CHANGE_MAX {
+            let x = self.abnormal_change;
+            bail!(fail(
+                "abnormal_change",
+                format!(
+                    "abnormal_change 是变动的比例：写的是 {x}，即 ±{}%；±50% 写 0.5（或 \"50%\"）",
+                    x * 100.0
+                ),
+                format!(
+                    "abnormal_change is a share: {x} is ±{}%; ±50% is written 0.5 (or \"50%\")",
+                    x * 100.0
+                ),
             ));
         }
         if self.satisfied_levels.is_empty() {

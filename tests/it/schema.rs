@@ -675,7 +675,7 @@ fn regression_toml_slips_are_said_in_chinese_at_their_line() {
             (
                 "abnormal_change = 0.5",
                 "abnormal_change = \"0.5\"",
-                "类型不对：写的是文本 \"0.5\"，应为数字",
+                "写的是文本 \"0.5\"，应为比例（如 0.5）或百分数（如 \"50%\"）",
             ),
             (
                 "abnormal_change = 0.5",
@@ -1808,4 +1808,58 @@ fn regression_a_sheet_name_excel_refuses_stops_the_load() {
     );
     let r = w.run(&["template", "--kind", "community", "--schemas", "s"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Three ways a statistician writes requirements.toml. One number for a
+/// minimum of every period (`registration_minimum = 20`) stopped the load
+/// with "类型不对：写的是整数 20，应为表"; it now stands for month, quarter
+/// and year alike. The abnormal-change share as a percentage ("50%") was
+/// refused as text; it is now read as 0.5. And `abnormal_change = 50`,
+/// meant as ±50%, loaded as ±5000% and flagged nothing: it now stops the
+/// load, saying how a share is written.
+#[test]
+fn regression_requirements_written_as_a_statistician_writes_them() {
+    let w = exported_beside_a_community();
+    let p = w.path("s/requirements.toml");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let per_period = "registration_minimum = { month = 20, quarter = 20, year = 20 }";
+    assert!(good.contains(per_period));
+    let check = |text: &str| {
+        std::fs::write(&p, text).unwrap();
+        w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"])
+    };
+    let as_exported = check(&good);
+    assert_ne!(as_exported.code, 2, "{}", as_exported.stderr);
+    let one = check(&good.replacen(per_period, "registration_minimum = 20", 1));
+    assert_eq!(one.code, as_exported.code, "{}", one.stderr);
+    assert_eq!(one.stdout, as_exported.stdout);
+    // A minimum the community lacks is judged from the one number too.
+    let high = check(&good.replacen(per_period, "registration_minimum = 100000", 1));
+    assert!(
+        high.stdout.contains("target.registration_below"),
+        "{}",
+        high.stdout
+    );
+    let none = check(&good.replacen(per_period, "registration_minimum = 0", 1));
+    assert!(
+        !none.stdout.contains("target.registration_below"),
+        "{}",
+        none.stdout
+    );
+    let percent = check(&good.replacen("abnormal_change = 0.5", "abnormal_change = \"50%\"", 1));
+    assert_ne!(percent.code, 2, "{}", percent.stderr);
+    let fifty = good.replacen("abnormal_change = 0.5", "abnormal_change = 50", 1);
+    stops_the_check_at(
+        &w,
+        "requirements.toml",
+        &fifty,
+        fifty
+            .lines()
+            .position(|l| l == "abnormal_change = 50")
+            .unwrap()
+            + 1,
+        &["abnormal_change 是变动的比例：写的是 50，即 ±5000%；±50% 写 0.5"],
+        &[],
+    );
+    std::fs::write(&p, good).unwrap();
 }
