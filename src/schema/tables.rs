@@ -746,6 +746,31 @@ impl TableSet {
         // A trend, headline or chart naming a table or a column no longer
         // declared (a county that dropped one): said as such, with every
         // line naming it, rather than one line at a time as the wrong kind.
+        // What is missing, then every line still naming it.
+        let still_named = |lines: Vec<usize>, zh: String, en: String, what: (&str, &str)| {
+            let list = |sep: &str| {
+                lines
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            };
+            super::file_error(
+                super::TABLES_FILE,
+                file,
+                lines.first().copied(),
+                format!(
+                    "{zh}；第 {} 行的趋势指标、主要指标或图表引用了它：删去{}时，也删去引用它的这些",
+                    list("、"),
+                    what.0
+                ),
+                format!(
+                    "{en}; the trends, headlines or charts at lines {} name it: {} dropped, drop them too",
+                    list(", "),
+                    what.1
+                ),
+            )
+        };
         let tables_named = (self.trends.iter().map(|t| &t.table))
             .chain(self.headline.iter().map(|h| &h.table))
             .chain(self.charts.iter().map(|c| &c.table));
@@ -753,22 +778,15 @@ impl TableSet {
             if defs.iter().any(|d| &d.id == id) {
                 continue;
             }
-            let lines = naming_lines(text, id, None);
             let ids: Vec<&str> = defs.iter().map(|d| d.id.as_str()).collect();
-            return Err(super::file_error(
-                super::TABLES_FILE,
-                file,
-                lines.first().copied(),
+            return Err(still_named(
+                naming_lines(text, id, None),
+                format!("没有表 `{id}`（声明了的表：{}）", ids.join("、")),
                 format!(
-                    "没有表 `{id}`（声明了的表：{}）；第 {} 行的趋势指标、主要指标或图表引用了它：删去一张表时，也删去引用它的这些",
-                    ids.join("、"),
-                    joined(&lines, "、")
+                    "there is no table `{id}` (the tables are {})",
+                    ids.join(", ")
                 ),
-                format!(
-                    "there is no table `{id}` (the tables are {}); the trends, headlines or charts at lines {} name it: a table dropped, drop them too",
-                    ids.join(", "),
-                    joined(&lines, ", ")
-                ),
+                ("一张表", "a table"),
             ));
         }
         let columns_named = (self.trends.iter())
@@ -784,21 +802,13 @@ impl TableSet {
             if d.cols.iter().any(|c| &c.key == key) {
                 continue;
             }
-            let lines = naming_lines(text, id, Some(key));
             let (near_zh, near_en) =
                 super::did_you_mean(key, d.cols.iter().map(|c| c.key.as_str()));
-            return Err(super::file_error(
-                super::TABLES_FILE,
-                file,
-                lines.first().copied(),
-                format!(
-                    "表 `{id}` 没有列 `{key}`{near_zh}；第 {} 行的趋势指标、主要指标或图表引用了它：删去一列时，也删去引用它的这些",
-                    joined(&lines, "、")
-                ),
-                format!(
-                    "table `{id}` has no column `{key}`{near_en}; the trends, headlines or charts at lines {} name it: a column dropped, drop them too",
-                    joined(&lines, ", ")
-                ),
+            return Err(still_named(
+                naming_lines(text, id, Some(key)),
+                format!("表 `{id}` 没有列 `{key}`{near_zh}"),
+                format!("table `{id}` has no column `{key}`{near_en}"),
+                ("一列", "a column"),
             ));
         }
         for tr in &self.trends {
@@ -993,14 +1003,6 @@ fn naming_lines(text: &str, id: &str, key: Option<&str>) -> Vec<usize> {
     }
     flush(&mut block);
     out
-}
-
-fn joined(lines: &[usize], sep: &str) -> String {
-    lines
-        .iter()
-        .map(|l| l.to_string())
-        .collect::<Vec<_>>()
-        .join(sep)
 }
 
 /// The needle of a column's line ([`super::line_after`]): its key within
