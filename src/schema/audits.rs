@@ -360,8 +360,7 @@ impl AuditSet {
             match s.field(key) {
                 Some(f) => Ok(f.ty == super::FieldType::IdNumber),
                 None => {
-                    let (near_zh, near_en) =
-                        super::did_you_mean(key, s.fields.iter().map(|f| f.key.as_str()));
+                    let (near_zh, near_en) = super::field_hint(key, s, &[]);
                     Err(fail(
                         code,
                         format!("`{key}` 不是台账 `{}` 的字段{near_zh}", s.name),

@@ -335,19 +335,6 @@ impl CoverFrame {
     }
 }
 
-/// The field of `schema` (or one of `params`) `name` most likely misspells,
-/// as [`super::did_you_mean`] says it.
-fn near_field(name: &str, schema: &Schema, params: &[&str]) -> (String, String) {
-    super::did_you_mean(
-        name,
-        schema
-            .fields
-            .iter()
-            .map(|f| f.key.as_str())
-            .chain(params.iter().copied()),
-    )
-}
-
 /// A SQL condition over a schema's fields, parsed by polars' SQL front end
 /// and checked against the fields (and `params`), and every text it
 /// compares an enum field with against the field's values. The error is
@@ -371,7 +358,7 @@ pub fn expression(sql: &str, schema: &Schema, params: &[&str]) -> Result<Expr, (
             let (near_zh, near_en) = if quoted {
                 (String::new(), String::new())
             } else {
-                near_field(n, schema, params)
+                super::field_hint(n, schema, params)
             };
             return Err((
                 format!(
@@ -1188,9 +1175,10 @@ impl Check {
         let code = self.resolve_code(file, text)?;
         let index = |k: &str| -> Result<usize> {
             schema.field_index(k).ok_or_else(|| {
+                let (near_zh, near_en) = super::field_hint(k, schema, &[]);
                 fail(
-                    format!("`{k}` 不是表样 `{}` 的字段", schema.name),
-                    format!("`{k}` is not a field of `{}`", schema.name),
+                    format!("`{k}` 不是表样 `{}` 的字段{near_zh}", schema.name),
+                    format!("`{k}` is not a field of `{}`{near_en}", schema.name),
                 )
             })
         };
@@ -1217,7 +1205,7 @@ impl Check {
                             // it is no field; an expression keeps its reason.
                             let bare = k.chars().all(|c| c.is_alphanumeric() || c == '_');
                             let (zh, en) = if bare {
-                                near_field(k, schema, PARAMETERS)
+                                super::field_hint(k, schema, PARAMETERS)
                             } else {
                                 (format!("：{zh}"), format!(": {en}"))
                             };
@@ -1439,9 +1427,16 @@ impl Listed {
         let fail = |zh: String, en: String| as_check.failure(file, text, zh, en);
         let code = as_check.resolve_code(file, text)?;
         let field = schema.field_index(&self.field).ok_or_else(|| {
+            let (near_zh, near_en) = super::field_hint(&self.field, schema, &[]);
             fail(
-                format!("`{}` 不是表样 `{}` 的字段", self.field, schema.name),
-                format!("`{}` is not a field of `{}`", self.field, schema.name),
+                format!(
+                    "`{}` 不是表样 `{}` 的字段{near_zh}",
+                    self.field, schema.name
+                ),
+                format!(
+                    "`{}` is not a field of `{}`{near_en}",
+                    self.field, schema.name
+                ),
             )
         })?;
         let target = self.on.split_once('.').and_then(|(l, f)| {

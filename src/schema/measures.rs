@@ -508,8 +508,7 @@ impl MeasureSet {
         };
         let field = |schema: &Schema, k: &str, needle: &str| -> Result<()> {
             if schema.field(k).is_none() {
-                let (near_zh, near_en) =
-                    super::did_you_mean(k, schema.fields.iter().map(|f| f.key.as_str()));
+                let (near_zh, near_en) = super::field_hint(k, schema, &[]);
                 return Err(fail(
                     format!("`{k}` 不是台账 `{}` 的字段{near_zh}", schema.name),
                     format!("`{k}` is not a field of `{}`{near_en}", schema.name),

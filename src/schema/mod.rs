@@ -283,6 +283,23 @@ pub(crate) fn did_you_mean<'a>(
     }
 }
 
+/// What to say beside a name that is no field of `schema` (nor one of
+/// `params`): the field it likely misspells, else every field there is,
+/// so that a key renamed in the form (`attended` → `present`) shows the
+/// new name where the old one still stands.
+pub(crate) fn field_hint(name: &str, schema: &Schema, params: &[&str]) -> (String, String) {
+    let keys = || (schema.fields.iter().map(|f| f.key.as_str())).chain(params.iter().copied());
+    let near = did_you_mean(name, keys());
+    if !near.0.is_empty() {
+        return near;
+    }
+    let all: Vec<&str> = schema.fields.iter().map(|f| f.key.as_str()).collect();
+    (
+        format!("（`{}` 的字段：{}）", schema.name, all.join("、")),
+        format!(" (the fields of `{}`: {})", schema.name, all.join(", ")),
+    )
+}
+
 /// The built-in code `code` most likely misspells, as [`did_you_mean`].
 fn code_near(code: &str) -> (String, String) {
     did_you_mean(code, Code::ALL.iter().map(|c| c.as_str()))

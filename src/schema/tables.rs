@@ -1064,8 +1064,7 @@ fn detail_columns(
         }
         let field_of = |k: &str| -> Result<usize> {
             schema.field_index(k).ok_or_else(|| {
-                let (near_zh, near_en) =
-                    super::did_you_mean(k, schema.fields.iter().map(|f| f.key.as_str()));
+                let (near_zh, near_en) = super::field_hint(k, schema, &[]);
                 bad(
                     format!("`{k}` 不是台账 `{ledger}` 的字段{near_zh}"),
                     format!("`{k}` is not a field of `{ledger}`{near_en}"),

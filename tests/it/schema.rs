@@ -1863,3 +1863,76 @@ fn regression_requirements_written_as_a_statistician_writes_them() {
     );
     std::fs::write(&p, good).unwrap();
 }
+
+/// A field's key renamed in its form (`attended` → `present`) while a
+/// check and a measure still named the old key was said as "`attended`
+/// 不是表样 `meetings` 的字段" and nothing more: no misspelling is near, so
+/// no suggestion came. Now the form's fields are listed, the new key among
+/// them, in the form's own file and then in measures.toml; renamed in
+/// both, the run gives the tables it gave.
+#[test]
+fn regression_a_renamed_field_key_is_said_with_the_forms_fields() {
+    let w = exported_beside_a_community();
+    let meetings = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
+    let run = |out: &str| {
+        w.run(&[
+            "aggregate",
+            "a.xlsx",
+            "--schemas",
+            "s",
+            "--period",
+            "2026Q3",
+            "--allow-gaps",
+            "-q",
+            "-o",
+            out,
+        ])
+    };
+    assert_eq!(run("before").code, 0);
+    let fields = "（`meetings` 的字段：date、type、topic、expected、present、resolved）";
+    let key_only = meetings.replacen("key = \"attended\"", "key = \"present\"", 1);
+    let check_line = key_only
+        .lines()
+        .position(|l| l == "field = \"attended\"")
+        .unwrap();
+    stops_the_check_at(
+        &w,
+        "meetings.toml",
+        &key_only,
+        check_line,
+        &[&format!("`attended` 不是表样 `meetings` 的字段{fields}")],
+        &[],
+    );
+    std::fs::write(
+        w.path("s/meetings.toml"),
+        meetings.replace("attended", "present"),
+    )
+    .unwrap();
+    let sum_line = measures
+        .lines()
+        .position(|l| l == "sum = \"attended\"")
+        .unwrap()
+        + 1;
+    stops_the_check_at(
+        &w,
+        "measures.toml",
+        &measures,
+        sum_line,
+        &[&format!("`attended` 不是台账 `meetings` 的字段{fields}")],
+        &[],
+    );
+    std::fs::write(
+        w.path("s/measures.toml"),
+        measures.replace("\"attended\"", "\"present\""),
+    )
+    .unwrap();
+    assert_eq!(run("after").code, 0);
+    for t in ["t2_meetings.csv", "t4_rates.csv"] {
+        assert_eq!(
+            std::fs::read(w.path(&format!("before/tables/{t}"))).unwrap(),
+            std::fs::read(w.path(&format!("after/tables/{t}"))).unwrap(),
+            "{t}"
+        );
+    }
+}
