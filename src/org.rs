@@ -115,9 +115,15 @@ pub fn check_uscc(code: &str) -> Option<UsccProblem> {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    // The Chinese names too, as a statistician writes a level in the
+    // schema files (`levels = ["街道", "社区"]`); [`Level::parse`] likewise.
+    #[serde(alias = "区县")]
     County,
+    #[serde(alias = "街道")]
     Street,
+    #[serde(alias = "社区")]
     Community,
+    #[serde(alias = "驻区单位")]
     Unit,
 }
 

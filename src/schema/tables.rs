@@ -863,6 +863,13 @@ impl TableSet {
                 ));
             }
         }
+        // `rows = "社区"` is the level `community`: the rows are picked by
+        // the tables' level column, which holds the English name.
+        for ch in &mut self.charts {
+            if let Some(l) = Level::parse(&ch.rows) {
+                ch.rows = l.as_str().to_string();
+            }
+        }
         for ch in &self.charts {
             let needle = format!("title = \"{}\"", ch.title);
             let Some(d) = defs.iter().find(|d| d.id == ch.table && d.by.is_none()) else {

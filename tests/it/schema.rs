@@ -649,8 +649,8 @@ fn regression_toml_slips_are_said_in_chinese_at_their_line() {
         &[
             (
                 "level = \"community\"",
-                "level = \"社区\"",
-                "`社区` 不是可用的取值；应为 `county`、`street`、`community`、`unit` 之一",
+                "level = \"小区\"",
+                "`小区` 不是可用的取值；应为 `county`、`区县`、`street`、`街道`、`community`、`社区`、`unit`、`驻区单位` 之一",
             ),
             (
                 "level = \"community\"",
@@ -1935,4 +1935,59 @@ fn regression_a_renamed_field_key_is_said_with_the_forms_fields() {
             "{t}"
         );
     }
+}
+
+/// Levels written in Chinese, as a statistician writes them: `levels =
+/// ["区县", "街道", "社区"]` stopped the load ("`区县` 不是可用的取值"), though
+/// the registry and the cells take 社区 for community; and a chart's `rows
+/// = "社区"` loaded and drew nothing, its rows picked by the English name.
+/// Both now read as the English names: the same tables and charts.
+#[test]
+fn regression_levels_written_in_chinese_are_the_levels() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
+    let run = |out: &str| {
+        let r = w.run(&[
+            "aggregate",
+            "a.xlsx",
+            "--schemas",
+            "s",
+            "--period",
+            "2026Q3",
+            "--allow-gaps",
+            "-q",
+            "-o",
+            out,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut wb: Xlsx<_> = open_workbook(w.path(&format!("{out}/report.xlsx"))).unwrap();
+        let charts: Vec<String> = wb
+            .worksheet_range("图表")
+            .unwrap()
+            .rows()
+            .flat_map(|r| r.iter())
+            .filter_map(|d| match d {
+                Data::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let t1 = std::fs::read_to_string(w.path(&format!("{out}/tables/t1_registrations.csv")));
+        (charts, t1.unwrap())
+    };
+    let before = run("before");
+    assert!(
+        before.0.iter().any(|t| t.starts_with("各社区报到党员数")),
+        "{:?}",
+        before.0
+    );
+    let chinese = good
+        .replace(
+            "levels = [\"county\", \"street\", \"community\"]",
+            "levels = [\"区县\", \"街道\", \"社区\"]",
+        )
+        .replacen("rows = \"community\"", "rows = \"社区\"", 1);
+    assert!(chinese.contains("rows = \"社区\"") && chinese.contains("\"街道\""));
+    std::fs::write(w.path("s/tables.toml"), chinese).unwrap();
+    assert_eq!(run("after"), before);
 }
