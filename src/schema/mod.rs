@@ -97,21 +97,33 @@ pub enum FormKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
+    // The Chinese names too, as a statistician names a column's kind.
+    #[serde(alias = "文本")]
     Text,
+    #[serde(alias = "整数")]
     Integer,
+    #[serde(alias = "小数")]
     Decimal,
+    #[serde(alias = "日期")]
     Date,
+    #[serde(alias = "选项")]
     Enum,
+    #[serde(alias = "身份证号")]
     IdNumber,
+    #[serde(alias = "统一社会信用代码")]
     Uscc,
     /// A community's 12-digit code.
+    #[serde(alias = "社区代码")]
     CommunityCode,
     /// Any organisation's code: county, street, community or resident unit.
+    #[serde(alias = "单位代码")]
     OrgCode,
+    #[serde(alias = "报告期")]
     Period,
     /// A clock time, or a date with a time (forms.md §4.10). In conditions
     /// it is the number of seconds since 1970-01-01 00:00 of the date it
     /// stands on, so that the difference of two is a duration in seconds.
+    #[serde(alias = "时间")]
     Time,
 }
 

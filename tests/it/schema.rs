@@ -1991,3 +1991,27 @@ fn regression_levels_written_in_chinese_are_the_levels() {
     std::fs::write(w.path("s/tables.toml"), chinese).unwrap();
     assert_eq!(run("after"), before);
 }
+
+/// A field's type written in Chinese (`type = "日期"`, `"整数"`, `"选项"`)
+/// stopped the load ("`日期` 不是可用的取值"); it is now that type, and a
+/// community's workbook is checked exactly as with the English names.
+#[test]
+fn regression_field_types_written_in_chinese_are_the_types() {
+    let w = exported_beside_a_community();
+    let good = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
+    let check = || w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
+    let before = check();
+    assert_ne!(before.code, 2, "{}", before.stderr);
+    let chinese = good
+        .replace("type = \"date\"", "type = \"日期\"")
+        .replace("type = \"integer\"", "type = \"整数\"")
+        .replace("type = \"enum\"", "type = \"选项\"")
+        .replace("type = \"text\"", "type = \"文本\"");
+    for t in ["日期", "整数", "选项", "文本"] {
+        assert!(chinese.contains(&format!("type = \"{t}\"")), "{t}");
+    }
+    std::fs::write(w.path("s/meetings.toml"), chinese).unwrap();
+    let after = check();
+    assert_eq!(after.code, before.code, "{}", after.stderr);
+    assert_eq!(after.stdout, before.stdout);
+}
