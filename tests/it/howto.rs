@@ -177,16 +177,9 @@ title = "各{by}会议总数与联席会议次数（{scope}：{meetings} 次）"
 "#,
     );
     aggregate(&w);
+    let texts = sheet_strings(&w.path("out/report.xlsx"), "图表");
     let mut wb: Xlsx<_> = open_workbook(w.path("out/report.xlsx")).unwrap();
     let sheet = wb.worksheet_range("图表").unwrap();
-    let texts: Vec<String> = sheet
-        .rows()
-        .flat_map(|r| r.iter())
-        .filter_map(|d| match d {
-            Data::String(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect();
     assert!(
         texts.iter().any(|t| t == "各街道会议总数、联席会议"),
         "{texts:?}"

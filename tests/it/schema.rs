@@ -465,6 +465,22 @@ fn exported_beside_a_community() -> Workdir {
     w
 }
 
+/// `aggregate a.xlsx` with the schema set in `s/`, into `out`.
+fn aggregate_beside(w: &Workdir, out: &str) -> Run {
+    w.run(&[
+        "aggregate",
+        "a.xlsx",
+        "--schemas",
+        "s",
+        "--period",
+        "2026Q3",
+        "--allow-gaps",
+        "-q",
+        "-o",
+        out,
+    ])
+}
+
 fn each_edit_stops_the_run(w: &Workdir, file: &str, cases: &[(&str, &str, &str)]) {
     let p = w.path(&format!("s/{file}"));
     let good = std::fs::read_to_string(&p).unwrap();
@@ -1744,18 +1760,7 @@ fn regression_a_table_dropped_is_said_with_every_line_naming_it() {
     std::fs::write(w.path("s/tables.toml"), without_table(&good, "t4", true)).unwrap();
     let r = w.run(&["check", "a.xlsx", "--schemas", "s", "--period", "2026Q3"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = w.run(&[
-        "aggregate",
-        "a.xlsx",
-        "--schemas",
-        "s",
-        "--period",
-        "2026Q3",
-        "--allow-gaps",
-        "-q",
-        "-o",
-        "out",
-    ]);
+    let r = aggregate_beside(&w, "out");
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(w.path("out/tables/t3_issues.csv").exists());
     assert!(!w.path("out/tables/t4_rates.csv").exists());
@@ -1875,20 +1880,7 @@ fn regression_a_renamed_field_key_is_said_with_the_forms_fields() {
     let w = exported_beside_a_community();
     let meetings = std::fs::read_to_string(w.path("s/meetings.toml")).unwrap();
     let measures = std::fs::read_to_string(w.path("s/measures.toml")).unwrap();
-    let run = |out: &str| {
-        w.run(&[
-            "aggregate",
-            "a.xlsx",
-            "--schemas",
-            "s",
-            "--period",
-            "2026Q3",
-            "--allow-gaps",
-            "-q",
-            "-o",
-            out,
-        ])
-    };
+    let run = |out: &str| aggregate_beside(&w, out);
     assert_eq!(run("before").code, 0);
     let fields = "（`meetings` 的字段：date、type、topic、expected、present、resolved）";
     let key_only = meetings.replacen("key = \"attended\"", "key = \"present\"", 1);
@@ -1944,34 +1936,12 @@ fn regression_a_renamed_field_key_is_said_with_the_forms_fields() {
 /// Both now read as the English names: the same tables and charts.
 #[test]
 fn regression_levels_written_in_chinese_are_the_levels() {
-    use calamine::{open_workbook, Data, Reader, Xlsx};
     let w = exported_beside_a_community();
     let good = std::fs::read_to_string(w.path("s/tables.toml")).unwrap();
     let run = |out: &str| {
-        let r = w.run(&[
-            "aggregate",
-            "a.xlsx",
-            "--schemas",
-            "s",
-            "--period",
-            "2026Q3",
-            "--allow-gaps",
-            "-q",
-            "-o",
-            out,
-        ]);
+        let r = aggregate_beside(&w, out);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let mut wb: Xlsx<_> = open_workbook(w.path(&format!("{out}/report.xlsx"))).unwrap();
-        let charts: Vec<String> = wb
-            .worksheet_range("图表")
-            .unwrap()
-            .rows()
-            .flat_map(|r| r.iter())
-            .filter_map(|d| match d {
-                Data::String(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
+        let charts = sheet_strings(&w.path(&format!("{out}/report.xlsx")), "图表");
         let t1 = std::fs::read_to_string(w.path(&format!("{out}/tables/t1_registrations.csv")));
         (charts, t1.unwrap())
     };

@@ -328,3 +328,18 @@ pub fn enum_values<'a>(
     }
     values
 }
+
+/// The text cells of a sheet of a workbook, row by row.
+pub fn sheet_strings(book: &Path, sheet: &str) -> Vec<String> {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(book).unwrap();
+    wb.worksheet_range(sheet)
+        .unwrap()
+        .rows()
+        .flat_map(|r| r.iter())
+        .filter_map(|d| match d {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
