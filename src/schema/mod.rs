@@ -356,9 +356,6 @@ pub(crate) fn file_error(
     ))
 }
 
-/// The line of a file where `needle` stands; a needle of several lines,
-/// each after the one before (a table's `id`, then a column's `key`: the
-/// column of that table, not the same key of an earlier one).
 /// Whether Excel takes `name` as a sheet's name. An apostrophe at either
 /// end and History (which Excel keeps for itself) were refused only when
 /// a workbook was written, in rust_xlsxwriter's English.
@@ -371,6 +368,9 @@ pub(crate) fn excel_sheet_name_ok(name: &str) -> bool {
         && !name.contains(['[', ']', ':', '*', '?', '/', '\\'])
 }
 
+/// The line of a file where `needle` stands; a needle of several lines,
+/// each after the one before (a table's `id`, then a column's `key`: the
+/// column of that table, not the same key of an earlier one).
 pub(crate) fn line_after(text: &str, needle: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut from = 0;

@@ -242,11 +242,11 @@ impl Requirements {
             bail!(fail(
                 "abnormal_change",
                 format!(
-                    "abnormal_change 是变动的比例：写的是 {x}，即 ±{}%；±50% 写 0.5（或 \"50%\"）",
+                    "abnormal_change 是变动的比例：写的是 {x}，即 ±{:.0}%；±50% 写 0.5（或 \"50%\"）",
                     x * 100.0
                 ),
                 format!(
-                    "abnormal_change is a share: {x} is ±{}%; ±50% is written 0.5 (or \"50%\")",
+                    "abnormal_change is a share: {x} is ±{:.0}%; ±50% is written 0.5 (or \"50%\")",
                     x * 100.0
                 ),
             ));
